@@ -1,0 +1,117 @@
+package dev.imagebake.cli;
+
+import dev.imagebake.dsl.Diagnostic;
+import dev.imagebake.dsl.EvaluationResult;
+import dev.imagebake.dsl.TemplateEvaluator;
+import dev.imagebake.dsl.TemplateSource;
+import dev.imagebake.dsl.VariableInputs;
+import dev.imagebake.dsl.sandbox.Limits;
+import dev.imagebake.plan.SourcePosition;
+import dev.imagebake.util.Json;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The template and variable options shared by validate, plan, build and repl. */
+public final class TemplateOptions {
+    @Option(names = "-var", paramLabel = "NAME=VALUE", description = "Set a variable (repeatable; highest precedence).")
+    List<String> vars = new ArrayList<>();
+
+    @Option(names = "-var-file", paramLabel = "FILE",
+            description = "Read variables from a JSON file or a Groovy file of `name = value` lines (repeatable).")
+    List<Path> varFiles = new ArrayList<>();
+
+    @Option(names = "--eval-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Wall-clock limit for evaluating the template (default: ${DEFAULT-VALUE} s).")
+    double evalTimeoutSeconds;
+
+    @Parameters(index = "0", paramLabel = "TEMPLATE", description = "The template, NAME.imagebake.groovy.")
+    Path template;
+
+    /** Evaluates the template, printing every problem to {@code err}; the result's plan is null on failure. */
+    EvaluationResult evaluate(PrintStream err) {
+        Limits limits = Limits.DEFAULT.withTimeout(Duration.ofMillis((long) (evalTimeoutSeconds * 1000)));
+        TemplateEvaluator evaluator = new TemplateEvaluator(limits);
+        List<Diagnostic> problems = new ArrayList<>();
+        VariableInputs.Builder inputs = new VariableInputs.Builder(System.getenv());
+        for (Path file : varFiles) {
+            readVarFile(evaluator, file, inputs, problems);
+        }
+        for (String assignment : vars) {
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                problems.add(new Diagnostic(new SourcePosition("-var", 1, 1), "-var takes NAME=VALUE; got '"
+                        + assignment + "'"));
+            } else {
+                inputs.put(assignment.substring(0, eq), assignment.substring(eq + 1), "-var");
+            }
+        }
+        TemplateSource source;
+        try {
+            source = TemplateSource.read(template);
+        } catch (NoSuchFileException e) {
+            problems.add(new Diagnostic(new SourcePosition(template.toString(), 1, 1), "no such template file"));
+            return report(new EvaluationResult(null, problems, null, false), err);
+        } catch (IOException e) {
+            problems.add(new Diagnostic(new SourcePosition(template.toString(), 1, 1), "cannot read: " + e));
+            return report(new EvaluationResult(null, problems, null, false), err);
+        }
+        if (!problems.isEmpty()) {
+            return report(new EvaluationResult(null, problems, null, false), err);
+        }
+        return report(evaluator.evaluate(source, inputs.build(), err), err);
+    }
+
+    private static void readVarFile(TemplateEvaluator evaluator, Path file, VariableInputs.Builder inputs,
+                                    List<Diagnostic> problems) {
+        String label = "var-file " + file;
+        try {
+            if (file.toString().endsWith(".json")) {
+                try {
+                    if (Json.parse(Files.readString(file)) instanceof Map<?, ?> values) {
+                        values.forEach((k, v) -> inputs.put(String.valueOf(k), v, label));
+                    } else {
+                        problems.add(new Diagnostic(new SourcePosition(file.toString(), 1, 1),
+                                "a JSON variables file holds one object: {\"name\": \"value\"}"));
+                    }
+                } catch (IllegalArgumentException e) {
+                    String[] parts = e.getMessage().split(":", 3);
+                    problems.add(new Diagnostic(new SourcePosition(file.toString(), Integer.parseInt(parts[0]),
+                            Integer.parseInt(parts[1])), "invalid JSON: " + parts[2].trim()));
+                }
+                return;
+            }
+            TemplateEvaluator.VarFileResult result = evaluator.evaluateVarFile(TemplateSource.read(file));
+            problems.addAll(result.diagnostics());
+            result.values().forEach((k, v) -> inputs.put(k, v, label));
+        } catch (IOException e) {
+            problems.add(new Diagnostic(new SourcePosition(file.toString(), 1, 1), "cannot read the variables file: "
+                    + (e instanceof NoSuchFileException ? "no such file" : e.getMessage())));
+        }
+    }
+
+    private static EvaluationResult report(EvaluationResult result, PrintStream err) {
+        for (Diagnostic d : result.diagnostics()) {
+            err.println(d);
+        }
+        int n = result.diagnostics().size();
+        if (n > 0) {
+            err.println(n == 1 ? "1 error." : n + " errors.");
+        }
+        if (result.stuck()) {
+            err.flush();
+            // The evaluation thread ignored cancellation (it is inside a long library call); do not live on with it.
+            Runtime.getRuntime().halt(ExitCodes.INVALID);
+        }
+        return result;
+    }
+}

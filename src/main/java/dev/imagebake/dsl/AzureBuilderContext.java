@@ -1,0 +1,418 @@
+package dev.imagebake.dsl;
+
+import dev.imagebake.plan.AzureBuilderSpec;
+import dev.imagebake.plan.AzureBuilderSpec.DataDisk;
+import dev.imagebake.plan.AzureBuilderSpec.GalleryDestination;
+import dev.imagebake.plan.AzureBuilderSpec.ImageSource;
+import dev.imagebake.plan.AzureBuilderSpec.ManagedImageDestination;
+import dev.imagebake.plan.AzureBuilderSpec.Network;
+import dev.imagebake.plan.AzureBuilderSpec.PurchasePlan;
+import dev.imagebake.plan.AzureBuilderSpec.Spot;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code builder azure { ... }}: a temporary VM on Azure, provisioned, then generalized and captured to a managed
+ * image and/or a gallery image version. Required: {@code location}, {@code source} and at least one destination.
+ */
+public final class AzureBuilderContext extends BuilderContext {
+    private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+\\.\\d+");
+    private static final Set<String> STORAGE_TYPES = Set.of("Standard_LRS", "Standard_ZRS", "Premium_LRS",
+            "Premium_ZRS", "StandardSSD_LRS", "StandardSSD_ZRS", "PremiumV2_LRS");
+
+    private String cloud = "public";
+    private String subscription;
+    private String tenant;
+    private String clientId;
+    private String clientSecret;
+    private String clientCertificate;
+    private ImageSource source;
+    private PurchasePlan purchasePlan;
+    private String location;
+    private String vmSize = "Standard_D2s_v5";
+    private String osType = "linux";
+    private Integer osDiskSizeGb;
+    private String osDiskType;
+    private final List<DataDisk> dataDisks = new ArrayList<>();
+    private Spot spot;
+    private boolean trustedLaunch;
+    private String customData;
+    private String userData;
+    private final List<String> identities = new ArrayList<>();
+    private final Map<String, String> tags = new LinkedHashMap<>();
+    private String buildResourceGroup;
+    private Map<String, Object> network;
+    private final List<String> allowedSshFrom = new ArrayList<>();
+    private String sshUser = "imagebake";
+    private Duration sshTimeout = Duration.ofMinutes(20);
+    private boolean deprovision = true;
+    private ManagedImageDestination managedImage;
+    private GalleryDestination gallery;
+
+    AzureBuilderContext(Evaluation evaluation, String name) {
+        super(evaluation, name);
+    }
+
+    @Override
+    protected String blockName() {
+        return "builder azure '" + name + "'";
+    }
+
+    // ---- sign-in -----------------------------------------------------------------------------------------------
+
+    /** {@code 'public'} (default), {@code 'china'}, {@code 'usgovernment'}, or a cloud file's path. */
+    public void cloud(Object value) {
+        cloud = string("cloud", value);
+    }
+
+    /** The subscription to build in (default: AZURE_SUBSCRIPTION_ID, then the Azure CLI's). */
+    public void subscription(Object id) {
+        subscription = string("subscription", id);
+    }
+
+    /** The Microsoft Entra tenant (default: AZURE_TENANT_ID, then the Azure CLI's). */
+    public void tenant(Object id) {
+        tenant = string("tenant", id);
+    }
+
+    /** A service principal's application id; with {@code clientSecret} or {@code clientCertificate}. */
+    public void clientId(Object id) {
+        clientId = string("clientId", id);
+    }
+
+    /** The service principal's secret. Always sensitive: pass it from a sensitive variable. */
+    public void clientSecret(Object secret) {
+        clientSecret = string("clientSecret", secret);
+        evaluation.markSensitive(clientSecret);
+    }
+
+    /** A PEM or PFX certificate file for the service principal. */
+    public void clientCertificate(Object path) {
+        clientCertificate = string("clientCertificate", path);
+    }
+
+    // ---- what to start from ------------------------------------------------------------------------------------
+
+    /** The image the build VM boots from: {@code marketplace(...)}, {@code image(id)} or {@code galleryImage(...)}. */
+    public void source(Object image) {
+        if (image instanceof ImageSourceValue value) {
+            source = value.source();
+        } else {
+            throw new TemplateError("`source` takes marketplace('publisher', 'offer', 'sku'), image('/subscriptions/"
+                    + "...') or galleryImage('gallery', 'definition', resourceGroup: '...'); got " + describe(image));
+        }
+    }
+
+    /** A marketplace image, latest version. */
+    public Object marketplace(Object publisher, Object offer, Object sku) {
+        return marketplace(publisher, offer, sku, "latest");
+    }
+
+    /** A marketplace image at a version ({@code 'latest'} resolves at build time and is recorded). */
+    public Object marketplace(Object publisher, Object offer, Object sku, Object version) {
+        return new ImageSourceValue(new AzureBuilderSpec.Marketplace(string("publisher", publisher),
+                string("offer", offer), string("sku", sku), string("version", version)));
+    }
+
+    /** An existing managed image, by resource id. */
+    public Object image(Object id) {
+        String text = string("image", id);
+        if (!text.toLowerCase().startsWith("/subscriptions/") || !text.toLowerCase().contains("/images/")) {
+            throw new TemplateError("`image` takes a managed image's resource id, /subscriptions/.../resourceGroups/"
+                    + ".../providers/Microsoft.Compute/images/NAME");
+        }
+        return new ImageSourceValue(new AzureBuilderSpec.ManagedImage(text));
+    }
+
+    /** A gallery image version: {@code galleryImage 'corp', 'web', resourceGroup: 'images', version: 'latest'}. */
+    public Object galleryImage(Map<?, ?> options, Object gallery, Object definition) {
+        options("galleryImage", options, Set.of("resourceGroup", "version"));
+        Object rg = options.get("resourceGroup");
+        if (rg == null) {
+            throw new TemplateError("`galleryImage` needs resourceGroup: '...'");
+        }
+        String version = options.containsKey("version") ? string("version", options.get("version")) : "latest";
+        return new ImageSourceValue(new AzureBuilderSpec.GalleryImage(string("resourceGroup", rg),
+                string("galleryImage", gallery), string("galleryImage", definition), version));
+    }
+
+    /** The marketplace purchase plan some images need: {@code purchasePlan name: ..., product: ..., publisher: ...}. */
+    public void purchasePlan(Map<?, ?> options) {
+        options("purchasePlan", options, Set.of("name", "product", "publisher"));
+        purchasePlan = new PurchasePlan(string("name", options.get("name")), string("product", options.get("product")),
+                string("publisher", options.get("publisher")));
+    }
+
+    // ---- the build machine -------------------------------------------------------------------------------------
+
+    /** The Azure region of the build VM, for example {@code 'westeurope'}. */
+    public void location(Object region) {
+        location = string("location", region);
+    }
+
+    /** The build VM's size (default {@code Standard_D2s_v5}). */
+    public void vmSize(Object size) {
+        vmSize = string("vmSize", size);
+    }
+
+    /** {@code 'linux'} (default) or {@code 'windows'}. */
+    public void osType(Object type) {
+        String t = string("osType", type);
+        if (!t.equals("linux") && !t.equals("windows")) {
+            throw new TemplateError("`osType` is 'linux' or 'windows'; got '" + t + "'");
+        }
+        osType = t;
+    }
+
+    /** The OS disk: {@code osDisk sizeGb: 64, type: 'Premium_LRS'}. */
+    public void osDisk(Map<?, ?> options) {
+        options("osDisk", options, Set.of("sizeGb", "type"));
+        if (options.containsKey("sizeGb")) {
+            osDiskSizeGb = integer("sizeGb", options.get("sizeGb"), 1, 4095);
+        }
+        if (options.containsKey("type")) {
+            osDiskType = storageType("type", options.get("type"));
+        }
+    }
+
+    /** Adds an empty data disk: {@code dataDisk sizeGb: 128, type: 'Premium_LRS', lun: 0}. */
+    public void dataDisk(Map<?, ?> options) {
+        options("dataDisk", options, Set.of("sizeGb", "type", "lun"));
+        int lun = options.containsKey("lun") ? integer("lun", options.get("lun"), 0, 63) : dataDisks.size();
+        for (DataDisk d : dataDisks) {
+            if (d.lun() == lun) {
+                throw new TemplateError("`dataDisk`: lun " + lun + " is used twice");
+            }
+        }
+        dataDisks.add(new DataDisk(lun, integer("sizeGb", options.get("sizeGb"), 1, 32767),
+                options.containsKey("type") ? storageType("type", options.get("type")) : "Standard_LRS"));
+    }
+
+    /** Builds on a Spot VM at up to the on-demand price. */
+    public void spot(Object enabled) {
+        spot = bool("spot", enabled) ? new Spot(-1, "Delete") : null;
+    }
+
+    /** Builds on a Spot VM: {@code spot maxPrice: 0.05, eviction: 'Deallocate'}. */
+    public void spot(Map<?, ?> options) {
+        options("spot", options, Set.of("maxPrice", "eviction"));
+        double max = -1;
+        if (options.get("maxPrice") instanceof Number n) {
+            max = n.doubleValue();
+        } else if (options.containsKey("maxPrice")) {
+            throw new TemplateError("`spot` maxPrice takes a number (-1 for the on-demand price)");
+        }
+        String eviction = options.containsKey("eviction") ? string("eviction", options.get("eviction")) : "Delete";
+        if (!eviction.equals("Delete") && !eviction.equals("Deallocate")) {
+            throw new TemplateError("`spot` eviction is 'Delete' or 'Deallocate'");
+        }
+        spot = new Spot(max, eviction);
+    }
+
+    /** Trusted launch (secure boot and vTPM) for the build VM. */
+    public void trustedLaunch(Object enabled) {
+        trustedLaunch = bool("trustedLaunch", enabled);
+    }
+
+    /** Custom data for the build VM (cloud-init); imagebake adds its own host keys to it. */
+    public void customData(Object text) {
+        customData = string("customData", text);
+    }
+
+    /** User data for the build VM. */
+    public void userData(Object text) {
+        userData = string("userData", text);
+    }
+
+    /** User-assigned managed identities (resource ids) for the build VM. */
+    public void identity(Object... ids) {
+        identities.addAll(strings("identity", ids));
+    }
+
+    /** Tags for every temporary resource and the image: {@code tags team: 'web'}. */
+    public void tags(Map<?, ?> values) {
+        tags.putAll(stringMap("tags", values));
+    }
+
+    /** Builds in this existing resource group instead of a temporary one; only what imagebake made is deleted. */
+    public void buildResourceGroup(Object name) {
+        buildResourceGroup = string("buildResourceGroup", name);
+    }
+
+    /**
+     * Uses an existing network: {@code network resourceGroup: 'net', virtualNetwork: 'vnet', subnet: 'build',
+     * privateIp: true}. Without it, a temporary network is created.
+     */
+    public void network(Map<?, ?> options) {
+        options("network", options, Set.of("resourceGroup", "virtualNetwork", "subnet", "privateIp"));
+        for (String required : List.of("resourceGroup", "virtualNetwork", "subnet")) {
+            if (!options.containsKey(required)) {
+                throw new TemplateError("`network` needs " + required + ": '...'");
+            }
+        }
+        network = new LinkedHashMap<>();
+        options.forEach((k, v) -> network.put(String.valueOf(k), v));
+    }
+
+    /** Address ranges allowed to reach the temporary VM's SSH port (default: this host's public address). */
+    public void allowSshFrom(Object... cidrs) {
+        for (String cidr : strings("allowSshFrom", cidrs)) {
+            if (!cidr.matches("[0-9a-fA-F:.]+(/\\d{1,3})?")) {
+                throw new TemplateError("`allowSshFrom` takes addresses or CIDR ranges; got '" + cidr + "'");
+            }
+            allowedSshFrom.add(cidr);
+        }
+    }
+
+    /** The admin user created on the build VM (default {@code imagebake}). */
+    public void sshUser(Object user) {
+        sshUser = string("sshUser", user);
+    }
+
+    /** How long to wait for SSH on the build VM (default 20m). */
+    public void sshTimeout(Object value) {
+        sshTimeout = duration("sshTimeout", value);
+    }
+
+    /** Runs {@code waagent -force -deprovision+user} last (default true). */
+    public void deprovision(Object enabled) {
+        deprovision = bool("deprovision", enabled);
+    }
+
+    // ---- where the image goes ----------------------------------------------------------------------------------
+
+    /** Captures a managed image: {@code managedImage 'web', resourceGroup: 'images'}. */
+    public void managedImage(Map<?, ?> options, Object imageName) {
+        options("managedImage", options, Set.of("resourceGroup", "storageType", "zoneResilient"));
+        if (!options.containsKey("resourceGroup")) {
+            throw new TemplateError("`managedImage` needs resourceGroup: '...'");
+        }
+        managedImage = new ManagedImageDestination(string("managedImage", imageName),
+                string("resourceGroup", options.get("resourceGroup")),
+                options.containsKey("storageType") ? storageType("storageType", options.get("storageType"))
+                        : "Standard_LRS",
+                options.containsKey("zoneResilient") && bool("zoneResilient", options.get("zoneResilient")));
+    }
+
+    /**
+     * Publishes a gallery image version: {@code gallery 'corp', image: 'web', version: '1.4.0',
+     * regions: [westeurope: 1, northeurope: 2]}. Options: resourceGroup (default: the managed image's),
+     * storageType, shallow, excludeFromLatest, endOfLife ('yyyy-MM-dd').
+     */
+    public void gallery(Map<?, ?> options, Object galleryName) {
+        options("gallery", options, Set.of("image", "version", "regions", "resourceGroup", "storageType", "shallow",
+                "excludeFromLatest", "endOfLife"));
+        for (String required : List.of("image", "version")) {
+            if (!options.containsKey(required)) {
+                throw new TemplateError("`gallery` needs " + required + ": '...'");
+            }
+        }
+        String version = string("version", options.get("version"));
+        if (!VERSION.matcher(version).matches()) {
+            throw new TemplateError("a gallery image version is MAJOR.MINOR.PATCH, like '1.4.0'; got '" + version
+                    + "'");
+        }
+        Map<String, Integer> regions = new LinkedHashMap<>();
+        Object given = options.get("regions");
+        if (given instanceof Map<?, ?> map) {
+            map.forEach((region, replicas) -> regions.put(evaluation.text(region),
+                    integer("regions", replicas, 1, 100)));
+        } else if (given instanceof Collection<?> list) {
+            for (Object region : list) {
+                regions.put(string("regions", region), 1);
+            }
+        } else if (given != null) {
+            throw new TemplateError("`gallery` regions takes [region: replicas, ...] or ['region', ...]");
+        }
+        String endOfLife = null;
+        if (options.containsKey("endOfLife")) {
+            endOfLife = string("endOfLife", options.get("endOfLife"));
+            try {
+                LocalDate.parse(endOfLife);
+            } catch (DateTimeParseException e) {
+                throw new TemplateError("`gallery` endOfLife is a date like '2027-12-31'; got '" + endOfLife + "'");
+            }
+        }
+        gallery = new GalleryDestination(string("gallery", galleryName),
+                options.containsKey("resourceGroup") ? string("resourceGroup", options.get("resourceGroup")) : null,
+                string("image", options.get("image")), version, regions,
+                options.containsKey("storageType") ? storageType("storageType", options.get("storageType"))
+                        : "Standard_LRS",
+                options.containsKey("shallow") && bool("shallow", options.get("shallow")),
+                options.containsKey("excludeFromLatest") && bool("excludeFromLatest", options.get("excludeFromLatest")),
+                endOfLife);
+    }
+
+    private String storageType(String keyword, Object value) {
+        String type = string(keyword, value);
+        if (!STORAGE_TYPES.contains(type)) {
+            throw new TemplateError("`" + keyword + "` '" + type + "' is not a storage type."
+                    + Suggestions.didYouMean(type, STORAGE_TYPES));
+        }
+        return type;
+    }
+
+    @Override
+    Evaluation.BuilderDeclaration build() {
+        if (location == null) {
+            errorAtBlock(blockName() + " needs `location`, for example location 'westeurope'");
+        }
+        if (source == null) {
+            errorAtBlock(blockName() + " needs `source`, for example source marketplace('Canonical', "
+                    + "'0001-com-ubuntu-server-jammy', '22_04-lts-gen2')");
+        }
+        if (managedImage == null && gallery == null) {
+            errorAtBlock(blockName() + " needs a destination: `managedImage` and/or `gallery`");
+        }
+        if (clientId != null && clientSecret == null && clientCertificate == null) {
+            errorAtBlock(blockName() + ": `clientId` needs `clientSecret` or `clientCertificate`");
+        }
+        if ((clientSecret != null || clientCertificate != null) && clientId == null) {
+            errorAtBlock(blockName() + ": a client secret or certificate needs `clientId`");
+        }
+        GalleryDestination galleryDestination = gallery;
+        if (gallery != null) {
+            String rg = gallery.resourceGroup() != null ? gallery.resourceGroup()
+                    : managedImage != null ? managedImage.resourceGroup() : null;
+            if (rg == null) {
+                errorAtBlock(blockName() + ": `gallery` needs resourceGroup: '...' (or a managedImage to share it)");
+            }
+            Map<String, Integer> regions = gallery.regions().isEmpty() && location != null
+                    ? Map.of(location, 1) : gallery.regions();
+            galleryDestination = new GalleryDestination(gallery.gallery(), rg, gallery.image(), gallery.version(),
+                    regions, gallery.storageType(), gallery.shallowReplication(), gallery.excludeFromLatest(),
+                    gallery.endOfLifeDate());
+        }
+        Network net = null;
+        if (network != null) {
+            net = new Network(evaluation.text(network.get("resourceGroup")),
+                    evaluation.text(network.get("virtualNetwork")), evaluation.text(network.get("subnet")),
+                    Boolean.TRUE.equals(network.get("privateIp")), allowedSshFrom);
+        } else if (!allowedSshFrom.isEmpty()) {
+            net = new Network(null, null, null, false, allowedSshFrom);
+        }
+        AzureBuilderSpec spec = new AzureBuilderSpec(
+                new AzureBuilderSpec.Auth(cloud, subscription, tenant, clientId, clientSecret, clientCertificate),
+                source, purchasePlan, location, vmSize, osType, osDiskSizeGb, osDiskType, dataDisks, spot,
+                trustedLaunch, customData, userData, identities, tags, buildResourceGroup, net, sshUser, sshTimeout,
+                deprovision, managedImage, galleryDestination);
+        return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
+    }
+
+    /** What {@code marketplace(...)}, {@code image(...)} and {@code galleryImage(...)} return. */
+    record ImageSourceValue(ImageSource source) implements dev.imagebake.dsl.sandbox.TemplateValue {
+        @Override
+        public Object templateProperty(String property) {
+            throw new TemplateError("an image source has no properties to read; pass it to `source`");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.imagebake.dsl;
+
+import dev.imagebake.plan.SourcePosition;
+import groovy.lang.Closure;
+import groovy.lang.GString;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A DSL block. Its keywords are exactly the public methods its subclasses declare; everything here is plumbing
+ * that template code cannot reach.
+ */
+public abstract class BlockContext {
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
+
+    protected final Evaluation evaluation;
+    protected final SourcePosition declaredAt;
+
+    protected BlockContext(Evaluation evaluation) {
+        this.evaluation = evaluation;
+        this.declaredAt = evaluation.position();
+    }
+
+    /** How errors name this block, for example {@code builder azure 'eu'}. */
+    protected abstract String blockName();
+
+    protected final void error(String message) {
+        evaluation.report(evaluation.position(), message);
+    }
+
+    protected final void errorAtBlock(String message) {
+        evaluation.report(declaredAt, message);
+    }
+
+    protected final void runBlock(Closure<?> body) {
+        evaluation.runBlock(this, body);
+    }
+
+    protected final String string(String keyword, Object value) {
+        if (value instanceof String || value instanceof GString) {
+            return evaluation.text(value);
+        }
+        throw new TemplateError("`" + keyword + "` takes a string; got " + describe(value));
+    }
+
+    protected final String optionalString(String keyword, Object value) {
+        return value == null ? null : string(keyword, value);
+    }
+
+    protected final int integer(String keyword, Object value, int min, int max) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
+                || value instanceof java.math.BigInteger) {
+            long n = ((Number) value).longValue();
+            if (n < min || n > max) {
+                throw new TemplateError("`" + keyword + "` must be between " + min + " and " + max + "; got " + n);
+            }
+            return (int) n;
+        }
+        throw new TemplateError("`" + keyword + "` takes a whole number; got " + describe(value));
+    }
+
+    protected final boolean bool(String keyword, Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw new TemplateError("`" + keyword + "` takes true or false; got " + describe(value));
+    }
+
+    protected final Duration duration(String keyword, Object value) {
+        String text = string(keyword, value).trim();
+        Matcher m = DURATION_PART.matcher(text);
+        Duration total = Duration.ZERO;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            double amount = Double.parseDouble(m.group(1));
+            long millis = (long) (amount * switch (m.group(2)) {
+                case "ms" -> 1;
+                case "s" -> 1_000;
+                case "m" -> 60_000;
+                case "h" -> 3_600_000;
+                default -> 86_400_000;
+            });
+            total = total.plusMillis(millis);
+            end = m.end();
+        }
+        if (end == 0 || end != text.length()) {
+            throw new TemplateError("`" + keyword + "` takes a duration like '90s', '10m' or '1h30m'; got '"
+                    + text + "'");
+        }
+        return total;
+    }
+
+    protected final List<String> strings(String keyword, Object[] values) {
+        List<String> result = new ArrayList<>();
+        for (Object v : values) {
+            if (v instanceof Collection<?> c) {
+                for (Object item : c) {
+                    result.add(string(keyword, item));
+                }
+            } else {
+                result.add(string(keyword, v));
+            }
+        }
+        return result;
+    }
+
+    protected final Map<String, String> stringMap(String keyword, Object value) {
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new TemplateError("`" + keyword + "` takes a map like [name: 'value']; got " + describe(value));
+        }
+        Map<String, String> result = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            String key = evaluation.text(k);
+            if (v instanceof Map || v instanceof Collection || v instanceof Closure) {
+                throw new TemplateError("`" + keyword + "` values must be strings, numbers or booleans; `" + key
+                        + "` is " + describe(v));
+            }
+            result.put(key, v == null ? "" : evaluation.text(v));
+        });
+        return result;
+    }
+
+    /** Checks named options against the ones a keyword knows, suggesting the closest for a misspelt one. */
+    protected final void options(String keyword, Map<?, ?> given, Set<String> known) {
+        for (Object key : given.keySet()) {
+            String name = String.valueOf(key);
+            if (!known.contains(name)) {
+                throw new TemplateError("`" + keyword + "` has no option `" + name + "`."
+                        + Suggestions.didYouMean(name, known) + " Options: " + String.join(", ", known.stream()
+                        .sorted().toList()));
+            }
+        }
+    }
+
+    protected static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        } else if (value instanceof String || value instanceof GString) {
+            String s = value.toString();
+            return "the string '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
+        } else if (value instanceof Boolean) {
+            return "the boolean " + value;
+        } else if (value instanceof Number) {
+            return "the number " + value;
+        } else if (value instanceof Map) {
+            return "a map";
+        } else if (value instanceof Collection) {
+            return "a list";
+        } else if (value instanceof Closure) {
+            return "a block { }";
+        }
+        return "a " + value.getClass().getSimpleName();
+    }
+}

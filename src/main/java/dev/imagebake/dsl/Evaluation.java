@@ -1,0 +1,375 @@
+package dev.imagebake.dsl;
+
+import dev.imagebake.dsl.sandbox.Guard;
+import dev.imagebake.dsl.sandbox.ImplicitScope;
+import dev.imagebake.dsl.sandbox.SandboxRuntime;
+import dev.imagebake.plan.Build;
+import dev.imagebake.plan.BuilderSpec;
+import dev.imagebake.plan.Plan;
+import dev.imagebake.plan.SourcePosition;
+import dev.imagebake.plan.Step;
+import dev.imagebake.plan.Variable;
+import groovy.lang.Closure;
+import groovy.lang.MetaMethod;
+import org.codehaus.groovy.runtime.InvokerHelper;
+import org.codehaus.groovy.runtime.MetaClassHelper;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The state of evaluating one template: the names it can use, the blocks open right now, and everything it has
+ * declared so far. Every name a template uses without a receiver is resolved here, in this order: the keywords of
+ * the innermost open block (or the top level), the template's own functions, then the helpers.
+ */
+public final class Evaluation implements ImplicitScope {
+    private final String fileName;
+    private final TemplateFiles files;
+    private final VariableInputs inputs;
+    private final Instant startedAt;
+    private final Appendable out;
+    private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private final Map<String, Variable> variables = new LinkedHashMap<>();
+    private final Set<String> sensitive = new LinkedHashSet<>();
+    private final Map<String, Object> bindings = new LinkedHashMap<>();
+    private final Deque<BlockContext> blocks = new ArrayDeque<>();
+    private final Set<Object> unusedDeclarations = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final List<BuilderDeclaration> builders = new ArrayList<>();
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Step> onError = new ArrayList<>();
+    private final List<Step> post = new ArrayList<>();
+    private final Vars vars = new Vars(this);
+    private TopLevel topLevel;
+    private Helpers helpers;
+    private TemplateScript script;
+    private Set<String> functions = Set.of();
+
+    Evaluation(String fileName, TemplateFiles files, VariableInputs inputs, Instant startedAt, Appendable out) {
+        this.fileName = fileName;
+        this.files = files;
+        this.inputs = inputs;
+        this.startedAt = startedAt;
+        this.out = out;
+    }
+
+    void start(TemplateScript script) {
+        this.script = script;
+        this.functions = functionsOf(script.getClass());
+        this.topLevel = new TopLevel(this);
+        this.helpers = new Helpers(this);
+        script.attach(this);
+    }
+
+    // ---- what templates reach ----------------------------------------------------------------------------------
+
+    @Override
+    public Object call(String name, Object[] args) {
+        BlockContext block = blocks.isEmpty() ? topLevel : blocks.peek();
+        if (Keywords.of(block.getClass()).contains(name)) {
+            return invokeKeyword(block, name, args);
+        }
+        if (functions.contains(name)) {
+            return invokeFunction(name, args);
+        }
+        if (Keywords.of(Helpers.class).contains(name)) {
+            return invokeKeyword(helpers, name, args);
+        }
+        Set<String> known = new TreeSet<>(Keywords.of(block.getClass()));
+        known.addAll(functions);
+        known.addAll(Keywords.of(Helpers.class));
+        if (block == topLevel) {
+            report(position(), "Unknown keyword `" + name + "`." + Suggestions.didYouMean(name, known));
+        } else {
+            report(position(), "Unknown setting `" + name + "` in " + block.blockName() + "."
+                    + Suggestions.didYouMean(name, known));
+        }
+        return null;
+    }
+
+    @Override
+    public Object get(String name) {
+        if (name.equals("var")) {
+            return vars;
+        }
+        if (bindings.containsKey(name)) {
+            return bindings.get(name);
+        }
+        BlockContext block = blocks.isEmpty() ? topLevel : blocks.peek();
+        if (Keywords.of(block.getClass()).contains(name) || Keywords.of(Helpers.class).contains(name)) {
+            throw new TemplateError("`" + name + "` needs a value or a block, for example `" + name + " ...`");
+        }
+        Set<String> known = new TreeSet<>(bindings.keySet());
+        known.add("var");
+        report(position(), "Unknown name `" + name + "`." + Suggestions.didYouMean(name, known)
+                + " Declare local values with `def " + name + " = ...`.");
+        return null;
+    }
+
+    @Override
+    public void set(String name, Object value) {
+        if (name.equals("var") || Keywords.of(TopLevel.class).contains(name)) {
+            throw new TemplateError("`" + name + "` is a keyword and cannot be assigned");
+        }
+        bindings.put(name, value);
+    }
+
+    private Object invokeKeyword(Object target, String name, Object[] args) {
+        try {
+            return InvokerHelper.invokeMethod(target, name, args);
+        } catch (TemplateError e) {
+            report(position(), e.getMessage());
+            return null;
+        } catch (groovy.lang.MissingMethodException e) {
+            if (!e.getMethod().equals(name) || e.getType() != target.getClass()) {
+                throw e;
+            }
+            String where = target instanceof BlockContext b && target != topLevel ? " in " + b.blockName() : "";
+            report(position(), "`" + name + "`" + where + " cannot take " + describeArguments(args) + "; usage: "
+                    + Keywords.usage(target.getClass(), name));
+            return null;
+        }
+    }
+
+    private Object invokeFunction(String name, Object[] args) {
+        MetaMethod method = script.getMetaClass().pickMethod(name, MetaClassHelper.convertToTypeArray(args));
+        if (method == null || method.getDeclaringClass().getTheClass() != script.getClass()) {
+            throw new TemplateError("the function `" + name + "` cannot take " + describeArguments(args));
+        }
+        return method.doMethodInvoke(script, args);
+    }
+
+    private static Set<String> functionsOf(Class<?> scriptClass) {
+        Set<String> names = new HashSet<>();
+        for (Method m : scriptClass.getDeclaredMethods()) {
+            if (!m.isSynthetic() && Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers())
+                    && !m.getName().contains("$") && !m.getName().equals("run")) {
+                names.add(m.getName());
+            }
+        }
+        return Set.copyOf(names);
+    }
+
+    private static String describeArguments(Object[] args) {
+        if (args.length == 0) {
+            return "no arguments";
+        }
+        List<String> kinds = new ArrayList<>();
+        for (Object a : args) {
+            kinds.add(BlockContext.describe(a));
+        }
+        return String.join(", ", kinds);
+    }
+
+    // ---- services for blocks -----------------------------------------------------------------------------------
+
+    public SourcePosition position() {
+        Guard guard = Guard.current();
+        return new SourcePosition(fileName, Math.max(1, guard.line()), Math.max(1, guard.column()));
+    }
+
+    /**
+     * Records a problem. A complaint about a null value on a line that already has an error is dropped: it is the
+     * consequence of the first (an unknown name evaluates to null so that evaluation can go on).
+     */
+    public void report(SourcePosition at, String message) {
+        for (Diagnostic d : diagnostics) {
+            boolean sameLine = d.at().line() == at.line() && d.at().file().equals(at.file());
+            if (sameLine && (message.contains("got null") || d.message().equals(message))) {
+                return;
+            }
+        }
+        diagnostics.add(new Diagnostic(at, message));
+    }
+
+    /** A value's text, refusing values whose text would be over the sandbox's string limit. */
+    public String text(Object value) {
+        return SandboxRuntime.text(value);
+    }
+
+    void runBlock(BlockContext block, Closure<?> body) {
+        blocks.push(block);
+        try {
+            Closure<?> copy = (Closure<?>) body.clone();
+            copy.setResolveStrategy(Closure.DELEGATE_ONLY);
+            copy.setDelegate(block);
+            copy.call();
+        } finally {
+            blocks.pop();
+        }
+    }
+
+    TemplateFiles files() {
+        return files;
+    }
+
+    Instant startedAt() {
+        return startedAt;
+    }
+
+    Appendable out() {
+        return out;
+    }
+
+    VariableInputs inputs() {
+        return inputs;
+    }
+
+    void declare(Object declaration) {
+        unusedDeclarations.add(declaration);
+    }
+
+    void use(Object declaration) {
+        unusedDeclarations.remove(declaration);
+    }
+
+    void addBuilder(BuilderDeclaration builder) {
+        for (BuilderDeclaration existing : builders) {
+            if (existing.name().equals(builder.name())) {
+                report(builder.declaredAt(), "a builder named '" + builder.name() + "' is already declared at "
+                        + existing.declaredAt() + "; name them: builder " + builder.spec().type() + "('other') { }");
+                return;
+            }
+        }
+        builders.add(builder);
+    }
+
+    void addStep(Step step) {
+        steps.add(step);
+    }
+
+    void addOnError(Step step) {
+        onError.add(step);
+    }
+
+    void addPost(Step step) {
+        post.add(step);
+    }
+
+    void addVariable(Variable variable) {
+        variables.put(variable.name(), variable);
+        if (variable.sensitive()) {
+            markSensitive(variable.value());
+        }
+    }
+
+    boolean hasVariable(String name) {
+        return variables.containsKey(name);
+    }
+
+    /** Registers a value (or every string inside a list or map) that must never be shown. */
+    void markSensitive(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            map.values().forEach(this::markSensitive);
+        } else if (value instanceof Collection<?> items) {
+            items.forEach(this::markSensitive);
+        } else if (value != null) {
+            String text = String.valueOf(value);
+            if (!text.isEmpty()) {
+                sensitive.add(text);
+            }
+        }
+    }
+
+    Object variableValue(String name) {
+        Variable variable = variables.get(name);
+        if (variable == null) {
+            report(position(), "no variable `" + name + "` is declared."
+                    + Suggestions.didYouMean(name, variables.keySet())
+                    + " Declare it first: variable '" + name + "', default: ...");
+            return "<undeclared " + name + ">";
+        }
+        if (variable.source().equals("unset")) {
+            return "<unset " + name + ">"; // reported once at its declaration; evaluation goes on to find more
+        }
+        return variable.value();
+    }
+
+    Set<String> variableNames() {
+        return variables.keySet();
+    }
+
+    // ---- the result --------------------------------------------------------------------------------------------
+
+    List<Diagnostic> diagnostics() {
+        return diagnostics;
+    }
+
+    /** Checks what can only be checked at the end and assembles the plan (null when there were errors). */
+    Plan finish(String templatePath) {
+        for (String name : inputs.values().keySet()) {
+            if (!variables.containsKey(name)) {
+                VariableInputs.Input input = inputs.values().get(name);
+                report(new SourcePosition(fileName, 1, 1), input.source() + " sets `" + name
+                        + "`, but the template declares no such variable."
+                        + Suggestions.didYouMean(name, variables.keySet()));
+            }
+        }
+        for (Object declaration : unusedDeclarations) {
+            if (declaration instanceof BuilderDeclaration b) {
+                report(b.declaredAt(), "this " + b.spec().type() + " block is not used; write `builder "
+                        + b.spec().type() + " { ... }`");
+            } else if (declaration instanceof StepDeclaration s) {
+                String verb = s.step().spec() instanceof dev.imagebake.plan.ManifestPost ? "post" : "provision";
+                report(s.step().declaredAt(), "this " + s.step().kind() + " block is not used; write `" + verb + " "
+                        + s.step().kind() + " { ... }`");
+            }
+        }
+        if (builders.isEmpty() && diagnostics.isEmpty()) {
+            report(new SourcePosition(fileName, 1, 1), "the template declares no builder; add one, for example "
+                    + "`builder azure { ... }` or `builder ssh { ... }`");
+        }
+        Set<String> names = new LinkedHashSet<>();
+        builders.forEach(b -> names.add(b.name()));
+        List<Step> all = new ArrayList<>(steps);
+        all.addAll(onError);
+        all.addAll(post);
+        for (Step step : all) {
+            for (String name : concat(step.options().only(), step.options().except())) {
+                if (!names.contains(name)) {
+                    report(step.declaredAt(), "no builder is named '" + name + "'." + Suggestions.didYouMean(name,
+                            names) + " Builders: " + String.join(", ", names));
+                }
+            }
+        }
+        if (!diagnostics.isEmpty()) {
+            return null;
+        }
+        List<Build> builds = new ArrayList<>();
+        for (BuilderDeclaration b : builders) {
+            builds.add(new Build(b.name(), b.spec(), applicable(steps, b.name()), applicable(onError, b.name()),
+                    applicable(post, b.name()), b.declaredAt()));
+        }
+        return new Plan(templatePath, List.copyOf(variables.values()), builds, sensitive);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static List<Step> applicable(List<Step> steps, String build) {
+        return steps.stream().filter(s -> s.options().appliesTo(build)).toList();
+    }
+
+    /** A builder block's result, before {@code builder} adds it to the template. */
+    record BuilderDeclaration(String name, BuilderSpec spec, SourcePosition declaredAt) {
+    }
+
+    /** A provisioner or post-processor block's result, before {@code provision} or {@code post} adds it. */
+    record StepDeclaration(Step step) {
+    }
+}

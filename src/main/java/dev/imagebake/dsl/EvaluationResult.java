@@ -1,0 +1,21 @@
+package dev.imagebake.dsl;
+
+import dev.imagebake.plan.Plan;
+
+import java.util.List;
+
+/**
+ * What evaluating a template produced: a plan, or the errors that prevented one (never both).
+ *
+ * @param failure the exception behind an unexpected error, for {@code --stacktrace}; null otherwise
+ * @param stuck   the evaluation thread did not stop when asked; the process should exit rather than go on
+ */
+public record EvaluationResult(Plan plan, List<Diagnostic> diagnostics, Throwable failure, boolean stuck) {
+    public EvaluationResult {
+        diagnostics = List.copyOf(diagnostics);
+    }
+
+    public boolean ok() {
+        return plan != null && diagnostics.isEmpty();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.imagebake.dsl;
+
+import dev.imagebake.plan.FileStep;
+import dev.imagebake.plan.StepSpec;
+
+/** {@code provision file { ... }}: moves files and folders to or from the build machine. */
+public final class FileContext extends StepContext {
+    private String direction = "upload";
+    private String source;
+    private String content;
+    private String destination;
+
+    FileContext(Evaluation evaluation) {
+        super(evaluation);
+    }
+
+    @Override
+    protected String kind() {
+        return "file";
+    }
+
+    /** What to copy: for an upload, a file or folder relative to the template's folder; for a download, a remote path. */
+    public void source(Object path) {
+        source = string("source", path);
+    }
+
+    /** Text to upload as a file, instead of a source file. */
+    public void content(Object text) {
+        content = string("content", text);
+    }
+
+    /** Where to copy to: a remote path for an upload, a local path for a download. */
+    public void destination(Object path) {
+        destination = string("destination", path);
+    }
+
+    /** {@code 'upload'} (the default) or {@code 'download'}. */
+    public void direction(Object value) {
+        String d = string("direction", value);
+        if (!d.equals("upload") && !d.equals("download")) {
+            throw new TemplateError("`direction` is 'upload' or 'download'; got '" + d + "'");
+        }
+        direction = d;
+    }
+
+    @Override
+    protected StepSpec spec() {
+        if (destination == null) {
+            errorAtBlock("file needs a `destination`");
+        }
+        if (direction.equals("upload")) {
+            if ((source == null) == (content == null)) {
+                errorAtBlock("file upload needs either a `source` or `content`, not "
+                        + (source == null ? "neither" : "both"));
+            } else if (source != null && !evaluation.files().exists(source)) {
+                errorAtBlock("file: no file or folder '" + source + "' next to the template");
+            }
+        } else if (source == null || content != null) {
+            errorAtBlock("file download needs a remote `source` and no `content`");
+        }
+        return new FileStep(direction, source, content, destination);
+    }
+}

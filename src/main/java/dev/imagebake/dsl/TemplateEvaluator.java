@@ -1,0 +1,247 @@
+package dev.imagebake.dsl;
+
+import dev.imagebake.dsl.sandbox.Guard;
+import dev.imagebake.dsl.sandbox.ImplicitScope;
+import dev.imagebake.dsl.sandbox.Limits;
+import dev.imagebake.dsl.sandbox.SandboxCompiler;
+import dev.imagebake.dsl.sandbox.SandboxException;
+import dev.imagebake.plan.SourcePosition;
+import groovy.lang.Script;
+import org.codehaus.groovy.control.CompilationFailedException;
+import org.codehaus.groovy.control.ErrorCollector;
+import org.codehaus.groovy.control.MultipleCompilationErrorsException;
+import org.codehaus.groovy.control.messages.ExceptionMessage;
+import org.codehaus.groovy.control.messages.Message;
+import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
+import org.codehaus.groovy.syntax.SyntaxException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * Turns template text into a plan. Evaluation runs on a thread of its own with a large stack, under a
+ * {@link Guard}; if that thread does not finish in time it is cancelled, and if it cannot be stopped the result
+ * says so, so that the process can exit instead of living on with a runaway thread.
+ */
+public final class TemplateEvaluator {
+    private static final long STACK_BYTES = 64L << 20;
+    private static final Duration GRACE = Duration.ofSeconds(2);
+
+    private final Limits limits;
+
+    public TemplateEvaluator(Limits limits) {
+        this.limits = limits;
+    }
+
+    /**
+     * Evaluates a template.
+     *
+     * @param out where the template's {@code println} goes
+     */
+    public EvaluationResult evaluate(TemplateSource source, VariableInputs inputs, Appendable out) {
+        TemplateFiles files = new TemplateFiles(source.folder());
+        return sandboxed(source, script -> {
+            Evaluation evaluation = new Evaluation(source.displayName(), files, inputs, Instant.now(), out);
+            evaluation.start((TemplateScript) script);
+            return evaluation;
+        }, Evaluation::diagnostics, evaluation -> evaluation.finish(source.displayName()));
+    }
+
+    /**
+     * Evaluates a Groovy variables file ({@code name = value} lines) in the same sandbox.
+     *
+     * @return the assigned values in order, or the errors
+     */
+    public VarFileResult evaluateVarFile(TemplateSource source) {
+        List<Diagnostic> problems = new ArrayList<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        EvaluationResult result = sandboxed(source, script -> {
+            ((TemplateScript) script).attach(new VarFileScope(source.displayName(), values, problems));
+            return problems;
+        }, p -> p, p -> null);
+        List<Diagnostic> all = new ArrayList<>(result.diagnostics());
+        return new VarFileResult(all.isEmpty() ? values : Map.of(), all);
+    }
+
+    /** The values a Groovy variables file assigned, or its errors. */
+    public record VarFileResult(Map<String, Object> values, List<Diagnostic> diagnostics) {
+    }
+
+    private <S> EvaluationResult sandboxed(TemplateSource source, Function<Script, S> prepare,
+                                           Function<S, List<Diagnostic>> diagnosticsOf,
+                                           Function<S, dev.imagebake.plan.Plan> finish) {
+        if (source.text().length() > limits.maxSourceChars()) {
+            return failed(source, 1, 1, "the template is larger than " + (limits.maxSourceChars() >> 10) + " KiB");
+        }
+        Guard guard = new Guard(limits);
+        AtomicReference<EvaluationResult> outcome = new AtomicReference<>();
+        Runnable task = () -> {
+            guard.install();
+            S state = null;
+            try {
+                Class<? extends Script> type = new SandboxCompiler(TemplateScript.class)
+                        .compile(source.text(), source.displayName());
+                Script script = type.getDeclaredConstructor().newInstance();
+                state = prepare.apply(script);
+                script.run();
+                List<Diagnostic> diagnostics = diagnosticsOf.apply(state);
+                dev.imagebake.plan.Plan plan = finish.apply(state);
+                outcome.set(new EvaluationResult(diagnostics.isEmpty() ? plan : null, diagnostics, null, false));
+            } catch (CompilationFailedException e) {
+                outcome.set(new EvaluationResult(null, compileErrors(source, e), null, false));
+            } catch (Throwable t) {
+                List<Diagnostic> diagnostics = new ArrayList<>(state == null ? List.of() : diagnosticsOf.apply(state));
+                diagnostics.add(runtimeError(source, guard, t));
+                outcome.set(new EvaluationResult(null, diagnostics, t, false));
+            } finally {
+                guard.uninstall();
+            }
+        };
+        Thread thread = new Thread(null, task, "imagebake-eval", STACK_BYTES);
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            thread.join(limits.timeout().plus(GRACE).toMillis());
+            if (thread.isAlive()) {
+                guard.cancel();
+                thread.interrupt();
+                thread.join(GRACE.toMillis());
+            }
+        } catch (InterruptedException e) {
+            guard.cancel();
+            thread.interrupt();
+            Thread.currentThread().interrupt();
+            return new EvaluationResult(null, List.of(new Diagnostic(new SourcePosition(source.displayName(),
+                    Math.max(1, guard.line()), Math.max(1, guard.column())), "evaluation was interrupted")), e, false);
+        }
+        if (thread.isAlive()) {
+            return new EvaluationResult(null, List.of(new Diagnostic(new SourcePosition(source.displayName(),
+                    Math.max(1, guard.line()), Math.max(1, guard.column())), "evaluation took longer than "
+                    + limits.timeout().toSeconds() + " s and did not stop when asked")), null, true);
+        }
+        return outcome.get();
+    }
+
+    private static EvaluationResult failed(TemplateSource source, int line, int column, String message) {
+        return new EvaluationResult(null, List.of(new Diagnostic(new SourcePosition(source.displayName(), line,
+                column), message)), null, false);
+    }
+
+    private static List<Diagnostic> compileErrors(TemplateSource source, CompilationFailedException e) {
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        if (e instanceof MultipleCompilationErrorsException multiple) {
+            ErrorCollector collector = multiple.getErrorCollector();
+            for (Message message : collector.getErrors()) {
+                if (message instanceof SyntaxErrorMessage syntax) {
+                    SyntaxException cause = syntax.getCause();
+                    diagnostics.add(new Diagnostic(new SourcePosition(source.displayName(),
+                            Math.max(1, cause.getStartLine()), Math.max(1, cause.getStartColumn())),
+                            cleanCompilerMessage(cause.getOriginalMessage())));
+                } else if (message instanceof ExceptionMessage exception) {
+                    diagnostics.add(new Diagnostic(new SourcePosition(source.displayName(), 1, 1),
+                            cleanCompilerMessage(String.valueOf(exception.getCause().getMessage()))));
+                }
+            }
+        }
+        if (diagnostics.isEmpty()) {
+            diagnostics.add(new Diagnostic(new SourcePosition(source.displayName(), 1, 1),
+                    cleanCompilerMessage(e.getMessage())));
+        }
+        return diagnostics;
+    }
+
+    /** Groovy's parser messages name classes users never wrote; say it in the template's terms. */
+    static String cleanCompilerMessage(String message) {
+        String m = message.replaceAll("\\s*@ line \\d+, column \\d+\\.?", "").trim();
+        if (m.startsWith("unable to resolve class ")) {
+            return "sandbox: `" + m.substring("unable to resolve class ".length()).trim()
+                    + "` is not available in templates";
+        }
+        return m;
+    }
+
+    private static Diagnostic runtimeError(TemplateSource source, Guard guard, Throwable t) {
+        int line = Math.max(1, guard.line());
+        int column = Math.max(1, guard.column());
+        String message;
+        if (t instanceof SandboxException s) {
+            if (s.line() > 0) {
+                line = s.line();
+                column = Math.max(1, s.column());
+            }
+            message = (t instanceof dev.imagebake.dsl.sandbox.LimitExceededException ? "limit: " : "sandbox: ")
+                    + s.getMessage();
+        } else if (t instanceof TemplateError) {
+            message = t.getMessage();
+        } else if (t instanceof StackOverflowError) {
+            message = "limit: recursion went too deep (a function calls itself without end?)";
+        } else if (t instanceof OutOfMemoryError) {
+            message = "limit: the template needed more memory than the sandbox allows";
+        } else {
+            int frameLine = scriptLine(t);
+            if (frameLine > 0 && frameLine != line) {
+                line = frameLine;
+                column = 1;
+            }
+            message = describe(t);
+        }
+        return new Diagnostic(new SourcePosition(source.displayName(), line, column), message);
+    }
+
+    private static int scriptLine(Throwable t) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            if (frame.getClassName().startsWith("Template") && frame.getLineNumber() > 0) {
+                return frame.getLineNumber();
+            }
+        }
+        return -1;
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof groovy.lang.MissingMethodException m) {
+            return "`" + m.getMethod() + "` cannot take these arguments";
+        }
+        if (t instanceof ArithmeticException) {
+            return "arithmetic error: " + t.getMessage();
+        }
+        if (t instanceof NullPointerException) {
+            return "a value is null here";
+        }
+        String message = t.getMessage();
+        String kind = t.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                .toLowerCase();
+        return message == null ? kind : kind + ": " + message;
+    }
+
+    /** The scope of a variables file: assignments only. */
+    private record VarFileScope(String file, Map<String, Object> values, List<Diagnostic> problems)
+            implements ImplicitScope {
+        @Override
+        public Object call(String name, Object[] args) {
+            throw new TemplateError("a variables file only assigns values (name = value); `" + name
+                    + "` cannot be called here");
+        }
+
+        @Override
+        public Object get(String name) {
+            if (values.containsKey(name)) {
+                return values.get(name);
+            }
+            throw new TemplateError("Unknown name `" + name + "` in a variables file");
+        }
+
+        @Override
+        public void set(String name, Object value) {
+            if (value instanceof groovy.lang.Closure || value instanceof dev.imagebake.dsl.sandbox.TemplateValue) {
+                throw new TemplateError("`" + name + "` must be a plain value: a string, number, boolean, list or map");
+            }
+            values.put(name, value instanceof groovy.lang.GString g ? g.toString() : value);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package dev.imagebake.dsl;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A template's text and where it came from.
+ *
+ * @param displayName how errors name the file (the path as the user typed it)
+ * @param folder      the folder {@code file(...)} and step paths are relative to; null for none
+ */
+public record TemplateSource(String displayName, Path folder, String text) {
+    public static TemplateSource read(Path path) throws IOException {
+        byte[] bytes = Files.readAllBytes(path);
+        Path folder = path.toAbsolutePath().getParent();
+        return new TemplateSource(path.toString(), folder, new String(bytes, StandardCharsets.UTF_8));
+    }
+}

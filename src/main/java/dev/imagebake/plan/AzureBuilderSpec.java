@@ -1,0 +1,110 @@
+package dev.imagebake.plan;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the azure builder needs: how to authenticate, what to start from, the temporary build machine,
+ * and where the captured image goes.
+ */
+public record AzureBuilderSpec(
+        Auth auth,
+        ImageSource source,
+        PurchasePlan purchasePlan,
+        String location,
+        String vmSize,
+        String osType,
+        Integer osDiskSizeGb,
+        String osDiskType,
+        List<DataDisk> dataDisks,
+        Spot spot,
+        boolean trustedLaunch,
+        String customData,
+        String userData,
+        List<String> userAssignedIdentities,
+        Map<String, String> tags,
+        String buildResourceGroup,
+        Network network,
+        String sshUser,
+        Duration sshTimeout,
+        boolean deprovision,
+        ManagedImageDestination managedImage,
+        GalleryDestination gallery) implements BuilderSpec {
+
+    public AzureBuilderSpec {
+        dataDisks = List.copyOf(dataDisks);
+        userAssignedIdentities = List.copyOf(userAssignedIdentities);
+        tags = Map.copyOf(tags);
+    }
+
+    @Override
+    public String type() {
+        return "azure";
+    }
+
+    /**
+     * How to sign in. With none of the explicit settings, the Azure SDK's default chain applies (environment,
+     * workload identity, managed identity, Azure CLI session).
+     *
+     * @param cloud {@code public}, {@code china}, {@code usgovernment}, or a path to a cloud file
+     */
+    public record Auth(String cloud, String subscription, String tenant, String clientId, String clientSecret,
+                       String clientCertificate) {
+        public static final Auth DEFAULT = new Auth("public", null, null, null, null, null);
+    }
+
+    /** What the build machine boots from. */
+    public sealed interface ImageSource permits Marketplace, ManagedImage, GalleryImage {
+    }
+
+    /** A marketplace image; {@code version} may be {@code latest}. */
+    public record Marketplace(String publisher, String offer, String sku, String version) implements ImageSource {
+    }
+
+    /** An existing managed image, by resource id. */
+    public record ManagedImage(String id) implements ImageSource {
+    }
+
+    /** A gallery image version; {@code version} may be {@code latest} for the newest version of the definition. */
+    public record GalleryImage(String resourceGroup, String gallery, String image, String version)
+            implements ImageSource {
+    }
+
+    public record PurchasePlan(String name, String product, String publisher) {
+    }
+
+    public record DataDisk(int lun, int sizeGb, String type) {
+    }
+
+    /** A Spot build machine; {@code maxPrice} -1 pays up to the on-demand price. */
+    public record Spot(double maxPrice, String evictionPolicy) {
+    }
+
+    /**
+     * An existing network for the build machine. Without one, a temporary network is created whose security group
+     * admits SSH only from {@code allowedSshFrom} (or this host's detected public address).
+     */
+    public record Network(String resourceGroup, String virtualNetwork, String subnet, boolean privateIp,
+                          List<String> allowedSshFrom) {
+        public Network {
+            allowedSshFrom = List.copyOf(allowedSshFrom);
+        }
+    }
+
+    public record ManagedImageDestination(String name, String resourceGroup, String storageType, boolean zoneResilient) {
+    }
+
+    /**
+     * A gallery image version to publish.
+     *
+     * @param regions target regions with their replica counts, in order
+     */
+    public record GalleryDestination(String gallery, String resourceGroup, String image, String version,
+                                     Map<String, Integer> regions, String storageType, boolean shallowReplication,
+                                     boolean excludeFromLatest, String endOfLifeDate) {
+        public GalleryDestination {
+            regions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(regions));
+        }
+    }
+}
