@@ -41,6 +41,11 @@ public final class BastionContext extends BlockContext {
         target.password(secret);
     }
 
+    /** Logs in to the jump host with the keys of the running ssh-agent. */
+    public void agent(Object enabled) {
+        target.agent(enabled);
+    }
+
     /** Its expected host key fingerprint. */
     public void hostKey(Object fingerprint) {
         target.hostKey(fingerprint);
@@ -54,6 +59,6 @@ public final class BastionContext extends BlockContext {
     SshBuilderSpec.Bastion build() {
         target.check(blockName(), this::errorAtBlock);
         return new SshBuilderSpec.Bastion(target.host, target.port, target.user, target.privateKey, target.password,
-                target.hostKey, target.insecureHostKey);
+                target.agent, target.hostKey, target.insecureHostKey);
     }
 }

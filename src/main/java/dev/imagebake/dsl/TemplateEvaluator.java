@@ -85,11 +85,17 @@ public final class TemplateEvaluator {
             guard.install();
             S state = null;
             try {
+                long t0 = System.nanoTime();
                 Class<? extends Script> type = new SandboxCompiler(TemplateScript.class)
                         .compile(source.text(), source.displayName());
+                long t1 = System.nanoTime();
                 Script script = type.getDeclaredConstructor().newInstance();
                 state = prepare.apply(script);
                 script.run();
+                if (Boolean.getBoolean("imagebake.timing")) {
+                    System.err.printf("compile %d ms, run %d ms%n", (t1 - t0) / 1_000_000,
+                            (System.nanoTime() - t1) / 1_000_000);
+                }
                 List<Diagnostic> diagnostics = diagnosticsOf.apply(state);
                 dev.imagebake.plan.Plan plan = finish.apply(state);
                 outcome.set(new EvaluationResult(diagnostics.isEmpty() ? plan : null, diagnostics, null, false));

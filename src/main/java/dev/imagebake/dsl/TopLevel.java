@@ -48,9 +48,10 @@ public final class TopLevel extends StepTypes {
         Object fallback = options.get("default");
         String fallbackSource = "default";
         if (fallback instanceof Helpers.EnvironmentValue env) {
-            fallback = evaluation.inputs().environment().get(env.name());
-            hasDefault = fallback != null;
-            fallbackSource = "env " + env.name();
+            // As in Packer, an unset environment variable reads as the empty string.
+            fallback = evaluation.inputs().environment().getOrDefault(env.name(), "");
+            fallbackSource = evaluation.inputs().environment().containsKey(env.name()) ? "env " + env.name()
+                    : "env " + env.name() + ", unset";
         }
         String type = options.containsKey("type") ? string("type", options.get("type")) : inferType(fallback);
         if (!TYPES.contains(type)) {

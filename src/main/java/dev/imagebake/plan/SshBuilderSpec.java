@@ -19,7 +19,7 @@ public record SshBuilderSpec(String host, int port, String user, String privateK
     }
 
     /** A jump host the connection goes through. */
-    public record Bastion(String host, int port, String user, String privateKey, String password, String hostKey,
-                          boolean insecureHostKey) {
+    public record Bastion(String host, int port, String user, String privateKey, String password, boolean agent,
+                          String hostKey, boolean insecureHostKey) {
     }
 }

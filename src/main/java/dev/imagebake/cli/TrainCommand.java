@@ -1,0 +1,51 @@
+package dev.imagebake.cli;
+
+import dev.imagebake.dsl.EvaluationResult;
+import dev.imagebake.dsl.TemplateEvaluator;
+import dev.imagebake.dsl.TemplateSource;
+import dev.imagebake.dsl.VariableInputs;
+import dev.imagebake.dsl.sandbox.Limits;
+import dev.imagebake.plan.PlanJson;
+import dev.imagebake.plan.PlanRenderer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * A hidden command the launcher runs once per build to record a start-up cache: it exercises validate and plan
+ * (compiling, evaluating and rendering every example) and the help text, in one JVM.
+ */
+@Command(name = "train", hidden = true)
+final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR")
+    Path examples;
+
+    @Override
+    public Integer call() throws IOException {
+        List<Path> templates;
+        try (Stream<Path> files = Files.list(examples)) {
+            templates = files.filter(p -> p.toString().endsWith(".imagebake.groovy")).sorted().toList();
+        }
+        PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream());
+        Main.run(sink, sink, "--help");
+        Main.run(sink, sink, "validate", "--help");
+        TemplateEvaluator evaluator = new TemplateEvaluator(Limits.DEFAULT);
+        for (Path template : templates) {
+            EvaluationResult result = evaluator.evaluate(TemplateSource.read(template),
+                    new VariableInputs.Builder(System.getenv()).put("host", "192.0.2.10", "-var").build(), sink);
+            if (result.ok()) {
+                sink.print(PlanRenderer.render(result.plan()));
+                sink.print(PlanJson.render(result.plan()));
+            }
+            Main.run(sink, sink, "validate", "-var", "unknown=1", template.toString());
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,10 @@
+builder ssh {
+    host '10.0.0.5'
+    user 'deploy'
+    agent true
+}
+builder ssh {
+    host '10.0.0.6'
+    user 'deploy'
+    agent true
+}

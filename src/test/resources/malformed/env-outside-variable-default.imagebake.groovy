@@ -1,0 +1,5 @@
+builder ssh {
+    host env('TARGET_HOST')
+    user 'deploy'
+    agent true
+}

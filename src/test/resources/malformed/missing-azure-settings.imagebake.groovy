@@ -1,0 +1,3 @@
+builder azure {
+    vmSize 'Standard_D4s_v5'
+}

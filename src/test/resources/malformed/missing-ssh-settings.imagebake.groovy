@@ -1,0 +1,3 @@
+builder ssh('onprem') {
+    port 2222
+}

@@ -1,0 +1,8 @@
+variable 'greeting', default: 'hello'
+
+builder ssh {
+    host '10.0.0.5'
+    user 'deploy'
+    agent true
+}
+provision shell { inline "echo ${var.greeting" }

@@ -1,0 +1,5 @@
+builder ssh {
+    host '10.0.0.5
+    user 'deploy'
+    agent true
+}

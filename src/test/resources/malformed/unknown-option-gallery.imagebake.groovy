@@ -1,0 +1,5 @@
+builder azure {
+    location 'westeurope'
+    source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
+    gallery 'corp', imag: 'web', version: '1.4.0', resourceGroup: 'images'
+}

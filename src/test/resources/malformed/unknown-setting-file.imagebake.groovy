@@ -1,0 +1,9 @@
+builder ssh {
+    host '10.0.0.5'
+    user 'deploy'
+    agent true
+}
+provision file {
+    content 'hello'
+    destiantion '/tmp/hello.txt'
+}

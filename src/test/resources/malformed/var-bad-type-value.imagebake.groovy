@@ -1,0 +1,7 @@
+variable 'diskSize', type: 'number', default: 'large'
+
+builder ssh {
+    host '10.0.0.5'
+    user 'deploy'
+    agent true
+}

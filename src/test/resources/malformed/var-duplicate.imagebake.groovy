@@ -1,0 +1,8 @@
+variable 'user', default: 'deploy'
+variable 'user', default: 'admin'
+
+builder ssh {
+    host '10.0.0.5'
+    user 'deploy'
+    agent true
+}

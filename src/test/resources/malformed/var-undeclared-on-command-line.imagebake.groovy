@@ -1,0 +1,7 @@
+variable 'location', default: 'westeurope'
+
+builder ssh {
+    host '10.0.0.5'
+    user 'deploy'
+    agent true
+}

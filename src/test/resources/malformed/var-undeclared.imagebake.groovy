@@ -1,0 +1,7 @@
+variable 'region', default: 'westeurope'
+
+builder azure {
+    location var.regoin
+    source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
+    managedImage 'web', resourceGroup: 'images'
+}
