@@ -16,7 +16,6 @@ import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
 import org.codehaus.groovy.syntax.SyntaxException;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +33,16 @@ public final class TemplateEvaluator {
     private static final Duration GRACE = Duration.ofSeconds(2);
 
     private final Limits limits;
+    private final java.time.Clock clock;
 
     public TemplateEvaluator(Limits limits) {
+        this(limits, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock what {@code timestamp()} reads; fixed in tests so that plans can be compared */
+    public TemplateEvaluator(Limits limits, java.time.Clock clock) {
         this.limits = limits;
+        this.clock = clock;
     }
 
     /**
@@ -47,7 +53,7 @@ public final class TemplateEvaluator {
     public EvaluationResult evaluate(TemplateSource source, VariableInputs inputs, Appendable out) {
         TemplateFiles files = new TemplateFiles(source.folder());
         return sandboxed(source, script -> {
-            Evaluation evaluation = new Evaluation(source.displayName(), files, inputs, Instant.now(), out);
+            Evaluation evaluation = new Evaluation(source.displayName(), files, inputs, clock.instant(), out);
             evaluation.start((TemplateScript) script);
             return evaluation;
         }, Evaluation::diagnostics, evaluation -> evaluation.finish(source.displayName()));
