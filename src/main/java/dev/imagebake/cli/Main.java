@@ -25,6 +25,7 @@ public final class Main implements Runnable {
     /** Where commands write; set per run so that tests can capture it. */
     PrintStream out = System.out;
     PrintStream err = System.err;
+    java.util.Map<String, String> environment = System.getenv();
 
     public static void main(String[] args) {
         System.exit(run(System.out, System.err, args));
@@ -32,11 +33,18 @@ public final class Main implements Runnable {
 
     /** Runs one command line and returns its exit code; tests call this instead of starting a process. */
     public static int run(PrintStream out, PrintStream err, String... args) {
+        return run(out, err, System.getenv(), args);
+    }
+
+    /** As {@link #run(PrintStream, PrintStream, String...)}, with the environment variables imagebake may read. */
+    public static int run(PrintStream out, PrintStream err, java.util.Map<String, String> environment,
+                          String... args) {
         // Without this, picocli starts the Groovy runtime to look for closures in annotations, even for --help.
         System.setProperty("picocli.disable.closures", "true");
         Main main = new Main();
         main.out = out;
         main.err = err;
+        main.environment = environment;
         CommandLine line = new CommandLine(main);
         line.setOut(new PrintWriter(out, true));
         line.setErr(new PrintWriter(err, true));

@@ -27,7 +27,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EvaluationResult result = template.evaluate(main.err);
+        EvaluationResult result = template.evaluate(main.err, main.environment);
         if (!result.ok()) {
             Diagnostics.trace(main, result);
             return ExitCodes.INVALID;

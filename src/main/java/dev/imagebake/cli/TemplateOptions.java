@@ -38,11 +38,11 @@ public final class TemplateOptions {
     Path template;
 
     /** Evaluates the template, printing every problem to {@code err}; the result's plan is null on failure. */
-    EvaluationResult evaluate(PrintStream err) {
+    EvaluationResult evaluate(PrintStream err, Map<String, String> environment) {
         Limits limits = Limits.DEFAULT.withTimeout(Duration.ofMillis((long) (evalTimeoutSeconds * 1000)));
         TemplateEvaluator evaluator = new TemplateEvaluator(limits);
         List<Diagnostic> problems = new ArrayList<>();
-        VariableInputs.Builder inputs = new VariableInputs.Builder(System.getenv());
+        VariableInputs.Builder inputs = new VariableInputs.Builder(environment);
         for (Path file : varFiles) {
             readVarFile(evaluator, file, inputs, problems);
         }

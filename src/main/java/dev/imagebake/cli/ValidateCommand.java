@@ -21,7 +21,7 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EvaluationResult result = template.evaluate(main.err);
+        EvaluationResult result = template.evaluate(main.err, main.environment);
         if (!result.ok()) {
             Diagnostics.trace(main, result);
             return ExitCodes.INVALID;

@@ -8,7 +8,7 @@ public record AnsibleStep(String playbook, List<String> extraArguments, Map<Stri
                           List<String> groups, String user) implements StepSpec {
     public AnsibleStep {
         extraArguments = List.copyOf(extraArguments);
-        extraVars = Map.copyOf(extraVars);
+        extraVars = Ordered.copy(extraVars);
         groups = List.copyOf(groups);
     }
 

@@ -35,7 +35,7 @@ public record AzureBuilderSpec(
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);
         userAssignedIdentities = List.copyOf(userAssignedIdentities);
-        tags = Map.copyOf(tags);
+        tags = Ordered.copy(tags);
     }
 
     @Override
@@ -104,7 +104,7 @@ public record AzureBuilderSpec(
                                      Map<String, Integer> regions, String storageType, boolean shallowReplication,
                                      boolean excludeFromLatest, String endOfLifeDate) {
         public GalleryDestination {
-            regions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(regions));
+            regions = Ordered.copy(regions);
         }
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public record ManifestPost(String output, boolean stripPath, Map<String, String> customData) implements StepSpec {
     public ManifestPost {
-        customData = Map.copyOf(customData);
+        customData = Ordered.copy(customData);
     }
 
     @Override

@@ -9,7 +9,7 @@ public record ShellLocalStep(List<String> inline, List<String> scripts, Map<Stri
     public ShellLocalStep {
         inline = List.copyOf(inline);
         scripts = List.copyOf(scripts);
-        env = Map.copyOf(env);
+        env = Ordered.copy(env);
         validExitCodes = List.copyOf(validExitCodes);
     }
 

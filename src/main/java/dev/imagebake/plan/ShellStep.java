@@ -21,7 +21,7 @@ public record ShellStep(List<String> inline, List<String> scripts, Map<String, S
     public ShellStep {
         inline = List.copyOf(inline);
         scripts = List.copyOf(scripts);
-        env = Map.copyOf(env);
+        env = Ordered.copy(env);
         validExitCodes = List.copyOf(validExitCodes);
     }
 

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Benchmark: wall time of `bin/imagebake validate` on dsl-examples/ubuntu-web.imagebake.groovy against
+# `packer validate` on the equivalent JSON template (src/bench/packer/ubuntu-web.json), interleaved in one run.
+# Prints the median of each and the ratio imagebake/packer (below 1.0 means imagebake is faster).
+# Usage: src/bench/validate-vs-packer.sh [ROUNDS]   (default 15)
+set -eu
+rounds=${1:-15}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+template=$root/dsl-examples/ubuntu-web.imagebake.groovy
+packer_template=$here/packer/ubuntu-web.json
+command -v packer >/dev/null || { echo "packer is not installed (apt-get install packer)" >&2; exit 2; }
+
+"$root/bin/imagebake" validate "$template" >/dev/null          # builds the jar and start-up cache if needed
+(cd "$here/packer" && packer validate "$packer_template" >/dev/null)
+
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+: > /tmp/imagebake-bench.$$.ib
+: > /tmp/imagebake-bench.$$.pk
+i=0
+while [ $i -lt "$rounds" ]; do
+    t0=$(now); "$root/bin/imagebake" validate "$template" >/dev/null; t1=$(now)
+    (cd "$here/packer" && packer validate "$packer_template" >/dev/null); t2=$(now)
+    ms "$t0" "$t1" >> /tmp/imagebake-bench.$$.ib
+    ms "$t1" "$t2" >> /tmp/imagebake-bench.$$.pk
+    i=$((i + 1))
+done
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ib=$(median /tmp/imagebake-bench.$$.ib)
+pk=$(median /tmp/imagebake-bench.$$.pk)
+rm -f /tmp/imagebake-bench.$$.*
+echo "rounds: $rounds (interleaved)"
+echo "imagebake validate: median ${ib} ms"
+echo "packer validate:    median ${pk} ms"
+awk -v a="$ib" -v b="$pk" 'BEGIN { printf "ratio imagebake/packer: %.2f\n", a / b }'
