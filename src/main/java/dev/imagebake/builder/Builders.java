@@ -1,0 +1,89 @@
+package dev.imagebake.builder;
+
+import dev.imagebake.builder.ssh.SshBuilder;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.engine.PlannedStep;
+import dev.imagebake.engine.StepSource;
+import dev.imagebake.plan.AnsibleStep;
+import dev.imagebake.plan.BreakpointStep;
+import dev.imagebake.plan.Build;
+import dev.imagebake.plan.FileStep;
+import dev.imagebake.plan.ManifestPost;
+import dev.imagebake.plan.RebootStep;
+import dev.imagebake.plan.ShellLocalStep;
+import dev.imagebake.plan.ShellStep;
+import dev.imagebake.plan.SshBuilderSpec;
+import dev.imagebake.plan.Step;
+import dev.imagebake.post.ManifestPostProcessor;
+import dev.imagebake.provisioner.AnsibleProvisioner;
+import dev.imagebake.provisioner.BreakpointProvisioner;
+import dev.imagebake.provisioner.FileProvisioner;
+import dev.imagebake.provisioner.RebootProvisioner;
+import dev.imagebake.provisioner.ShellLocalProvisioner;
+import dev.imagebake.provisioner.ShellProvisioner;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Where a plan's builders, provisioners and post-processors become runnable steps. */
+public final class Builders implements StepSource {
+    private final String runId;
+
+    public Builders(String runId) {
+        this.runId = runId;
+    }
+
+    @Override
+    public List<PlannedStep> steps(Build build) {
+        List<PlannedStep> steps = new ArrayList<>();
+        if (build.builder() instanceof SshBuilderSpec ssh) {
+            SshBuilder builder = new SshBuilder(ssh);
+            builder.prepare().forEach(s -> steps.add(PlannedStep.builderStep(s)));
+            build.steps().forEach(s -> steps.add(provisioner(s)));
+            builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));
+            return steps;
+        }
+        throw new UnsupportedOperationException("the " + build.type() + " builder cannot build yet");
+    }
+
+    @Override
+    public List<PlannedStep> onError(Build build) {
+        return build.onError().stream().map(Builders::provisioner).toList();
+    }
+
+    @Override
+    public List<BuildStep> post(Build build) {
+        List<BuildStep> post = new ArrayList<>();
+        for (Step step : build.post()) {
+            if (step.spec() instanceof ManifestPost manifest) {
+                post.add(new ManifestPostProcessor(manifest, runId, label(step)));
+            }
+        }
+        return post;
+    }
+
+    static PlannedStep provisioner(Step step) {
+        String name = label(step);
+        BuildStep runnable;
+        if (step.spec() instanceof ShellStep s) {
+            runnable = new ShellProvisioner(s, name);
+        } else if (step.spec() instanceof FileStep s) {
+            runnable = new FileProvisioner(s, name);
+        } else if (step.spec() instanceof ShellLocalStep s) {
+            runnable = new ShellLocalProvisioner(s, name);
+        } else if (step.spec() instanceof BreakpointStep s) {
+            runnable = new BreakpointProvisioner(s, name);
+        } else if (step.spec() instanceof RebootStep s) {
+            runnable = new RebootProvisioner(s, name);
+        } else if (step.spec() instanceof AnsibleStep s) {
+            runnable = new AnsibleProvisioner(s, name);
+        } else {
+            throw new IllegalArgumentException("not a provisioner: " + step.kind());
+        }
+        return new PlannedStep(runnable, step.options(), true);
+    }
+
+    private static String label(Step step) {
+        return step.kind() + " (line " + step.declaredAt().line() + ")";
+    }
+}

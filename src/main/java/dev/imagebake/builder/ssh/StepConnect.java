@@ -1,0 +1,69 @@
+package dev.imagebake.builder.ssh;
+
+import dev.imagebake.communicator.SshCommunicator;
+import dev.imagebake.communicator.SshEndpoint;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.engine.Machine;
+import dev.imagebake.engine.StepFailedException;
+import dev.imagebake.plan.SshBuilderSpec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Connects to an existing machine and verifies its host key: the first step of {@code builder ssh}. */
+final class StepConnect implements BuildStep {
+    private final SshBuilderSpec spec;
+    private Machine machine;
+
+    StepConnect(SshBuilderSpec spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public String name() {
+        return "connect";
+    }
+
+    @Override
+    public void run(BuildContext context) throws Exception {
+        SshEndpoint endpoint = endpoint(spec, context.templateFolder());
+        if (spec.insecureHostKey()) {
+            context.warn("insecureHostKey is on: the host key of " + spec.host() + " is NOT verified");
+        }
+        machine = new Machine(endpoint, spec.connectTimeout(), context);
+        context.machine(machine);
+        try {
+            SshCommunicator communicator = machine.communicator();
+            context.info("connected to " + endpoint.describe() + " (host key "
+                    + SshCommunicator.fingerprint(communicator.hostKey()) + ")");
+        } catch (dev.imagebake.communicator.ConnectionFailedException e) {
+            throw new StepFailedException(e.getMessage(), e);
+        }
+    }
+
+    static SshEndpoint endpoint(SshBuilderSpec spec, Path folder) {
+        SshEndpoint via = null;
+        if (spec.bastion() != null) {
+            SshBuilderSpec.Bastion b = spec.bastion();
+            via = new SshEndpoint(b.host(), b.port(), b.user(), b.privateKey(), null, b.password(), b.agent(),
+                    b.hostKey() == null ? List.of() : List.of(b.hostKey()), null, b.insecureHostKey(), null);
+        }
+        Path knownHosts = spec.knownHosts() == null ? null : folder.resolve(spec.knownHosts());
+        return new SshEndpoint(spec.host(), spec.port(), spec.user(), spec.privateKey(), null, spec.password(),
+                spec.agent(), spec.hostKey() == null ? List.of() : List.of(spec.hostKey()), knownHosts,
+                spec.insecureHostKey(), via);
+    }
+
+    @Override
+    public void cleanup(BuildContext context) {
+        if (machine != null) {
+            machine.close();
+        }
+    }
+
+    static Duration connectTimeout(SshBuilderSpec spec) {
+        return spec.connectTimeout();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.imagebake.cli;
+
+import dev.imagebake.builder.Builders;
+import dev.imagebake.dsl.EvaluationResult;
+import dev.imagebake.engine.BuildResult;
+import dev.imagebake.engine.Engine;
+import dev.imagebake.engine.Interaction;
+import dev.imagebake.engine.OnError;
+import dev.imagebake.engine.Reporter;
+import dev.imagebake.engine.Secrets;
+import dev.imagebake.plan.Build;
+import dev.imagebake.report.ConsoleReporter;
+import dev.imagebake.report.JsonReporter;
+import dev.imagebake.report.LogFileReporter;
+import dev.imagebake.report.Reporters;
+import dev.imagebake.util.DurationText;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.BufferedReader;
+import java.io.FileOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@code imagebake build}: runs the plan. */
+@Command(name = "build", mixinStandardHelpOptions = true,
+        description = "Build every builder of the template (in parallel), provision, capture, clean up. "
+                + "Ctrl-C stops and cleans up; a second Ctrl-C skips the cleanup and prints what is left.")
+final class BuildCommand implements Callable<Integer> {
+    @Mixin
+    TemplateOptions template;
+
+    @Option(names = "--on-error", defaultValue = "cleanup", paramLabel = "cleanup|abort|ask",
+            description = "When a step fails: clean up (default), abort (keep everything for inspection), "
+                    + "or ask (retry, clean up or abort).")
+    String onError;
+
+    @Option(names = "--parallel", defaultValue = "0", paramLabel = "N",
+            description = "Run at most N builds at once (default: all).")
+    int parallel;
+
+    @Option(names = "--only", paramLabel = "NAME", description = "Run only these builds (repeatable).")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = "--except", paramLabel = "NAME", description = "Skip these builds (repeatable).")
+    List<String> except = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print JSON-lines events instead of the console output.")
+    boolean json;
+
+    @Option(names = "--log-file", paramLabel = "FILE", description = "Write a full log (redacted) to FILE.")
+    Path logFile;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Cancel (and clean up) after this long.")
+    String timeout;
+
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() throws Exception {
+        OnError policy;
+        try {
+            policy = OnError.valueOf(onError.toUpperCase());
+        } catch (IllegalArgumentException e) {
+            main.err.println("Error: --on-error takes cleanup, abort or ask; got '" + onError + "'");
+            return ExitCodes.INVALID;
+        }
+        Duration limit = timeout == null ? null : DurationText.parse(timeout);
+        if (timeout != null && limit == null) {
+            main.err.println("Error: --timeout takes a duration like 30m or 1h30m; got '" + timeout + "'");
+            return ExitCodes.INVALID;
+        }
+        EvaluationResult result = template.evaluate(main.err, main.environment);
+        if (!result.ok()) {
+            Diagnostics.trace(main, result);
+            return ExitCodes.INVALID;
+        }
+        List<Build> builds = new ArrayList<>();
+        for (Build b : result.plan().builds()) {
+            if ((only.isEmpty() || only.contains(b.name())) && !except.contains(b.name())) {
+                builds.add(b);
+            }
+        }
+        if (builds.isEmpty()) {
+            main.err.println("Error: --only/--except leave no build to run");
+            return ExitCodes.INVALID;
+        }
+        boolean terminal = System.console() != null;
+        Interaction interaction = terminal ? this::ask : null;
+        if (policy == OnError.ASK && interaction == null) {
+            main.err.println("warning: --on-error=ask needs a terminal; cleaning up on error instead");
+        }
+        Secrets secrets = new Secrets(result.plan().sensitiveValues());
+        List<Reporter> targets = new ArrayList<>();
+        targets.add(json ? new JsonReporter(main.out) : new ConsoleReporter(main.out,
+                terminal && System.getenv("NO_COLOR") == null && main.environment.get("NO_COLOR") == null, terminal));
+        PrintStream log = logFile == null ? null
+                : new PrintStream(new FileOutputStream(logFile.toFile(), true), true, StandardCharsets.UTF_8);
+        if (log != null) {
+            targets.add(new LogFileReporter(log));
+        }
+        Path folder = template.template.toAbsolutePath().getParent();
+        Engine engine = new Engine(new Builders(UUID.randomUUID().toString()), new Reporters(secrets, targets),
+                policy, parallel, interaction, folder);
+        AtomicInteger interrupts = new AtomicInteger();
+        Runnable onSignal = () -> {
+            if (interrupts.incrementAndGet() == 1) {
+                main.err.println("\nInterrupted: stopping and cleaning up (press Ctrl-C again to skip the cleanup)");
+                engine.cancel();
+            } else {
+                main.err.println("\nSkipping the cleanup: what is left will be listed");
+                engine.skipCleanup();
+            }
+        };
+        Signals.install(onSignal);
+        java.util.Timer timer = null;
+        if (limit != null) {
+            timer = new java.util.Timer("imagebake-timeout", true);
+            timer.schedule(new java.util.TimerTask() {
+                @Override
+                public void run() {
+                    main.err.println("\n--timeout " + timeout + " reached: stopping and cleaning up");
+                    engine.cancel();
+                }
+            }, limit.toMillis());
+        }
+        try {
+            List<BuildResult> results = engine.run(result.plan(), builds, secrets);
+            if (!json) {
+                main.out.print(secrets.redact(ConsoleReporter.summary(results)));
+            }
+            if (interrupts.get() > 0) {
+                return ExitCodes.INTERRUPTED;
+            }
+            return results.stream().allMatch(r -> r.status() == BuildResult.Status.SUCCEEDED) ? ExitCodes.OK
+                    : ExitCodes.FAILED;
+        } finally {
+            Signals.restore();
+            if (timer != null) {
+                timer.cancel();
+            }
+            if (log != null) {
+                log.close();
+            }
+        }
+    }
+
+    private String ask(String prompt) {
+        main.err.print(prompt);
+        main.err.flush();
+        try {
+            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.imagebake.engine;
+
+import dev.imagebake.communicator.Communicator;
+import dev.imagebake.plan.Build;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The state of one running build, passed explicitly to every step: what to build, where output goes, the build
+ * machine once a builder has made it reachable, and what the build produced.
+ */
+public final class BuildContext {
+    private final Build build;
+    private final Path templateFolder;
+    private final Reporter reporter;
+    private final Secrets secrets;
+    private final Interaction interaction;
+    private final List<Artifact> artifacts = Collections.synchronizedList(new ArrayList<>());
+    private volatile Machine machine;
+    private volatile boolean cancelled;
+    private volatile Runnable interruptCurrent = () -> { };
+
+    public BuildContext(Build build, Path templateFolder, Reporter reporter, Secrets secrets,
+                        Interaction interaction) {
+        this.build = build;
+        this.templateFolder = templateFolder;
+        this.reporter = reporter;
+        this.secrets = secrets;
+        this.interaction = interaction;
+    }
+
+    public Build build() {
+        return build;
+    }
+
+    public String name() {
+        return build.name();
+    }
+
+    public Path templateFolder() {
+        return templateFolder;
+    }
+
+    public Reporter reporter() {
+        return reporter;
+    }
+
+    public Secrets secrets() {
+        return secrets;
+    }
+
+    /** The person at the terminal, or null when the run is not interactive. */
+    public Interaction interaction() {
+        return interaction;
+    }
+
+    public void info(String text) {
+        reporter.message(name(), Reporter.Level.INFO, text);
+    }
+
+    public void warn(String text) {
+        reporter.message(name(), Reporter.Level.WARN, text);
+    }
+
+    /** The build machine; a step that needs it before a builder provided it is a programming error. */
+    public Machine machine() {
+        Machine m = machine;
+        if (m == null) {
+            throw new IllegalStateException("no build machine is connected yet");
+        }
+        return m;
+    }
+
+    public boolean hasMachine() {
+        return machine != null;
+    }
+
+    public void machine(Machine machine) {
+        this.machine = machine;
+        this.interruptCurrent = machine::interruptCommands;
+        if (cancelled) {
+            machine.interruptCommands();
+        }
+    }
+
+    /** The communicator of the build machine, reconnecting if the last connection dropped (after a reboot). */
+    public Communicator communicator() throws Exception {
+        return machine().communicator();
+    }
+
+    public void addArtifact(Artifact artifact) {
+        artifacts.add(artifact);
+        reporter.artifact(name(), artifact);
+    }
+
+    public List<Artifact> artifacts() {
+        return List.copyOf(artifacts);
+    }
+
+    public boolean cancelled() {
+        return cancelled;
+    }
+
+    /** Asks the build to stop: the running step's remote commands are ended and no further step starts. */
+    public void cancel() {
+        cancelled = true;
+        interruptCurrent.run();
+    }
+
+    /** What to call to end the running step's work early (a timeout or Ctrl-C). */
+    void onInterrupt(Runnable action) {
+        this.interruptCurrent = action;
+    }
+
+    /** Ends the work of the running step without cancelling the build (a step timeout). */
+    void interruptCurrent() {
+        interruptCurrent.run();
+    }
+}

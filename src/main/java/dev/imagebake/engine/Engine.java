@@ -1,0 +1,117 @@
+package dev.imagebake.engine;
+
+import dev.imagebake.plan.Build;
+import dev.imagebake.plan.Plan;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs the builds of a plan, in parallel up to a limit. One build failing does not stop the others. The first
+ * {@link #cancel} stops every build and cleans up; a second {@link #skipCleanup} leaves what remains and reports it.
+ */
+public final class Engine {
+    private final StepSource steps;
+    private final Reporter reporter;
+    private final OnError policy;
+    private final int parallel;
+    private final Interaction interaction;
+    private final Path templateFolder;
+    private final AtomicBoolean skipCleanup = new AtomicBoolean();
+    private final List<BuildContext> running = new CopyOnWriteArrayList<>();
+    private volatile boolean cancelled;
+
+    public Engine(StepSource steps, Reporter reporter, OnError policy, int parallel, Interaction interaction,
+                  Path templateFolder) {
+        this.steps = steps;
+        this.reporter = reporter;
+        this.policy = policy;
+        this.parallel = parallel;
+        this.interaction = interaction;
+        this.templateFolder = templateFolder;
+    }
+
+    /** Runs the given builds of the plan and returns how each ended, in plan order. */
+    public List<BuildResult> run(Plan plan, List<Build> builds, Secrets secrets) throws InterruptedException {
+        int threads = Math.max(1, Math.min(parallel <= 0 ? builds.size() : parallel, Math.max(1, builds.size())));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "imagebake-build");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<BuildResult>> futures = new ArrayList<>();
+            for (Build build : builds) {
+                futures.add(pool.submit(() -> runBuild(build, secrets)));
+            }
+            List<BuildResult> results = new ArrayList<>();
+            for (Future<BuildResult> f : futures) {
+                try {
+                    results.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private BuildResult runBuild(Build build, Secrets secrets) {
+        long started = System.nanoTime();
+        BuildContext context = new BuildContext(build, templateFolder, reporter, secrets, interaction);
+        running.add(context);
+        try {
+            if (cancelled) {
+                context.cancel();
+            }
+            reporter.buildStarted(build.name(), build.type());
+            StepRunner runner = new StepRunner(policy, skipCleanup);
+            StepRunner.Outcome outcome = runner.run(context, steps.steps(build), steps.onError(build));
+            BuildResult.Status status = outcome.ok() ? BuildResult.Status.SUCCEEDED
+                    : context.cancelled() ? BuildResult.Status.CANCELLED : BuildResult.Status.FAILED;
+            String error = outcome.failure();
+            if (outcome.ok()) {
+                for (BuildStep post : steps.post(build)) {
+                    StepRunner.Outcome posted = runner.run(context, List.of(PlannedStep.builderStep(post)), List.of());
+                    if (!posted.ok()) {
+                        status = BuildResult.Status.FAILED;
+                        error = post.name() + ": " + posted.failure();
+                        break;
+                    }
+                }
+            }
+            BuildResult result = new BuildResult(build.name(), status, Duration.ofNanos(System.nanoTime() - started),
+                    context.artifacts(), error, outcome.leftovers());
+            reporter.buildFinished(result);
+            return result;
+        } finally {
+            running.remove(context);
+            if (context.hasMachine()) {
+                context.machine().close();
+            }
+        }
+    }
+
+    /** Ctrl-C once: stop every build; cleanups still run. */
+    public void cancel() {
+        cancelled = true;
+        for (BuildContext context : running) {
+            context.cancel();
+        }
+    }
+
+    /** Ctrl-C twice: skip the cleanups that have not run yet; they are reported as left behind. */
+    public void skipCleanup() {
+        skipCleanup.set(true);
+        cancel();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.imagebake.provisioner;
+
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.plan.BreakpointStep;
+
+/** {@code provision breakpoint}: waits for Enter; without a terminal it is skipped with a warning. */
+public final class BreakpointProvisioner implements BuildStep {
+    private final BreakpointStep spec;
+    private final String name;
+
+    public BreakpointProvisioner(BreakpointStep spec, String name) {
+        this.spec = spec;
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void run(BuildContext context) throws Exception {
+        if (spec.disabled()) {
+            context.info("breakpoint disabled");
+            return;
+        }
+        if (context.interaction() == null) {
+            context.warn("breakpoint skipped: not an interactive run" + (spec.note().isEmpty() ? ""
+                    : " (" + spec.note() + ")"));
+            return;
+        }
+        String where = context.hasMachine() ? " The machine: ssh " + context.machine().endpoint().describe() + "."
+                : "";
+        context.interaction().ask("Breakpoint" + (spec.note().isEmpty() ? "" : ": " + spec.note()) + "." + where
+                + " Press Enter to continue. ");
+    }
+}
