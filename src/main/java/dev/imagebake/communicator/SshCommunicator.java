@@ -52,7 +52,25 @@ public final class SshCommunicator implements Communicator {
     private final SSHClient client;
     private final SSHClient jump;
     private final PublicKey hostKey;
-    private final java.util.Set<Session> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean broken;
+    private final java.util.Map<Session, Running> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A command in flight: its remote process group, learnt from the first line it writes to stderr. */
+    private static final class Running {
+        volatile String processGroup;
+        final boolean sudo;
+
+        Running(boolean sudo) {
+            this.sudo = sudo;
+        }
+    }
+
+    /**
+     * Every command first reports its process id, which is its process group (sshd makes each session's shell a
+     * session leader, and exec keeps the id), so that it and all its children can be stopped on a timeout or Ctrl-C:
+     * closing the channel alone leaves them running.
+     */
+    private static final String GROUP_MARKER = "imagebake-process-group:";
 
     private SshCommunicator(SshEndpoint endpoint, SSHClient client, SSHClient jump, PublicKey hostKey) {
         this.endpoint = endpoint;
@@ -76,8 +94,19 @@ public final class SshCommunicator implements Communicator {
 
     /** Ends every command running now (the connection stays): for timeouts and Ctrl-C. */
     public void interruptCommands() {
-        for (Session session : open) {
-            closeQuietly(session);
+        for (var entry : open.entrySet()) {
+            String group = entry.getValue().processGroup;
+            if (group != null) {
+                String kill = "kill -TERM -" + group + " 2>/dev/null; sleep 2; kill -KILL -" + group + " 2>/dev/null";
+                try (Session killer = client.startSession()) {
+                    Session.Command k = killer.exec((entry.getValue().sudo ? "sudo -n sh -c " + ShellQuoting.quote(kill)
+                            : kill) + " &");
+                    k.join(5, TimeUnit.SECONDS);
+                } catch (IOException e) {
+                    // the connection is going away anyway; closing the channel below is all that is left
+                }
+            }
+            closeQuietly(entry.getKey());
         }
     }
 
@@ -135,7 +164,7 @@ public final class SshCommunicator implements Communicator {
         } catch (IOException e) {
             closeQuietly(client);
             closeQuietly(jump);
-            throw classify(endpoint, e);
+            throw classify(endpoint, e, seen[0]);
         }
     }
 
@@ -271,15 +300,18 @@ public final class SshCommunicator implements Communicator {
         }
     }
 
-    private static ConnectionFailedException classify(SshEndpoint endpoint, IOException e) {
+    private static ConnectionFailedException classify(SshEndpoint endpoint, IOException e, PublicKey seen) {
         String where = endpoint.describe();
         if (e instanceof UserAuthException) {
             return new ConnectionFailedException("login to " + where + " failed: " + e.getMessage()
                     + " (check the user and the key or password)", false, e);
         }
-        if (e instanceof TransportException && String.valueOf(e.getMessage()).contains("HostKeyVerifier")) {
+        String message = String.valueOf(e.getMessage());
+        if (e instanceof TransportException && (message.contains("HostKeyVerifier")
+                || message.contains("Could not verify") && message.contains("host key"))) {
             return new ConnectionFailedException("the host key of " + endpoint.host() + ":" + endpoint.port()
-                    + " is not the expected one: refusing to connect (" + expectedKeys(endpoint) + ")", false, e);
+                    + " is not the expected one: refusing to connect (" + expectedKeys(endpoint)
+                    + (seen == null ? "" : ", got " + fingerprint(seen)) + ")", false, e);
         }
         if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof SocketTimeoutException
                 || e instanceof TransportException) {
@@ -305,20 +337,37 @@ public final class SshCommunicator implements Communicator {
         Session session;
         try {
             session = client.startSession();
-        } catch (IOException e) {
-            if (!client.isConnected()) {
+        } catch (IOException | IllegalStateException e) {
+            if (!isConnected() || e instanceof IllegalStateException) {
+                broken = true;
                 return new CommandResult(-1, null, true);
             }
             throw e;
         }
         Thread errors = null;
-        open.add(session);
+        Running tracked = new Running(command.command().contains("sudo "));
+        open.put(session, tracked);
         try {
             if (command.pty()) {
                 session.allocateDefaultPTY();
             }
-            Session.Command running = session.exec(command.command());
-            errors = new Thread(() -> pump(running.getErrorStream(), OutputListener.Stream.STDERR, output),
+            Session.Command running = session.exec("printf '" + GROUP_MARKER + "%s\\n' $$ >&2; exec sh -c "
+                    + ShellQuoting.quote(command.command()));
+            OutputListener filtered = new OutputListener() {
+                private volatile boolean seen;
+
+                @Override
+                public void line(Stream stream, String line) {
+                    if (!seen && line.startsWith(GROUP_MARKER)) {
+                        seen = true; // with a PTY it arrives on stdout, otherwise on stderr
+                        tracked.processGroup = line.substring(GROUP_MARKER.length()).trim();
+                        return;
+                    }
+                    output.line(stream, line);
+                }
+            };
+            OutputListener stderr = filtered;
+            errors = new Thread(() -> pump(running.getErrorStream(), OutputListener.Stream.STDERR, stderr),
                     "ssh-stderr");
             errors.setDaemon(true);
             errors.start();
@@ -329,7 +378,7 @@ public final class SshCommunicator implements Communicator {
             } else {
                 running.getOutputStream().close();
             }
-            pump(running.getInputStream(), OutputListener.Stream.STDOUT, output);
+            pump(running.getInputStream(), OutputListener.Stream.STDOUT, filtered);
             try {
                 running.join();
             } catch (IOException e) {
@@ -339,9 +388,12 @@ public final class SshCommunicator implements Communicator {
             Integer status = running.getExitStatus();
             String signal = running.getExitSignal() == null ? null : running.getExitSignal().name();
             boolean dropped = status == null && signal == null;
-            return new CommandResult(status == null ? -1 : status, signal, dropped || !client.isConnected()
-                    && status == null);
+            if (dropped) {
+                broken = true;
+            }
+            return new CommandResult(status == null ? -1 : status, signal, dropped);
         } catch (TransportException | net.schmizz.sshj.connection.ConnectionException e) {
+            broken = true;
             return new CommandResult(-1, null, true);
         } finally {
             open.remove(session);
@@ -368,10 +420,8 @@ public final class SshCommunicator implements Communicator {
     @Override
     public void upload(Path local, String remote) throws IOException {
         if (Files.isDirectory(local)) {
-            try (SFTPClient sftp = client.newSFTPClient()) {
-                sftp.getFileTransfer().setPreserveAttributes(true);
-                sftp.put(new FileSystemFile(local.toFile()), remote);
-            }
+            String command = "d=" + ShellQuoting.quote(remote) + "; mkdir -p \"$d\" && tar -x -m -o -f - -C \"$d\"";
+            transfer(command, out -> TarStream.write(local, out), "upload of " + local + " to " + remote);
             return;
         }
         int mode = Files.isExecutable(local) ? 0755 : 0644;
@@ -390,19 +440,27 @@ public final class SshCommunicator implements Communicator {
      * the transfer runs at the speed of the channel's encryption.
      */
     private void stream(InputStream in, String remote, int mode) throws IOException {
-        String target = ShellQuoting.quote(remote);
-        String command = "f=" + target + "; mkdir -p \"$(dirname \"$f\")\" && cat > \"$f\" && chmod "
+        String command = "f=" + ShellQuoting.quote(remote) + "; mkdir -p \"$(dirname \"$f\")\" && cat > \"$f\" && chmod "
                 + Integer.toOctalString(mode) + " \"$f\"";
+        transfer(command, in::transferTo, "upload to " + remote);
+    }
+
+    private interface Writer {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Runs {@code command} with {@code content} as its standard input, in one session; fails on a non-zero exit. */
+    private void transfer(String command, Writer content, String what) throws IOException {
         try (Session session = client.startSession()) {
             Session.Command running = session.exec(command);
             try (OutputStream out = running.getOutputStream()) {
-                in.transferTo(out);
+                content.writeTo(out);
             }
             String errors = new String(running.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             running.join(1, TimeUnit.HOURS);
             Integer status = running.getExitStatus();
             if (status == null || status != 0) {
-                throw new IOException("upload to " + remote + " failed" + (errors.isEmpty() ? "" : ": " + errors));
+                throw new IOException(what + " failed" + (errors.isEmpty() ? "" : ": " + errors));
             }
         }
     }
@@ -419,8 +477,9 @@ public final class SshCommunicator implements Communicator {
         return endpoint.describe();
     }
 
+    /** False once the connection is known to be gone (sshj may notice a dropped connection only later). */
     public boolean isConnected() {
-        return client.isConnected();
+        return !broken && client.isConnected() && client.getTransport().isRunning();
     }
 
     @Override

@@ -81,6 +81,7 @@ public final class Machine implements AutoCloseable {
             if (text == null) {
                 return null;
             }
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, text.endsWith("\n") ? text : text + "\n", StandardCharsets.UTF_8);
         }
         return file;

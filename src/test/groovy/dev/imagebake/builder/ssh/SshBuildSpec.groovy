@@ -1,0 +1,381 @@
+package dev.imagebake.builder.ssh
+
+import dev.imagebake.testsupport.LoopbackSshd
+import dev.imagebake.testsupport.TemplateRun
+import groovy.json.JsonSlurper
+import spock.lang.Shared
+import spock.lang.Specification
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+import static dev.imagebake.testsupport.TemplateRun.build
+import static dev.imagebake.testsupport.TemplateRun.folderWithKey
+import static dev.imagebake.testsupport.TemplateRun.sshBuilder
+
+/** `imagebake build` with `builder ssh` against a real OpenSSH sshd on loopback, as a dedicated user. */
+class SshBuildSpec extends Specification {
+    @Shared
+    LoopbackSshd sshd = new LoopbackSshd()
+
+    def cleanupSpec() {
+        sshd.close()
+    }
+
+    Path folder
+
+    def setup() {
+        folder = folderWithKey(sshd)
+    }
+
+    def cleanup() {
+        folder.toFile().deleteDir()
+    }
+
+    def "inline commands run on the machine as the user, with env values passed verbatim"() {
+        when:
+        def run = build(folder, sshBuilder(sshd) + '''
+provision shell {
+    inline 'echo "user=$(whoami)"', 'printf "%s|" "$A" "$B" "$C"; echo'
+    env A: "it's", B: 'a $HOME `x` "q"', C: 'two\\nlines'
+}
+''')
+
+        then:
+        run.code == 0
+        run.out.contains("box: user=${LoopbackSshd.USER}")
+        run.out.contains('box: it\'s|a $HOME `x` "q"|two')
+        run.out.contains('box: lines|')
+    }
+
+    def "a failing command fails the step with its exit status, and later steps do not run"() {
+        when:
+        def run = build(folder, sshBuilder(sshd) + '''
+provision shell { inline 'echo before', 'exit 7', 'echo after' }
+provision shell { inline 'echo second step' }
+''')
+
+        then:
+        run.code == 1
+        run.out.contains('box: before')
+        !run.out.contains('box: after')
+        !run.out.contains('second step')
+        run.out =~ /shell \(line \d+\) failed after/
+        run.out.contains('the script exited with status 7')
+        run.out =~ /box\s+failed/
+    }
+
+    def "validExitCodes accepts other exit statuses"() {
+        expect:
+        build(folder, sshBuilder(sshd) + "provision shell { inline 'exit 3'; validExitCodes 0, 3 }\n").code == 0
+    }
+
+    def "scripts, sudo and a custom execute command run in order"() {
+        given:
+        Files.writeString(folder.resolve('one.sh'), 'echo "one as $(whoami) with $GREETING"\n')
+        Files.writeString(folder.resolve('two.sh'), 'echo "two: $0"\n')
+
+        when:
+        def run = build(folder, sshBuilder(sshd) + '''
+provision shell { scripts 'one.sh', 'two.sh'; env GREETING: 'hi there' }
+provision shell { script 'one.sh'; sudo true; env GREETING: 'root' }
+provision shell { script 'two.sh'; executeCommand 'chmod +x {{path}} && {{env}} sh {{path}}' }
+''')
+
+        then:
+        run.code == 0
+        run.out.contains("box: one as ${LoopbackSshd.USER} with hi there")
+        run.out.contains('box: one as root with root')
+        run.out =~ /box: two: \/tmp\/imagebake-[0-9a-f-]+\.sh/
+        sshd.asUser('ls /tmp | grep -c "^imagebake-.*\\.sh\$" || true').trim() == '0'
+    }
+
+    def "a pty step sees a terminal"() {
+        when:
+        def run = build(folder, sshBuilder(sshd) + "provision shell { inline 'test -t 1 && echo has-tty'; pty true }\n")
+
+        then:
+        run.code == 0
+        run.out.contains('box: has-tty')
+    }
+
+    def "huge and unicode output is streamed line by line"() {
+        when:
+        def run = build(folder, sshBuilder(sshd) + '''
+provision shell { inline 'seq 1 20000', 'echo "héllo wörld ✓ 日本語"' }
+''')
+
+        then:
+        run.code == 0
+        run.out.contains('box: 20000\n')
+        run.out.readLines().count { it.startsWith('    box: ') && it.substring(9).isInteger() } == 20000
+        run.out.contains('box: héllo wörld ✓ 日本語')
+    }
+
+    def "files, folders (modes kept) and content are uploaded; files are downloaded"() {
+        given:
+        Files.writeString(folder.resolve('a.txt'), 'alpha\n')
+        Path tree = Files.createDirectories(folder.resolve('tree/sub'))
+        Files.writeString(tree.resolve('run.sh'), '#!/bin/sh\necho run\n')
+        tree.resolve('run.sh').toFile().setExecutable(true)
+        String remote = "/tmp/ib-files-${System.nanoTime()}"
+
+        when:
+        def run = build(folder, sshBuilder(sshd) + """
+provision file { source 'a.txt'; destination '${remote}/a.txt' }
+provision file { source 'tree'; destination '${remote}/tree' }
+provision file { content 'inline text'; destination '${remote}/c.txt' }
+provision shell { inline 'cat ${remote}/a.txt ${remote}/c.txt; echo', '${remote}/tree/sub/run.sh' }
+provision file { direction 'download'; source '${remote}/c.txt'; destination '${folder}/back.txt' }
+""")
+
+        then:
+        run.code == 0
+        run.out.contains('box: alpha')
+        run.out.contains('box: inline text')
+        run.out.contains('box: run')
+        Files.readString(folder.resolve('back.txt')) == 'inline text'
+
+        cleanup:
+        sshd.asUser("rm -rf ${remote}")
+    }
+
+    def "shellLocal runs on this host with the build's facts"() {
+        when:
+        def run = build(folder, sshBuilder(sshd) + '''
+provision shellLocal { inline 'echo "local $IMAGEBAKE_BUILD_NAME $IMAGEBAKE_HOST $IMAGEBAKE_USER $EXTRA"'; env EXTRA: 'x y' }
+''')
+
+        then:
+        run.code == 0
+        run.out.contains("box: local box 127.0.0.1 ${LoopbackSshd.USER} x y")
+    }
+
+    def "a breakpoint is skipped with a warning when nobody is at a terminal"() {
+        when:
+        def run = build(folder, sshBuilder(sshd) + "provision breakpoint { note 'look around' }\n")
+
+        then:
+        run.code == 0
+        run.out.contains('warning: breakpoint skipped: not an interactive run (look around)')
+    }
+
+    def "a step's timeout ends the remote command, and retries try again"() {
+        given:
+        String counter = "/tmp/ib-retry-${System.nanoTime()}"
+        String sleep = "sleep 30.${System.nanoTime() % 100000}" // unique, so that pgrep finds only this one
+
+        when:
+        def slow = build(folder, sshBuilder(sshd) + "provision shell { inline '${sleep}'; timeout '1s' }\n")
+        def flaky = build(folder, sshBuilder(sshd) + """
+provision shell {
+    inline 'n=\$(cat ${counter} 2>/dev/null || echo 0); echo \$((n+1)) > ${counter}; [ \$n -ge 1 ]'
+    retries 2
+}
+""")
+
+        then:
+        slow.code == 1
+        slow.out.contains('timed out after 1.0 s')
+        sshd.asUser("pgrep -u ${LoopbackSshd.USER} -f '[${sleep[0]}]${sleep.substring(1)}' || true").trim() == ''
+        flaky.code == 0
+        flaky.out.contains('trying again in 1 s (attempt 2 of 3)')
+        sshd.asUser("cat ${counter}").trim() == '2'
+
+        cleanup:
+        sshd.asUser("rm -f ${counter}")
+    }
+
+    def "onError steps run when provisioning fails, before cleanup"() {
+        when:
+        def run = build(folder, sshBuilder(sshd) + '''
+provision shell { inline 'exit 1' }
+onError { provision shell { inline 'echo collecting logs' } }
+''')
+
+        then:
+        run.code == 1
+        run.out.contains('provisioning failed; running the 1 onError step')
+        run.out.contains('box: collecting logs')
+    }
+
+    def "several builds run in parallel, each with its own only/except steps"() {
+        when:
+        def run = build(folder, sshBuilder(sshd, 'a') + sshBuilder(sshd, 'b') + '''
+provision shell { inline 'sleep 1; echo everyone' }
+provision shell { only 'a'; inline 'echo only-a' }
+provision shell { except 'a'; inline 'echo not-a' }
+''')
+        def lines = run.out.readLines()
+
+        then:
+        run.code == 0
+        lines.contains('    a: everyone')
+        lines.contains('    b: everyone')
+        lines.contains('    a: only-a')
+        !lines.contains('    b: only-a')
+        lines.contains('    b: not-a')
+        !lines.contains('    a: not-a')
+        run.out =~ /(?m)^a\s+succeeded/
+        run.out =~ /(?m)^b\s+succeeded/
+    }
+
+    def "a dropped connection fails the step, unless the step expects it"() {
+        given: "a helper that cuts the connection (every sshd process of the session) once the step is running"
+        String flag = "/tmp/ib-drop-${System.nanoTime()}"
+        def cutter = { ->
+            Thread.start {
+                long deadline = System.currentTimeMillis() + 20_000
+                while (!new File(flag).exists() && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(50)
+                }
+                sshd.dropConnections()
+                new File(flag).delete()
+            }
+        }
+
+        when:
+        def first = cutter()
+        def dropped = build(folder, sshBuilder(sshd) + "provision shell { inline 'echo going', 'touch ${flag}', 'sleep 20' }\n")
+        first.join()
+        def second = cutter()
+        def expected = build(folder, sshBuilder(sshd) + """
+provision shell { inline 'touch ${flag}', 'sleep 20'; expectDisconnect true }
+provision shell { inline 'echo reconnected' }
+""")
+        second.join()
+
+        then:
+        dropped.code == 1
+        dropped.out.contains('box: going')
+        dropped.out.contains('dropped while the script ran')
+        expected.code == 0
+        expected.out.contains('the connection dropped, as expected')
+        expected.out.contains('box: reconnected')
+    }
+
+    def "a reboot step waits until the machine answers again"() {
+        given:
+        String flag = "/tmp/ib-reboot-${System.nanoTime()}"
+        Thread rebooter = Thread.start {
+            while (!new File(flag).exists()) {
+                Thread.sleep(50)
+            }
+            sshd.stop()
+            Thread.sleep(1500)
+            sshd.start()
+        }
+
+        when:
+        def run = build(folder, sshBuilder(sshd) + """
+provision reboot { command 'touch ${flag}; sleep 60'; waitTimeout '30s' }
+provision shell { inline 'echo after reboot' }
+""")
+        rebooter.join(30_000)
+
+        then:
+        run.code == 0
+        run.out.contains('box: the machine is back')
+        run.out.contains('box: after reboot')
+
+        cleanup:
+        new File(flag).delete()
+    }
+
+    def "a wrong host key is refused, and a wrong key fails the login with a clear message"() {
+        when:
+        def wrongHost = build(folder, sshBuilder(sshd).replace(sshd.hostKeyFingerprint,
+                'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') + "provision shell { inline 'echo no' }\n")
+        LoopbackSshd.run('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', folder.resolve('other').toString())
+        def wrongKey = build(folder, sshBuilder(sshd).replace("file('id_ed25519')", "file('other')")
+                + "provision shell { inline 'echo no' }\n")
+
+        then:
+        wrongHost.code == 1
+        wrongHost.out.contains('is not the expected one: refusing to connect (expected SHA256:AAAA')
+        !wrongHost.out.contains('box: no')
+        wrongKey.code == 1
+        wrongKey.out.contains("login to ${LoopbackSshd.USER}@127.0.0.1:${sshd.port} failed")
+        wrongKey.out.contains('check the user and the key or password')
+    }
+
+    def "secrets never appear in the console, JSON events, log file or manifest"() {
+        given:
+        String canary = 'canary-' + UUID.randomUUID()
+        String template = """
+variable 'token', sensitive: true
+""" + sshBuilder(sshd) + '''
+provision shell { inline 'echo "token=$TOKEN"', 'echo "$TOKEN" >&2', 'exit 1'; env TOKEN: var.token }
+onError { provision shell { inline "echo failing with ${var.token}" } }
+post manifest { output 'manifest.json'; customData token: var.token }
+'''
+        Path log = folder.resolve('build.log')
+
+        when:
+        def console = build(folder, template, ['-var', "token=${canary}".toString(), '--log-file', log.toString()])
+        def json = build(folder, template.replace('exit 1', 'true'), ['--json'], [IMAGEBAKE_VAR_token: canary])
+        def manifest = Path.of('manifest.json')
+
+        then:
+        console.code == 1
+        console.out.contains('token=<sensitive>')
+        json.code == 0
+        json.out.readLines().every { new JsonSlurper().parseText(it).event }
+        !(console.out + console.err + json.out + json.err + Files.readString(log)).contains(canary)
+        Files.readString(log).contains('token=<sensitive>')
+        Files.exists(manifest) && !Files.readString(manifest).contains(canary)
+
+        cleanup:
+        Files.deleteIfExists(Path.of('manifest.json'))
+    }
+
+    def "Ctrl-C during a step ends the remote command, cleans up and exits 130"() {
+        given:
+        Path file = folder.resolve('t.imagebake.groovy')
+        String sleep = "sleep 300.${System.nanoTime() % 100000}"
+        Files.writeString(file, sshBuilder(sshd) + "provision shell { inline 'echo started', '${sleep}' }\n")
+        Process process = new ProcessBuilder('java', '-cp', System.getProperty('java.class.path'),
+                'dev.imagebake.cli.Main', 'build', file.toString()).redirectErrorStream(true).start()
+        def output = new StringBuffer()
+        Thread reader = Thread.start { process.inputStream.eachLine { output.append(it).append('\n') } }
+
+        when:
+        long deadline = System.currentTimeMillis() + 30_000
+        while (!output.toString().contains('box: started') && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50)
+        }
+        assert process.alive: output
+        LoopbackSshd.run('kill', '-INT', process.pid().toString())
+        boolean exited = process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)
+        reader.join(5_000)
+
+        then:
+        assert exited: output
+        assert process.exitValue() == 130: output
+        output.toString().contains('Interrupted: stopping and cleaning up')
+        output.toString() =~ /box\s+cancelled/
+        sshd.asUser("pgrep -u ${LoopbackSshd.USER} -f '[${sleep[0]}]${sleep.substring(1)}' || true").trim() == ''
+    }
+
+    def "ansible runs a playbook against the machine, checking the host key imagebake verified"() {
+        given:
+        String marker = "/tmp/ib-ansible-${System.nanoTime()}"
+        Files.writeString(folder.resolve('site.yml'), """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: write a marker
+      ansible.builtin.shell: echo "{{ greeting }}" > ${marker}
+""")
+
+        when:
+        def run = build(folder, sshBuilder(sshd) + "provision ansible { playbook 'site.yml'; extraVars greeting: 'from ansible' }\n")
+
+        then:
+        run.code == 0
+        sshd.asUser("cat ${marker}").trim() == 'from ansible'
+
+        cleanup:
+        sshd.asUser("rm -f ${marker}")
+    }
+}
