@@ -55,8 +55,8 @@ public final class AnsibleContext extends StepContext {
 
     @Override
     protected StepSpec spec() {
-        if (playbook == null) {
-            errorAtBlock("ansible needs a `playbook`");
+        if (playbook == null && !refused("playbook")) {
+            errorAtBlock("ansible needs a `playbook`, for example playbook 'site.yml'");
         }
         return new AnsibleStep(playbook, extraArguments, extraVars, groups, user);
     }

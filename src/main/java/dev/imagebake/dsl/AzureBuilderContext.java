@@ -180,7 +180,7 @@ public final class AzureBuilderContext extends BuilderContext {
             osDiskSizeGb = integer("sizeGb", options.get("sizeGb"), 1, 4095);
         }
         if (options.containsKey("type")) {
-            osDiskType = storageType("type", options.get("type"));
+            osDiskType = storageType("osDisk", "type", options.get("type"));
         }
     }
 
@@ -194,7 +194,7 @@ public final class AzureBuilderContext extends BuilderContext {
             }
         }
         dataDisks.add(new DataDisk(lun, integer("sizeGb", options.get("sizeGb"), 1, 32767),
-                options.containsKey("type") ? storageType("type", options.get("type")) : "Standard_LRS"));
+                options.containsKey("type") ? storageType("dataDisk", "type", options.get("type")) : "Standard_LRS"));
     }
 
     /** Builds on a Spot VM at up to the on-demand price. */
@@ -298,7 +298,8 @@ public final class AzureBuilderContext extends BuilderContext {
         }
         managedImage = new ManagedImageDestination(string("managedImage", imageName),
                 string("resourceGroup", options.get("resourceGroup")),
-                options.containsKey("storageType") ? storageType("storageType", options.get("storageType"))
+                options.containsKey("storageType")
+                        ? storageType("managedImage", "storageType", options.get("storageType"))
                         : "Standard_LRS",
                 options.containsKey("zoneResilient") && bool("zoneResilient", options.get("zoneResilient")));
     }
@@ -345,32 +346,33 @@ public final class AzureBuilderContext extends BuilderContext {
         gallery = new GalleryDestination(string("gallery", galleryName),
                 options.containsKey("resourceGroup") ? string("resourceGroup", options.get("resourceGroup")) : null,
                 string("image", options.get("image")), version, regions,
-                options.containsKey("storageType") ? storageType("storageType", options.get("storageType"))
+                options.containsKey("storageType") ? storageType("gallery", "storageType", options.get("storageType"))
                         : "Standard_LRS",
                 options.containsKey("shallow") && bool("shallow", options.get("shallow")),
                 options.containsKey("excludeFromLatest") && bool("excludeFromLatest", options.get("excludeFromLatest")),
                 endOfLife);
     }
 
-    private String storageType(String keyword, Object value) {
-        String type = string(keyword, value);
+    private String storageType(String keyword, String option, Object value) {
+        String type = string(option, value);
         if (!STORAGE_TYPES.contains(type)) {
-            throw new TemplateError("`" + keyword + "` '" + type + "' is not a storage type."
-                    + Suggestions.didYouMean(type, STORAGE_TYPES));
+            throw new TemplateError("`" + keyword + "` " + option + " '" + type + "' is not a storage type."
+                    + Suggestions.didYouMean(type, STORAGE_TYPES) + " Storage types: "
+                    + String.join(", ", STORAGE_TYPES.stream().sorted().toList()));
         }
         return type;
     }
 
     @Override
     Evaluation.BuilderDeclaration build() {
-        if (location == null) {
+        if (location == null && !refused("location")) {
             errorAtBlock(blockName() + " needs `location`, for example location 'westeurope'");
         }
-        if (source == null) {
+        if (source == null && !refused("source")) {
             errorAtBlock(blockName() + " needs `source`, for example source marketplace('Canonical', "
                     + "'0001-com-ubuntu-server-jammy', '22_04-lts-gen2')");
         }
-        if (managedImage == null && gallery == null) {
+        if (managedImage == null && gallery == null && !refused("managedImage", "gallery")) {
             errorAtBlock(blockName() + " needs a destination: `managedImage` and/or `gallery`");
         }
         if (clientId != null && clientSecret == null && clientCertificate == null) {

@@ -7,6 +7,7 @@ import groovy.lang.GString;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ public abstract class BlockContext {
 
     protected final Evaluation evaluation;
     protected final SourcePosition declaredAt;
+    private final Set<String> refused = new HashSet<>();
 
     protected BlockContext(Evaluation evaluation) {
         this.evaluation = evaluation;
@@ -38,6 +40,24 @@ public abstract class BlockContext {
 
     protected final void errorAtBlock(String message) {
         evaluation.report(declaredAt, message);
+    }
+
+    /** Notes that a keyword of this block was used with a value it refused (and that was reported). */
+    final void markRefused(String keyword) {
+        refused.add(keyword);
+    }
+
+    /**
+     * Whether any of these keywords was used with a refused value. A required setting given a bad value has been
+     * reported already; reporting it again as missing would only mislead.
+     */
+    protected final boolean refused(String... keywords) {
+        for (String keyword : keywords) {
+            if (refused.contains(keyword)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     protected final void runBlock(Closure<?> body) {
@@ -100,7 +120,7 @@ public abstract class BlockContext {
 
     protected final List<String> strings(String keyword, Object[] values) {
         List<String> result = new ArrayList<>();
-        for (Object v : values) {
+        for (Object v : arguments(values)) {
             if (v instanceof Collection<?> c) {
                 for (Object item : c) {
                     result.add(string(keyword, item));
@@ -110,6 +130,11 @@ public abstract class BlockContext {
             }
         }
         return result;
+    }
+
+    /** A varargs keyword's arguments: Groovy passes a lone null argument as a null array. */
+    protected static Object[] arguments(Object[] values) {
+        return values == null ? new Object[] {null} : values;
     }
 
     protected final Map<String, String> stringMap(String keyword, Object value) {
@@ -156,6 +181,10 @@ public abstract class BlockContext {
             return "a list";
         } else if (value instanceof Closure) {
             return "a block { }";
+        } else if (value instanceof Evaluation.StepDeclaration s) {
+            return "the " + s.step().kind() + " block";
+        } else if (value instanceof Evaluation.BuilderDeclaration b) {
+            return "the " + b.spec().type() + " block";
         }
         return "a " + value.getClass().getSimpleName();
     }

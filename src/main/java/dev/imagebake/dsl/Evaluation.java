@@ -36,6 +36,8 @@ import java.util.TreeSet;
  * the innermost open block (or the top level), the template's own functions, then the helpers.
  */
 public final class Evaluation implements ImplicitScope {
+    private static final String UNSET = "<unset ";
+    private static final String UNDECLARED = "<undeclared ";
     private final String fileName;
     private final TemplateFiles files;
     private final VariableInputs inputs;
@@ -51,6 +53,7 @@ public final class Evaluation implements ImplicitScope {
     private final List<Step> steps = new ArrayList<>();
     private final List<Step> onError = new ArrayList<>();
     private final List<Step> post = new ArrayList<>();
+    private final List<BuilderReference> builderReferences = new ArrayList<>();
     private final Vars vars = new Vars(this);
     private TopLevel topLevel;
     private Helpers helpers;
@@ -87,6 +90,7 @@ public final class Evaluation implements ImplicitScope {
         if (Keywords.of(Helpers.class).contains(name)) {
             return invokeKeyword(helpers, name, args);
         }
+        useAll(args);
         Set<String> known = new TreeSet<>(Keywords.of(block.getClass()));
         known.addAll(functions);
         known.addAll(Keywords.of(Helpers.class));
@@ -128,9 +132,15 @@ public final class Evaluation implements ImplicitScope {
 
     private Object invokeKeyword(Object target, String name, Object[] args) {
         try {
+            for (Object arg : args) {
+                if (arg instanceof Helpers.EnvironmentValue env) {
+                    throw env.misuse(); // clearer than "`host` takes a string; got a EnvironmentValue"
+                }
+            }
             return InvokerHelper.invokeMethod(target, name, args);
         } catch (TemplateError e) {
             report(position(), e.getMessage());
+            failed(target, name, args);
             return null;
         } catch (groovy.lang.MissingMethodException e) {
             if (!e.getMethod().equals(name) || e.getType() != target.getClass()) {
@@ -139,7 +149,25 @@ public final class Evaluation implements ImplicitScope {
             String where = target instanceof BlockContext b && target != topLevel ? " in " + b.blockName() : "";
             report(position(), "`" + name + "`" + where + " cannot take " + describeArguments(args) + "; usage: "
                     + Keywords.usage(target.getClass(), name));
+            failed(target, name, args);
             return null;
+        }
+    }
+
+    /**
+     * After a keyword failed, and was reported: its block must not also report the setting as missing, nor a block
+     * handed to it be reported as unused. One mistake, one error.
+     */
+    private void failed(Object target, String keyword, Object[] args) {
+        if (target instanceof BlockContext block) {
+            block.markRefused(keyword);
+        }
+        useAll(args);
+    }
+
+    private void useAll(Object[] args) {
+        for (Object arg : args) {
+            use(arg);
         }
     }
 
@@ -182,9 +210,13 @@ public final class Evaluation implements ImplicitScope {
 
     /**
      * Records a problem. A complaint about a null value on a line that already has an error is dropped: it is the
-     * consequence of the first (an unknown name evaluates to null so that evaluation can go on).
+     * consequence of the first (an unknown name evaluates to null so that evaluation can go on). So is a complaint
+     * about the stand-in value of a variable that is unset or undeclared, which was reported where it was found.
      */
     public void report(SourcePosition at, String message) {
+        if (message.contains(UNSET) || message.contains(UNDECLARED)) {
+            return;
+        }
         for (Diagnostic d : diagnostics) {
             boolean sameLine = d.at().line() == at.line() && d.at().file().equals(at.file());
             if (sameLine && (message.contains("got null") || d.message().equals(message))) {
@@ -238,8 +270,9 @@ public final class Evaluation implements ImplicitScope {
     void addBuilder(BuilderDeclaration builder) {
         for (BuilderDeclaration existing : builders) {
             if (existing.name().equals(builder.name())) {
-                report(builder.declaredAt(), "a builder named '" + builder.name() + "' is already declared at "
-                        + existing.declaredAt() + "; name them: builder " + builder.spec().type() + "('other') { }");
+                report(builder.declaredAt(), "a builder named '" + builder.name() + "' is already declared on line "
+                        + existing.declaredAt().line() + "; name them: builder " + builder.spec().type()
+                        + "('other') { }");
                 return;
             }
         }
@@ -265,8 +298,14 @@ public final class Evaluation implements ImplicitScope {
         }
     }
 
-    boolean hasVariable(String name) {
-        return variables.containsKey(name);
+    /** The variable declared with this name so far, or null. */
+    Variable variable(String name) {
+        return variables.get(name);
+    }
+
+    /** Notes a builder name used by {@code only} or {@code except}; checked at the end, when all builders are known. */
+    void referBuilder(String name, SourcePosition at) {
+        builderReferences.add(new BuilderReference(name, at));
     }
 
     /** Registers a value (or every string inside a list or map) that must never be shown. */
@@ -289,10 +328,10 @@ public final class Evaluation implements ImplicitScope {
             report(position(), "no variable `" + name + "` is declared."
                     + Suggestions.didYouMean(name, variables.keySet())
                     + " Declare it first: variable '" + name + "', default: ...");
-            return "<undeclared " + name + ">";
+            return UNDECLARED + name + ">";
         }
         if (variable.source().equals("unset")) {
-            return "<unset " + name + ">"; // reported once at its declaration; evaluation goes on to find more
+            return UNSET + name + ">"; // reported once at its declaration; evaluation goes on to find more
         }
         return variable.value();
     }
@@ -314,7 +353,8 @@ public final class Evaluation implements ImplicitScope {
                 VariableInputs.Input input = inputs.values().get(name);
                 report(new SourcePosition(fileName, 1, 1), input.source() + " sets `" + name
                         + "`, but the template declares no such variable."
-                        + Suggestions.didYouMean(name, variables.keySet()));
+                        + Suggestions.didYouMean(name, variables.keySet()) + " Declared: "
+                        + (variables.isEmpty() ? "none" : String.join(", ", variables.keySet())) + ".");
             }
         }
         for (Object declaration : unusedDeclarations) {
@@ -333,15 +373,10 @@ public final class Evaluation implements ImplicitScope {
         }
         Set<String> names = new LinkedHashSet<>();
         builders.forEach(b -> names.add(b.name()));
-        List<Step> all = new ArrayList<>(steps);
-        all.addAll(onError);
-        all.addAll(post);
-        for (Step step : all) {
-            for (String name : concat(step.options().only(), step.options().except())) {
-                if (!names.contains(name)) {
-                    report(step.declaredAt(), "no builder is named '" + name + "'." + Suggestions.didYouMean(name,
-                            names) + " Builders: " + String.join(", ", names));
-                }
+        for (BuilderReference reference : builderReferences) {
+            if (!names.contains(reference.name())) {
+                report(reference.at(), "no builder is named '" + reference.name() + "'."
+                        + Suggestions.didYouMean(reference.name(), names) + " Builders: " + String.join(", ", names));
             }
         }
         if (!diagnostics.isEmpty()) {
@@ -355,12 +390,6 @@ public final class Evaluation implements ImplicitScope {
         return new Plan(templatePath, List.copyOf(variables.values()), builds, sensitive);
     }
 
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
-    }
-
     private static List<Step> applicable(List<Step> steps, String build) {
         return steps.stream().filter(s -> s.options().appliesTo(build)).toList();
     }
@@ -371,5 +400,9 @@ public final class Evaluation implements ImplicitScope {
 
     /** A provisioner or post-processor block's result, before {@code provision} or {@code post} adds it. */
     record StepDeclaration(Step step) {
+    }
+
+    /** A builder name that {@code only} or {@code except} used, and where. */
+    private record BuilderReference(String name, SourcePosition at) {
     }
 }

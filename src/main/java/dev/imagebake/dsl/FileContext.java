@@ -1,12 +1,14 @@
 package dev.imagebake.dsl;
 
 import dev.imagebake.plan.FileStep;
+import dev.imagebake.plan.SourcePosition;
 import dev.imagebake.plan.StepSpec;
 
 /** {@code provision file { ... }}: moves files and folders to or from the build machine. */
 public final class FileContext extends StepContext {
     private String direction = "upload";
     private String source;
+    private SourcePosition sourceAt;
     private String content;
     private String destination;
 
@@ -22,6 +24,7 @@ public final class FileContext extends StepContext {
     /** What to copy: for an upload, a file or folder relative to the template's folder; for a download, a remote path. */
     public void source(Object path) {
         source = string("source", path);
+        sourceAt = evaluation.position();
     }
 
     /** Text to upload as a file, instead of a source file. */
@@ -45,19 +48,31 @@ public final class FileContext extends StepContext {
 
     @Override
     protected StepSpec spec() {
-        if (destination == null) {
-            errorAtBlock("file needs a `destination`");
+        if (destination == null && !refused("destination")) {
+            errorAtBlock("file needs a `destination`: where to copy to, for example destination '/tmp/'");
         }
         if (direction.equals("upload")) {
-            if ((source == null) == (content == null)) {
-                errorAtBlock("file upload needs either a `source` or `content`, not "
-                        + (source == null ? "neither" : "both"));
-            } else if (source != null && !evaluation.files().exists(source)) {
-                errorAtBlock("file: no file or folder '" + source + "' next to the template");
+            if (source != null && content != null) {
+                errorAtBlock("file upload takes either a `source` or `content`, not both");
+            } else if (source == null && content == null && !refused("source", "content")) {
+                errorAtBlock("file upload needs a `source` file (or folder) next to the template, or `content`");
+            } else if (source != null) {
+                checkUploadSource();
             }
         } else if (source == null || content != null) {
             errorAtBlock("file download needs a remote `source` and no `content`");
         }
         return new FileStep(direction, source, content, destination);
+    }
+
+    /** Checked after the block ran, because only then is it known that {@code source} is a local path. */
+    private void checkUploadSource() {
+        try {
+            if (!evaluation.files().exists(source)) {
+                evaluation.report(sourceAt, "`source`: no file or folder '" + source + "' next to the template");
+            }
+        } catch (TemplateError e) {
+            evaluation.report(sourceAt, e.getMessage());
+        }
     }
 }

@@ -88,8 +88,20 @@ public final class Helpers {
         }
 
         TemplateError misuse() {
-            return new TemplateError("env('" + name + "') can only be a variable's default: variable 'x', default: "
-                    + "env('" + name + "')");
+            String variable = variableName();
+            return new TemplateError("env('" + name + "') can only be a variable's default: declare variable '"
+                    + variable + "', default: env('" + name + "') and write var." + variable + " here");
+        }
+
+        /** A variable name for the suggestion: TARGET_HOST becomes targetHost. */
+        private String variableName() {
+            StringBuilder camel = new StringBuilder();
+            for (String part : name.toLowerCase(java.util.Locale.ROOT).split("_")) {
+                if (!part.isEmpty()) {
+                    camel.append(camel.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+                }
+            }
+            return camel.toString().matches("[a-z][A-Za-z0-9]*") ? camel.toString() : "x";
         }
 
         @Override

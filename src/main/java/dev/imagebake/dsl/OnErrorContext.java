@@ -18,6 +18,11 @@ public final class OnErrorContext extends StepTypes {
             evaluation.addOnError(s.step());
             return null;
         }
-        throw new TemplateError("`provision` in onError is followed by a provisioner: provision shell { ... }");
+        if (declaration instanceof Evaluation.StepDeclaration s) {
+            throw new TemplateError("`" + s.step().kind() + "` is a post-processor and does not run on error: "
+                    + "write `post " + s.step().kind() + " { ... }` at the top level");
+        }
+        throw new TemplateError("`provision` in onError is followed by a provisioner: provision shell { ... }; got "
+                + describe(declaration));
     }
 }

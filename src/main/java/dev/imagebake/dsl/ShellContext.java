@@ -71,7 +71,7 @@ public final class ShellContext extends StepContext {
 
     /** Exit codes that count as success (default 0). */
     public void validExitCodes(Object... codes) {
-        for (Object c : codes) {
+        for (Object c : arguments(codes)) {
             validExitCodes.add(integer("validExitCodes", c, 0, 255));
         }
     }
@@ -96,9 +96,10 @@ public final class ShellContext extends StepContext {
 
     @Override
     protected StepSpec spec() {
-        if (inline.isEmpty() == scripts.isEmpty()) {
-            errorAtBlock("shell needs either `inline` commands or `script`/`scripts`, not "
-                    + (inline.isEmpty() ? "neither" : "both"));
+        if (!inline.isEmpty() && !scripts.isEmpty()) {
+            errorAtBlock("shell takes either `inline` commands or `script`/`scripts`, not both; use two shell steps");
+        } else if (inline.isEmpty() && scripts.isEmpty() && !refused("inline", "script", "scripts")) {
+            errorAtBlock("shell needs commands: `inline 'command', ...` or `script 'file.sh'`");
         }
         return new ShellStep(inline, scripts, env, sudo, executeCommand,
                 validExitCodes.isEmpty() ? List.of(0) : validExitCodes, expectDisconnect, pty);

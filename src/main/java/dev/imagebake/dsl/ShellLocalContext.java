@@ -48,16 +48,17 @@ public final class ShellLocalContext extends StepContext {
 
     /** Exit codes that count as success (default 0). */
     public void validExitCodes(Object... codes) {
-        for (Object c : codes) {
+        for (Object c : arguments(codes)) {
             validExitCodes.add(integer("validExitCodes", c, 0, 255));
         }
     }
 
     @Override
     protected StepSpec spec() {
-        if (inline.isEmpty() == scripts.isEmpty()) {
-            errorAtBlock("shellLocal needs either `inline` commands or a `script`, not "
-                    + (inline.isEmpty() ? "neither" : "both"));
+        if (!inline.isEmpty() && !scripts.isEmpty()) {
+            errorAtBlock("shellLocal takes either `inline` commands or a `script`, not both; use two shellLocal steps");
+        } else if (inline.isEmpty() && scripts.isEmpty() && !refused("inline", "script")) {
+            errorAtBlock("shellLocal needs commands: `inline 'command', ...` or `script 'file.sh'`");
         }
         return new ShellLocalStep(inline, scripts, env, validExitCodes.isEmpty() ? List.of(0) : validExitCodes);
     }

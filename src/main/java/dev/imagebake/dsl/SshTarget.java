@@ -69,13 +69,13 @@ final class SshTarget {
     }
 
     void check(String blockName, Consumer<String> error) {
-        if (host == null) {
+        if (host == null && !block.refused("host")) {
             error.accept(blockName + " needs `host`");
         }
-        if (user == null) {
+        if (user == null && !block.refused("user")) {
             error.accept(blockName + " needs `user`");
         }
-        if (privateKey == null && password == null && !agent) {
+        if (privateKey == null && password == null && !agent && !block.refused("privateKey", "password", "agent")) {
             error.accept(blockName + " needs a way to log in: `privateKey`, `password` or `agent true`");
         }
         if (insecureHostKey && (hostKey != null || knownHosts != null)) {

@@ -37,12 +37,18 @@ public abstract class StepContext extends BlockContext {
 
     /** Runs the step only in the builds named. */
     public void only(Object... builds) {
-        only.addAll(strings("only", builds));
+        only.addAll(builderNames("only", builds));
     }
 
     /** Skips the step in the builds named. */
     public void except(Object... builds) {
-        except.addAll(strings("except", builds));
+        except.addAll(builderNames("except", builds));
+    }
+
+    private List<String> builderNames(String keyword, Object[] builds) {
+        List<String> names = strings(keyword, builds);
+        names.forEach(name -> evaluation.referBuilder(name, evaluation.position()));
+        return names;
     }
 
     @Override

@@ -152,9 +152,8 @@ public final class TemplateEvaluator {
             for (Message message : collector.getErrors()) {
                 if (message instanceof SyntaxErrorMessage syntax) {
                     SyntaxException cause = syntax.getCause();
-                    diagnostics.add(new Diagnostic(new SourcePosition(source.displayName(),
-                            Math.max(1, cause.getStartLine()), Math.max(1, cause.getStartColumn())),
-                            cleanCompilerMessage(cause.getOriginalMessage())));
+                    diagnostics.add(SyntaxErrors.explain(source, Math.max(1, cause.getStartLine()),
+                            Math.max(1, cause.getStartColumn()), cleanCompilerMessage(cause.getOriginalMessage())));
                 } else if (message instanceof ExceptionMessage exception) {
                     diagnostics.add(new Diagnostic(new SourcePosition(source.displayName(), 1, 1),
                             cleanCompilerMessage(String.valueOf(exception.getCause().getMessage()))));

@@ -38,7 +38,8 @@ public final class TemplateFiles {
         }
         Path target = root.resolve(given).normalize();
         if (!target.startsWith(root)) {
-            throw new TemplateError("'" + relative + "' leads out of the template's folder");
+            throw new TemplateError("'" + relative + "' leads out of the template's folder; templates can only use "
+                    + "files in their own folder and below");
         }
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -61,7 +62,7 @@ public final class TemplateFiles {
     String read(String relative) {
         Path target = resolve(relative);
         if (!Files.isRegularFile(target)) {
-            throw new TemplateError("no file '" + relative + "' in " + root);
+            throw new TemplateError("no file '" + relative + "' next to the template");
         }
         try {
             if (Files.size(target) > MAX_FILE_BYTES) {

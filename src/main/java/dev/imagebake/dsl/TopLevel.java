@@ -17,6 +17,7 @@ public final class TopLevel extends StepTypes {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> VARIABLE_OPTIONS = Set.of("default", "description", "sensitive", "type");
     private static final Set<String> TYPES = Set.of("string", "number", "bool", "list", "map");
+    private static final Pattern NUMBER = Pattern.compile("[-+]?\\d+(\\.\\d+)?([eE][-+]?\\d+)?");
 
     TopLevel(Evaluation evaluation) {
         super(evaluation);
@@ -39,8 +40,10 @@ public final class TopLevel extends StepTypes {
                     + variableName + "'");
         }
         options("variable", options, VARIABLE_OPTIONS);
-        if (evaluation.hasVariable(variableName)) {
-            throw new TemplateError("variable `" + variableName + "` is declared twice");
+        Variable earlier = evaluation.variable(variableName);
+        if (earlier != null) {
+            throw new TemplateError("variable `" + variableName + "` is already declared on line "
+                    + earlier.declaredAt().line() + "; remove one of the two declarations");
         }
         boolean sensitive = options.containsKey("sensitive") && bool("sensitive", options.get("sensitive"));
         String description = optionalString("description", options.get("description"));
@@ -111,6 +114,9 @@ public final class TopLevel extends StepTypes {
                         return value;
                     }
                     if (text) {
+                        if (!NUMBER.matcher(raw.trim()).matches()) {
+                            throw new TemplateError(context + " is not a valid number; got " + describe(value));
+                        }
                         BigDecimal n = new BigDecimal(raw.trim());
                         return n.scale() <= 0 && n.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) < 0
                                 ? (Object) n.longValueExact() : n;
@@ -163,7 +169,7 @@ public final class TopLevel extends StepTypes {
             return null;
         }
         throw new TemplateError("`builder` is followed by a builder type and its block: builder azure { ... } "
-                + "or builder ssh { ... }");
+                + "or builder ssh { ... }; got " + describe(declaration));
     }
 
     /** Adds a provisioning step to every build (or those named by its {@code only}/{@code except}). */
@@ -180,7 +186,7 @@ public final class TopLevel extends StepTypes {
         }
         throw new TemplateError("`provision` is followed by a provisioner and its block, for example "
                 + "provision shell { inline 'echo hello' }; provisioners: shell, file, shellLocal, breakpoint, "
-                + "reboot, ansible");
+                + "reboot, ansible; got " + describe(declaration));
     }
 
     /** Adds a post-processing step, run after the build's artifact exists. */
@@ -195,7 +201,8 @@ public final class TopLevel extends StepTypes {
             throw new TemplateError("`" + s.step().kind() + "` is a provisioner: write `provision "
                     + s.step().kind() + " { ... }`");
         }
-        throw new TemplateError("`post` is followed by a post-processor and its block: post manifest { ... }");
+        throw new TemplateError("`post` is followed by a post-processor and its block: post manifest { ... }; got "
+                + describe(declaration));
     }
 
     /** Provisioners that run only when a provisioning step fails, before cleanup (for collecting logs). */

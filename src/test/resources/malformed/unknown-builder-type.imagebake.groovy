@@ -1,0 +1,3 @@
+builder azur {
+    location 'westeurope'
+}
