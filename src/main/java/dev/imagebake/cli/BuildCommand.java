@@ -81,6 +81,7 @@ final class BuildCommand implements Callable<Integer> {
             main.err.println("Error: --timeout takes a duration like 30m or 1h30m; got '" + timeout + "'");
             return ExitCodes.INVALID;
         }
+        dev.imagebake.communicator.CryptoWarmup.start(); // overlaps with evaluating the template and connecting
         EvaluationResult result = template.evaluate(main.err, main.environment);
         if (!result.ok()) {
             Diagnostics.trace(main, result);
