@@ -55,6 +55,9 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--except", paramLabel = "NAME", description = "Skip these builds (repeatable).")
     List<String> except = new ArrayList<>();
 
+    @Option(names = "--fail-fast", description = "When one build fails, cancel the others (they clean up).")
+    boolean failFast;
+
     @Option(names = "--json", description = "Print JSON-lines events instead of the console output.")
     boolean json;
 
@@ -113,7 +116,7 @@ final class BuildCommand implements Callable<Integer> {
         }
         Path folder = template.template.toAbsolutePath().getParent();
         Engine engine = new Engine(new Builders(UUID.randomUUID().toString()), new Reporters(secrets, targets),
-                policy, parallel, interaction, folder);
+                policy, parallel, interaction, folder, failFast);
         AtomicInteger interrupts = new AtomicInteger();
         Runnable onSignal = () -> {
             if (interrupts.incrementAndGet() == 1) {

@@ -24,12 +24,15 @@ public final class Engine {
     private final int parallel;
     private final Interaction interaction;
     private final Path templateFolder;
+    private final boolean failFast;
     private final AtomicBoolean skipCleanup = new AtomicBoolean();
     private final List<BuildContext> running = new CopyOnWriteArrayList<>();
     private volatile boolean cancelled;
 
+    /** @param failFast when one build fails, cancel the others (they clean up) */
     public Engine(StepSource steps, Reporter reporter, OnError policy, int parallel, Interaction interaction,
-                  Path templateFolder) {
+                  Path templateFolder, boolean failFast) {
+        this.failFast = failFast;
         this.steps = steps;
         this.reporter = reporter;
         this.policy = policy;
@@ -79,6 +82,16 @@ public final class Engine {
             BuildResult.Status status = outcome.ok() ? BuildResult.Status.SUCCEEDED
                     : context.cancelled() ? BuildResult.Status.CANCELLED : BuildResult.Status.FAILED;
             String error = outcome.failure();
+            if (outcome.aborted() && context.hasMachine()) {
+                var endpoint = context.machine().endpoint();
+                context.warn("--on-error=abort: nothing was cleaned up; the build machine is kept for inspection: "
+                        + "ssh -p " + endpoint.port() + " " + endpoint.user() + "@" + endpoint.host()
+                        + (outcome.leftovers().isEmpty() ? "" : "; delete what is listed below when done"));
+            }
+            if (status == BuildResult.Status.FAILED && failFast && !cancelled) {
+                context.warn("--fail-fast: cancelling the other builds");
+                cancel();
+            }
             if (outcome.ok()) {
                 for (BuildStep post : steps.post(build)) {
                     StepRunner.Outcome posted = runner.run(context, List.of(PlannedStep.builderStep(post)), List.of());

@@ -18,6 +18,7 @@ class LoopbackSshd implements Closeable {
     final Path clientKey
     final String clientKeyText
     final String hostKeyFingerprint
+    final String password = 'pw-' + UUID.randomUUID()
     private Process process
 
     LoopbackSshd() {
@@ -30,6 +31,7 @@ class LoopbackSshd implements Closeable {
         clientKeyText = Files.readString(clientKey)
         hostKeyFingerprint = run('ssh-keygen', '-lf', dir.resolve('host_ed25519.pub').toString()).split(/\s+/)[1]
         authorize(Files.readString(dir.resolve('client.pub')))
+        setPassword(password)
         port = freePort()
         Files.writeString(dir.resolve('sshd_config'), """\
 ListenAddress 127.0.0.1
@@ -39,7 +41,7 @@ PidFile ${dir.resolve('sshd.pid')}
 AuthorizedKeysFile .ssh/authorized_keys
 AllowUsers ${USER}
 PubkeyAuthentication yes
-PasswordAuthentication no
+PasswordAuthentication yes
 KbdInteractiveAuthentication no
 UsePAM no
 StrictModes yes
@@ -146,6 +148,21 @@ Subsystem sftp internal-sftp
         } else {
             throw new IllegalStateException('installing a key for the test user needs root')
         }
+    }
+
+    private static void setPassword(String password) {
+        Process p = new ProcessBuilder('chpasswd').redirectErrorStream(true).start()
+        p.outputStream.withWriter { it.write("${USER}:${password}\n") }
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("chpasswd failed: ${p.inputStream.text}")
+        }
+    }
+
+    /** A known_hosts file with this sshd's host key. */
+    Path knownHosts() {
+        Path file = dir.resolve('known_hosts')
+        Files.writeString(file, "[127.0.0.1]:${port} ${Files.readString(dir.resolve('host_ed25519.pub'))}")
+        file
     }
 
     private static void unauthorize(String publicKey) {

@@ -220,6 +220,22 @@ provision shell { except 'a'; inline 'echo not-a' }
         run.out =~ /(?m)^b\s+succeeded/
     }
 
+    def "--on-error=abort keeps the machine and says how to reach it; --fail-fast cancels the other builds"() {
+        when:
+        def abort = build(folder, sshBuilder(sshd) + "provision shell { inline 'exit 1' }\n", ['--on-error=abort'])
+        def fast = build(folder, sshBuilder(sshd, 'a') + sshBuilder(sshd, 'b') + '''
+provision shell { only 'a'; inline 'exit 1' }
+provision shell { only 'b'; inline 'sleep 20' }
+''', ['--fail-fast'])
+
+        then:
+        abort.code == 1
+        abort.out.contains("the build machine is kept for inspection: ssh -p ${sshd.port} ${LoopbackSshd.USER}@127.0.0.1")
+        fast.code == 1
+        fast.out.contains('--fail-fast: cancelling the other builds')
+        fast.out =~ /(?m)^b\s+cancelled/
+    }
+
     def "a dropped connection fails the step, unless the step expects it"() {
         given: "a helper that cuts the connection (every sshd process of the session) once the step is running"
         String flag = "/tmp/ib-drop-${System.nanoTime()}"
@@ -297,6 +313,48 @@ provision shell { inline 'echo after reboot' }
         wrongKey.code == 1
         wrongKey.out.contains("login to ${LoopbackSshd.USER}@127.0.0.1:${sshd.port} failed")
         wrongKey.out.contains('check the user and the key or password')
+    }
+
+    def "password login, a known_hosts file and a bastion (jump) host all work"() {
+        given:
+        Files.copy(sshd.knownHosts(), folder.resolve('known_hosts'))
+
+        when:
+        def password = build(folder, sshBuilder(sshd).replace("privateKey file('id_ed25519')",
+                "password '${sshd.password}'") + "provision shell { inline 'echo by password' }\n")
+        def knownHosts = build(folder, sshBuilder(sshd).replace("hostKey '${sshd.hostKeyFingerprint}'",
+                "knownHosts 'known_hosts'") + "provision shell { inline 'echo known host' }\n")
+        def jump = build(folder, sshBuilder(sshd, 'box', """
+    bastion {
+        host '127.0.0.1'
+        port ${sshd.port}
+        user '${LoopbackSshd.USER}'
+        privateKey file('id_ed25519')
+        hostKey '${sshd.hostKeyFingerprint}'
+    }""") + "provision shell { inline 'echo through the bastion' }\n")
+
+        then:
+        password.code == 0
+        password.out.contains('box: by password')
+        !password.out.contains(sshd.password)
+        knownHosts.code == 0
+        knownHosts.out.contains('box: known host')
+        jump.code == 0
+        jump.out.contains("via ${LoopbackSshd.USER}@127.0.0.1:${sshd.port}")
+        jump.out.contains('box: through the bastion')
+    }
+
+    def "a host missing from known_hosts is refused"() {
+        given:
+        Files.writeString(folder.resolve('known_hosts'), '')
+
+        when:
+        def run = build(folder, sshBuilder(sshd).replace("hostKey '${sshd.hostKeyFingerprint}'",
+                "knownHosts 'known_hosts'") + "provision shell { inline 'echo no' }\n")
+
+        then:
+        run.code == 1
+        run.out.contains('is not the expected one: refusing to connect (not in ')
     }
 
     def "secrets never appear in the console, JSON events, log file or manifest"() {
