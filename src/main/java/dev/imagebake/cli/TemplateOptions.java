@@ -40,7 +40,8 @@ public final class TemplateOptions {
     /** Evaluates the template, printing every problem to {@code err}; the result's plan is null on failure. */
     EvaluationResult evaluate(PrintStream err, Map<String, String> environment) {
         Limits limits = Limits.DEFAULT.withTimeout(Duration.ofMillis((long) (evalTimeoutSeconds * 1000)));
-        TemplateEvaluator evaluator = new TemplateEvaluator(limits);
+        TemplateEvaluator evaluator = new TemplateEvaluator(limits, java.time.Clock.systemUTC(),
+                dev.imagebake.dsl.TemplateCache.forUser(environment));
         List<Diagnostic> problems = new ArrayList<>();
         VariableInputs.Builder inputs = new VariableInputs.Builder(environment);
         for (Path file : varFiles) {

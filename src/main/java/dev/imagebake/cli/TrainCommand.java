@@ -36,8 +36,12 @@ final class TrainCommand implements Callable<Integer> {
         PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream());
         Main.run(sink, sink, "--help");
         Main.run(sink, sink, "validate", "--help");
-        TemplateEvaluator evaluator = new TemplateEvaluator(Limits.DEFAULT);
+        // Twice each: the first run compiles and fills a throw-away cache, the second loads from it.
+        Path cacheFolder = Files.createTempDirectory("imagebake-train-");
+        TemplateEvaluator evaluator = new TemplateEvaluator(Limits.DEFAULT, java.time.Clock.systemUTC(),
+                dev.imagebake.dsl.TemplateCache.at(cacheFolder, "train"));
         for (Path template : templates) {
+            evaluator.evaluate(TemplateSource.read(template), VariableInputs.NONE, sink);
             EvaluationResult result = evaluator.evaluate(TemplateSource.read(template),
                     new VariableInputs.Builder(System.getenv()).put("host", "192.0.2.10", "-var").build(), sink);
             if (result.ok()) {
@@ -46,6 +50,27 @@ final class TrainCommand implements Callable<Integer> {
             }
             Main.run(sink, sink, "validate", "-var", "unknown=1", template.toString());
         }
+        try (Stream<Path> files = Files.walk(cacheFolder)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        dev.imagebake.communicator.SshCommunicator.preload();
+        dev.imagebake.communicator.CryptoWarmup.start();
+        trainReporters(sink);
         return ExitCodes.OK;
+    }
+
+    /** The console and JSON reporters and the redaction in front of them, as a build uses them. */
+    private static void trainReporters(PrintStream sink) {
+        var secrets = new dev.imagebake.engine.Secrets(List.of("training-secret"));
+        var reporter = new dev.imagebake.report.Reporters(secrets, List.of(
+                new dev.imagebake.report.ConsoleReporter(sink, true, false),
+                new dev.imagebake.report.JsonReporter(sink)));
+        reporter.buildStarted("train", "ssh");
+        for (int i = 1; i <= 50; i++) {
+            reporter.stepStarted("train", i, "shell (line " + i + ")");
+            reporter.output("train", "shell", "stdout", "line with training-secret " + i);
+            reporter.stepFinished("train", i, "shell (line " + i + ")", true, java.time.Duration.ofMillis(i), null);
+        }
+        reporter.message("train", dev.imagebake.engine.Reporter.Level.WARN, "warning");
     }
 }

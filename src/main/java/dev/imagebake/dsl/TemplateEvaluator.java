@@ -34,15 +34,24 @@ public final class TemplateEvaluator {
 
     private final Limits limits;
     private final java.time.Clock clock;
+    private final TemplateCache cache;
 
     public TemplateEvaluator(Limits limits) {
-        this(limits, java.time.Clock.systemUTC());
+        this(limits, java.time.Clock.systemUTC(), null);
     }
 
-    /** @param clock what {@code timestamp()} reads; fixed in tests so that plans can be compared */
     public TemplateEvaluator(Limits limits, java.time.Clock clock) {
+        this(limits, clock, null);
+    }
+
+    /**
+     * @param clock what {@code timestamp()} reads; fixed in tests so that plans can be compared
+     * @param cache compiled templates to reuse, or null to always compile
+     */
+    public TemplateEvaluator(Limits limits, java.time.Clock clock, TemplateCache cache) {
         this.limits = limits;
         this.clock = clock;
+        this.cache = cache;
     }
 
     /**
@@ -91,17 +100,10 @@ public final class TemplateEvaluator {
             guard.install();
             S state = null;
             try {
-                long t0 = System.nanoTime();
-                Class<? extends Script> type = new SandboxCompiler(TemplateScript.class)
-                        .compile(source.text(), source.displayName());
-                long t1 = System.nanoTime();
+                Class<? extends Script> type = compile(source);
                 Script script = type.getDeclaredConstructor().newInstance();
                 state = prepare.apply(script);
                 script.run();
-                if (Boolean.getBoolean("imagebake.timing")) {
-                    System.err.printf("compile %d ms, run %d ms%n", (t1 - t0) / 1_000_000,
-                            (System.nanoTime() - t1) / 1_000_000);
-                }
                 List<Diagnostic> diagnostics = diagnosticsOf.apply(state);
                 dev.imagebake.plan.Plan plan = finish.apply(state);
                 outcome.set(new EvaluationResult(diagnostics.isEmpty() ? plan : null, diagnostics, null, false));
@@ -138,6 +140,19 @@ public final class TemplateEvaluator {
                     + limits.timeout().toSeconds() + " s and did not stop when asked")), null, true);
         }
         return outcome.get();
+    }
+
+    /** The template's script class, from the cache when this exact text compiled before. */
+    private Class<? extends Script> compile(TemplateSource source) {
+        SandboxCompiler compiler = new SandboxCompiler(TemplateScript.class);
+        SandboxCompiler.Compiled compiled = cache == null ? null : cache.get(source.text());
+        if (compiled == null) {
+            compiled = compiler.compileToBytes(source.text(), source.displayName());
+            if (cache != null) {
+                cache.put(source.text(), compiled);
+            }
+        }
+        return compiler.load(compiled);
     }
 
     private static EvaluationResult failed(TemplateSource source, int line, int column, String message) {

@@ -1,12 +1,14 @@
 package dev.imagebake.dsl.sandbox;
 
 import groovy.lang.GroovyClassLoader;
-import groovy.lang.GroovyCodeSource;
 import groovy.lang.Script;
 import org.codehaus.groovy.ast.ClassHelper;
 import org.codehaus.groovy.ast.ClassNode;
 import org.codehaus.groovy.classgen.GeneratorContext;
 import org.codehaus.groovy.control.CompilationFailedException;
+import org.codehaus.groovy.control.CompilationUnit;
+import org.codehaus.groovy.control.Phases;
+import org.codehaus.groovy.tools.GroovyClass;
 import org.codehaus.groovy.control.CompilePhase;
 import org.codehaus.groovy.control.SourceUnit;
 import org.codehaus.groovy.control.customizers.CompilationCustomizer;
@@ -20,6 +22,9 @@ import java.util.Set;
  * unreachable, names resolve through a {@link SandboxClassLoader}, and the {@link CallRewriter} routes every call.
  */
 public final class SandboxCompiler {
+    /** Every template's script class is named this; its closures are Template$_run_closure1 and so on. */
+    static final String MAIN_CLASS = "Template";
+
     private final Class<? extends Script> baseClass;
 
     public SandboxCompiler(Class<? extends Script> baseClass) {
@@ -49,28 +54,76 @@ public final class SandboxCompiler {
         }
     }
 
+    /** A compiled template: the script class's name and the bytecode of every class it consists of. */
+    public record Compiled(String mainClass, java.util.Map<String, byte[]> classes) {
+        public Compiled {
+            classes = java.util.Map.copyOf(classes);
+        }
+    }
+
     /**
-     * Compiles one template. The result is a fresh class in a fresh class loader, so nothing one template defines
-     * is visible to another.
+     * Compiles one template and loads it. The result is a fresh class in a fresh class loader, so nothing one
+     * template defines is visible to another.
      *
-     * @param fileName the name shown in errors and stack frames
+     * @param fileName the name shown in errors
      * @throws CompilationFailedException for syntax errors and for every construct the sandbox refuses
      */
     public Class<? extends Script> compile(String source, String fileName) throws CompilationFailedException {
+        return load(compileToBytes(source, fileName));
+    }
+
+    /** Compiles one template to bytecode without loading it (so that the bytecode can be cached). */
+    public Compiled compileToBytes(String source, String fileName) throws CompilationFailedException {
         CompilerConfiguration config = new CompilerConfiguration();
         config.setTargetBytecode(CompilerConfiguration.JDK17);
         config.setDisabledGlobalASTTransformations(Set.of("groovy.grape.GrabAnnotationTransformation"));
         config.setSourceEncoding("UTF-8");
         config.addCompilationCustomizers(new LanguageGate(), new BaseClass(baseClass), new CallRewriter());
-        ClassLoader lender = new SandboxClassLoader(SandboxCompiler.class.getClassLoader(),
-                Set.of(baseClass.getName()));
-        try (GroovyClassLoader loader = new GroovyClassLoader(lender, config, false)) {
+        try (GroovyClassLoader loader = new GroovyClassLoader(lender(), config, false)) {
             loader.setResourceLoader(filename -> null);
-            GroovyCodeSource code = new GroovyCodeSource(source, "Template", fileName);
-            code.setCachable(false);
-            return loader.parseClass(code, false).asSubclass(Script.class);
+            CompilationUnit unit = new CompilationUnit(config, null, loader);
+            unit.addSource(MAIN_CLASS, source);
+            unit.compile(Phases.CLASS_GENERATION);
+            java.util.Map<String, byte[]> classes = new java.util.HashMap<>();
+            for (GroovyClass c : unit.getClasses()) {
+                classes.put(c.getName(), c.getBytes());
+            }
+            return new Compiled(MAIN_CLASS, classes);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Loads compiled template classes into a fresh loader whose parent is the sandbox's lender. */
+    public Class<? extends Script> load(Compiled compiled) {
+        ClassLoader loader = new TemplateLoader(lender(), compiled.classes());
+        try {
+            return Class.forName(compiled.mainClass(), false, loader).asSubclass(Script.class);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("compiled template lacks its main class", e);
+        }
+    }
+
+    private ClassLoader lender() {
+        return new SandboxClassLoader(SandboxCompiler.class.getClassLoader(), Set.of(baseClass.getName()));
+    }
+
+    /** Defines a template's classes from their bytecode, on demand; everything else comes from the lender. */
+    private static final class TemplateLoader extends ClassLoader {
+        private final java.util.Map<String, byte[]> classes;
+
+        TemplateLoader(ClassLoader lender, java.util.Map<String, byte[]> classes) {
+            super("imagebake-template", lender);
+            this.classes = classes;
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            byte[] bytes = classes.get(name);
+            if (bytes == null) {
+                throw new ClassNotFoundException(name);
+            }
+            return defineClass(name, bytes, 0, bytes.length);
         }
     }
 }
