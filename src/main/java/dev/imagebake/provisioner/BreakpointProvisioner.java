@@ -1,22 +1,12 @@
 package dev.imagebake.provisioner;
 
 import dev.imagebake.engine.BuildContext;
-import dev.imagebake.engine.BuildStep;
 import dev.imagebake.plan.BreakpointStep;
 
 /** {@code provision breakpoint}: waits for Enter; without a terminal it is skipped with a warning. */
-public final class BreakpointProvisioner implements BuildStep {
-    private final BreakpointStep spec;
-    private final String name;
-
+public final class BreakpointProvisioner extends Provisioner<BreakpointStep> {
     public BreakpointProvisioner(BreakpointStep spec, String name) {
-        this.spec = spec;
-        this.name = name;
-    }
-
-    @Override
-    public String name() {
-        return name;
+        super(spec, name);
     }
 
     @Override

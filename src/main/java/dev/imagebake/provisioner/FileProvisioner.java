@@ -2,7 +2,6 @@ package dev.imagebake.provisioner;
 
 import dev.imagebake.communicator.Communicator;
 import dev.imagebake.engine.BuildContext;
-import dev.imagebake.engine.BuildStep;
 import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.FileStep;
 
@@ -14,18 +13,9 @@ import java.nio.file.Path;
  * {@code provision file}: uploads a file, a folder (modes kept) or inline content; or downloads. A destination
  * ending in {@code /} is a folder the source goes into, as with cp.
  */
-public final class FileProvisioner implements BuildStep {
-    private final FileStep spec;
-    private final String name;
-
+public final class FileProvisioner extends Provisioner<FileStep> {
     public FileProvisioner(FileStep spec, String name) {
-        this.spec = spec;
-        this.name = name;
-    }
-
-    @Override
-    public String name() {
-        return name;
+        super(spec, name);
     }
 
     @Override

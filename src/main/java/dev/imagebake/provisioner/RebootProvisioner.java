@@ -2,7 +2,6 @@ package dev.imagebake.provisioner;
 
 import dev.imagebake.communicator.RemoteCommand;
 import dev.imagebake.engine.BuildContext;
-import dev.imagebake.engine.BuildStep;
 import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.RebootStep;
 
@@ -10,25 +9,16 @@ import dev.imagebake.plan.RebootStep;
  * {@code provision reboot}: runs the reboot command, expects the connection to drop, then reconnects (verifying
  * the same host key) until the machine answers a command again or the wait times out.
  */
-public final class RebootProvisioner implements BuildStep {
-    private final RebootStep spec;
-    private final String name;
-
+public final class RebootProvisioner extends Provisioner<RebootStep> {
     public RebootProvisioner(RebootStep spec, String name) {
-        this.spec = spec;
-        this.name = name;
-    }
-
-    @Override
-    public String name() {
-        return name;
+        super(spec, name);
     }
 
     @Override
     public void run(BuildContext context) throws Exception {
         var machine = context.machine();
         machine.communicator().run(RemoteCommand.of(spec.command()), (stream, line) ->
-                context.reporter().output(context.name(), name, stream.name().toLowerCase(), line));
+                context.reporter().output(context.name(), name(), stream.name().toLowerCase(), line));
         long deadline = System.nanoTime() + spec.waitTimeout().toNanos();
         // Wait for the old connection to go away, so that we do not "reconnect" before the reboot happened.
         var old = machine.communicator();

@@ -1,13 +1,9 @@
 package dev.imagebake.provisioner;
 
 import dev.imagebake.engine.BuildContext;
-import dev.imagebake.engine.BuildStep;
 import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.ShellLocalStep;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,18 +14,9 @@ import java.util.Map;
  * build's facts are in the environment: IMAGEBAKE_BUILD_NAME, IMAGEBAKE_BUILDER_TYPE and, once a machine is
  * reachable, IMAGEBAKE_HOST, IMAGEBAKE_PORT, IMAGEBAKE_USER and IMAGEBAKE_SSH_KEY_FILE (when a key is used).
  */
-public final class ShellLocalProvisioner implements BuildStep {
-    private final ShellLocalStep spec;
-    private final String name;
-
+public final class ShellLocalProvisioner extends Provisioner<ShellLocalStep> {
     public ShellLocalProvisioner(ShellLocalStep spec, String name) {
-        this.spec = spec;
-        this.name = name;
-    }
-
-    @Override
-    public String name() {
-        return name;
+        super(spec, name);
     }
 
     @Override
@@ -41,28 +28,10 @@ public final class ShellLocalProvisioner implements BuildStep {
         for (String path : spec.scripts()) {
             scripts.add(Files.readString(context.templateFolder().resolve(path)));
         }
+        Map<String, String> env = new java.util.LinkedHashMap<>(facts(context));
+        env.putAll(spec.env());
         for (String script : scripts) {
-            ProcessBuilder process = new ProcessBuilder("/bin/sh", "-s").directory(context.templateFolder().toFile())
-                    .redirectErrorStream(true);
-            Map<String, String> env = process.environment();
-            env.putAll(facts(context));
-            env.putAll(spec.env());
-            Process running = process.start();
-            try (var in = running.getOutputStream()) {
-                in.write(script.getBytes(StandardCharsets.UTF_8));
-            }
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(running.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    context.reporter().output(context.name(), name, "stdout", line);
-                }
-            } finally {
-                if (running.isAlive()) {
-                    running.destroy();
-                }
-            }
-            int status = running.waitFor();
+            int status = LocalProcess.run(context, name(), List.of("/bin/sh", "-s"), env, script);
             if (!spec.validExitCodes().contains(status)) {
                 throw new StepFailedException("the local script exited with status " + status);
             }

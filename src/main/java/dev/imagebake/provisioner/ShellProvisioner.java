@@ -5,7 +5,6 @@ import dev.imagebake.communicator.Communicator;
 import dev.imagebake.communicator.RemoteCommand;
 import dev.imagebake.communicator.ShellQuoting;
 import dev.imagebake.engine.BuildContext;
-import dev.imagebake.engine.BuildStep;
 import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.ShellStep;
 
@@ -20,18 +19,9 @@ import java.util.UUID;
  * is the session's standard input ({@code sh -s}), with its environment exported at the top, quoted so that no
  * value can break out. (Packer opens five sessions per script: upload, chmod, run, and two removals.)
  */
-public final class ShellProvisioner implements BuildStep {
-    private final ShellStep spec;
-    private final String name;
-
+public final class ShellProvisioner extends Provisioner<ShellStep> {
     public ShellProvisioner(ShellStep spec, String name) {
-        this.spec = spec;
-        this.name = name;
-    }
-
-    @Override
-    public String name() {
-        return name;
+        super(spec, name);
     }
 
     @Override
@@ -39,7 +29,7 @@ public final class ShellProvisioner implements BuildStep {
         for (String script : scripts(context)) {
             Communicator machine = context.communicator();
             CommandResult result = machine.run(command(script), (stream, line) ->
-                    context.reporter().output(context.name(), name, stream.name().toLowerCase(), line));
+                    context.reporter().output(context.name(), name(), stream.name().toLowerCase(), line));
             if (result.disconnected()) {
                 if (spec.expectDisconnect()) {
                     context.info("the connection dropped, as expected");
