@@ -78,6 +78,20 @@ final class Allowlist {
 
     static final Set<String> PATTERN = Set.of("pattern");
 
+    /** Collection and map methods that change their receiver: only for collections the template built. */
+    private static final Set<String> MUTATORS = Set.of("add", "addAll", "clear", "push", "pop", "remove",
+            "removeAll", "removeAt", "removeLast", "retainAll", "set", "putAt", "leftShift", "put", "putAll");
+    /** List methods that change their receiver unless told not to, as in {@code sort(false)}. */
+    private static final Set<String> IN_PLACE = Set.of("sort", "unique");
+
+    static boolean mutates(Kind kind, String method, Object[] args) {
+        if (kind != Kind.COLLECTION && kind != Kind.MAP) {
+            return false;
+        }
+        return MUTATORS.contains(method) || (kind == Kind.COLLECTION && IN_PLACE.contains(method)
+                && !(args.length > 0 && Boolean.FALSE.equals(args[0])));
+    }
+
     /** Collection methods whose cost grows with the square of the input: refused on large inputs. */
     static final Set<String> QUADRATIC = Set.of("unique", "toUnique", "intersect", "minus", "disjoint",
             "removeAll", "retainAll", "containsAll");

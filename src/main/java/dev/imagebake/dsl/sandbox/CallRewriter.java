@@ -7,13 +7,19 @@ import org.codehaus.groovy.ast.ClassNode;
 import org.codehaus.groovy.ast.DynamicVariable;
 import org.codehaus.groovy.ast.MethodNode;
 import org.codehaus.groovy.ast.Parameter;
+import org.codehaus.groovy.ast.Variable;
 import org.codehaus.groovy.ast.expr.ArgumentListExpression;
 import org.codehaus.groovy.ast.expr.BinaryExpression;
+import org.codehaus.groovy.ast.expr.CastExpression;
+import org.codehaus.groovy.ast.expr.ClassExpression;
 import org.codehaus.groovy.ast.expr.ClosureExpression;
 import org.codehaus.groovy.ast.expr.ConstantExpression;
 import org.codehaus.groovy.ast.expr.DeclarationExpression;
+import org.codehaus.groovy.ast.expr.EmptyExpression;
 import org.codehaus.groovy.ast.expr.Expression;
+import org.codehaus.groovy.ast.expr.GStringExpression;
 import org.codehaus.groovy.ast.expr.ListExpression;
+import org.codehaus.groovy.ast.expr.MapEntryExpression;
 import org.codehaus.groovy.ast.expr.MapExpression;
 import org.codehaus.groovy.ast.expr.MethodCallExpression;
 import org.codehaus.groovy.ast.expr.PostfixExpression;
@@ -27,9 +33,12 @@ import org.codehaus.groovy.ast.stmt.BlockStatement;
 import org.codehaus.groovy.ast.stmt.DoWhileStatement;
 import org.codehaus.groovy.ast.stmt.ExpressionStatement;
 import org.codehaus.groovy.ast.stmt.ForStatement;
+import org.codehaus.groovy.ast.stmt.ReturnStatement;
 import org.codehaus.groovy.ast.stmt.Statement;
+import org.codehaus.groovy.ast.stmt.TryCatchStatement;
 import org.codehaus.groovy.ast.stmt.WhileStatement;
 import org.codehaus.groovy.classgen.GeneratorContext;
+import org.codehaus.groovy.classgen.ReturnAdder;
 import org.codehaus.groovy.control.CompilePhase;
 import org.codehaus.groovy.control.SourceUnit;
 import org.codehaus.groovy.control.customizers.CompilationCustomizer;
@@ -43,14 +52,17 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Rewrites a template, after name resolution, so that every method call, property access, index, arithmetic
- * operator, range and name lookup becomes a call to {@link SandboxRuntime}, and every loop iteration, closure and
- * function entry checks the evaluation's {@link Guard}. Template code is left with no dynamic dispatch of its own.
+ * Rewrites a template, after name resolution, so that every method call, property access, index, operator, range,
+ * conversion, list and map literal, GString and name lookup becomes a call to {@link SandboxRuntime}, every loop
+ * iteration checks the evaluation's {@link Guard}, and every function and closure counts its call depth there.
+ * Template code is left with no dynamic dispatch of its own.
  */
 public final class CallRewriter extends CompilationCustomizer {
     private static final ClassNode RUNTIME = ClassHelper.make(SandboxRuntime.class);
     private static final Set<String> ROUTED_OPERATORS = Set.of("+", "-", "*", "/", "%", "**", "<<", ">>", "&", "|",
             "^", "=~", "==~", "in", "!in");
+    /** Routed too, though they call nothing a template could abuse: comparing can take long, and must say where. */
+    private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", "<=", ">", ">=", "<=>");
 
     public CallRewriter() {
         super(CompilePhase.CANONICALIZATION);
@@ -66,17 +78,50 @@ public final class CallRewriter extends CompilationCustomizer {
             if (method.isStatic() || method.getCode() == null) {
                 continue; // the generated main(String[]), which templates cannot reach
             }
+            if (method.isScriptBody()) {
+                rewriter.visitMethod(method);
+                method.setCode(checkpointed(method.getCode(), method));
+                continue;
+            }
+            ClassNode result = method.getReturnType();
+            if (!method.isDynamicReturnType() && convertsTo(result)) {
+                // Makes the implicit `return` of the last statement explicit, so that visitReturnStatement sees it.
+                new ReturnAdder().visitMethod(method);
+                rewriter.returnType = result;
+            }
             rewriter.visitMethod(method);
-            method.setCode(guarded(method.getCode()));
+            rewriter.returnType = null;
+            method.setCode(counted(method.getCode()));
         }
     }
 
-    private static Statement guarded(Statement body) {
+    /** Whether values are converted on their way into a variable (or out of a function) of this type. */
+    private static boolean convertsTo(ClassNode type) {
+        return !ClassHelper.isDynamicTyped(type) && !type.equals(ClassHelper.OBJECT_TYPE)
+                && !type.equals(ClassHelper.VOID_TYPE);
+    }
+
+    private static Statement checkpointed(Statement body, ASTNode at) {
         BlockStatement block = new BlockStatement();
-        block.addStatement(new ExpressionStatement(runtime("checkpoint", new ArgumentListExpression())));
+        block.addStatement(new ExpressionStatement(runtime("checkpoint", position(at))));
         block.addStatement(body);
         block.setVariableScope(body instanceof BlockStatement b ? b.getVariableScope() : null);
         return block;
+    }
+
+    /** {@code enterFunction(); try { body } finally { leaveFunction() }}: counts the depth of calls. */
+    private static Statement counted(Statement body) {
+        BlockStatement block = new BlockStatement();
+        block.addStatement(new ExpressionStatement(runtime("enterFunction", new ArgumentListExpression())));
+        block.addStatement(new TryCatchStatement(body,
+                new ExpressionStatement(runtime("leaveFunction", new ArgumentListExpression()))));
+        block.setVariableScope(body instanceof BlockStatement b ? b.getVariableScope() : null);
+        return block;
+    }
+
+    private static ArgumentListExpression position(ASTNode at) {
+        return new ArgumentListExpression(new ConstantExpression(Math.max(1, at.getLineNumber()), true),
+                new ConstantExpression(Math.max(1, at.getColumnNumber()), true));
     }
 
     private static StaticMethodCallExpression runtime(String method, ArgumentListExpression args) {
@@ -85,6 +130,9 @@ public final class CallRewriter extends CompilationCustomizer {
 
     private static final class Rewriter extends ClassCodeExpressionTransformer {
         private final SourceUnit source;
+        /** The declared result type of the function being rewritten, when its results are converted. */
+        private ClassNode returnType;
+        private int closureDepth;
 
         Rewriter(SourceUnit source) {
             this.source = source;
@@ -126,6 +174,11 @@ public final class CallRewriter extends CompilationCustomizer {
             return b ? ConstantExpression.PRIM_TRUE : ConstantExpression.PRIM_FALSE;
         }
 
+        /** {@code value} converted to {@code type} by the runtime, before Groovy's own conversion sees it. */
+        private static Expression converted(Expression value, ClassNode type, ASTNode at) {
+            return positioned(runtime("cast", args(at, value, new ClassExpression(type), bool(false))), at);
+        }
+
         @Override
         public Expression transform(Expression e) {
             if (e == null) {
@@ -139,9 +192,17 @@ public final class CallRewriter extends CompilationCustomizer {
                         }
                     }
                 }
+                closureDepth++;
                 c.getCode().visit(this);
-                c.setCode(guarded(c.getCode()));
+                closureDepth--;
+                c.setCode(counted(c.getCode()));
                 return c;
+            }
+            if (e instanceof ClassExpression c) {
+                // Names resolve to classes only now, after the LanguageGate: a fully qualified name of a class the
+                // sandbox lends its own code (`org.codehaus.groovy.runtime.InvokerHelper`) must not become a value.
+                return LanguageGate.isTemplateType(c.getType()) ? c
+                        : refuse(c, "the class `" + c.getType().getName() + "` is not available in templates");
             }
             if (e instanceof MethodCallExpression call) {
                 return call(call);
@@ -161,8 +222,7 @@ public final class CallRewriter extends CompilationCustomizer {
                 return positioned(runtime("getImplicit", args(v, self(), new ConstantExpression(v.getName()))), v);
             }
             if (e instanceof DeclarationExpression d) {
-                d.setRightExpression(transform(d.getRightExpression()));
-                return d;
+                return declaration(d);
             }
             if (e instanceof BinaryExpression b) {
                 return binary(b);
@@ -171,13 +231,35 @@ public final class CallRewriter extends CompilationCustomizer {
                 return positioned(runtime("range", args(r, transform(r.getFrom()), transform(r.getTo()),
                         bool(r.isExclusiveLeft()), bool(r.isExclusiveRight()))), r);
             }
+            if (e.getClass() == ListExpression.class) { // not ClosureListExpression, the head of a classic for loop
+                ListExpression items = new ListExpression();
+                ((ListExpression) e).getExpressions().forEach(item -> items.addExpression(transform(item)));
+                return positioned(runtime("list", args(e, items)), e);
+            }
+            if (e instanceof MapExpression m) { // named arguments too
+                MapExpression entries = new MapExpression();
+                for (MapEntryExpression entry : m.getMapEntryExpressions()) {
+                    entries.addMapEntryExpression(transform(entry.getKeyExpression()),
+                            transform(entry.getValueExpression()));
+                }
+                return positioned(runtime("map", args(m, entries)), m);
+            }
+            if (e instanceof GStringExpression g) {
+                ListExpression strings = new ListExpression();
+                g.getStrings().forEach(strings::addExpression);
+                ListExpression values = new ListExpression();
+                g.getValues().forEach(value -> values.addExpression(transform(value)));
+                return positioned(runtime("gstring", args(g, strings, values)), g);
+            }
+            if (e instanceof CastExpression c) {
+                return positioned(runtime("cast", args(c, transform(c.getExpression()),
+                        new ClassExpression(c.getType()), bool(c.isCoerce()))), c);
+            }
             if (e instanceof PostfixExpression p) {
-                return isLocal(p.getExpression()) ? p
-                        : refuse(p, "++ and -- work on local variables only; write `x = x + 1`");
+                return step(p, p.getExpression(), p.getOperation(), true);
             }
             if (e instanceof PrefixExpression p) {
-                return isLocal(p.getExpression()) ? p
-                        : refuse(p, "++ and -- work on local variables only; write `x = x + 1`");
+                return step(p, p.getExpression(), p.getOperation(), false);
             }
             return e.transformExpression(this);
         }
@@ -192,7 +274,7 @@ public final class CallRewriter extends CompilationCustomizer {
                     bool(call.isSafe()), bool(call.isSpreadSafe()))), call);
         }
 
-        /** A call's arguments as one list expression (named arguments become the leading map, as in Groovy). */
+        /** A call's arguments as one list expression (named arguments are already the leading map, as in Groovy). */
         private Expression arguments(Expression arguments) {
             List<Expression> values = new ArrayList<>();
             if (arguments instanceof TupleExpression tuple) {
@@ -202,13 +284,38 @@ public final class CallRewriter extends CompilationCustomizer {
             }
             ListExpression list = new ListExpression();
             for (Expression v : values) {
-                Expression transformed = transform(v);
-                if (transformed instanceof MapExpression named && !(transformed.getClass() == MapExpression.class)) {
-                    transformed = new MapExpression(named.getMapEntryExpressions());
-                }
-                list.addExpression(transformed);
+                list.addExpression(transform(v));
             }
             return list;
+        }
+
+        private Expression declaration(DeclarationExpression d) {
+            Expression right = transform(d.getRightExpression());
+            if (d.isMultipleAssignmentDeclaration()) {
+                d.setRightExpression(destructured(right, d.getTupleExpression().getExpressions().size(), d));
+            } else if (isConverting(d.getVariableExpression()) && !(right instanceof EmptyExpression)) {
+                d.setRightExpression(converted(right, d.getVariableExpression().getOriginType(), d));
+            } else {
+                d.setRightExpression(right);
+            }
+            return d;
+        }
+
+        private static Expression destructured(Expression value, int count, ASTNode at) {
+            return positioned(runtime("destructure", args(at, value, new ConstantExpression(count, true))), at);
+        }
+
+        /** {@code x++} is {@code before(x, x = step(x))}: the old value, after assigning the next one. */
+        private Expression step(Expression e, Expression target, Token operation, boolean postfix) {
+            if (!isLocal(target)) {
+                return refuse(e, "++ and -- work on local variables only; write `x = x + 1`");
+            }
+            String method = operation.getText().equals("++") ? "next" : "previous";
+            Expression next = positioned(runtime("step", args(e, target, new ConstantExpression(method))), e);
+            Expression assignment = new BinaryExpression(target, Token.newSymbol(Types.ASSIGN,
+                    operation.getStartLine(), operation.getStartColumn()), next);
+            return postfix ? positioned(runtime("before", new ArgumentListExpression(target, assignment)), e)
+                    : assignment;
         }
 
         private Expression binary(BinaryExpression b) {
@@ -224,7 +331,7 @@ public final class CallRewriter extends CompilationCustomizer {
                     Expression value = positioned(runtime("binary", args(b, new ConstantExpression(plain), left,
                             right)), b);
                     return new BinaryExpression(left, Token.newSymbol(Types.ASSIGN, b.getOperation().getStartLine(),
-                            b.getOperation().getStartColumn()), value);
+                            b.getOperation().getStartColumn()), convertedFor(left, value, b));
                 }
                 if (left instanceof VariableExpression v && v.getAccessedVariable() instanceof DynamicVariable) {
                     Expression current = transform(left);
@@ -242,7 +349,7 @@ public final class CallRewriter extends CompilationCustomizer {
                 return positioned(runtime("getAt", args(b, transform(left), transform(b.getRightExpression()),
                         bool(op.equals("?[")))), b);
             }
-            if (ROUTED_OPERATORS.contains(op)) {
+            if (ROUTED_OPERATORS.contains(op) || COMPARISONS.contains(op)) {
                 return positioned(runtime("binary", args(b, new ConstantExpression(op), transform(left),
                         transform(b.getRightExpression()))), b);
             }
@@ -257,7 +364,7 @@ public final class CallRewriter extends CompilationCustomizer {
                     return positioned(runtime("setImplicit", args(b, self(), new ConstantExpression(v.getName()),
                             right)), b);
                 }
-                b.setRightExpression(right);
+                b.setRightExpression(convertedFor(left, right, b));
                 return b;
             }
             if (left.getClass() == PropertyExpression.class) {
@@ -269,12 +376,27 @@ public final class CallRewriter extends CompilationCustomizer {
                 return positioned(runtime("putAt", args(b, transform(index.getLeftExpression()),
                         transform(index.getRightExpression()), right)), b);
             }
-            if (left instanceof TupleExpression tuple
-                    && tuple.getExpressions().stream().allMatch(Rewriter::isLocal)) {
-                b.setRightExpression(right);
+            if (left instanceof TupleExpression tuple && tuple.getExpressions().stream()
+                    .allMatch(e -> isLocal(e) && !isConverting((VariableExpression) e))) {
+                b.setRightExpression(destructured(right, tuple.getExpressions().size(), b));
                 return b;
             }
             return refuse(b, "this cannot be assigned to in a template");
+        }
+
+        /** The value for an assignment to a local variable, converted when the variable has a type. */
+        private static Expression convertedFor(Expression target, Expression value, ASTNode at) {
+            return target instanceof VariableExpression v && isConverting(v)
+                    ? converted(value, declared(v).getOriginType(), at) : value;
+        }
+
+        private static boolean isConverting(VariableExpression v) {
+            Variable declared = declared(v);
+            return !declared.isDynamicTyped() && convertsTo(declared.getOriginType());
+        }
+
+        private static Variable declared(VariableExpression v) {
+            return v.getAccessedVariable() != null ? v.getAccessedVariable() : v;
         }
 
         private static boolean isLocal(Expression e) {
@@ -283,21 +405,36 @@ public final class CallRewriter extends CompilationCustomizer {
         }
 
         @Override
+        public void visitReturnStatement(ReturnStatement statement) {
+            super.visitReturnStatement(statement);
+            if (returnType != null && closureDepth == 0) {
+                statement.setExpression(converted(statement.getExpression(), returnType, statement));
+            }
+        }
+
+        @Override
         public void visitForLoop(ForStatement loop) {
             super.visitForLoop(loop);
-            loop.setLoopBlock(guarded(loop.getLoopBlock()));
+            Parameter variable = loop.getValueVariable();
+            if (variable != null && variable != ForStatement.FOR_LOOP_DUMMY && !variable.isDynamicTyped()
+                    && convertsTo(variable.getOriginType())) {
+                // Groovy converts each item to the variable's type before the body runs: convert it first.
+                loop.setCollectionExpression(positioned(runtime("typedItems", args(loop,
+                        loop.getCollectionExpression(), new ClassExpression(variable.getOriginType()))), loop));
+            }
+            loop.setLoopBlock(checkpointed(loop.getLoopBlock(), loop));
         }
 
         @Override
         public void visitWhileLoop(WhileStatement loop) {
             super.visitWhileLoop(loop);
-            loop.setLoopBlock(guarded(loop.getLoopBlock()));
+            loop.setLoopBlock(checkpointed(loop.getLoopBlock(), loop));
         }
 
         @Override
         public void visitDoWhileLoop(DoWhileStatement loop) {
             super.visitDoWhileLoop(loop);
-            loop.setLoopBlock(guarded(loop.getLoopBlock()));
+            loop.setLoopBlock(checkpointed(loop.getLoopBlock(), loop));
         }
     }
 }

@@ -8,8 +8,16 @@ import java.lang.management.ManagementFactory;
  */
 public final class Guard {
     private static final ThreadLocal<Guard> CURRENT = new ThreadLocal<>();
-    /** Allocation is only sampled after this many checkpoints: short templates never pay for the MX bean. */
-    private static final int ALLOCATION_SAMPLE_EVERY = 4096;
+    /**
+     * Allocation is sampled at most this often. By time rather than by count: one checkpoint can follow a host
+     * operation that allocated a lot (adding a million elements), so a count would let memory run far ahead.
+     */
+    private static final long ALLOCATION_SAMPLE_NANOS = 5_000_000;
+    /**
+     * How deep template functions and closures may call each other. Far below what the evaluation thread's stack
+     * holds: a very deep stack makes every garbage collection slow, so runaway recursion must stop early.
+     */
+    static final int MAX_CALL_DEPTH = 1_000;
 
     private final Limits limits;
     private final long deadline;
@@ -17,12 +25,15 @@ public final class Guard {
     private int line;
     private int column;
     private long outputChars;
-    private long checkpoints;
+    private long lastSample;
     private long allocationBaseline = -1;
+    private int depth;
 
     public Guard(Limits limits) {
         this.limits = limits;
-        this.deadline = System.nanoTime() + limits.timeout().toNanos();
+        long now = System.nanoTime();
+        this.deadline = now + limits.timeout().toNanos();
+        this.lastSample = now - ALLOCATION_SAMPLE_NANOS - 1; // the first checkpoint takes the baseline
     }
 
     public static Guard current() {
@@ -31,6 +42,22 @@ public final class Guard {
             throw new SandboxException("template code ran outside of a sandboxed evaluation", 0, 0);
         }
         return guard;
+    }
+
+    /** The running evaluation's guard, or null when no evaluation runs on this thread. */
+    static Guard currentOrNull() {
+        return CURRENT.get();
+    }
+
+    /**
+     * A checkpoint for code that also runs outside evaluations (the collections templates build): does nothing
+     * when no evaluation runs on this thread.
+     */
+    static void checkpointIfActive() {
+        Guard guard = CURRENT.get();
+        if (guard != null) {
+            guard.checkpoint();
+        }
     }
 
     public void install() {
@@ -63,14 +90,30 @@ public final class Guard {
     }
 
     public void checkpoint() {
-        if (cancelled || System.nanoTime() - deadline > 0) {
+        long now = System.nanoTime();
+        if (cancelled || now - deadline > 0) {
             cancelled = true;
             throw new LimitExceededException("evaluation took longer than " + describe(limits.timeout())
                     + " (raise it with --eval-timeout)", line, column);
         }
-        if (++checkpoints % ALLOCATION_SAMPLE_EVERY == 0) {
+        if (now - lastSample > ALLOCATION_SAMPLE_NANOS) {
+            lastSample = now;
             checkAllocation();
         }
+    }
+
+    /** A template function or closure starts running; pair with {@link #leave()}. */
+    public void enter() {
+        checkpoint();
+        if (depth >= MAX_CALL_DEPTH) {
+            throw new LimitExceededException("functions and closures called each other more than "
+                    + MAX_CALL_DEPTH + " levels deep (a function that calls itself without end?)", line, column);
+        }
+        depth++;
+    }
+
+    public void leave() {
+        depth--;
     }
 
     public void countOutput(int chars) {
@@ -98,7 +141,7 @@ public final class Guard {
     private void checkAllocation() {
         long now = allocatedBytes();
         if (allocationBaseline < 0) {
-            allocationBaseline = now; // the first sample: what ran before it is bounded by the sample interval
+            allocationBaseline = now; // the first sample, at the template's first checkpoint
         } else if (now >= 0 && now - allocationBaseline > limits.maxAllocatedBytes()) {
             throw new LimitExceededException("the template allocated more than "
                     + (limits.maxAllocatedBytes() >> 20) + " MiB of memory", line, column);

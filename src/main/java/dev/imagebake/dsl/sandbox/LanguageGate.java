@@ -82,6 +82,10 @@ public final class LanguageGate extends CompilationCustomizer {
             "Boolean", "Character", "Number", "BigDecimal", "BigInteger", "List", "Map", "Set", "Collection",
             "ArrayList", "LinkedHashMap", "LinkedHashSet", "Closure", "Iterable", "Map.Entry", "Entry");
 
+    /** Packages whose classes templates name without the package (`String`, `List`, `BigDecimal`, `Closure`). */
+    private static final List<String> TYPE_PACKAGES = List.of("java.lang.", "java.util.", "java.math.",
+            "groovy.lang.");
+
     /** Names a template's own functions may not take: they would replace the script's machinery. */
     private static final Set<String> RESERVED_METHODS = Set.of("run", "main", "getProperty", "setProperty",
             "invokeMethod", "getMetaClass", "setMetaClass", "getBinding", "setBinding", "evaluate", "print",
@@ -198,18 +202,7 @@ public final class LanguageGate extends CompilationCustomizer {
             if (!type.getTypeAnnotations().isEmpty()) {
                 refuse(at, "annotations are not allowed in a template");
             }
-            ClassNode base = type.isArray() ? null : type;
-            String name = base == null ? null : base.getUnresolvedName();
-            if (name != null && name.startsWith("java.lang.")) {
-                name = name.substring("java.lang.".length());
-            } else if (name != null && name.startsWith("java.util.")) {
-                name = name.substring("java.util.".length());
-            } else if (name != null && name.startsWith("java.math.")) {
-                name = name.substring("java.math.".length());
-            } else if (name != null && name.startsWith("groovy.lang.")) {
-                name = name.substring("groovy.lang.".length());
-            }
-            if (type.isArray() || !TYPES.contains(name)) {
+            if (type.isArray() || !TYPES.contains(withoutPackage(type.getUnresolvedName()))) {
                 refuse(at, "the type `" + type.toString(false) + "` is not available in templates; "
                         + "use def, String, numbers, boolean, List, Map, Set or Closure");
                 return;
@@ -229,7 +222,10 @@ public final class LanguageGate extends CompilationCustomizer {
             if (expression == null) {
                 return null;
             }
-            Class<? extends Expression> kind = expression.getClass();
+            // EmptyExpression.INSTANCE (an empty part of `for (;;)`, a declaration without a value) is an anonymous
+            // subclass; every other admitted kind is matched exactly, so no subclass slips through.
+            Class<? extends Expression> kind = expression instanceof EmptyExpression ? EmptyExpression.class
+                    : expression.getClass();
             if (!EXPRESSIONS.contains(kind)) {
                 refuse(expression, describe(expression) + " is not allowed in a template");
                 return expression;
@@ -245,7 +241,9 @@ public final class LanguageGate extends CompilationCustomizer {
                 annotations(d);
                 if (d.isMultipleAssignmentDeclaration()) {
                     for (Expression e : d.getTupleExpression().getExpressions()) {
-                        type(((VariableExpression) e).getOriginType(), e);
+                        if (!((VariableExpression) e).isDynamicTyped()) {
+                            refuse(e, "several names declared at once take no types: write `def (a, b) = ...`");
+                        }
                     }
                 } else {
                     type(d.getVariableExpression().getOriginType(), d);
@@ -312,8 +310,11 @@ public final class LanguageGate extends CompilationCustomizer {
 
         @Override
         public void visitForLoop(ForStatement loop) {
-            if (loop.getVariable() != null && loop.getVariable() != ForStatement.FOR_LOOP_DUMMY) {
-                type(loop.getVariable().getOriginType(), loop);
+            if (loop.getValueVariable() != null && loop.getValueVariable() != ForStatement.FOR_LOOP_DUMMY) {
+                type(loop.getValueVariable().getOriginType(), loop);
+            }
+            if (loop.getIndexVariable() != null) {
+                type(loop.getIndexVariable().getOriginType(), loop);
             }
             super.visitForLoop(loop);
         }
@@ -336,9 +337,25 @@ public final class LanguageGate extends CompilationCustomizer {
                 return isConstantCase(r.getFrom()) && isConstantCase(r.getTo());
             } else if (e instanceof UnaryMinusExpression m) {
                 return m.getExpression() instanceof ConstantExpression;
+            } else if (e instanceof VariableExpression v) {
+                return TYPES.contains(v.getName()); // `case String:`, before names are resolved to classes
             }
             return false;
         }
+    }
+
+    /** Whether templates may name this type, before or after name resolution. */
+    static boolean isTemplateType(ClassNode type) {
+        return !type.isArray() && TYPES.contains(withoutPackage(type.getName()));
+    }
+
+    private static String withoutPackage(String name) {
+        for (String prefix : TYPE_PACKAGES) {
+            if (name.startsWith(prefix)) {
+                return name.substring(prefix.length()).replace('$', '.');
+            }
+        }
+        return name;
     }
 
     /** For tests: the expression kinds admitted. */

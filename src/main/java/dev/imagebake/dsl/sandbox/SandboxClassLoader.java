@@ -28,7 +28,13 @@ final class SandboxClassLoader extends ClassLoader {
             "groovy.lang.Reference", "groovy.lang.Range", "groovy.lang.IntRange", "groovy.lang.ObjectRange",
             "groovy.lang.EmptyRange", "groovy.lang.Writable", "groovy.lang.GroovyCallable",
             "groovy.lang.MetaObjectProtocol", "groovy.lang.GroovyRuntimeException",
-            "groovy.lang.MissingPropertyException", "groovy.lang.MissingMethodException");
+            "groovy.lang.MissingPropertyException", "groovy.lang.MissingMethodException",
+            // On Java 17, after a method has been called reflectively 15 times (closures and template functions
+            // are), the JDK generates an accessor class in a loader whose parent is the template's loader; that
+            // class extends these and names these exceptions. Without them every closure breaks at its 16th call.
+            "jdk.internal.reflect.MethodAccessorImpl", "jdk.internal.reflect.ConstructorAccessorImpl",
+            "java.lang.ClassCastException", "java.lang.NullPointerException", "java.lang.IllegalArgumentException",
+            "java.lang.reflect.InvocationTargetException");
     private static final String[] PREFIXES = {
             "org.codehaus.groovy.runtime.", "org.codehaus.groovy.vmplugin.", "org.codehaus.groovy.reflection."};
 

@@ -2,28 +2,40 @@ package dev.imagebake.dsl.sandbox;
 
 import groovy.lang.Closure;
 import groovy.lang.GString;
+import groovy.lang.Range;
+import org.codehaus.groovy.runtime.FormatHelper;
+import org.codehaus.groovy.runtime.GStringImpl;
 import org.codehaus.groovy.runtime.InvokerHelper;
 import org.codehaus.groovy.runtime.ScriptBytecodeAdapter;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
  * The only door from template code to the rest of the JVM. {@link CallRewriter} turns every method call, property
- * access, index, operator and name lookup of a template into a call to one of these methods, which checks it against
- * the {@link Allowlist} and the {@link Guard}'s limits before doing it.
+ * access, index, operator, conversion, literal collection, GString and name lookup of a template into a call to one
+ * of these methods, which checks it against the {@link Allowlist} and the {@link Guard}'s limits before doing it.
+ *
+ * <p>Two rules keep host code from running long unchecked on template data: every collection template code holds
+ * is a guarded one ({@link GuardedList}, {@link GuardedMap}, {@link GuardedSet}; plain collections coming back from
+ * host code are converted), and collections from outside the template (variables) are read-only.
  */
 public final class SandboxRuntime {
-    private static final int QUADRATIC_LIMIT = 10_000;
-
     private SandboxRuntime() {
     }
 
@@ -31,7 +43,12 @@ public final class SandboxRuntime {
 
     public static Object callImplicit(Object self, Object name, List<?> args, int line, int column) {
         Guard guard = enter(line, column);
-        return scope(self).call(methodName(name, guard), args.toArray());
+        String method = methodName(name, guard);
+        Object[] values = args.toArray();
+        for (Object value : values) {
+            checkHandedOver(method, value, guard);
+        }
+        return adopt(scope(self).call(method, values), guard);
     }
 
     public static Object getImplicit(Object self, String name, int line, int column) {
@@ -45,8 +62,18 @@ public final class SandboxRuntime {
         return value;
     }
 
-    public static void checkpoint() {
-        Guard.current().checkpoint();
+    /** At the start of every loop iteration and of the template's body. */
+    public static void checkpoint(int line, int column) {
+        enter(line, column);
+    }
+
+    /** At the start of every template function and closure; {@link #leaveFunction()} runs when it ends. */
+    public static void enterFunction() {
+        Guard.current().enter();
+    }
+
+    public static void leaveFunction() {
+        Guard.current().leave();
     }
 
     // ---- calls on a receiver -----------------------------------------------------------------------------------
@@ -68,7 +95,7 @@ public final class SandboxRuntime {
         if (spread) {
             return spread(receiver, guard, item -> property(item, property, true, guard));
         }
-        return property(receiver, property, safe, guard);
+        return adopt(property(receiver, property, safe, guard), guard);
     }
 
     public static Object setProperty(Object receiver, Object name, Object value, boolean safe, int line, int column) {
@@ -78,6 +105,7 @@ public final class SandboxRuntime {
             return null;
         }
         if (receiver instanceof Map<?, ?> map) {
+            checkWritable(map, "set `" + property + "` on", guard);
             putChecked(map, property, value, guard);
             return value;
         }
@@ -93,32 +121,12 @@ public final class SandboxRuntime {
             }
             throw refused("cannot index null with [" + shortText(index) + "]", guard);
         }
-        switch (Allowlist.kindOf(receiver)) {
-            case STRING, MAP, COLLECTION, ARRAY, MATCHER -> {
-                Object target = receiver instanceof GString ? receiver.toString() : receiver;
-                if (target instanceof Map<?, ?> map) {
-                    return map.get(index);
-                }
-                return InvokerHelper.invokeMethod(target, "getAt", new Object[] {index});
-            }
-            default -> throw refused("cannot index " + Allowlist.describe(receiver), guard);
-        }
+        return index(receiver, index, guard);
     }
 
     public static Object putAt(Object receiver, Object index, Object value, int line, int column) {
         Guard guard = enter(line, column);
-        if (receiver instanceof Map<?, ?> map) {
-            putChecked(map, index, value, guard);
-            return value;
-        }
-        if (receiver instanceof List<?> list) {
-            if (index instanceof Number n) {
-                guard.checkCollectionSize(Math.max(list.size(), n.longValue() + 1));
-            }
-            InvokerHelper.invokeMethod(list, "putAt", new Object[] {index, value});
-            return value;
-        }
-        throw refused("cannot assign an index of " + Allowlist.describe(receiver), guard);
+        return putIndex(receiver, index, value, guard);
     }
 
     // ---- operators ---------------------------------------------------------------------------------------------
@@ -137,31 +145,196 @@ public final class SandboxRuntime {
             case "&" -> invoke(left, "and", new Object[] {right}, false, guard);
             case "|" -> invoke(left, "or", new Object[] {right}, false, guard);
             case "^" -> invoke(left, "xor", new Object[] {right}, false, guard);
-            case "=~" -> matcher(left, right, guard);
-            case "==~" -> matcher(left, right, guard).matches();
+            case "=~" -> StringMethods.matcher(left, right, guard);
+            case "==~" -> StringMethods.matcher(left, right, guard).matches();
             case "in" -> isCase(right, left, guard);
             case "!in" -> !isCase(right, left, guard);
+            case "==", "!=", "<", "<=", ">", ">=", "<=>" -> compare(operator, left, right, guard);
             default -> throw refused("the operator " + operator + " is not available in templates", guard);
         };
+    }
+
+    private static Object compare(String operator, Object left, Object right, Guard guard) {
+        for (Object operand : new Object[] {left, right}) {
+            if (operand instanceof Number n) {
+                NumberMethods.check(n, guard);
+            }
+        }
+        checkComparedChars(operator, left, right, guard);
+        return switch (operator) {
+            case "==" -> ScriptBytecodeAdapter.compareEqual(left, right);
+            case "!=" -> ScriptBytecodeAdapter.compareNotEqual(left, right);
+            case "<" -> ScriptBytecodeAdapter.compareLessThan(left, right);
+            case "<=" -> ScriptBytecodeAdapter.compareLessThanEqual(left, right);
+            case ">" -> ScriptBytecodeAdapter.compareGreaterThan(left, right);
+            case ">=" -> ScriptBytecodeAdapter.compareGreaterThanEqual(left, right);
+            default -> ScriptBytecodeAdapter.compareTo(left, right);
+        };
+    }
+
+    /** {@code ++x} and {@code --x} (and the new value of {@code x++}): {@code next} or {@code previous}. */
+    public static Object step(Object value, String method, int line, int column) {
+        Guard guard = enter(line, column);
+        return invoke(value, method, new Object[0], false, guard);
+    }
+
+    /** The value of {@code x++}: the old value, after the second argument has assigned the new one. */
+    public static Object before(Object oldValue, Object assignment) {
+        return oldValue;
     }
 
     public static Object range(Object from, Object to, boolean exclusiveLeft, boolean exclusiveRight, int line,
                                int column) throws Throwable {
         Guard guard = enter(line, column);
         if (from instanceof Number f && to instanceof Number t) {
+            NumberMethods.check(f, guard);
+            NumberMethods.check(t, guard);
             guard.checkCollectionSize(Math.abs(t.longValue() - f.longValue()) + 1);
-        } else if (!(from instanceof String && to instanceof String)) {
+        } else if (!(from instanceof String && to instanceof String)) { // Groovy bounds string ranges itself
             throw refused("a range needs numbers or strings, not " + Allowlist.describe(from) + " and "
                     + Allowlist.describe(to), guard);
         }
         return ScriptBytecodeAdapter.createRange(from, to, exclusiveLeft, exclusiveRight);
     }
 
-    /** A string value that is at most the string limit long, computed without building anything larger. */
+    // ---- values the template builds ----------------------------------------------------------------------------
+
+    /** A list literal. */
+    public static Object list(List<?> items, int line, int column) {
+        Guard guard = enter(line, column);
+        guard.checkCollectionSize(items.size());
+        return new GuardedList(items);
+    }
+
+    /** A map literal (also the named arguments of a call). */
+    public static Object map(Map<?, ?> entries, int line, int column) {
+        Guard guard = enter(line, column);
+        guard.checkCollectionSize(entries.size());
+        return new GuardedMap(entries);
+    }
+
+    /**
+     * A GString, turned into a String at once, under the string limit. A lazy GString could be rendered later by
+     * host code with no limit, and grow with the lists it refers to.
+     */
+    public static Object gstring(List<String> strings, List<?> values, int line, int column) {
+        Guard guard = enter(line, column);
+        Object[] resolved = values.toArray();
+        for (int i = 0; i < resolved.length; i++) {
+            if (resolved[i] instanceof Closure<?> closure) {
+                if (closure.getMaximumNumberOfParameters() > 0) {
+                    throw refused("a closure inside a GString takes no parameters in a template: "
+                            + "write \"${-> value}\"", guard);
+                }
+                resolved[i] = closure.call();
+            }
+        }
+        return text(new GStringImpl(resolved, strings.toArray(new String[0])));
+    }
+
+    /**
+     * A conversion: {@code x as T}, {@code (T) x}, and the implicit ones of typed variables and typed function
+     * results. Conversions that would generate a class (a closure or map turned into an interface or class) are
+     * refused; text conversions are bounded; collections come out guarded.
+     */
+    public static Object cast(Object value, Class<?> type, boolean coerce, int line, int column) {
+        Guard guard = enter(line, column);
+        if (value == null || type == Object.class) {
+            return value;
+        }
+        if (type == String.class || type == CharSequence.class) {
+            return text(value);
+        }
+        if (type == GString.class) {
+            return new GStringImpl(new Object[0], new String[] {text(value)});
+        }
+        if (generatesClass(value, type)) {
+            throw refused(Allowlist.describe(value) + " cannot be turned into `" + type.getSimpleName()
+                    + "` in a template", guard);
+        }
+        if (value instanceof Number n) {
+            NumberMethods.check(n, guard);
+        } else if (value instanceof CharSequence text && Number.class.isAssignableFrom(boxed(type))) {
+            NumberMethods.checkParse(text, guard);
+        }
+        try {
+            return adopt(coerce ? ScriptBytecodeAdapter.asType(value, type)
+                    : ScriptBytecodeAdapter.castToType(value, type), guard);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Whether Groovy would convert by generating a proxy class: a closure or map turned into anything it is not (but
+     * a boolean or primitive), or any value turned into an interface or abstract class it does not implement (other
+     * than a list or set made from the items of a collection, array or string).
+     */
+    private static boolean generatesClass(Object value, Class<?> type) {
+        if (type.isInstance(value) || type.isPrimitive() || type == Boolean.class) {
+            return false; // primitive classes report themselves abstract
+        }
+        if (value instanceof Closure<?> || value instanceof Map<?, ?>) {
+            return true;
+        }
+        boolean fromItems = (type == List.class || type == Set.class || type == Collection.class)
+                && (value instanceof Collection<?> || value instanceof CharSequence || value.getClass().isArray());
+        return (type.isInterface() || java.lang.reflect.Modifier.isAbstract(type.getModifiers())) && !fromItems;
+    }
+
+    /** The items of a {@code for (T x in items)} loop, each converted like {@link #cast} before Groovy's own cast. */
+    public static Object typedItems(Object items, Class<?> type, int line, int column) {
+        Guard guard = enter(line, column);
+        Iterator<?> source = InvokerHelper.asIterator(items);
+        return new Iterator<Object>() {
+            @Override
+            public boolean hasNext() {
+                return source.hasNext();
+            }
+
+            @Override
+            public Object next() {
+                Object item = source.next();
+                guard.checkpoint();
+                return cast(item, type, false, guard.line(), guard.column());
+            }
+        };
+    }
+
+    /** The right side of {@code def (a, b) = value}: its first {@code count} items, by position. */
+    public static Object destructure(Object value, int count, int line, int column) {
+        Guard guard = enter(line, column);
+        GuardedList items = new GuardedList();
+        for (int i = 0; i < count; i++) {
+            Object item = null;
+            if (value instanceof List<?> list) {
+                item = i < list.size() ? list.get(i) : null;
+            } else if (value instanceof CharSequence || (value != null && value.getClass().isArray())) {
+                item = index(value, i, guard);
+            } else if (value != null) {
+                throw refused("only a list can be split into several names, not " + Allowlist.describe(value),
+                        guard);
+            }
+            items.add(adopt(item, guard));
+        }
+        return items;
+    }
+
+    /** A value's text, refused when it would be over the string limit; computed without building anything larger. */
     public static String text(Object value) {
         Guard guard = Guard.current();
-        guard.checkStringLength(renderedLength(value, guard.limits().maxStringLength(), 0, new IdentityHashMap<>()));
-        return value == null ? "null" : InvokerHelper.toString(value);
+        guard.checkStringLength(renderedLength(value, guard));
+        return value == null ? "null" : FormatHelper.toString(value);
+    }
+
+    /** For the guarded collections' toString: refuses text over the limit when an evaluation runs. */
+    static void checkRenderable(Object value) {
+        Guard guard = Guard.currentOrNull();
+        if (guard != null) {
+            guard.checkStringLength(renderedLength(value, guard));
+        }
     }
 
     // ---- internals ---------------------------------------------------------------------------------------------
@@ -188,6 +361,21 @@ public final class SandboxRuntime {
         return text;
     }
 
+    /**
+     * Values handed to keywords can end up in the plan, which host code walks later with no guard: a value that
+     * shares one list many times over would make that walk endless. Bounds the walk now.
+     */
+    private static void checkHandedOver(String keyword, Object value, Guard guard) {
+        if (value instanceof Collection<?> || value instanceof Map<?, ?>) {
+            long length = renderedLength(value, guard);
+            if (length > guard.limits().maxStringLength()) {
+                throw new LimitExceededException("the value given to `" + keyword + "` would be " + length
+                        + " characters as text, over the limit of " + guard.limits().maxStringLength(),
+                        guard.line(), guard.column());
+            }
+        }
+    }
+
     private interface ItemAction {
         Object apply(Object item);
     }
@@ -196,17 +384,19 @@ public final class SandboxRuntime {
         if (receiver == null) {
             return null;
         }
-        if (!(receiver instanceof Collection<?> items)) {
+        Collection<?> items = receiver instanceof Collection<?> c ? c
+                : receiver.getClass().isArray() ? InvokerHelper.asList(receiver) : null;
+        if (items == null) {
             throw refused("the spread operator *. needs a list, not " + Allowlist.describe(receiver), guard);
         }
-        List<Object> results = new ArrayList<>(items.size());
+        GuardedList results = new GuardedList();
         for (Object item : items) {
-            results.add(action.apply(item));
+            results.add(adopt(action.apply(item), guard));
         }
         return results;
     }
 
-    private static Object invoke(Object receiver, String method, Object[] args, boolean safe, Guard guard) {
+    static Object invoke(Object receiver, String method, Object[] args, boolean safe, Guard guard) {
         if (receiver == null) {
             if (safe) {
                 return null;
@@ -218,143 +408,135 @@ public final class SandboxRuntime {
             throw refused("`" + method + "` cannot be called on " + Allowlist.describe(receiver)
                     + " in a template", guard);
         }
+        if (receiver instanceof Number n) {
+            NumberMethods.check(n, guard);
+        }
+        for (Object arg : args) {
+            if (arg instanceof Number n) {
+                NumberMethods.check(n, guard);
+            }
+        }
         Object target = receiver instanceof GString ? text(receiver) : receiver;
         if (method.equals("toString")) {
             return text(target);
         }
-        return switch (kind) {
-            case STRING -> stringMethod((String) target, method, args, guard);
-            case COLLECTION, MAP, ARRAY -> collectionMethod(target, method, args, guard);
-            case NUMBER -> numberMethod((Number) target, method, args, guard);
+        if (method.equals("getAt") && args.length == 1) {
+            return index(target, args[0], guard);
+        }
+        if (method.equals("putAt") && args.length == 2) {
+            return putIndex(target, args[0], args[1], guard);
+        }
+        if (Allowlist.mutates(kind, method, args)) {
+            checkWritable(target, "call `" + method + "` on", guard);
+        }
+        Object result = switch (kind) {
+            case STRING -> StringMethods.call((String) target, method, args, guard);
+            case COLLECTION, MAP, ARRAY -> CollectionMethods.call(target, method, args, guard);
+            case NUMBER -> NumberMethods.call((Number) target, method, args, guard);
             case PATTERN -> ((Pattern) target).pattern();
             default -> InvokerHelper.invokeMethod(target, method, args);
         };
+        return adopt(result, guard);
     }
 
-    private static Object stringMethod(String s, String method, Object[] args, Guard guard) {
-        switch (method) {
-            case "plus", "concat" -> guard.checkStringLength((long) s.length() + renderedLength(arg(args, 0), guard));
-            case "multiply", "repeat" -> guard.checkStringLength((long) s.length() * longArg(args, 0, guard));
-            case "padLeft", "padRight", "center" -> guard.checkStringLength(longArg(args, 0, guard));
-            case "matches" -> {
-                return guardedPattern(arg(args, 0), guard).matcher(new GuardedCharSequence(s, guard)).matches();
+    /**
+     * {@code receiver[index]}. Only maps take keys: a string, list or array index must be a position, or Groovy
+     * would read the property of that name (its class, a closure's owner, private fields) instead.
+     */
+    private static Object index(Object receiver, Object index, Guard guard) {
+        switch (Allowlist.kindOf(receiver)) {
+            case MAP -> {
+                return adopt(((Map<?, ?>) receiver).get(index), guard);
             }
-            case "replaceAll", "replaceFirst" -> {
-                if (!(arg(args, 1) instanceof CharSequence replacement)) {
-                    throw refused("`" + method + "` takes a regex and a replacement string", guard);
+            case STRING, COLLECTION, ARRAY, MATCHER -> {
+                if (!isPosition(index)) {
+                    throw refused(Allowlist.describe(receiver) + " is indexed by position (a number, a range or a "
+                            + "list of them), not by " + Allowlist.describe(index), guard);
                 }
-                Matcher m = guardedPattern(arg(args, 0), guard).matcher(new GuardedCharSequence(s, guard));
-                String result = method.equals("replaceAll") ? m.replaceAll(replacement.toString())
-                        : m.replaceFirst(replacement.toString());
-                guard.checkStringLength(result.length());
-                return result;
+                Object target = receiver instanceof GString ? text(receiver) : receiver;
+                return adopt(InvokerHelper.invokeMethod(target, "getAt", new Object[] {index}), guard);
             }
-            case "split" -> {
-                if (args.length == 0) {
-                    return InvokerHelper.invokeMethod(s, "split", args);
-                }
-                Pattern p = guardedPattern(arg(args, 0), guard);
-                return args.length > 1 ? p.split(new GuardedCharSequence(s, guard), (int) longArg(args, 1, guard))
-                        : p.split(new GuardedCharSequence(s, guard));
-            }
-            case "find" -> {
-                if (args.length == 1) {
-                    Matcher m = guardedPattern(args[0], guard).matcher(new GuardedCharSequence(s, guard));
-                    return m.find() ? m.group() : null;
-                }
-            }
-            case "findAll" -> {
-                if (args.length == 1) {
-                    Matcher m = guardedPattern(args[0], guard).matcher(new GuardedCharSequence(s, guard));
-                    List<String> found = new ArrayList<>();
-                    while (m.find()) {
-                        found.add(m.group());
-                        guard.checkCollectionSize(found.size());
-                    }
-                    return found;
-                }
-            }
-            case "encodeBase64" -> {
-                return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-            }
-            case "contains", "indexOf", "lastIndexOf", "replace", "count", "minus" -> {
-                long work = (long) s.length() * renderedLength(arg(args, 0), guard);
-                if (work > 4_000_000_000L) {
-                    throw new LimitExceededException("`" + method + "` on a " + s.length()
-                            + "-character string with so long an argument is over the work limit", guard.line(),
-                            guard.column());
-                }
-            }
-            default -> {
-            }
+            default -> throw refused("cannot index " + Allowlist.describe(receiver), guard);
         }
-        if (args.length > 0 && args[args.length - 1] instanceof Pattern) {
-            throw refused("`" + method + "` with a regex pattern argument is not available; use =~ or find", guard);
-        }
-        return InvokerHelper.invokeMethod(s, method, args);
     }
 
-    private static Object collectionMethod(Object target, String method, Object[] args, Guard guard) {
-        int size = sizeOf(target);
-        switch (method) {
-            case "multiply" -> guard.checkCollectionSize((long) size * longArg(args, 0, guard));
-            case "plus", "addAll", "leftShift", "putAll" -> guard.checkCollectionSize((long) size
-                    + (arg(args, 0) instanceof Collection<?> c ? c.size() : arg(args, 0) instanceof Map<?, ?> m
-                    ? m.size() : 1));
-            case "join" -> guard.checkStringLength(renderedLength(target, guard));
-            case "sum" -> {
-                if (args.length == 0 && target instanceof Collection<?> items) {
-                    return sum(items, guard);
-                }
-            }
-            case "collate" -> {
-                if (longArg(args, 0, guard) < 1) {
-                    throw refused("`collate` needs a size of at least 1", guard);
-                }
-            }
-            default -> {
-                if (Allowlist.QUADRATIC.contains(method)) {
-                    int other = arg(args, 0) instanceof Collection<?> c ? c.size() : 0;
-                    if (size > QUADRATIC_LIMIT || other > QUADRATIC_LIMIT) {
-                        throw new LimitExceededException("`" + method + "` on more than " + QUADRATIC_LIMIT
-                                + " elements is over the work limit", guard.line(), guard.column());
-                    }
-                }
-            }
+    private static boolean isPosition(Object index) {
+        if (index instanceof Number || index instanceof Range<?>) {
+            return true;
         }
-        for (Object a : args) {
-            if (a instanceof Pattern) {
-                throw refused("`" + method + "` with a regex pattern argument is not available", guard);
+        if (index instanceof Collection<?> positions) {
+            for (Object p : positions) {
+                if (!(p instanceof Number || p instanceof Range<?>)) {
+                    return false;
+                }
             }
+            return true;
         }
-        return InvokerHelper.invokeMethod(target, method, args);
+        return false;
     }
 
-    private static Object numberMethod(Number n, String method, Object[] args, Guard guard) {
-        if ((method.equals("power") || method.equals("leftShift")) && arg(args, 0) instanceof Number exponent) {
-            double magnitude = Math.abs(n.doubleValue());
-            double bits = method.equals("power")
-                    ? (magnitude <= 1 ? 0 : exponent.doubleValue() * (Math.log(magnitude) / Math.log(2)))
-                    : (n instanceof BigInteger ? exponent.doubleValue() : 0);
-            if (bits > 1_000_000) {
-                throw new LimitExceededException("the result of `" + method + "` would have about " + (long) bits
-                        + " bits, over the limit of 1000000", guard.line(), guard.column());
+    private static Object putIndex(Object receiver, Object index, Object value, Guard guard) {
+        if (receiver instanceof Map<?, ?> map) {
+            checkWritable(map, "assign an entry of", guard);
+            putChecked(map, index, value, guard);
+            return value;
+        }
+        if (receiver instanceof List<?> list) {
+            checkWritable(list, "assign an item of", guard);
+            if (!isPosition(index)) {
+                throw refused("a list is indexed by position (a number or a range), not by "
+                        + Allowlist.describe(index), guard);
             }
+            if (index instanceof Number n) {
+                guard.checkCollectionSize(Math.max(list.size(), n.longValue() + 1));
+            }
+            InvokerHelper.invokeMethod(list, "putAt", new Object[] {index, value});
+            return value;
         }
-        if (method.equals("step") || method.equals("upto") || method.equals("downto") || method.equals("times")) {
-            return InvokerHelper.invokeMethod(n, method, args); // each round calls a closure, which checks the guard
-        }
-        return InvokerHelper.invokeMethod(n, method, args);
+        throw refused("cannot assign an index of " + Allowlist.describe(receiver), guard);
     }
 
-    private static Object sum(Collection<?> items, Guard guard) {
-        Object total = null;
-        boolean first = true;
-        for (Object item : items) {
-            total = first ? item : invoke(total, "plus", new Object[] {item}, false, guard);
-            first = false;
+    /**
+     * Template code may change only collections it built: those from outside (variables) are shared with the
+     * plan, and a plain collection could be made to hold itself many times over with no guard on walking it.
+     */
+    private static void checkWritable(Object collection, String action, Guard guard) {
+        if (!(collection instanceof GuardedList || collection instanceof GuardedMap
+                || collection instanceof GuardedSet)) {
+            throw refused("cannot " + action + " " + Allowlist.describe(collection) + " from outside the template: "
+                    + "it is read-only; copy it first, for example `def mine = [] + list` or `def mine = [:] + map`",
+                    guard);
         }
-        return total;
+    }
+
+    /** Comparing collections compares their items with no checkpoint in between: bound how much text that reads. */
+    private static void checkComparedChars(String operator, Object left, Object right, Guard guard) {
+        if (left instanceof Collection<?> || left instanceof Map<?, ?> || right instanceof Collection<?>
+                || right instanceof Map<?, ?>) {
+            long compared = CollectionMethods.comparedChars(left, guard) + CollectionMethods.comparedChars(right, guard);
+            if (compared > CollectionMethods.COMPARED_CHARS_LIMIT) {
+                throw CollectionMethods.tooMuchToCompare(operator, guard);
+            }
+        }
+    }
+
+    private static boolean isCase(Object caseValue, Object candidate, Guard guard) {
+        if (caseValue instanceof Pattern pattern) {
+            return candidate != null && StringMethods.matcher(candidate, pattern, guard).matches();
+        }
+        checkComparedChars("in", candidate, caseValue, guard);
+        switch (Allowlist.kindOf(caseValue)) {
+            case STRING, NUMBER, BOOLEAN, CHARACTER, MAP, COLLECTION, ARRAY, CLOSURE -> {
+                try {
+                    return ScriptBytecodeAdapter.isCase(candidate, caseValue);
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new IllegalStateException(t);
+                }
+            }
+            default -> throw refused("`in` cannot test against " + Allowlist.describe(caseValue), guard);
+        }
     }
 
     private static Object property(Object receiver, String name, boolean safe, Guard guard) {
@@ -381,7 +563,7 @@ public final class SandboxRuntime {
                     return ((Collection<?>) receiver).isEmpty();
                 }
                 if (name.equals("from") || name.equals("to")) {
-                    if (receiver instanceof groovy.lang.Range<?> r) {
+                    if (receiver instanceof Range<?> r) {
                         return name.equals("from") ? r.getFrom() : r.getTo();
                     }
                     break;
@@ -393,7 +575,7 @@ public final class SandboxRuntime {
                 } else if (name.equals("blank")) {
                     return receiver.toString().isBlank();
                 } else if (name.equals("bytes")) {
-                    return receiver.toString().getBytes(StandardCharsets.UTF_8);
+                    return receiver.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 }
                 break;
             case ARRAY:
@@ -408,42 +590,6 @@ public final class SandboxRuntime {
                 guard);
     }
 
-    private static boolean isCase(Object caseValue, Object candidate, Guard guard) {
-        if (caseValue instanceof Pattern pattern) {
-            return candidate != null && guardedPattern(pattern.pattern(), guard)
-                    .matcher(new GuardedCharSequence(text(candidate), guard)).matches();
-        }
-        switch (Allowlist.kindOf(caseValue)) {
-            case STRING, NUMBER, BOOLEAN, CHARACTER, MAP, COLLECTION, ARRAY, CLOSURE -> {
-                try {
-                    return ScriptBytecodeAdapter.isCase(candidate, caseValue);
-                } catch (RuntimeException | Error e) {
-                    throw e;
-                } catch (Throwable t) {
-                    throw new IllegalStateException(t);
-                }
-            }
-            default -> throw refused("`in` cannot test against " + Allowlist.describe(caseValue), guard);
-        }
-    }
-
-    private static Matcher matcher(Object left, Object right, Guard guard) {
-        if (left == null) {
-            throw refused("cannot match a regex against null", guard);
-        }
-        Object regex = right instanceof Pattern p ? p.pattern() : right;
-        return guardedPattern(regex, guard).matcher(new GuardedCharSequence(text(left), guard));
-    }
-
-    private static Pattern guardedPattern(Object regex, Guard guard) {
-        if (!(regex instanceof CharSequence) && !(regex instanceof Pattern)) {
-            throw refused("a regex must be a string, not " + Allowlist.describe(regex), guard);
-        }
-        String source = regex instanceof Pattern p ? p.pattern() : text(regex);
-        guard.checkStringLength(source.length());
-        return Pattern.compile(source);
-    }
-
     private static void putChecked(Map<?, ?> map, Object key, Object value, Guard guard) {
         guard.checkCollectionSize(map.size() + 1L);
         @SuppressWarnings("unchecked")
@@ -451,30 +597,53 @@ public final class SandboxRuntime {
         target.put(key instanceof GString ? text(key) : key, value);
     }
 
-    private static int sizeOf(Object value) {
-        if (value instanceof Collection<?> c) {
-            return c.size();
-        } else if (value instanceof Map<?, ?> m) {
-            return m.size();
-        } else if (value != null && value.getClass().isArray()) {
-            return java.lang.reflect.Array.getLength(value);
+    /** The plain JDK collections host operations create; template code gets them as guarded copies. */
+    private static final Set<Class<?>> PLAIN = Set.of(ArrayList.class, LinkedList.class, HashMap.class,
+            LinkedHashMap.class, TreeMap.class, HashSet.class, LinkedHashSet.class, TreeSet.class);
+
+    /**
+     * A value coming back from host code, with every plain collection in it (and not already behind a guarded one)
+     * replaced by a guarded copy, sharing kept. Views and immutable values are left alone: what is behind them
+     * was adopted when it reached the template.
+     */
+    static Object adopt(Object value, Guard guard) {
+        return value != null && PLAIN.contains(value.getClass())
+                ? adopt(value, guard, new IdentityHashMap<>()) : value;
+    }
+
+    private static Object adopt(Object value, Guard guard, IdentityHashMap<Object, Object> done) {
+        if (value == null || !PLAIN.contains(value.getClass())) {
+            return value;
         }
-        return 0;
-    }
-
-    private static Object arg(Object[] args, int index) {
-        return index < args.length ? args[index] : null;
-    }
-
-    private static long longArg(Object[] args, int index, Guard guard) {
-        if (arg(args, index) instanceof Number n) {
-            return Math.max(0, n.longValue());
+        Object copy = done.get(value);
+        if (copy != null) {
+            return copy;
         }
-        throw refused("expected a number as argument " + (index + 1), guard);
+        if (value instanceof Map<?, ?> map) {
+            guard.checkCollectionSize(map.size());
+            GuardedMap adopted = new GuardedMap();
+            done.put(value, adopted);
+            map.forEach((k, v) -> adopted.put(adopt(k, guard, done), adopt(v, guard, done)));
+            return adopted;
+        }
+        Collection<?> items = (Collection<?>) value;
+        guard.checkCollectionSize(items.size());
+        List<Object> converted = new ArrayList<>(items.size());
+        Collection<Object> adopted = value instanceof Set<?> ? new GuardedSet() : new GuardedList();
+        done.put(value, adopted);
+        for (Object item : items) {
+            converted.add(adopt(item, guard, done));
+        }
+        adopted.addAll(converted);
+        return adopted;
     }
 
-    private static long renderedLength(Object value, Guard guard) {
-        return renderedLength(value, guard.limits().maxStringLength(), 0, new IdentityHashMap<>());
+    static long renderedLength(Object value, Guard guard) {
+        return renderedLength(value, guard, guard.limits().maxStringLength());
+    }
+
+    static long renderedLength(Object value, Guard guard, long budget) {
+        return renderedLength(value, budget, 0, new IdentityHashMap<>());
     }
 
     /** How long {@code value}'s string form is, stopping as soon as it is known to be over {@code budget}. */
@@ -516,10 +685,35 @@ public final class SandboxRuntime {
             }
             seen.remove(value);
             return total;
-        } else if (value instanceof Closure<?>) {
-            return 64;
+        } else if (value instanceof Closure<?> || value instanceof TemplateValue) {
+            return 64; // not rendered here: a template value's text may be an error of its own
+        } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            long n = ((Number) value).longValue();
+            return n == Long.MIN_VALUE ? 20 : (n < 0 ? 1 : 0) + digits(Math.abs(n)); // no text built per item
+        } else if (value instanceof BigInteger b) {
+            return (long) (b.bitLength() / NumberMethods.BITS_PER_DIGIT) + 2; // no need to render a big number
+        } else if (value instanceof BigDecimal d) {
+            return (long) (d.unscaledValue().bitLength() / NumberMethods.BITS_PER_DIGIT) + 16;
         }
         return String.valueOf(value).length();
+    }
+
+    private static int digits(long n) {
+        int digits = 1;
+        for (long rest = n / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        return digits;
+    }
+
+    private static Class<?> boxed(Class<?> type) {
+        if (!type.isPrimitive()) {
+            return type;
+        }
+        return type == int.class ? Integer.class : type == long.class ? Long.class : type == double.class
+                ? Double.class : type == float.class ? Float.class : type == short.class ? Short.class
+                : type == byte.class ? Byte.class : type == char.class ? Character.class : type == boolean.class
+                ? Boolean.class : Void.class;
     }
 
     private static String shortText(Object value) {
@@ -527,7 +721,11 @@ public final class SandboxRuntime {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
-    private static SandboxException refused(String message, Guard guard) {
+    static SandboxException refused(String message, Guard guard) {
         return new SandboxException(message, guard.line(), guard.column());
+    }
+
+    static LimitExceededException limit(String message, Guard guard) {
+        return new LimitExceededException(message, guard.line(), guard.column());
     }
 }
