@@ -124,8 +124,30 @@ public final class CallRewriter extends CompilationCustomizer {
                 new ConstantExpression(Math.max(1, at.getColumnNumber()), true));
     }
 
-    private static StaticMethodCallExpression runtime(String method, ArgumentListExpression args) {
-        return new StaticMethodCallExpression(RUNTIME, method, args);
+    private static RuntimeCall runtime(String method, ArgumentListExpression args) {
+        return new RuntimeCall(method, args);
+    }
+
+    /**
+     * A call of one of SandboxRuntime's entry points, compiled as a plain invokestatic: no dynamic dispatch, so no
+     * call site to bootstrap at run time (which was most of a small template's run time), and nothing a template
+     * could redirect. The rewriter never rewrites these again.
+     */
+    private static final class RuntimeCall extends MethodCallExpression {
+        RuntimeCall(String method, ArgumentListExpression args) {
+            super(new ClassExpression(RUNTIME), method, args);
+            setImplicitThis(false);
+            java.util.List<org.codehaus.groovy.ast.MethodNode> targets = RUNTIME.getDeclaredMethods(method);
+            if (targets.size() != 1) {
+                throw new IllegalStateException("SandboxRuntime." + method + " must exist exactly once");
+            }
+            setMethodTarget(targets.get(0));
+        }
+
+        @Override
+        public Expression transformExpression(org.codehaus.groovy.ast.expr.ExpressionTransformer transformer) {
+            return this;
+        }
     }
 
     private static final class Rewriter extends ClassCodeExpressionTransformer {
@@ -203,6 +225,9 @@ public final class CallRewriter extends CompilationCustomizer {
                 // sandbox lends its own code (`org.codehaus.groovy.runtime.InvokerHelper`) must not become a value.
                 return LanguageGate.isTemplateType(c.getType()) ? c
                         : refuse(c, "the class `" + c.getType().getName() + "` is not available in templates");
+            }
+            if (e instanceof RuntimeCall) {
+                return e;
             }
             if (e instanceof MethodCallExpression call) {
                 return call(call);
