@@ -54,7 +54,6 @@ final class TrainCommand implements Callable<Integer> {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
         dev.imagebake.communicator.SshCommunicator.preload();
-        dev.imagebake.communicator.CryptoWarmup.start();
         trainReporters(sink);
         return ExitCodes.OK;
     }
