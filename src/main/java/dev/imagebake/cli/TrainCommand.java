@@ -53,23 +53,6 @@ final class TrainCommand implements Callable<Integer> {
         try (Stream<Path> files = Files.walk(cacheFolder)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
-        dev.imagebake.communicator.SshCommunicator.preload();
-        trainReporters(sink);
         return ExitCodes.OK;
-    }
-
-    /** The console and JSON reporters and the redaction in front of them, as a build uses them. */
-    private static void trainReporters(PrintStream sink) {
-        var secrets = new dev.imagebake.engine.Secrets(List.of("training-secret"));
-        var reporter = new dev.imagebake.report.Reporters(secrets, List.of(
-                new dev.imagebake.report.ConsoleReporter(sink, true, false),
-                new dev.imagebake.report.JsonReporter(sink)));
-        reporter.buildStarted("train", "ssh");
-        for (int i = 1; i <= 50; i++) {
-            reporter.stepStarted("train", i, "shell (line " + i + ")");
-            reporter.output("train", "shell", "stdout", "line with training-secret " + i);
-            reporter.stepFinished("train", i, "shell (line " + i + ")", true, java.time.Duration.ofMillis(i), null);
-        }
-        reporter.message("train", dev.imagebake.engine.Reporter.Level.WARN, "warning");
     }
 }

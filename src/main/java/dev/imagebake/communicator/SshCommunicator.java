@@ -230,23 +230,6 @@ public final class SshCommunicator implements Communicator {
         }
     }
 
-    /**
-     * Loads and links what a connection needs (configuration, algorithms, key handling) without connecting: for
-     * the launcher's start-up cache training run.
-     */
-    public static void preload() {
-        try {
-            java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            SshEndpoint endpoint = new SshEndpoint("127.0.0.1", 22, "preload", null, pair, null, false,
-                    List.of(fingerprint(pair.getPublic())), null, false, null);
-            try (SSHClient client = newClient(endpoint, Duration.ofSeconds(1), new PublicKey[1])) {
-                client.loadKeys(pair);
-            }
-        } catch (IOException | java.security.GeneralSecurityException e) {
-            // only a start-up optimisation
-        }
-    }
-
     /** AES-GCM first: the JVM has hardware intrinsics for it, so bulk transfers run near line speed. */
     private static void preferFastCiphers(DefaultConfig config) {
         List<net.schmizz.sshj.common.Factory.Named<net.schmizz.sshj.transport.cipher.Cipher>> ciphers =
