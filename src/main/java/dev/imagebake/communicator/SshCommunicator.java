@@ -331,7 +331,9 @@ public final class SshCommunicator implements Communicator {
         } else if (endpoint.password() != null) {
             client.authPassword(endpoint.user(), endpoint.password());
         } else if (endpoint.agent()) {
-            throw new UserAuthException("ssh-agent authentication is not supported yet; give privateKey instead");
+            try (SshAgent agent = SshAgent.connect(System.getenv("SSH_AUTH_SOCK"))) {
+                client.auth(endpoint.user(), agent.authMethods());
+            }
         } else {
             throw new UserAuthException("no way to log in was given");
         }

@@ -18,7 +18,7 @@ class LoopbackSshd implements Closeable {
     final Path clientKey
     final String clientKeyText
     final String hostKeyFingerprint
-    final String password = 'pw-' + UUID.randomUUID()
+    final String password = machinePassword()
     private Process process
 
     LoopbackSshd() {
@@ -148,6 +148,23 @@ Subsystem sftp internal-sftp
         } else {
             throw new IllegalStateException('installing a key for the test user needs root')
         }
+    }
+
+    /**
+     * The test user's password: made once per machine and kept root-only, so that test runs sharing the machine
+     * (and the user) agree on it.
+     */
+    private static String machinePassword() {
+        Path file = Path.of('/etc/imagebake-test.password')
+        if (!Files.exists(file)) {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString('rw-------')))
+                Files.writeString(file, 'pw-' + UUID.randomUUID())
+            } catch (java.nio.file.FileAlreadyExistsException ignored) {
+                // another run made it first
+            }
+        }
+        Files.readString(file).trim()
     }
 
     private static void setPassword(String password) {

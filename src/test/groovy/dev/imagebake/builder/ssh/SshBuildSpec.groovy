@@ -344,6 +344,42 @@ provision shell { inline 'echo after reboot' }
         jump.out.contains('box: through the bastion')
     }
 
+    def "agent true logs in with the keys of a running ssh-agent"() {
+        given:
+        Path socket = folder.resolve('agent.sock')
+        Process agent = new ProcessBuilder('ssh-agent', '-D', '-a', socket.toString()).redirectErrorStream(true).start()
+        long deadline = System.currentTimeMillis() + 10_000
+        while (!Files.exists(socket) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20)
+        }
+        ProcessBuilder add = new ProcessBuilder('ssh-add', sshd.clientKey.toString()).redirectErrorStream(true)
+        add.environment().put('SSH_AUTH_SOCK', socket.toString())
+        assert add.start().waitFor() == 0
+        Path file = folder.resolve('t.imagebake.groovy')
+        Files.writeString(file, sshBuilder(sshd).replace("privateKey file('id_ed25519')", 'agent true')
+                + "provision shell { inline 'echo signed by the agent' }\n")
+        def imagebake = new ProcessBuilder('java', '-cp', System.getProperty('java.class.path'),
+                'dev.imagebake.cli.Main', 'build', file.toString()).redirectErrorStream(true)
+        imagebake.environment().put('SSH_AUTH_SOCK', socket.toString())
+
+        when:
+        Process process = imagebake.start()
+        String output = process.inputStream.text
+        int code = process.waitFor()
+        imagebake.environment().remove('SSH_AUTH_SOCK')
+        Process without = imagebake.start()
+        String withoutOutput = without.inputStream.text
+
+        then:
+        assert code == 0: output
+        output.contains('box: signed by the agent')
+        without.waitFor() == 1
+        withoutOutput.contains('agent true needs a running ssh-agent, but SSH_AUTH_SOCK is not set')
+
+        cleanup:
+        agent?.destroy()
+    }
+
     def "a host missing from known_hosts is refused"() {
         given:
         Files.writeString(folder.resolve('known_hosts'), '')
