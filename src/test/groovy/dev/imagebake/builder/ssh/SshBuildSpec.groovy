@@ -36,7 +36,7 @@ class SshBuildSpec extends Specification {
         when:
         def run = build(folder, sshBuilder(sshd) + '''
 provision shell {
-    inline 'echo "user=$(whoami)"', 'printf "%s|" "$A" "$B" "$C"; echo'
+    inline 'echo "user=$(whoami)"', 'printf "%s|" "$A" "$B" "$C"; echo', 'echo to-stderr >&2'
     env A: "it's", B: 'a $HOME `x` "q"', C: 'two\\nlines'
 }
 ''')
@@ -46,6 +46,7 @@ provision shell {
         run.out.contains("box: user=${LoopbackSshd.USER}")
         run.out.contains('box: it\'s|a $HOME `x` "q"|two')
         run.out.contains('box: lines|')
+        run.out.contains('box: to-stderr')
     }
 
     def "a failing command fails the step with its exit status, and later steps do not run"() {
