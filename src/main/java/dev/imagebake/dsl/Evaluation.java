@@ -176,6 +176,14 @@ public final class Evaluation implements ImplicitScope {
         if (method == null || method.getDeclaringClass().getTheClass() != script.getClass()) {
             throw new TemplateError("the function `" + name + "` cannot take " + describeArguments(args));
         }
+        Class<?>[] parameters = method.getNativeParameterTypes();
+        for (int i = 0; i < args.length && i < parameters.length; i++) {
+            // Groovy would turn a closure into a generated proxy for any interface-typed parameter (Iterable, ...).
+            if (args[i] instanceof Closure && parameters[i] != Closure.class && parameters[i] != Object.class) {
+                throw new TemplateError("the function `" + name + "` takes " + parameters[i].getSimpleName()
+                        + " as argument " + (i + 1) + ", not a closure; declare that parameter as Closure or def");
+            }
+        }
         return method.doMethodInvoke(script, args);
     }
 

@@ -30,4 +30,10 @@ builder ssh {
                  "1:9: builder ssh 'ssh' needs `user`",
                  "1:9: builder ssh 'ssh' needs a way to log in: `privateKey`, `password` or `agent true`"]
     }
+
+    def "a closure passed to a function parameter of another type is refused, not turned into a proxy"() {
+        expect:
+        TemplateHarness.errors(SSH + "def f(Iterable items) { items }\nf { -> [].iterator() }\n") ==
+                ["9:1: the function `f` takes Iterable as argument 1, not a closure; declare that parameter as Closure or def"]
+    }
 }
