@@ -1,0 +1,28 @@
+package dev.imagebake.emulator;
+
+import dev.imagebake.util.Json;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code cloud.json}: everything a client needs to talk to this emulator. Rewritten on every start because the
+ * port may change; it holds the client secret, so only its owner may read it.
+ */
+final class CloudFile {
+    private CloudFile() {
+    }
+
+    static void write(DataDir dir, String endpoint, Identity identity) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("resourceManagerEndpoint", endpoint + "/");
+        json.put("activeDirectoryEndpoint", endpoint + "/");
+        json.put("caCertificate", dir.caCertificate().toString());
+        json.put("tenantId", identity.tenantId());
+        json.put("subscriptionId", identity.subscriptionId());
+        json.put("clientId", identity.clientId());
+        json.put("clientSecret", identity.clientSecret());
+        DataDir.writeAtomically(dir.cloudFile(), Json.writePretty(json), true);
+    }
+}

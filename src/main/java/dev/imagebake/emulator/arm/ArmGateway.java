@@ -1,0 +1,105 @@
+package dev.imagebake.emulator.arm;
+
+import dev.imagebake.emulator.Identity;
+import dev.imagebake.emulator.auth.AccessTokens;
+import dev.imagebake.emulator.http.Dispatcher;
+import dev.imagebake.emulator.http.Request;
+import dev.imagebake.emulator.http.Response;
+import dev.imagebake.emulator.http.Route;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The front door of Resource Manager: checks what ARM checks for every request (a valid bearer token, then an
+ * {@code api-version}, then the subscription), routes to the resource provider owning the path, and adds the
+ * headers ARM puts on every reply. Resource types plug in as {@link ResourceProvider}s.
+ */
+public final class ArmGateway implements Route {
+    private final Identity identity;
+    private final AccessTokens tokens;
+    private final Operations operations;
+    private final List<ResourceProvider> providers;
+
+    public ArmGateway(Identity identity, AccessTokens tokens, Operations operations, List<ResourceProvider> providers) {
+        this.identity = identity;
+        this.tokens = tokens;
+        this.operations = operations;
+        this.providers = List.copyOf(providers);
+    }
+
+    @Override
+    public boolean accepts(Request request) {
+        String path = request.path().toLowerCase(Locale.ROOT);
+        return path.equals("/subscriptions") || path.startsWith("/subscriptions/");
+    }
+
+    @Override
+    public Response handle(Request request) {
+        Response response;
+        try {
+            response = route(request);
+        } catch (ArmException e) {
+            response = Dispatcher.error(e.status(), e.code(), e.getMessage());
+        }
+        return withArmHeaders(request, response);
+    }
+
+    private Response route(Request request) throws ArmException {
+        String authorization = request.header("Authorization");
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return unauthorized(request, "AuthenticationFailed",
+                    "Authentication failed. The 'Authorization' header is missing.");
+        }
+        if (!tokens.isValid(authorization.substring(7).strip())) {
+            return unauthorized(request, "InvalidAuthenticationToken",
+                    "The access token is invalid or has expired.");
+        }
+        String apiVersion = request.query().get("api-version");
+        if (apiVersion == null || apiVersion.isBlank()) {
+            throw ArmException.badRequest("MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+        ArmPath path = ArmPath.parse(request.path());
+        if (path.size() >= 2 && !path.segment(1).equalsIgnoreCase(identity.subscriptionId())) {
+            throw ArmException.notFound("SubscriptionNotFound",
+                    "The subscription '" + path.segment(1) + "' could not be found.");
+        }
+        operations.settleOverdue();
+        ArmRequest armRequest = new ArmRequest(request, path, apiVersion);
+        for (ResourceProvider provider : providers) {
+            if (provider.accepts(path)) {
+                return provider.handle(armRequest);
+            }
+        }
+        throw ArmException.badRequest("InvalidResourceType",
+                "The emulator does not know the resource type at '" + request.path() + "'.");
+    }
+
+    private Response unauthorized(Request request, String code, String message) {
+        // The SDK's ARM challenge policy reads WWW-Authenticate; without "claims" it does not retry.
+        return Dispatcher.error(401, code, message).header("WWW-Authenticate",
+                "Bearer authorization_uri=\"" + request.baseUrl() + "/" + identity.tenantId()
+                        + "\", error=\"invalid_token\", error_description=\"" + message + "\"");
+    }
+
+    static ArmException methodNotAllowed(ArmRequest request) {
+        return new ArmException(405, "MethodNotAllowed", "The method '" + request.method()
+                + "' is not allowed on '" + request.http().path() + "'.");
+    }
+
+    private static Response withArmHeaders(Request request, Response response) {
+        String correlation = request.header("x-ms-client-request-id");
+        response.header("x-ms-request-id", request.id())
+                .header("x-ms-correlation-request-id", correlation != null ? correlation : UUID.randomUUID().toString());
+        // Fixed at the bucket size minus one until throttling is emulated: clients only log these.
+        switch (request.method()) {
+            case "GET", "HEAD" -> response.header("x-ms-ratelimit-remaining-subscription-reads", "249");
+            case "DELETE" -> response.header("x-ms-ratelimit-remaining-subscription-deletes", "199")
+                    .header("x-ms-ratelimit-remaining-subscription-writes", "199");
+            default -> response.header("x-ms-ratelimit-remaining-subscription-writes", "199");
+        }
+        return response;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.imagebake.emulator.arm;
+
+import dev.imagebake.emulator.http.Response;
+import dev.imagebake.emulator.state.State;
+import dev.imagebake.emulator.state.StateStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Long-running operations in the "202 + Location" style (resource group deletion). An operation is data in the
+ * state store (so it survives a restart) plus a completion registered per kind by the provider that started it.
+ * It finishes at the first poll after {@code pollsBeforeDone} polls answered 202, or once overdue even if nobody
+ * polls (like {@code az group delete --no-wait}); the completion runs in the same saved change as the 200.
+ */
+public final class Operations {
+    /** Applies an operation's effect, e.g. removes the resource group and its contents. */
+    public interface Completion {
+        void complete(State state, String target);
+    }
+
+    private final StateStore store;
+    private final Clock clock;
+    private final Settings settings;
+    private final Map<String, Completion> completions = new HashMap<>();
+
+    /**
+     * @param retryAfterSeconds the {@code Retry-After} sent with each 202; the SDK waits 30 s when it is missing or 0
+     * @param pollsBeforeDone   polls answered 202 before the operation completes
+     * @param overdueAfter      when an operation completes even without polls
+     */
+    public record Settings(int retryAfterSeconds, int pollsBeforeDone, Duration overdueAfter) {
+        public static final Settings DEFAULT = new Settings(1, 1, Duration.ofSeconds(10));
+    }
+
+    public Operations(StateStore store, Clock clock, Settings settings) {
+        this.store = store;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    public void register(String kind, Completion completion) {
+        completions.put(kind, completion);
+    }
+
+    /** Records a new operation inside the caller's change; returns its ID. */
+    public String start(State state, String kind, String target) {
+        String id = UUID.randomUUID().toString();
+        Map<String, Object> operation = new LinkedHashMap<>();
+        operation.put("kind", kind);
+        operation.put("target", target);
+        operation.put("status", "InProgress");
+        operation.put("pollsLeft", settings.pollsBeforeDone());
+        operation.put("overdueAt", clock.millis() + settings.overdueAfter().toMillis());
+        state.putOperation(id, operation);
+        return id;
+    }
+
+    /** The 202 that starts a client polling. */
+    public Response accepted(ArmRequest request, String subscriptionId, String operationId) {
+        return Response.empty(202)
+                .header("Location", request.absoluteUrl(resultPath(subscriptionId, operationId)))
+                .header("Retry-After", String.valueOf(settings.retryAfterSeconds()));
+    }
+
+    /** Answers a poll of {@code .../operationresults/{id}}: 202 while running, 200 once done. */
+    public Response poll(ArmRequest request, String subscriptionId, String operationId) throws ArmException {
+        Boolean done = store.write(state -> {
+            Map<String, Object> operation = state.operation(operationId);
+            if (operation == null) {
+                return null;
+            }
+            if (!"InProgress".equals(operation.get("status"))) {
+                return true;
+            }
+            long pollsLeft = ((Number) operation.get("pollsLeft")).longValue();
+            if (pollsLeft > 0 && !isOverdue(operation)) {
+                operation.put("pollsLeft", pollsLeft - 1);
+                return false;
+            }
+            finish(state, operation);
+            return true;
+        });
+        if (done == null) {
+            throw ArmException.notFound("OperationNotFound", "The operation '" + operationId + "' was not found.");
+        }
+        return done ? Response.empty(200) : accepted(request, subscriptionId, operationId);
+    }
+
+    /** Completes overdue operations; the gateway calls this before each request so their effects are visible. */
+    public void settleOverdue() {
+        boolean any = store.read(state -> state.operations().values().stream()
+                .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op)));
+        if (any) {
+            store.write(state -> {
+                for (Map<String, Object> operation : List.copyOf(state.operations().values())) {
+                    if ("InProgress".equals(operation.get("status")) && isOverdue(operation)) {
+                        finish(state, operation);
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    private void finish(State state, Map<String, Object> operation) {
+        Completion completion = completions.get((String) operation.get("kind"));
+        if (completion != null) {
+            completion.complete(state, (String) operation.get("target"));
+        }
+        operation.put("status", "Succeeded");
+        operation.put("pollsLeft", 0);
+    }
+
+    private boolean isOverdue(Map<String, Object> operation) {
+        return clock.millis() >= ((Number) operation.get("overdueAt")).longValue();
+    }
+
+    private static String resultPath(String subscriptionId, String operationId) {
+        return "/subscriptions/" + subscriptionId + "/operationresults/" + operationId;
+    }
+}

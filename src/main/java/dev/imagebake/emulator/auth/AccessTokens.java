@@ -1,0 +1,79 @@
+package dev.imagebake.emulator.auth;
+
+import dev.imagebake.util.Json;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Issues and checks access tokens: JWTs signed with HMAC-SHA256 under a key kept in the data folder. Signed rather
+ * than remembered, so that tokens a client cached stay valid across an emulator restart, as Azure's do.
+ */
+public final class AccessTokens {
+    public static final Duration LIFETIME = Duration.ofHours(1);
+
+    private final byte[] key;
+    private final String tenantId;
+    private final Clock clock;
+
+    public AccessTokens(String key, String tenantId, Clock clock) {
+        this.key = key.getBytes(StandardCharsets.UTF_8);
+        this.tenantId = tenantId;
+        this.clock = clock;
+    }
+
+    public String issue(String clientId, String issuer) {
+        long now = clock.instant().getEpochSecond();
+        Map<String, Object> claims = new LinkedHashMap<>();
+        claims.put("aud", "https://management.core.windows.net/");
+        claims.put("iss", issuer);
+        claims.put("iat", now);
+        claims.put("nbf", now);
+        claims.put("exp", now + LIFETIME.toSeconds());
+        claims.put("appid", clientId);
+        claims.put("tid", tenantId);
+        String unsigned = encode(Json.write(Map.of("alg", "HS256", "typ", "JWT"))) + "." + encode(Json.write(claims));
+        return unsigned + "." + sign(unsigned);
+    }
+
+    /** True when the token is one of ours, unaltered and not expired. */
+    public boolean isValid(String token) {
+        String[] parts = token.split("\\.");
+        if (parts.length != 3 || !MessageDigest.isEqual(
+                sign(parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII),
+                parts[2].getBytes(StandardCharsets.US_ASCII))) {
+            return false;
+        }
+        try {
+            Map<?, ?> claims = (Map<?, ?>) Json.parse(new String(Base64.getUrlDecoder().decode(parts[1]),
+                    StandardCharsets.UTF_8));
+            return claims.get("exp") instanceof Long exp && exp > clock.instant().getEpochSecond()
+                    && tenantId.equals(claims.get("tid"));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private String sign(String text) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    mac.doFinal(text.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    private static String encode(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+}

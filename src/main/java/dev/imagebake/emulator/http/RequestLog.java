@@ -1,0 +1,55 @@
+package dev.imagebake.emulator.http;
+
+import dev.imagebake.util.Json;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code requests.log}: one JSON line per request. Only method, path, query, status and timing are written: never
+ * headers or bodies, which carry the client secret (token requests) and access tokens (everything else).
+ */
+public final class RequestLog implements AutoCloseable {
+    private final BufferedWriter writer;
+
+    public RequestLog(Path file) throws IOException {
+        this.writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    synchronized void record(Request request, Response response, long millis) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("time", Instant.now().toString());
+        line.put("requestId", request.id());
+        line.put("method", request.method());
+        line.put("path", request.path());
+        if (request.rawQuery() != null) {
+            line.put("query", request.rawQuery());
+        }
+        line.put("status", response.status());
+        line.put("ms", millis);
+        if (response.status() >= 400 && response.body() instanceof Map<?, ?> body
+                && body.get("error") instanceof Map<?, ?> error) {
+            line.put("error", error.get("code"));
+        }
+        try {
+            writer.write(Json.write(line));
+            writer.newLine();
+            writer.flush();
+        } catch (IOException e) {
+            // The log is a diagnostic aid: a full disk must not fail the request it describes.
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        writer.close();
+    }
+}
