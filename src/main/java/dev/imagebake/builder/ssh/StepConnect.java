@@ -9,7 +9,6 @@ import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.SshBuilderSpec;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /** Connects to an existing machine and verifies its host key: the first step of {@code builder ssh}. */
@@ -61,9 +60,5 @@ final class StepConnect implements BuildStep {
         if (machine != null) {
             machine.close();
         }
-    }
-
-    static Duration connectTimeout(SshBuilderSpec spec) {
-        return spec.connectTimeout();
     }
 }

@@ -357,9 +357,4 @@ public final class LanguageGate extends CompilationCustomizer {
         }
         return name;
     }
-
-    /** For tests: the expression kinds admitted. */
-    static List<String> admittedExpressionKinds() {
-        return EXPRESSIONS.stream().map(Class::getSimpleName).sorted().toList();
-    }
 }
