@@ -1,6 +1,7 @@
 package dev.imagebake.emulator;
 
 import dev.imagebake.emulator.arm.ArmGateway;
+import dev.imagebake.emulator.arm.AsyncOperationsProvider;
 import dev.imagebake.emulator.arm.MetadataEndpoint;
 import dev.imagebake.emulator.arm.OperationResultsProvider;
 import dev.imagebake.emulator.arm.Operations;
@@ -11,6 +12,7 @@ import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
 import dev.imagebake.emulator.http.RequestLog;
+import dev.imagebake.emulator.network.NetworkProvider;
 import dev.imagebake.emulator.state.StateStore;
 import dev.imagebake.emulator.tls.TlsMaterial;
 
@@ -59,7 +61,9 @@ public final class Emulator implements AutoCloseable {
         ArmGateway arm = new ArmGateway(identity, tokens, operations, List.of(
                 new SubscriptionProvider(identity),
                 new ResourceGroupProvider(store, operations),
-                new OperationResultsProvider(operations)));
+                new OperationResultsProvider(operations),
+                new AsyncOperationsProvider(operations),
+                new NetworkProvider(store, operations)));
         RequestLog log = new RequestLog(dir.requestLog());
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(), arm),
                 log);

@@ -6,6 +6,7 @@ import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder
 import com.azure.core.management.AzureEnvironment
 import com.azure.core.management.profile.AzureProfile
 import com.azure.identity.ClientSecretCredentialBuilder
+import com.azure.resourcemanager.network.NetworkManager
 import com.azure.resourcemanager.resources.ResourceManager
 import groovy.json.JsonSlurper
 
@@ -65,5 +66,12 @@ class AzureSdkClients {
                 .authenticate(credential, new AzureProfile(cloud.tenantId as String, cloud.subscriptionId as String,
                         environment()))
                 .withSubscription(cloud.subscriptionId as String)
+    }
+
+    NetworkManager networkManager(TokenCredential credential = credential()) {
+        NetworkManager.configure()
+                .withHttpClient(httpClient)
+                .authenticate(credential, new AzureProfile(cloud.tenantId as String, cloud.subscriptionId as String,
+                        environment()))
     }
 }

@@ -21,7 +21,8 @@ import java.util.UUID;
 public final class Operations {
     /** Applies an operation's effect, e.g. removes the resource group and its contents. */
     public interface Completion {
-        void complete(State state, String target);
+        /** Throwing marks the operation {@code Failed} with the exception's code and message. */
+        void complete(State state, String target) throws ArmException;
     }
 
     private final StateStore store;
@@ -110,11 +111,76 @@ public final class Operations {
 
     private void finish(State state, Map<String, Object> operation) {
         Completion completion = completions.get((String) operation.get("kind"));
-        if (completion != null) {
-            completion.complete(state, (String) operation.get("target"));
-        }
         operation.put("status", "Succeeded");
         operation.put("pollsLeft", 0);
+        if (completion != null) {
+            try {
+                completion.complete(state, (String) operation.get("target"));
+            } catch (ArmException e) {
+                operation.put("status", "Failed");
+                operation.put("error", new LinkedHashMap<>(Map.of("code", e.code(), "message", e.getMessage())));
+            }
+        }
+    }
+
+    // ---- Azure-AsyncOperation style (most providers other than resource groups) ----
+
+    /**
+     * Answers a PUT/DELETE as Azure's asynchronous operation: {@code status} (201/200 for PUT, 202 for DELETE),
+     * an absolute {@code Azure-AsyncOperation} URL, for DELETE also a {@code Location}, and {@code Retry-After}.
+     */
+    public Response asyncAccepted(ArmRequest request, int status, Object body, String namespace, String location,
+                                  String operationId, boolean withLocation) {
+        String subscriptionId = request.path().segment(1);
+        String base = "/subscriptions/" + subscriptionId + "/providers/" + namespace + "/locations/"
+                + (location == null || location.isBlank() ? "global" : location);
+        Response response = body == null ? Response.empty(status) : Response.json(status, body);
+        response.header("Azure-AsyncOperation", request.absoluteUrl(base + "/operations/" + operationId))
+                .header("Retry-After", String.valueOf(settings.retryAfterSeconds()));
+        if (withLocation) {
+            response.header("Location", request.absoluteUrl(base + "/operationResults/" + operationId));
+        }
+        return response;
+    }
+
+    /**
+     * Advances an operation by one poll and returns its status document: {@code {"status":"InProgress"}},
+     * {@code {"status":"Succeeded"}} or {@code {"status":"Failed","error":{...}}}.
+     */
+    public Map<String, Object> pollStatus(String operationId) throws ArmException {
+        Map<String, Object> status = store.write(state -> {
+            Map<String, Object> operation = state.operation(operationId);
+            if (operation == null) {
+                return null;
+            }
+            advance(state, operation);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("status", operation.get("status"));
+            if (operation.get("error") instanceof Map<?, ?> error) {
+                json.put("error", new LinkedHashMap<>(error));
+            }
+            return json;
+        });
+        if (status == null) {
+            throw ArmException.notFound("OperationNotFound", "The operation '" + operationId + "' was not found.");
+        }
+        return status;
+    }
+
+    private void advance(State state, Map<String, Object> operation) {
+        if (!"InProgress".equals(operation.get("status"))) {
+            return;
+        }
+        long pollsLeft = ((Number) operation.get("pollsLeft")).longValue();
+        if (pollsLeft > 0 && !isOverdue(operation)) {
+            operation.put("pollsLeft", pollsLeft - 1);
+        } else {
+            finish(state, operation);
+        }
+    }
+
+    public Settings settings() {
+        return settings;
     }
 
     private boolean isOverdue(Map<String, Object> operation) {

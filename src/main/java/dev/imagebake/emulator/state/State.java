@@ -44,6 +44,11 @@ public final class State {
         return found;
     }
 
+    /** Every resource document, in creation order (for reference checks across resource groups). */
+    public List<Map<String, Object>> allResources() {
+        return new ArrayList<>(resources.values());
+    }
+
     public Map<String, Object> operation(String id) {
         return operations.get(id);
     }
