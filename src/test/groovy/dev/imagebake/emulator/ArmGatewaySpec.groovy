@@ -1,35 +1,12 @@
 package dev.imagebake.emulator
 
-import spock.lang.Shared
-import spock.lang.Specification
-import spock.lang.TempDir
 
 import java.nio.file.Files
-import java.nio.file.Path
 
 import static dev.imagebake.emulator.RawArm.json
 
 /** What ARM checks and adds on every request, and the exact replies for resource groups, over plain HTTPS. */
-class ArmGatewaySpec extends Specification {
-    @TempDir
-    @Shared
-    Path dir
-
-    @Shared
-    Emulator emulator
-
-    @Shared
-    RawArm arm
-
-    def setupSpec() {
-        emulator = Emulator.start(new Emulator.Settings(dir, 0))
-        arm = new RawArm(emulator)
-    }
-
-    def cleanupSpec() {
-        emulator?.close()
-    }
-
+class ArmGatewaySpec extends RunningEmulatorSpec {
     def "should refuse a request without api-version with Azure's error shape"() {
         when:
         def response = arm.call('GET', "${arm.sub()}/resourcegroups")

@@ -3,37 +3,14 @@ package dev.imagebake.emulator
 import com.azure.core.credential.TokenRequestContext
 import com.microsoft.aad.msal4j.MsalServiceException
 import groovy.json.JsonSlurper
-import spock.lang.Shared
-import spock.lang.Specification
-import spock.lang.TempDir
 
 import java.nio.file.Files
-import java.nio.file.Path
 import java.nio.file.attribute.PosixFilePermission
 
 import static dev.imagebake.emulator.RawArm.json
 
 /** The token endpoint, cloud.json and the cloud metadata: what a client needs before its first ARM call. */
-class TokenEndpointSpec extends Specification {
-    @TempDir
-    @Shared
-    Path dir
-
-    @Shared
-    Emulator emulator
-
-    @Shared
-    RawArm arm
-
-    def setupSpec() {
-        emulator = Emulator.start(new Emulator.Settings(dir, 0))
-        arm = new RawArm(emulator)
-    }
-
-    def cleanupSpec() {
-        emulator?.close()
-    }
-
+class TokenEndpointSpec extends RunningEmulatorSpec {
     def "should describe the emulator in cloud.json, readable by its owner only"() {
         when:
         def cloud = new JsonSlurper().parse(dir.resolve('cloud.json').toFile()) as Map
