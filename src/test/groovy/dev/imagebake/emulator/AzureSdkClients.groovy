@@ -6,6 +6,7 @@ import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder
 import com.azure.core.management.AzureEnvironment
 import com.azure.core.management.profile.AzureProfile
 import com.azure.identity.ClientSecretCredentialBuilder
+import com.azure.resourcemanager.compute.ComputeManager
 import com.azure.resourcemanager.network.NetworkManager
 import com.azure.resourcemanager.resources.ResourceManager
 import groovy.json.JsonSlurper
@@ -70,6 +71,13 @@ class AzureSdkClients {
 
     NetworkManager networkManager(TokenCredential credential = credential()) {
         NetworkManager.configure()
+                .withHttpClient(httpClient)
+                .authenticate(credential, new AzureProfile(cloud.tenantId as String, cloud.subscriptionId as String,
+                        environment()))
+    }
+
+    ComputeManager computeManager(TokenCredential credential = credential()) {
+        ComputeManager.configure()
                 .withHttpClient(httpClient)
                 .authenticate(credential, new AzureProfile(cloud.tenantId as String, cloud.subscriptionId as String,
                         environment()))

@@ -1,0 +1,678 @@
+package dev.imagebake.emulator.compute;
+
+import dev.imagebake.emulator.arm.ArmException;
+import dev.imagebake.emulator.arm.ArmPath;
+import dev.imagebake.emulator.arm.ArmRequest;
+import dev.imagebake.emulator.arm.Operations;
+import dev.imagebake.emulator.arm.ResourceProvider;
+import dev.imagebake.emulator.http.Response;
+import dev.imagebake.emulator.state.State;
+import dev.imagebake.emulator.state.StateStore;
+import dev.imagebake.util.Json;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code Microsoft.Compute} control plane under a resource group: virtualMachines (PUT from a marketplace image or
+ * a managed image, power actions, generalize, instance view), the managed OS disks they create, and managed images
+ * captured from generalized VMs. Nothing runs: a VM is a document with a power state. PUT, DELETE and power actions
+ * answer as Azure's asynchronous operations; generalize is synchronous, as on Azure.
+ */
+public final class ComputeProvider implements ResourceProvider {
+    static final String NAMESPACE = "Microsoft.Compute";
+    private static final String PUT_KIND = "compute.put";
+    private static final String DELETE_KIND = "compute.delete";
+    private static final String ACTION_KIND = "compute.action";
+
+    static final String VM = "virtualMachines";
+    static final String DISK = "disks";
+    static final String IMAGE = "images";
+    private static final List<String> TYPES = List.of(VM, DISK, IMAGE);
+    private static final List<String> ACTIONS = List.of("powerOff", "deallocate", "start", "restart");
+
+    /** Internal state kept in the document but never shown. */
+    private static final String INTERNAL = "_emulator";
+
+    /** publisher:offer:sku (lower case) -> versions, oldest first; the last one is {@code latest}. */
+    private static final Map<String, List<String>> CATALOGUE = Map.of(
+            "canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2", List.of("22.04.202501230", "22.04.202502060"),
+            "canonical:ubuntu-24_04-lts:server", List.of("24.04.202501140", "24.04.202502210"));
+
+    private final StateStore store;
+    private final Operations operations;
+
+    public ComputeProvider(StateStore store, Operations operations) {
+        this.store = store;
+        this.operations = operations;
+        operations.register(PUT_KIND, ComputeProvider::putDone);
+        operations.register(DELETE_KIND, ComputeProvider::remove);
+        operations.register(ACTION_KIND, ComputeProvider::actionDone);
+    }
+
+    @Override
+    public boolean accepts(ArmPath path) {
+        if (path.size() == 5 && path.matches("subscriptions/*/providers/microsoft.compute/*")) {
+            return canonicalType(path.segment(4)) != null;
+        }
+        if (path.size() < 7 || path.size() > 9 || !path.matches(
+                "subscriptions/*/resourcegroups/*/providers/microsoft.compute" + "/*".repeat(path.size() - 6))) {
+            return false;
+        }
+        String type = canonicalType(path.segment(6));
+        return type != null && (path.size() <= 8 || type.equals(VM));
+    }
+
+    private static String canonicalType(String segment) {
+        return TYPES.stream().filter(t -> t.equalsIgnoreCase(segment)).findFirst().orElse(null);
+    }
+
+    @Override
+    public Response handle(ArmRequest request) throws ArmException {
+        ArmPath path = request.path();
+        if (path.size() == 5) {
+            requireMethod(request, "GET");
+            String type = canonicalType(path.segment(4));
+            String prefix = ("/subscriptions/" + path.segment(1) + "/resourceGroups/").toLowerCase(Locale.ROOT);
+            return Response.json(200, Map.of("value", store.read(state -> state.allResources().stream()
+                    .filter(d -> String.valueOf(d.get("type")).equalsIgnoreCase(NAMESPACE + "/" + type))
+                    .filter(d -> String.valueOf(d.get("id")).toLowerCase(Locale.ROOT).startsWith(prefix))
+                    .map(d -> view(d, false)).toList())));
+        }
+        String type = canonicalType(path.segment(6));
+        String groupId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + path.segment(3);
+        String groupName = store.read(state -> {
+            Map<String, Object> group = state.resource(groupId);
+            return group == null ? null : (String) group.get("name");
+        });
+        if (groupName == null) {
+            throw ArmException.notFound("ResourceGroupNotFound", "Resource group '" + path.segment(3)
+                    + "' could not be found.");
+        }
+        String parentId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + groupName + "/providers/"
+                + NAMESPACE;
+        if (path.size() == 7) {
+            requireMethod(request, "GET");
+            return Response.json(200, Map.of("value", store.read(state -> state.children(parentId, type).stream()
+                    .map(d -> view(d, false)).toList())));
+        }
+        String name = path.segment(7);
+        String id = parentId + "/" + type + "/" + name;
+        if (path.size() == 9) {
+            return vmSubresource(request, id, name, groupName, path.segment(8));
+        }
+        return switch (request.method()) {
+            case "GET" -> {
+                boolean expand = "instanceView".equalsIgnoreCase(request.http().query().get("$expand"));
+                Map<String, Object> document = store.read(state -> {
+                    Map<String, Object> d = state.resource(id);
+                    return d == null ? null : view(d, expand);
+                });
+                if (document == null) {
+                    throw notFound(type, name, groupName);
+                }
+                yield Response.json(200, document);
+            }
+            case "PUT" -> switch (type) {
+                case VM -> putVm(request, id, name, request.jsonBody());
+                case IMAGE -> putImage(request, id, name, request.jsonBody());
+                default -> throw ArmException.badRequest("InvalidParameter", "Creating managed disks directly is"
+                        + " not supported by the emulator; disks are created with their virtual machine.");
+            };
+            case "DELETE" -> delete(request, type, id);
+            default -> throw methodNotAllowed(request);
+        };
+    }
+
+    // ---- virtual machines ----
+
+    private Response putVm(ArmRequest request, String id, String name, Map<String, Object> body)
+            throws ArmException {
+        if (!name.matches("[\\w][-\\w.]{0,62}")) {
+            throw ArmException.badRequest("InvalidParameter", "The virtual machine name '" + name + "' is invalid.");
+        }
+        String location = location(body);
+        Object outcome = store.write(state -> {
+            try {
+                Map<String, Object> existing = state.resource(id);
+                if (existing != null) {
+                    return updateVm(request, state, existing, body, location);
+                }
+                Map<String, Object> properties = map(deepCopy(body.get("properties")));
+                properties.remove("provisioningState");
+                properties.remove("instanceView");
+                Map<String, Object> storage = map(properties.get("storageProfile"));
+                Map<String, Object> imageReference = map(storage.get("imageReference"));
+                if (imageReference.isEmpty()) {
+                    throw ArmException.badRequest("InvalidParameter", "Required parameter 'imageReference' is"
+                            + " missing (null).");
+                }
+                String hyperVGeneration = resolveImage(state, imageReference, location);
+                List<Map<String, Object>> nicRefs = maps(map(properties.get("networkProfile"))
+                        .get("networkInterfaces"));
+                if (nicRefs.isEmpty()) {
+                    throw ArmException.badRequest("InvalidParameter", "Required parameter 'networkProfile' is"
+                            + " missing (null).");
+                }
+                List<Map<String, Object>> nics = new ArrayList<>();
+                for (Map<String, Object> ref : nicRefs) {
+                    String nicId = ref.get("id") instanceof String s ? s : "";
+                    Map<String, Object> nic = state.resource(nicId);
+                    if (nic == null || !String.valueOf(nic.get("type")).equalsIgnoreCase(
+                            "Microsoft.Network/networkInterfaces")) {
+                        throw ArmException.badRequest("InvalidResourceReference", "Resource " + nicId
+                                + " referenced by resource " + id + " was not found. Please make sure that the"
+                                + " referenced resource exists, and that both resources are in the same region.");
+                    }
+                    if (map(map(nic.get("properties")).get("virtualMachine")).get("id") instanceof String user
+                            && !user.equalsIgnoreCase(id)) {
+                        throw ArmException.badRequest("NicInUse", "Network Interface " + nic.get("id")
+                                + " is used by existing resource " + user + ".");
+                    }
+                    ref.put("id", nic.get("id"));
+                    nics.add(nic);
+                }
+                Map<String, Object> osProfile = map(properties.get("osProfile"));
+                if (osProfile.isEmpty() || !(osProfile.get("adminUsername") instanceof String)) {
+                    throw ArmException.badRequest("InvalidParameter", "Required parameter 'osProfile' is missing"
+                            + " (null).");
+                }
+                osProfile.remove("adminPassword");
+                osProfile.putIfAbsent("computerName", name);
+                osProfile.putIfAbsent("secrets", List.of());
+                osProfile.putIfAbsent("allowExtensionOperations", true);
+                Map<String, Object> hardware = map(properties.get("hardwareProfile"));
+                hardware.putIfAbsent("vmSize", "Standard_B1s");
+                properties.put("hardwareProfile", hardware);
+
+                Map<String, Object> osDisk = map(storage.get("osDisk"));
+                Map<String, Object> managed = map(osDisk.get("managedDisk"));
+                String diskName = osDisk.get("name") instanceof String n ? n
+                        : name + "_OsDisk_1_" + UUID.randomUUID().toString().replace("-", "");
+                String diskId = id.substring(0, id.indexOf("/providers/")) + "/providers/" + NAMESPACE + "/disks/"
+                        + diskName;
+                if (state.resource(diskId) != null) {
+                    throw ArmException.conflict("Conflict", "Disk " + diskName + " already exists.");
+                }
+                String accountType = managed.get("storageAccountType") instanceof String t ? t : "Premium_LRS";
+                int sizeGb = osDisk.get("diskSizeGB") instanceof Number n ? n.intValue() : 30;
+                osDisk.put("osType", "Linux");
+                osDisk.put("name", diskName);
+                osDisk.putIfAbsent("createOption", "FromImage");
+                osDisk.putIfAbsent("caching", "ReadWrite");
+                osDisk.putIfAbsent("deleteOption", "Detach");
+                osDisk.put("diskSizeGB", sizeGb);
+                managed.put("storageAccountType", accountType);
+                managed.put("id", diskId);
+                osDisk.put("managedDisk", managed);
+                storage.put("osDisk", osDisk);
+                storage.putIfAbsent("dataDisks", List.of());
+                storage.put("imageReference", imageReference);
+                properties.put("storageProfile", storage);
+                properties.put("vmId", UUID.randomUUID().toString());
+                properties.put("timeCreated", Instant.now().toString());
+                properties.put("provisioningState", "Creating");
+
+                Map<String, Object> vm = new LinkedHashMap<>();
+                vm.put("name", name);
+                vm.put("id", id);
+                vm.put("type", NAMESPACE + "/" + VM);
+                vm.put("location", location);
+                if (body.get("tags") instanceof Map<?, ?> tags) {
+                    vm.put("tags", new LinkedHashMap<>(tags));
+                }
+                if (body.get("zones") instanceof List<?> zones) {
+                    vm.put("zones", new ArrayList<>(zones));
+                }
+                vm.put("properties", properties);
+                Map<String, Object> internal = new LinkedHashMap<>();
+                internal.put("powerState", "starting");
+                internal.put("generalized", false);
+                internal.put("hyperVGeneration", hyperVGeneration);
+                vm.put(INTERNAL, internal);
+                state.putResource(id, vm);
+
+                state.putResource(diskId, disk(diskId, diskName, location, accountType, sizeGb, hyperVGeneration,
+                        imageReference, id, body.get("zones")));
+                for (Map<String, Object> nic : nics) {
+                    map(nic.get("properties")).put("virtualMachine", new LinkedHashMap<>(Map.of("id", id)));
+                }
+                String operationId = operations.start(state, PUT_KIND, id);
+                return operations.asyncAccepted(request, 201, view(vm, false), NAMESPACE, location, operationId,
+                        false);
+            } catch (ArmException e) {
+                return e;
+            }
+        });
+        return answer(outcome);
+    }
+
+    private Response updateVm(ArmRequest request, State state, Map<String, Object> vm, Map<String, Object> body,
+                              String location) throws ArmException {
+        if (!location.equals(vm.get("location"))) {
+            throw ArmException.conflict("InvalidResourceLocation", "The resource '" + vm.get("name")
+                    + "' already exists in location '" + vm.get("location") + "' in resource group.");
+        }
+        Map<String, Object> properties = map(vm.get("properties"));
+        if (!"Succeeded".equals(properties.get("provisioningState"))) {
+            throw ArmException.conflict("OperationNotAllowed", "Operation 'Update' is not allowed on VM '"
+                    + vm.get("name") + "' since another operation is in progress.");
+        }
+        if (body.get("tags") instanceof Map<?, ?> tags) {
+            vm.put("tags", new LinkedHashMap<>(tags));
+        }
+        if (map(map(body.get("properties")).get("hardwareProfile")).get("vmSize") instanceof String size) {
+            map(properties.get("hardwareProfile")).put("vmSize", size);
+        }
+        properties.put("provisioningState", "Updating");
+        String operationId = operations.start(state, PUT_KIND, (String) vm.get("id"));
+        return operations.asyncAccepted(request, 200, view(vm, false), NAMESPACE, location, operationId, false);
+    }
+
+    /** Checks the image reference and fills in {@code exactVersion}; returns the hyper-V generation. */
+    private static String resolveImage(State state, Map<String, Object> reference, String location)
+            throws ArmException {
+        if (reference.get("id") instanceof String imageId) {
+            Map<String, Object> image = state.resource(imageId);
+            if (image == null || !String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE + "/" + IMAGE)) {
+                throw ArmException.notFound("NotFound", "The Image '" + imageId + "' cannot be found in '"
+                        + location + "' region.");
+            }
+            reference.put("id", image.get("id"));
+            Object generation = map(image.get("properties")).get("hyperVGeneration");
+            return generation instanceof String g ? g : "V1";
+        }
+        String publisher = string(reference.get("publisher"));
+        String offer = string(reference.get("offer"));
+        String sku = string(reference.get("sku"));
+        String version = reference.get("version") instanceof String v ? v : "latest";
+        String urn = publisher + ":" + offer + ":" + sku + ":" + version;
+        List<String> versions = CATALOGUE.get((publisher + ":" + offer + ":" + sku).toLowerCase(Locale.ROOT));
+        String exact = versions == null ? null : version.equalsIgnoreCase("latest") ? versions.get(versions.size() - 1)
+                : versions.contains(version) ? version : null;
+        if (exact == null) {
+            throw ArmException.notFound("PlatformImageNotFound", "The platform image '" + urn + "' is not"
+                    + " available. Verify that all fields in the storage profile are correct. For more details"
+                    + " about storage profile information, please refer to https://aka.ms/storageprofile");
+        }
+        reference.put("version", version);
+        reference.put("exactVersion", exact);
+        return "V2";
+    }
+
+    private static Map<String, Object> disk(String diskId, String diskName, String location, String accountType,
+                                            int sizeGb, String hyperVGeneration, Map<String, Object> imageReference,
+                                            String vmId, Object zones) {
+        Map<String, Object> disk = new LinkedHashMap<>();
+        disk.put("name", diskName);
+        disk.put("id", diskId);
+        disk.put("type", NAMESPACE + "/" + DISK);
+        disk.put("location", location);
+        disk.put("managedBy", vmId);
+        if (zones instanceof List<?> z) {
+            disk.put("zones", new ArrayList<>(z));
+        }
+        disk.put("sku", new LinkedHashMap<>(Map.of("name", accountType,
+                "tier", accountType.startsWith("Premium") ? "Premium" : "Standard")));
+        Map<String, Object> creation = new LinkedHashMap<>();
+        creation.put("createOption", "FromImage");
+        String subscriptionId = diskId.split("/")[2];
+        String source = imageReference.get("id") instanceof String imageId ? imageId
+                : "/Subscriptions/" + subscriptionId + "/Providers/Microsoft.Compute/Locations/" + location
+                + "/Publishers/" + imageReference.get("publisher") + "/ArtifactTypes/VMImage/Offers/"
+                + imageReference.get("offer") + "/Skus/" + imageReference.get("sku") + "/Versions/"
+                + imageReference.get("exactVersion");
+        creation.put("imageReference", new LinkedHashMap<>(Map.of("id", source)));
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("osType", "Linux");
+        properties.put("hyperVGeneration", hyperVGeneration);
+        properties.put("creationData", creation);
+        properties.put("diskSizeGB", sizeGb);
+        properties.put("diskSizeBytes", (long) sizeGb * 1024 * 1024 * 1024);
+        properties.put("uniqueId", UUID.randomUUID().toString());
+        properties.put("provisioningState", "Succeeded");
+        properties.put("diskState", "Attached");
+        properties.put("timeCreated", Instant.now().toString());
+        disk.put("properties", properties);
+        return disk;
+    }
+
+    private Response vmSubresource(ArmRequest request, String id, String name, String groupName, String segment)
+            throws ArmException {
+        if (segment.equalsIgnoreCase("instanceView")) {
+            requireMethod(request, "GET");
+            Map<String, Object> instanceView = store.read(state -> {
+                Map<String, Object> vm = state.resource(id);
+                return vm == null ? null : instanceView(vm);
+            });
+            if (instanceView == null) {
+                throw notFound(VM, name, groupName);
+            }
+            return Response.json(200, instanceView);
+        }
+        if (segment.equalsIgnoreCase("extensions")) {
+            requireMethod(request, "GET");
+            requireVm(id, name, groupName);
+            return Response.json(200, Map.of("value", List.of()));
+        }
+        requireMethod(request, "POST");
+        if (segment.equalsIgnoreCase("generalize")) {
+            return generalize(id, name, groupName);
+        }
+        String action = ACTIONS.stream().filter(a -> a.equalsIgnoreCase(segment)).findFirst().orElse(null);
+        if (action == null) {
+            throw ArmException.badRequest("InvalidResourceType", "The emulator does not know the action '"
+                    + segment + "' on virtual machines.");
+        }
+        Object outcome = store.write(state -> {
+            Map<String, Object> vm = state.resource(id);
+            if (vm == null) {
+                return notFound(VM, name, groupName);
+            }
+            Map<String, Object> internal = map(vm.get(INTERNAL));
+            String provisioning = String.valueOf(map(vm.get("properties")).get("provisioningState"));
+            if (provisioning.equals("Deleting") || provisioning.equals("Creating")) {
+                return ArmException.conflict("OperationNotAllowed", "Operation '" + action + "' is not allowed on"
+                        + " VM '" + vm.get("name") + "' since the VM is " + provisioning.toLowerCase(Locale.ROOT)
+                        + ".");
+            }
+            if ((action.equals("start") || action.equals("restart"))
+                    && Boolean.TRUE.equals(internal.get("generalized"))) {
+                return ArmException.conflict("OperationNotAllowed", "Operation '" + action + "' is not allowed on"
+                        + " VM '" + vm.get("name") + "' since the VM is generalized.");
+            }
+            if (action.equals("restart") && !"running".equals(internal.get("powerState"))) {
+                return ArmException.conflict("OperationNotAllowed", "Operation 'restart' is not allowed on VM '"
+                        + vm.get("name") + "' since the VM is " + internal.get("powerState") + ".");
+            }
+            internal.put("powerState", switch (action) {
+                case "powerOff" -> "stopping";
+                case "deallocate" -> "deallocating";
+                default -> "starting";
+            });
+            String operationId = operations.start(state, ACTION_KIND, id + "#" + action);
+            return operations.asyncAccepted(request, 202, null, NAMESPACE, (String) vm.get("location"),
+                    operationId, true);
+        });
+        return answer(outcome);
+    }
+
+    private Response generalize(String id, String name, String groupName) throws ArmException {
+        Object outcome = store.write(state -> {
+            Map<String, Object> vm = state.resource(id);
+            if (vm == null) {
+                return notFound(VM, name, groupName);
+            }
+            Map<String, Object> internal = map(vm.get(INTERNAL));
+            String power = String.valueOf(internal.get("powerState"));
+            if (!power.equals("stopped") && !power.equals("deallocated")) {
+                return ArmException.conflict("OperationNotAllowed", "Operation 'generalize' is not allowed on VM '"
+                        + vm.get("name") + "' since the VM is " + power + ". Please stop or deallocate the VM and"
+                        + " retry.");
+            }
+            internal.put("generalized", true);
+            return Response.empty(200);
+        });
+        return answer(outcome);
+    }
+
+    private void requireVm(String id, String name, String groupName) throws ArmException {
+        if (store.read(state -> state.resource(id)) == null) {
+            throw notFound(VM, name, groupName);
+        }
+    }
+
+    private static void actionDone(State state, String target) {
+        int hash = target.lastIndexOf('#');
+        Map<String, Object> vm = state.resource(target.substring(0, hash));
+        if (vm != null) {
+            map(vm.get(INTERNAL)).put("powerState", switch (target.substring(hash + 1)) {
+                case "powerOff" -> "stopped";
+                case "deallocate" -> "deallocated";
+                default -> "running";
+            });
+        }
+    }
+
+    private static Map<String, Object> instanceView(Map<String, Object> vm) {
+        Map<String, Object> internal = map(vm.get(INTERNAL));
+        Map<String, Object> properties = map(vm.get("properties"));
+        String provisioning = String.valueOf(properties.get("provisioningState"));
+        String power = String.valueOf(internal.get("powerState"));
+        List<Object> statuses = new ArrayList<>();
+        statuses.add(status("ProvisioningState/" + provisioning.toLowerCase(Locale.ROOT),
+                "Provisioning " + provisioning.toLowerCase(Locale.ROOT), properties.get("timeCreated")));
+        if (Boolean.TRUE.equals(internal.get("generalized"))) {
+            statuses.add(status("OSState/generalized", "VM generalized", null));
+        }
+        statuses.add(status("PowerState/" + power, "VM " + power, null));
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("computerName", map(properties.get("osProfile")).get("computerName"));
+        view.put("osName", "ubuntu");
+        view.put("hyperVGeneration", internal.get("hyperVGeneration"));
+        Map<String, Object> osDisk = map(map(properties.get("storageProfile")).get("osDisk"));
+        view.put("disks", List.of(new LinkedHashMap<>(Map.of("name", String.valueOf(osDisk.get("name")),
+                "statuses", List.of(status("ProvisioningState/succeeded", "Provisioning succeeded", null))))));
+        view.put("statuses", statuses);
+        return view;
+    }
+
+    private static Map<String, Object> status(String code, String display, Object time) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("code", code);
+        status.put("level", "Info");
+        status.put("displayStatus", display);
+        if (time != null) {
+            status.put("time", time);
+        }
+        return status;
+    }
+
+    // ---- images ----
+
+    private Response putImage(ArmRequest request, String id, String name, Map<String, Object> body)
+            throws ArmException {
+        String location = location(body);
+        Object outcome = store.write(state -> {
+            try {
+                Map<String, Object> existing = state.resource(id);
+                if (existing != null) {
+                    throw ArmException.conflict("OperationNotAllowed", "The image '" + name + "' already exists;"
+                            + " updating images is not supported by the emulator.");
+                }
+                Map<String, Object> properties = map(deepCopy(body.get("properties")));
+                properties.remove("provisioningState");
+                String sourceId = map(properties.get("sourceVirtualMachine")).get("id") instanceof String s ? s : null;
+                if (sourceId == null) {
+                    throw ArmException.badRequest("InvalidParameter", "The emulator can only create images from a"
+                            + " virtual machine: properties.sourceVirtualMachine.id is required.");
+                }
+                Map<String, Object> vm = state.resource(sourceId);
+                if (vm == null || !String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
+                    throw ArmException.notFound("NotFound", "The entity was not found in this Azure location."
+                            + " Virtual machine " + sourceId + " does not exist.");
+                }
+                Map<String, Object> internal = map(vm.get(INTERNAL));
+                if (!Boolean.TRUE.equals(internal.get("generalized"))) {
+                    throw new ArmException(409, "OperationNotAllowed", "The operation 'Create Image' requires the"
+                            + " Virtual Machine '" + vm.get("name") + "' to be Generalized.");
+                }
+                Map<String, Object> vmOsDisk = map(map(map(vm.get("properties")).get("storageProfile")).get("osDisk"));
+                Map<String, Object> osDisk = new LinkedHashMap<>();
+                osDisk.put("osType", "Linux");
+                osDisk.put("osState", "Generalized");
+                osDisk.put("managedDisk", new LinkedHashMap<>(Map.of("id",
+                        map(vmOsDisk.get("managedDisk")).get("id"))));
+                osDisk.put("caching", "ReadWrite");
+                osDisk.put("storageAccountType", map(vmOsDisk.get("managedDisk")).get("storageAccountType"));
+                osDisk.put("diskSizeGB", vmOsDisk.get("diskSizeGB"));
+                Map<String, Object> storage = new LinkedHashMap<>();
+                storage.put("osDisk", osDisk);
+                storage.put("dataDisks", List.of());
+                storage.put("zoneResilient", false);
+                properties.put("sourceVirtualMachine", new LinkedHashMap<>(Map.of("id", vm.get("id"))));
+                properties.put("storageProfile", storage);
+                properties.put("hyperVGeneration", internal.get("hyperVGeneration"));
+                properties.put("provisioningState", "Creating");
+                Map<String, Object> image = new LinkedHashMap<>();
+                image.put("name", name);
+                image.put("id", id);
+                image.put("type", NAMESPACE + "/" + IMAGE);
+                image.put("location", location);
+                if (body.get("tags") instanceof Map<?, ?> tags) {
+                    image.put("tags", new LinkedHashMap<>(tags));
+                }
+                image.put("properties", properties);
+                state.putResource(id, image);
+                String operationId = operations.start(state, PUT_KIND, id);
+                return operations.asyncAccepted(request, 201, view(image, false), NAMESPACE, location, operationId,
+                        false);
+            } catch (ArmException e) {
+                return e;
+            }
+        });
+        return answer(outcome);
+    }
+
+    private static void putDone(State state, String target) {
+        Map<String, Object> document = state.resource(target);
+        if (document == null) {
+            return;
+        }
+        map(document.get("properties")).put("provisioningState", "Succeeded");
+        if (String.valueOf(document.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
+            Map<String, Object> internal = map(document.get(INTERNAL));
+            if ("starting".equals(internal.get("powerState"))) {
+                internal.put("powerState", "running");
+            }
+        }
+    }
+
+    // ---- DELETE ----
+
+    private Response delete(ArmRequest request, String type, String id) throws ArmException {
+        Object outcome = store.write(state -> {
+            Map<String, Object> document = state.resource(id);
+            if (document == null) {
+                return Response.empty(204);
+            }
+            Map<String, Object> properties = map(document.get("properties"));
+            if (type.equals(DISK) && document.get("managedBy") instanceof String vm) {
+                return ArmException.conflict("OperationNotAllowed", "Disk " + document.get("name")
+                        + " is attached to VM " + vm + ".");
+            }
+            properties.put("provisioningState", "Deleting");
+            String operationId = operations.start(state, DELETE_KIND, id);
+            return operations.asyncAccepted(request, 202, null, NAMESPACE, (String) document.get("location"),
+                    operationId, true);
+        });
+        return answer(outcome);
+    }
+
+    private static void remove(State state, String target) {
+        Map<String, Object> document = state.resource(target);
+        if (document == null) {
+            return;
+        }
+        if (String.valueOf(document.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
+            Map<String, Object> properties = map(document.get("properties"));
+            for (Map<String, Object> ref : maps(map(properties.get("networkProfile")).get("networkInterfaces"))) {
+                Map<String, Object> nic = state.resource(String.valueOf(ref.get("id")));
+                if (nic == null) {
+                    continue;
+                }
+                if ("Delete".equalsIgnoreCase(String.valueOf(map(ref.get("properties")).get("deleteOption")))) {
+                    state.removeTree((String) nic.get("id"));
+                } else {
+                    map(nic.get("properties")).remove("virtualMachine");
+                }
+            }
+            Map<String, Object> osDisk = map(map(properties.get("storageProfile")).get("osDisk"));
+            Object diskId = map(osDisk.get("managedDisk")).get("id");
+            Map<String, Object> disk = diskId instanceof String d ? state.resource(d) : null;
+            if (disk != null) {
+                if ("Delete".equalsIgnoreCase(String.valueOf(osDisk.get("deleteOption")))) {
+                    state.removeTree((String) disk.get("id"));
+                } else {
+                    disk.remove("managedBy");
+                    map(disk.get("properties")).put("diskState", "Unattached");
+                }
+            }
+        }
+        state.removeTree(target);
+    }
+
+    // ---- views and helpers ----
+
+    /** A deep copy for the reply without the emulator's internal state; a VM's instance view if asked. */
+    private static Map<String, Object> view(Map<String, Object> document, boolean withInstanceView) {
+        Map<String, Object> json = map(deepCopy(document));
+        json.remove(INTERNAL);
+        if (withInstanceView && String.valueOf(json.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
+            map(json.get("properties")).put("instanceView", instanceView(document));
+        }
+        return json;
+    }
+
+    private static String location(Map<String, Object> body) throws ArmException {
+        if (!(body.get("location") instanceof String rawLocation) || rawLocation.isBlank()) {
+            throw ArmException.badRequest("LocationRequired", "The location property is required for this definition.");
+        }
+        return rawLocation.replace(" ", "").toLowerCase(Locale.ROOT);
+    }
+
+    private static String string(Object value) {
+        return value instanceof String s ? s : "";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> maps(Object value) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        if (value instanceof List<?> l) {
+            for (Object item : l) {
+                if (item instanceof Map<?, ?> m) {
+                    list.add((Map<String, Object>) m);
+                }
+            }
+        }
+        return list;
+    }
+
+    private static Object deepCopy(Object value) {
+        return value == null ? null : Json.parse(Json.write(value));
+    }
+
+    private static ArmException notFound(String type, String name, String group) {
+        return ArmException.notFound("ResourceNotFound", "The Resource '" + NAMESPACE + "/" + type + "/" + name + "'"
+                + (group == null ? "" : " under resource group '" + group + "'") + " was not found. For more details"
+                + " please go to https://aka.ms/ARMResourceNotFoundFix");
+    }
+
+    private static void requireMethod(ArmRequest request, String method) throws ArmException {
+        if (!request.method().equals(method)) {
+            throw methodNotAllowed(request);
+        }
+    }
+
+    private static ArmException methodNotAllowed(ArmRequest request) {
+        return new ArmException(405, "MethodNotAllowed", "The method '" + request.method() + "' is not allowed on '"
+                + request.http().path() + "'.");
+    }
+
+    private static Response answer(Object outcome) throws ArmException {
+        if (outcome instanceof ArmException error) {
+            throw error;
+        }
+        return (Response) outcome;
+    }
+}
