@@ -10,6 +10,7 @@ import dev.imagebake.emulator.arm.SubscriptionProvider;
 import dev.imagebake.emulator.auth.AccessTokens;
 import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
+import dev.imagebake.emulator.compute.GalleryProvider;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
 import dev.imagebake.emulator.http.RequestLog;
@@ -65,7 +66,8 @@ public final class Emulator implements AutoCloseable {
                 new OperationResultsProvider(operations),
                 new AsyncOperationsProvider(operations),
                 new NetworkProvider(store, operations),
-                new ComputeProvider(store, operations)));
+                new ComputeProvider(store, operations),
+                new GalleryProvider(store, operations)));
         RequestLog log = new RequestLog(dir.requestLog());
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(), arm),
                 log);
