@@ -1,6 +1,7 @@
 package dev.imagebake.dsl;
 
 import dev.imagebake.plan.SourcePosition;
+import dev.imagebake.util.DurationText;
 import groovy.lang.Closure;
 import groovy.lang.GString;
 
@@ -12,16 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A DSL block. Its keywords are exactly the public methods its subclasses declare; everything here is plumbing
  * that template code cannot reach.
  */
 public abstract class BlockContext {
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
-
     protected final Evaluation evaluation;
     protected final SourcePosition declaredAt;
     private final Set<String> refused = new HashSet<>();
@@ -96,26 +93,12 @@ public abstract class BlockContext {
 
     protected final Duration duration(String keyword, Object value) {
         String text = string(keyword, value).trim();
-        Matcher m = DURATION_PART.matcher(text);
-        Duration total = Duration.ZERO;
-        int end = 0;
-        while (m.find() && m.start() == end) {
-            double amount = Double.parseDouble(m.group(1));
-            long millis = (long) (amount * switch (m.group(2)) {
-                case "ms" -> 1;
-                case "s" -> 1_000;
-                case "m" -> 60_000;
-                case "h" -> 3_600_000;
-                default -> 86_400_000;
-            });
-            total = total.plusMillis(millis);
-            end = m.end();
-        }
-        if (end == 0 || end != text.length()) {
+        Duration parsed = DurationText.parse(text);
+        if (parsed == null) {
             throw new TemplateError("`" + keyword + "` takes a duration like '90s', '10m' or '1h30m'; got '"
                     + text + "'");
         }
-        return total;
+        return parsed;
     }
 
     protected final List<String> strings(String keyword, Object[] values) {

@@ -10,6 +10,8 @@ import dev.imagebake.emulator.state.State;
 import dev.imagebake.emulator.state.StateStore;
 import dev.imagebake.util.Json;
 
+import static dev.imagebake.emulator.arm.ProviderSupport.*;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -633,50 +635,7 @@ public final class GalleryProvider implements ResourceProvider {
         return region.replace(" ", "").toLowerCase(Locale.ROOT);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> maps(Object value) {
-        List<Map<String, Object>> list = new ArrayList<>();
-        if (value instanceof List<?> l) {
-            for (Object item : l) {
-                if (item instanceof Map<?, ?> m) {
-                    list.add((Map<String, Object>) m);
-                }
-            }
-        }
-        return list;
-    }
-
-    private static Object deepCopy(Object value) {
-        return value == null ? null : Json.parse(Json.write(value));
-    }
-
     private static ArmException notFound(String type, String name, String group) {
-        String shortType = type.substring(type.lastIndexOf('/') + 1);
-        return ArmException.notFound("ResourceNotFound", "The Resource '" + NAMESPACE + "/" + shortType + "/" + name
-                + "' under resource group '" + group + "' was not found. For more details please go to"
-                + " https://aka.ms/ARMResourceNotFoundFix");
-    }
-
-    private static void requireMethod(ArmRequest request, String method) throws ArmException {
-        if (!request.method().equals(method)) {
-            throw methodNotAllowed(request);
-        }
-    }
-
-    private static ArmException methodNotAllowed(ArmRequest request) {
-        return new ArmException(405, "MethodNotAllowed", "The method '" + request.method() + "' is not allowed on '"
-                + request.http().path() + "'.");
-    }
-
-    private static Response answer(Object outcome) throws ArmException {
-        if (outcome instanceof ArmException error) {
-            throw error;
-        }
-        return (Response) outcome;
+        return resourceNotFound(NAMESPACE + "/" + type.substring(type.lastIndexOf('/') + 1), name, group);
     }
 }

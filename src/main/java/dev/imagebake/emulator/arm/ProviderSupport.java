@@ -1,0 +1,66 @@
+package dev.imagebake.emulator.arm;
+
+import dev.imagebake.emulator.http.Response;
+import dev.imagebake.util.Json;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What every resource provider needs: reading JSON documents loosely, and ARM's common errors. */
+public final class ProviderSupport {
+    private ProviderSupport() {
+    }
+
+    /** {@code value} as a JSON object, or a new empty one. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
+    }
+
+    /** The JSON objects in a JSON array (anything else in it is skipped). */
+    @SuppressWarnings("unchecked")
+    public static List<Map<String, Object>> maps(Object value) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        if (value instanceof List<?> l) {
+            for (Object item : l) {
+                if (item instanceof Map<?, ?> m) {
+                    list.add((Map<String, Object>) m);
+                }
+            }
+        }
+        return list;
+    }
+
+    /** A copy that shares nothing with {@code value}, so stored documents never change behind the store's back. */
+    public static Object deepCopy(Object value) {
+        return value == null ? null : Json.parse(Json.write(value));
+    }
+
+    /** ARM's 404 for a missing resource, e.g. type {@code Microsoft.Network/publicIPAddresses}. */
+    public static ArmException resourceNotFound(String type, String name, String group) {
+        return ArmException.notFound("ResourceNotFound", "The Resource '" + type + "/" + name + "'"
+                + (group == null ? "" : " under resource group '" + group + "'") + " was not found. For more details"
+                + " please go to https://aka.ms/ARMResourceNotFoundFix");
+    }
+
+    public static void requireMethod(ArmRequest request, String method) throws ArmException {
+        if (!request.method().equals(method)) {
+            throw methodNotAllowed(request);
+        }
+    }
+
+    public static ArmException methodNotAllowed(ArmRequest request) {
+        return new ArmException(405, "MethodNotAllowed", "The method '" + request.method() + "' is not allowed on '"
+                + request.http().path() + "'.");
+    }
+
+    /** The response of a completed operation, or the error it ended with. */
+    public static Response answer(Object outcome) throws ArmException {
+        if (outcome instanceof ArmException error) {
+            throw error;
+        }
+        return (Response) outcome;
+    }
+}
