@@ -1,10 +1,13 @@
 package dev.imagebake.builder;
 
+import dev.imagebake.builder.azure.AzureBuilder;
+import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.builder.ssh.SshBuilder;
 import dev.imagebake.engine.BuildStep;
 import dev.imagebake.engine.PlannedStep;
 import dev.imagebake.engine.StepSource;
 import dev.imagebake.plan.AnsibleStep;
+import dev.imagebake.plan.AzureBuilderSpec;
 import dev.imagebake.plan.BreakpointStep;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.FileStep;
@@ -28,9 +31,11 @@ import java.util.List;
 /** Where a plan's builders, provisioners and post-processors become runnable steps. */
 public final class Builders implements StepSource {
     private final String runId;
+    private final AzureOptions azure;
 
-    public Builders(String runId) {
+    public Builders(String runId, AzureOptions azure) {
         this.runId = runId;
+        this.azure = azure;
     }
 
     @Override
@@ -38,6 +43,13 @@ public final class Builders implements StepSource {
         List<PlannedStep> steps = new ArrayList<>();
         if (build.builder() instanceof SshBuilderSpec ssh) {
             SshBuilder builder = new SshBuilder(ssh);
+            builder.prepare().forEach(s -> steps.add(PlannedStep.builderStep(s)));
+            build.steps().forEach(s -> steps.add(provisioner(s)));
+            builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));
+            return steps;
+        }
+        if (build.builder() instanceof AzureBuilderSpec spec) {
+            AzureBuilder builder = new AzureBuilder(spec, azure, build.name(), runId);
             builder.prepare().forEach(s -> steps.add(PlannedStep.builderStep(s)));
             build.steps().forEach(s -> steps.add(provisioner(s)));
             builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));

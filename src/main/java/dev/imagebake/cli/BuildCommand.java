@@ -1,6 +1,7 @@
 package dev.imagebake.cli;
 
 import dev.imagebake.builder.Builders;
+import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.dsl.EvaluationResult;
 import dev.imagebake.engine.BuildResult;
 import dev.imagebake.engine.Engine;
@@ -67,6 +68,19 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Cancel (and clean up) after this long.")
     String timeout;
 
+    @Option(names = "--cloud", paramLabel = "FILE",
+            description = "Reach Azure through this cloud file (endpoints, CA, credentials), as written by "
+                    + "`imagebake emulator` or for Azure Stack Hub; default: $IMAGEBAKE_CLOUD, else the template's cloud.")
+    Path cloud;
+
+    @Option(names = "--emulator",
+            description = "Run against a local Azure emulator started in this process on a temporary folder: "
+                    + "the whole bake with no Azure account.")
+    boolean emulator;
+
+    @Option(names = "--force", description = "Replace an existing managed image or gallery image version.")
+    boolean force;
+
     @ParentCommand
     Main main;
 
@@ -82,6 +96,14 @@ final class BuildCommand implements Callable<Integer> {
         Duration limit = timeout == null ? null : DurationText.parse(timeout);
         if (timeout != null && limit == null) {
             main.err.println("Error: --timeout takes a duration like 30m or 1h30m; got '" + timeout + "'");
+            return ExitCodes.INVALID;
+        }
+        if (cloud == null && main.environment.get("IMAGEBAKE_CLOUD") != null
+                && !main.environment.get("IMAGEBAKE_CLOUD").isEmpty()) {
+            cloud = Path.of(main.environment.get("IMAGEBAKE_CLOUD"));
+        }
+        if (emulator && cloud != null) {
+            main.err.println("Error: --emulator and --cloud (or IMAGEBAKE_CLOUD) exclude each other");
             return ExitCodes.INVALID;
         }
         dev.imagebake.communicator.CryptoWarmup.start(); // overlaps with evaluating the template and connecting
@@ -115,7 +137,20 @@ final class BuildCommand implements Callable<Integer> {
             targets.add(new LogFileReporter(log));
         }
         Path folder = template.template.toAbsolutePath().getParent();
-        Engine engine = new Engine(new Builders(UUID.randomUUID().toString()), new Reporters(secrets, targets),
+        try (LocalEmulator local = emulator ? LocalEmulator.start(main.err, builds) : null) {
+            Path cloudFile = local != null ? local.cloudFile() : cloud;
+            if (local != null) {
+                secrets.add(local.clientSecret());
+            }
+            return run(result, builds, secrets, targets, log, folder, policy, interaction, limit,
+                    new AzureOptions(cloudFile, template.template, main.environment, force));
+        }
+    }
+
+    private int run(EvaluationResult result, List<Build> builds, Secrets secrets, List<Reporter> targets,
+                    PrintStream log, Path folder, OnError policy, Interaction interaction, Duration limit,
+                    AzureOptions azure) throws Exception {
+        Engine engine = new Engine(new Builders(UUID.randomUUID().toString(), azure), new Reporters(secrets, targets),
                 policy, parallel, interaction, folder, failFast);
         AtomicInteger interrupts = new AtomicInteger();
         Runnable onSignal = () -> {

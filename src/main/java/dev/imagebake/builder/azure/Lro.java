@@ -1,0 +1,104 @@
+package dev.imagebake.builder.azure;
+
+import com.azure.core.management.exception.ManagementException;
+import com.azure.core.management.polling.PollResult;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.core.util.polling.PollResponse;
+import com.azure.core.util.polling.SyncPoller;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.StepFailedException;
+import dev.imagebake.engine.Durations;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Waits for ARM long-running operations the way a person at the console wants: it polls at the interval Azure asks
+ * for with {@code Retry-After}, or every second when Azure gives none (the SDK would wait 30 s), so completion is
+ * noticed at once; it gives up after a time limit with a message that says which operation hung; and it stops
+ * promptly when the build is cancelled.
+ */
+final class Lro {
+    static final Duration DEFAULT_POLL = Duration.ofSeconds(1);
+    static final Duration MAX_POLL = Duration.ofSeconds(15);
+
+    private Lro() {
+    }
+
+    static <T> T await(BuildContext context, String what, Duration limit,
+                       Supplier<SyncPoller<PollResult<T>, T>> begin) throws Exception {
+        return await(context::cancelled, what, limit, begin, null);
+    }
+
+    /** For cleanup, which must go on after the build was cancelled (that is when it runs). */
+    static <T> T awaitEvenIfCancelled(String what, Duration limit, Supplier<SyncPoller<PollResult<T>, T>> begin)
+            throws Exception {
+        return await(() -> false, what, limit, begin, null);
+    }
+
+    /**
+     * @param begin    starts the operation (the initial request)
+     * @param progress called after each poll that did not finish, or null
+     */
+    static <T> T await(BooleanSupplier cancelled, String what, Duration limit,
+                       Supplier<SyncPoller<PollResult<T>, T>> begin, Consumer<Duration> progress) throws Exception {
+        long started = System.nanoTime();
+        SyncPoller<PollResult<T>, T> poller;
+        try {
+            poller = begin.get();
+        } catch (ManagementException e) {
+            throw new StepFailedException(what + " failed: " + AzureErrors.describe(e), e);
+        }
+        while (true) {
+            PollResponse<PollResult<T>> response;
+            try {
+                response = poller.poll();
+            } catch (ManagementException e) {
+                throw new StepFailedException(what + " failed: " + AzureErrors.describe(e), e);
+            }
+            LongRunningOperationStatus status = response.getStatus();
+            if (status == LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
+                return poller.getFinalResult();
+            }
+            if (status == LongRunningOperationStatus.FAILED || status == LongRunningOperationStatus.USER_CANCELLED) {
+                try {
+                    poller.getFinalResult();
+                } catch (ManagementException e) {
+                    throw new StepFailedException(what + " failed: " + AzureErrors.describe(e), e);
+                }
+                PollResult<T> result = response.getValue();
+                String error = result == null || result.getError() == null ? status.toString()
+                        : result.getError().getMessage();
+                throw new StepFailedException(what + " failed: " + error);
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+            if (elapsed.compareTo(limit) >= 0) {
+                throw new StepFailedException(what + " did not finish within " + Durations.format(limit)
+                        + " (Azure still reports it in progress)");
+            }
+            if (progress != null) {
+                progress.accept(elapsed);
+            }
+            Duration delay = response.getRetryAfter();
+            if (delay == null || delay.isNegative() || delay.isZero()) {
+                delay = DEFAULT_POLL;
+            }
+            sleep(cancelled, delay.compareTo(MAX_POLL) > 0 ? MAX_POLL : delay);
+        }
+    }
+
+    /** Sleeps in short slices so that a cancelled build stops waiting at once. */
+    static void sleep(BooleanSupplier cancelled, Duration delay) throws InterruptedException {
+        long end = System.nanoTime() + delay.toNanos();
+        while (!cancelled.getAsBoolean()) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Thread.sleep(Math.min(100, left / 1_000_000 + 1));
+        }
+        throw new InterruptedException("build cancelled");
+    }
+}

@@ -1,0 +1,49 @@
+package dev.imagebake.builder.azure;
+
+import com.azure.core.management.polling.PollResult;
+import com.azure.core.util.polling.SyncPoller;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.StepFailedException;
+
+import java.util.function.Supplier;
+
+/** Deletes one resource by its id with the typed client for its kind; a resource already gone counts as deleted. */
+public final class Resources {
+    private Resources() {
+    }
+
+    static void delete(BuildContext context, AzureBuild build, String id) throws Exception {
+        context.info("deleting " + id);
+        delete(build.clients, id);
+    }
+
+    /** Deletes and waits (even when the build was cancelled: cleanup runs then). */
+    public static void delete(AzureClients clients, String id) throws Exception {
+        String[] p = id.split("/");
+        // /subscriptions/S/resourceGroups/RG[/providers/NS/TYPE/NAME[/TYPE2/NAME2...]]
+        String rg = p[4];
+        String type = p.length > 8 ? p[7].toLowerCase() : "resourcegroups";
+        String name = p.length > 8 ? p[8] : rg;
+        Supplier<SyncPoller<PollResult<Void>, Void>> begin = switch (type) {
+            case "virtualmachines" -> () -> clients.compute().getVirtualMachines().beginDelete(rg, name);
+            case "disks" -> () -> clients.compute().getDisks().beginDelete(rg, name);
+            case "images" -> () -> clients.compute().getImages().beginDelete(rg, name);
+            case "resourcegroups" -> () -> clients.resources().getResourceGroups().beginDelete(p[4]);
+            case "galleries" -> () -> clients.compute().getGalleryImageVersions()
+                    .beginDelete(rg, name, p[10], p[12]);
+            case "networkinterfaces" -> () -> clients.network().getNetworkInterfaces().beginDelete(rg, name);
+            case "publicipaddresses" -> () -> clients.network().getPublicIpAddresses().beginDelete(rg, name);
+            case "networksecuritygroups" -> () -> clients.network().getNetworkSecurityGroups()
+                    .beginDelete(rg, name);
+            case "virtualnetworks" -> () -> clients.network().getVirtualNetworks().beginDelete(rg, name);
+            default -> throw new IllegalArgumentException("imagebake does not delete " + id);
+        };
+        try {
+            Lro.awaitEvenIfCancelled("deleting " + id, AzureBuild.OPERATION_LIMIT, begin);
+        } catch (StepFailedException e) {
+            if (!AzureErrors.notFound(e.getCause())) {
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.imagebake.builder.azure;
+
+import com.azure.core.management.SubResource;
+import com.azure.resourcemanager.network.fluent.NetworkManagementClient;
+import com.azure.resourcemanager.network.fluent.models.NetworkInterfaceInner;
+import com.azure.resourcemanager.network.fluent.models.NetworkInterfaceIpConfigurationInner;
+import com.azure.resourcemanager.network.fluent.models.NetworkSecurityGroupInner;
+import com.azure.resourcemanager.network.fluent.models.PublicIpAddressInner;
+import com.azure.resourcemanager.network.fluent.models.SecurityRuleInner;
+import com.azure.resourcemanager.network.fluent.models.SubnetInner;
+import com.azure.resourcemanager.network.fluent.models.VirtualNetworkInner;
+import com.azure.resourcemanager.network.models.AddressSpace;
+import com.azure.resourcemanager.network.models.IpAllocationMethod;
+import com.azure.resourcemanager.network.models.PublicIpAddressSku;
+import com.azure.resourcemanager.network.models.PublicIpAddressSkuName;
+import com.azure.resourcemanager.network.models.SecurityRuleAccess;
+import com.azure.resourcemanager.network.models.SecurityRuleDirection;
+import com.azure.resourcemanager.network.models.SecurityRuleProtocol;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.engine.StepFailedException;
+import dev.imagebake.plan.AzureBuilderSpec;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The build machine's network: a security group that admits SSH only from the caller, a virtual network (or the
+ * user's existing subnet), a static public address unless {@code privateIp}, and the network interface. The first
+ * three do not depend on each other and are created in parallel.
+ */
+final class StepCreateNetwork implements BuildStep {
+    private final AzureBuild build;
+    /** Resource ids this step created, in creation order; cleanup deletes them in reverse. */
+    private final List<String> created = Collections.synchronizedList(new ArrayList<>());
+
+    StepCreateNetwork(AzureBuild build) {
+        this.build = build;
+    }
+
+    @Override
+    public String name() {
+        return "create network";
+    }
+
+    @Override
+    public void run(BuildContext context) throws Exception {
+        AzureBuilderSpec.Network net = build.spec.network() != null ? build.spec.network()
+                : new AzureBuilderSpec.Network(null, null, null, false, List.of());
+        List<String> sources = sshSources(context, net);
+        NetworkManagementClient client = build.clients.network();
+        String rg = build.resourceGroup;
+        boolean existingNetwork = net.virtualNetwork() != null;
+        boolean publicIp = !net.privateIp();
+
+        CompletableFuture<String> nsg = async(() -> {
+            NetworkSecurityGroupInner group = new NetworkSecurityGroupInner();
+            group.withLocation(build.location).withTags(build.tags);
+            group.withSecurityRules(List.of(new SecurityRuleInner().withName("ssh-from-builder")
+                    .withProtocol(SecurityRuleProtocol.TCP).withAccess(SecurityRuleAccess.ALLOW)
+                    .withDirection(SecurityRuleDirection.INBOUND).withPriority(100)
+                    .withSourceAddressPrefixes(sources).withSourcePortRange("*")
+                    .withDestinationAddressPrefix("*").withDestinationPortRange("22")));
+            String id = Lro.await(context, "creating network security group", AzureBuild.OPERATION_LIMIT,
+                    () -> client.getNetworkSecurityGroups().beginCreateOrUpdate(rg, build.name("nsg"), group)).id();
+            created.add(id);
+            return id;
+        });
+        CompletableFuture<String> subnet = async(() -> {
+            if (existingNetwork) {
+                try {
+                    return client.getSubnets().get(net.resourceGroup(), net.virtualNetwork(), net.subnet()).id();
+                } catch (RuntimeException e) {
+                    throw new StepFailedException("cannot use subnet " + net.subnet() + " of virtual network "
+                            + net.virtualNetwork() + " in " + net.resourceGroup() + ": " + AzureErrors.describe(e), e);
+                }
+            }
+            VirtualNetworkInner vnet = new VirtualNetworkInner();
+            vnet.withLocation(build.location).withTags(build.tags);
+            vnet.withAddressSpace(new AddressSpace().withAddressPrefixes(List.of("10.0.0.0/16")))
+                    .withSubnets(List.of(new SubnetInner().withName("build").withAddressPrefix("10.0.0.0/24")));
+            VirtualNetworkInner made = Lro.await(context, "creating virtual network", AzureBuild.OPERATION_LIMIT,
+                    () -> client.getVirtualNetworks().beginCreateOrUpdate(rg, build.name("vnet"), vnet));
+            created.add(made.id());
+            return made.subnets().get(0).id();
+        });
+        CompletableFuture<String> pip = async(() -> {
+            if (!publicIp) {
+                return null;
+            }
+            PublicIpAddressInner address = new PublicIpAddressInner();
+            address.withLocation(build.location).withTags(build.tags);
+            address.withSku(new PublicIpAddressSku().withName(PublicIpAddressSkuName.STANDARD))
+                    .withPublicIpAllocationMethod(IpAllocationMethod.STATIC);
+            String id = Lro.await(context, "creating public IP address", AzureBuild.OPERATION_LIMIT,
+                    () -> client.getPublicIpAddresses().beginCreateOrUpdate(rg, build.name("pip"), address)).id();
+            created.add(id);
+            return id;
+        });
+        // Wait for all three before failing, so that cleanup sees everything that was made.
+        CompletableFuture.allOf(nsg, subnet, pip).exceptionally(failure -> null).join();
+        String nsgId = join(nsg);
+        build.subnetId = join(subnet);
+        build.publicIpId = join(pip);
+
+        NetworkInterfaceIpConfigurationInner ip = new NetworkInterfaceIpConfigurationInner().withName("ipconfig")
+                .withPrivateIpAllocationMethod(IpAllocationMethod.DYNAMIC)
+                .withSubnet(new SubnetInner().withId(build.subnetId));
+        if (build.publicIpId != null) {
+            ip.withPublicIpAddress(new PublicIpAddressInner().withId(build.publicIpId));
+        }
+        NetworkInterfaceInner nic = new NetworkInterfaceInner()
+                .withNetworkSecurityGroup(new NetworkSecurityGroupInner().withId(nsgId))
+                .withIpConfigurations(List.of(ip));
+        nic.withLocation(build.location).withTags(build.tags);
+        build.nicId = Lro.await(context, "creating network interface", AzureBuild.OPERATION_LIMIT,
+                () -> client.getNetworkInterfaces().beginCreateOrUpdate(rg, build.name("nic"), nic)).id();
+        created.add(build.nicId);
+        context.info("network ready: SSH allowed from " + String.join(", ", sources)
+                + (existingNetwork ? " into subnet " + net.subnet() : ""));
+    }
+
+    private List<String> sshSources(BuildContext context, AzureBuilderSpec.Network net) throws StepFailedException {
+        if (!net.allowedSshFrom().isEmpty()) {
+            return net.allowedSshFrom();
+        }
+        if (build.clients.cloud().loopback()) {
+            return List.of("127.0.0.0/8");
+        }
+        if (net.privateIp()) {
+            return List.of("VirtualNetwork");
+        }
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> reply = http.send(HttpRequest.newBuilder(URI.create("https://api.ipify.org"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            String address = reply.body().trim();
+            if (reply.statusCode() == 200 && address.matches("[0-9a-fA-F:.]+")) {
+                context.info("this host's public address is " + address);
+                return List.of(address);
+            }
+        } catch (java.io.IOException | InterruptedException e) {
+            // fall through to the message below
+        }
+        throw new StepFailedException("cannot detect this host's public address to restrict SSH to it; "
+                + "set it in the builder: allowSshFrom '203.0.113.7/32'");
+    }
+
+    @Override
+    public void cleanup(BuildContext context) throws Exception {
+        if (build.temporaryGroup) {
+            return; // the resource group's deletion takes all of it
+        }
+        List<String> ids = new ArrayList<>(created);
+        Collections.reverse(ids);
+        // The NIC must go before the address, group and network it uses.
+        ids.sort((a, b) -> Boolean.compare(!a.contains("/networkInterfaces/"), !b.contains("/networkInterfaces/")));
+        for (String id : ids) {
+            Resources.delete(context, build, id);
+            created.remove(id);
+        }
+    }
+
+    @Override
+    public List<String> leftovers(BuildContext context) {
+        return build.temporaryGroup ? List.of() : List.copyOf(created);
+    }
+
+    private interface Work<T> {
+        T call() throws Exception;
+    }
+
+    /**
+     * Runs on a thread of its own, not the common pool: the SDK's HTTP client completes its futures on the common
+     * pool, which has a single thread on a two-core machine, so blocking it would deadlock.
+     */
+    private static <T> CompletableFuture<T> async(Work<T> work) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                future.complete(work.call());
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        }, "imagebake-azure-create");
+        thread.setDaemon(true);
+        thread.start();
+        return future;
+    }
+
+    private static <T> T join(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.imagebake.builder.azure;
+
+import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.engine.StepFailedException;
+
+import java.util.List;
+
+/**
+ * The temporary resource group that holds everything the build creates; deleting it at the end removes all of it
+ * in one operation. With {@code buildResourceGroup}, the group must exist and is kept (the other steps then delete
+ * their own resources one by one).
+ */
+final class StepCreateResourceGroup implements BuildStep {
+    private final AzureBuild build;
+    private volatile boolean created;
+
+    StepCreateResourceGroup(AzureBuild build) {
+        this.build = build;
+    }
+
+    @Override
+    public String name() {
+        return build.temporaryGroup ? "create resource group" : "check resource group";
+    }
+
+    @Override
+    public void run(BuildContext context) throws Exception {
+        var groups = build.clients.resources().getResourceGroups();
+        if (!build.temporaryGroup) {
+            if (!groups.checkExistence(build.resourceGroup)) {
+                throw new StepFailedException("the build resource group " + build.resourceGroup
+                        + " does not exist in subscription " + build.clients.cloud().subscription()
+                        + "; create it or leave out buildResourceGroup");
+            }
+            build.location = build.location != null ? build.location
+                    : groups.get(build.resourceGroup).location();
+            context.info("building in the existing resource group " + build.resourceGroup);
+            return;
+        }
+        if (groups.checkExistence(build.resourceGroup)) {
+            throw new StepFailedException("resource group " + build.resourceGroup + " already exists");
+        }
+        groups.createOrUpdate(build.resourceGroup,
+                new ResourceGroupInner().withLocation(build.location).withTags(build.tags));
+        created = true;
+        context.info("created resource group " + build.resourceGroup + " in " + build.location);
+    }
+
+    @Override
+    public void cleanup(BuildContext context) throws Exception {
+        if (!created) {
+            return;
+        }
+        context.info("deleting resource group " + build.resourceGroup + " and everything in it");
+        try {
+            Lro.awaitEvenIfCancelled("deleting resource group " + build.resourceGroup, AzureBuild.OPERATION_LIMIT,
+                    () -> build.clients.resources().getResourceGroups().beginDelete(build.resourceGroup));
+        } catch (StepFailedException e) {
+            if (!AzureErrors.notFound(e.getCause())) {
+                throw e;
+            }
+        }
+        created = false;
+    }
+
+    @Override
+    public List<String> leftovers(BuildContext context) {
+        return created ? List.of(build.subscriptionPath() + "/resourceGroups/" + build.resourceGroup
+                + "  (remove with: az group delete --yes -n " + build.resourceGroup + ")") : List.of();
+    }
+}

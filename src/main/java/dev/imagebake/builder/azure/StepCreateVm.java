@@ -1,0 +1,193 @@
+package dev.imagebake.builder.azure;
+
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
+import com.azure.resourcemanager.compute.models.BillingProfile;
+import com.azure.resourcemanager.compute.models.DataDisk;
+import com.azure.resourcemanager.compute.models.DeleteOptions;
+import com.azure.resourcemanager.compute.models.DiskCreateOptionTypes;
+import com.azure.resourcemanager.compute.models.DiskDeleteOptionTypes;
+import com.azure.resourcemanager.compute.models.HardwareProfile;
+import com.azure.resourcemanager.compute.models.ImageReference;
+import com.azure.resourcemanager.compute.models.LinuxConfiguration;
+import com.azure.resourcemanager.compute.models.ManagedDiskParameters;
+import com.azure.resourcemanager.compute.models.NetworkInterfaceReference;
+import com.azure.resourcemanager.compute.models.NetworkProfile;
+import com.azure.resourcemanager.compute.models.OSDisk;
+import com.azure.resourcemanager.compute.models.OSProfile;
+import com.azure.resourcemanager.compute.models.Plan;
+import com.azure.resourcemanager.compute.models.ResourceIdentityType;
+import com.azure.resourcemanager.compute.models.SecurityProfile;
+import com.azure.resourcemanager.compute.models.SecurityTypes;
+import com.azure.resourcemanager.compute.models.SshConfiguration;
+import com.azure.resourcemanager.compute.models.SshPublicKey;
+import com.azure.resourcemanager.compute.models.StorageAccountTypes;
+import com.azure.resourcemanager.compute.models.StorageProfile;
+import com.azure.resourcemanager.compute.models.UefiSettings;
+import com.azure.resourcemanager.compute.models.VirtualMachineEvictionPolicyTypes;
+import com.azure.resourcemanager.compute.models.VirtualMachineIdentity;
+import com.azure.resourcemanager.compute.models.VirtualMachineIdentityUserAssignedIdentities;
+import com.azure.resourcemanager.compute.models.VirtualMachinePriorityTypes;
+import com.azure.resourcemanager.compute.models.VirtualMachineSizeTypes;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.plan.AzureBuilderSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The build VM: the source image, a size, an OS disk that is deleted with the VM, the generated ed25519 key for the
+ * admin user, and custom data that installs the generated host key.
+ */
+final class StepCreateVm implements BuildStep {
+    private final AzureBuild build;
+    private volatile String created;
+
+    StepCreateVm(AzureBuild build) {
+        this.build = build;
+    }
+
+    @Override
+    public String name() {
+        return "create VM";
+    }
+
+    @Override
+    public void run(BuildContext context) throws Exception {
+        AzureBuilderSpec spec = build.spec;
+        String user = spec.sshUser();
+        String hostKeyText = build.hostKey.privateKeyText();
+        context.secrets().add(hostKeyText);
+        VirtualMachineInner vm = new VirtualMachineInner()
+                .withHardwareProfile(new HardwareProfile().withVmSize(VirtualMachineSizeTypes.fromString(spec.vmSize())))
+                .withStorageProfile(new StorageProfile().withImageReference(imageReference(spec.source()))
+                        .withOsDisk(osDisk(spec)).withDataDisks(dataDisks(spec)))
+                .withOsProfile(new OSProfile().withComputerName(build.name("vm")).withAdminUsername(user)
+                        .withCustomData(CloudInit.customData(build.hostKey, spec.customData()))
+                        .withLinuxConfiguration(new LinuxConfiguration().withDisablePasswordAuthentication(true)
+                                .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
+                                        .withPath("/home/" + user + "/.ssh/authorized_keys")
+                                        .withKeyData(build.clientKey.publicLine()))))))
+                .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference()
+                        .withId(build.nicId).withPrimary(true).withDeleteOption(DeleteOptions.DELETE))));
+        vm.withLocation(build.location).withTags(build.tags);
+        if (spec.userData() != null) {
+            vm.withUserData(Base64.getEncoder().encodeToString(spec.userData().getBytes(StandardCharsets.UTF_8)));
+        }
+        if (spec.purchasePlan() != null) {
+            AzureBuilderSpec.PurchasePlan plan = spec.purchasePlan();
+            vm.withPlan(new Plan().withName(plan.name()).withProduct(plan.product()).withPublisher(plan.publisher()));
+        }
+        if (spec.spot() != null) {
+            vm.withPriority(VirtualMachinePriorityTypes.SPOT)
+                    .withEvictionPolicy(VirtualMachineEvictionPolicyTypes.fromString(spec.spot().evictionPolicy()))
+                    .withBillingProfile(new BillingProfile().withMaxPrice(spec.spot().maxPrice()));
+        }
+        if (spec.trustedLaunch()) {
+            vm.withSecurityProfile(new SecurityProfile().withSecurityType(SecurityTypes.TRUSTED_LAUNCH)
+                    .withUefiSettings(new UefiSettings().withSecureBootEnabled(true).withVTpmEnabled(true)));
+        }
+        if (!spec.userAssignedIdentities().isEmpty()) {
+            Map<String, VirtualMachineIdentityUserAssignedIdentities> ids = new LinkedHashMap<>();
+            spec.userAssignedIdentities().forEach(id -> ids.put(id, new VirtualMachineIdentityUserAssignedIdentities()));
+            vm.withIdentity(new VirtualMachineIdentity().withType(ResourceIdentityType.USER_ASSIGNED)
+                    .withUserAssignedIdentities(ids));
+        }
+        build.sourceDescription = describe(spec.source());
+        context.info("creating VM " + build.name("vm") + " (" + spec.vmSize() + ") from " + build.sourceDescription);
+        // Recorded before the call: a create that fails halfway can still leave a VM behind.
+        created = build.resourceId("Microsoft.Compute", "virtualMachines", build.name("vm"));
+        VirtualMachineInner made = Lro.await(context, "creating VM " + build.name("vm"), AzureBuild.OPERATION_LIMIT,
+                () -> build.clients.compute().getVirtualMachines().beginCreateOrUpdate(build.resourceGroup,
+                        build.name("vm"), vm));
+        build.vmId = made.id();
+        if (made.storageProfile() != null && made.storageProfile().imageReference() != null) {
+            build.sourceExactVersion = made.storageProfile().imageReference().exactVersion();
+        }
+        if (made.storageProfile() != null && made.storageProfile().osDisk() != null
+                && made.storageProfile().osDisk().managedDisk() != null) {
+            build.osDiskId = made.storageProfile().osDisk().managedDisk().id();
+        }
+        if (build.sourceExactVersion != null) {
+            context.info("source image version: " + build.sourceExactVersion);
+        }
+    }
+
+    private ImageReference imageReference(AzureBuilderSpec.ImageSource source) {
+        if (source instanceof AzureBuilderSpec.Marketplace m) {
+            return new ImageReference().withPublisher(m.publisher()).withOffer(m.offer()).withSku(m.sku())
+                    .withVersion(m.version() == null ? "latest" : m.version());
+        }
+        if (source instanceof AzureBuilderSpec.ManagedImage i) {
+            return new ImageReference().withId(i.id());
+        }
+        AzureBuilderSpec.GalleryImage g = (AzureBuilderSpec.GalleryImage) source;
+        return new ImageReference().withId(galleryImageId(g));
+    }
+
+    /** A version's id, or the definition's id for {@code latest} (Azure then picks the newest version). */
+    private String galleryImageId(AzureBuilderSpec.GalleryImage g) {
+        return build.subscriptionPath() + "/resourceGroups/" + g.resourceGroup() + "/providers/Microsoft.Compute/galleries/"
+                + g.gallery() + "/images/" + g.image()
+                + (g.version() == null || g.version().equals("latest") ? "" : "/versions/" + g.version());
+    }
+
+    private String describe(AzureBuilderSpec.ImageSource source) {
+        if (source instanceof AzureBuilderSpec.Marketplace m) {
+            return m.publisher() + ":" + m.offer() + ":" + m.sku() + ":" + (m.version() == null ? "latest" : m.version());
+        }
+        if (source instanceof AzureBuilderSpec.ManagedImage i) {
+            return i.id();
+        }
+        return galleryImageId((AzureBuilderSpec.GalleryImage) source);
+    }
+
+    private OSDisk osDisk(AzureBuilderSpec spec) {
+        OSDisk disk = new OSDisk().withName(build.name("osdisk")).withCreateOption(DiskCreateOptionTypes.FROM_IMAGE)
+                .withDeleteOption(DiskDeleteOptionTypes.DELETE).withDiskSizeGB(spec.osDiskSizeGb());
+        if (spec.osDiskType() != null) {
+            disk.withManagedDisk(new ManagedDiskParameters()
+                    .withStorageAccountType(StorageAccountTypes.fromString(spec.osDiskType())));
+        }
+        return disk;
+    }
+
+    private List<DataDisk> dataDisks(AzureBuilderSpec spec) {
+        List<DataDisk> disks = new ArrayList<>();
+        for (AzureBuilderSpec.DataDisk d : spec.dataDisks()) {
+            DataDisk disk = new DataDisk().withLun(d.lun()).withName(build.name("data" + d.lun()))
+                    .withCreateOption(DiskCreateOptionTypes.EMPTY).withDiskSizeGB(d.sizeGb())
+                    .withDeleteOption(DiskDeleteOptionTypes.DELETE);
+            if (d.type() != null) {
+                disk.withManagedDisk(new ManagedDiskParameters()
+                        .withStorageAccountType(StorageAccountTypes.fromString(d.type())));
+            }
+            disks.add(disk);
+        }
+        return disks;
+    }
+
+    @Override
+    public void cleanup(BuildContext context) throws Exception {
+        if (created == null || build.temporaryGroup) {
+            return;
+        }
+        Resources.delete(context, build, created);
+        created = null;
+        if (build.osDiskId != null) {
+            Resources.delete(context, build, build.osDiskId); // gone already when its delete option worked
+        }
+    }
+
+    @Override
+    public List<String> leftovers(BuildContext context) {
+        if (created == null || build.temporaryGroup) {
+            return List.of();
+        }
+        return build.osDiskId == null ? List.of(created) : List.of(created, build.osDiskId);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.imagebake.builder.azure;
+
+import com.azure.core.management.exception.ManagementException;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.engine.StepFailedException;
+
+/** Deallocates the build VM and marks it generalized: what Azure requires before capturing an image from it. */
+final class StepGeneralize implements BuildStep {
+    private final AzureBuild build;
+
+    StepGeneralize(AzureBuild build) {
+        this.build = build;
+    }
+
+    @Override
+    public String name() {
+        return "deallocate and generalize";
+    }
+
+    @Override
+    public void run(BuildContext context) throws Exception {
+        if (context.hasMachine()) {
+            context.machine().close();
+        }
+        var vms = build.clients.compute().getVirtualMachines();
+        Lro.await(context, "deallocating VM " + build.name("vm"), AzureBuild.OPERATION_LIMIT,
+                () -> vms.beginDeallocate(build.resourceGroup, build.name("vm")));
+        try {
+            vms.generalize(build.resourceGroup, build.name("vm"));
+        } catch (ManagementException e) {
+            throw new StepFailedException("generalizing VM " + build.vmId + " failed: " + AzureErrors.describe(e), e);
+        }
+        context.info("VM " + build.name("vm") + " deallocated and generalized");
+    }
+}

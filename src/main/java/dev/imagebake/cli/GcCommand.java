@@ -1,0 +1,78 @@
+package dev.imagebake.cli;
+
+import dev.imagebake.builder.azure.AzureClients;
+import dev.imagebake.builder.azure.AzureCloud;
+import dev.imagebake.builder.azure.Leftovers;
+import dev.imagebake.plan.AzureBuilderSpec;
+import dev.imagebake.util.DurationText;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code imagebake gc}: deletes what killed or crashed builds left in the subscription. */
+@Command(name = "gc", mixinStandardHelpOptions = true,
+        description = "Find resources of imagebake builds that are over (lease expired, or their process on this "
+                + "host gone) and delete them: the recovery path after a kill -9.")
+final class GcCommand implements Callable<Integer> {
+    @Option(names = "--dry-run", description = "Only list what would be deleted.")
+    boolean dryRun;
+
+    @Option(names = "--older-than", paramLabel = "DURATION",
+            description = "Also count builds that started longer ago than this (e.g. 2h) as over.")
+    String olderThan;
+
+    @Option(names = "--cloud", paramLabel = "FILE",
+            description = "Reach Azure through this cloud file (default: $IMAGEBAKE_CLOUD, else public Azure with "
+                    + "the SDK's default credential chain and $AZURE_SUBSCRIPTION_ID).")
+    Path cloud;
+
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration age = olderThan == null ? null : DurationText.parse(olderThan);
+        if (olderThan != null && age == null) {
+            main.err.println("Error: --older-than takes a duration like 2h or 30m; got '" + olderThan + "'");
+            return ExitCodes.INVALID;
+        }
+        String fromEnv = main.environment.get("IMAGEBAKE_CLOUD");
+        Path cloudFile = cloud != null ? cloud : fromEnv == null || fromEnv.isEmpty() ? null : Path.of(fromEnv);
+        AzureClients clients;
+        try {
+            clients = new AzureClients(AzureCloud.resolve(AzureBuilderSpec.Auth.DEFAULT, cloudFile, Path.of("."),
+                    main.environment));
+        } catch (IOException e) {
+            main.err.println("Error: " + e.getMessage());
+            return ExitCodes.INVALID;
+        }
+        Leftovers leftovers = new Leftovers(clients);
+        List<Leftovers.Leftover> found = leftovers.find(age, Instant.now());
+        if (found.isEmpty()) {
+            main.out.println("Nothing to clean up: no imagebake build has left resources behind.");
+            return ExitCodes.OK;
+        }
+        main.out.println((dryRun ? "Would delete " : "Deleting ") + found.size() + " leftover(s):");
+        for (Leftovers.Leftover l : found) {
+            main.out.println("  " + l.id() + "  (build " + l.build() + ": " + l.reason() + ")");
+        }
+        if (dryRun) {
+            return ExitCodes.OK;
+        }
+        List<String> failed = leftovers.delete(found, line -> main.out.println(line));
+        if (!failed.isEmpty()) {
+            main.err.println("Could not delete " + failed.size() + " resource(s); they are still there:");
+            failed.forEach(f -> main.err.println("  " + f));
+            return ExitCodes.FAILED;
+        }
+        main.out.println("Deleted " + found.size() + " leftover(s).");
+        return ExitCodes.OK;
+    }
+}
