@@ -87,7 +87,10 @@ final class StepConnectSsh implements BuildStep {
                 if (context.cancelled()) {
                     throw new InterruptedException("build cancelled while waiting for SSH");
                 }
-                if (System.nanoTime() >= deadline || !e.retryable()) {
+                // A round that timed out wraps the last (retryable) error; a refused login or host key does not.
+                boolean retryable = e.retryable() || e.getCause() instanceof ConnectionFailedException c
+                        && c.retryable();
+                if (System.nanoTime() >= deadline || !retryable) {
                     throw new StepFailedException("cannot log in over SSH within "
                             + Durations.format(build.spec.sshTimeout()) + ": " + e.getMessage() + "\n"
                             + diagnosis(address, port), e);
