@@ -59,6 +59,7 @@ public final class Evaluation implements ImplicitScope {
     private Helpers helpers;
     private TemplateScript script;
     private Set<String> functions = Set.of();
+    private boolean partial;
 
     Evaluation(String fileName, TemplateFiles files, VariableInputs inputs, Instant startedAt, Appendable out) {
         this.fileName = fileName;
@@ -74,6 +75,19 @@ public final class Evaluation implements ImplicitScope {
         this.topLevel = new TopLevel(this);
         this.helpers = new Helpers(this);
         script.attach(this);
+    }
+
+    /**
+     * Evaluates a template that is still being written (the REPL): no builder yet and -var values for variables
+     * not declared yet are not errors.
+     */
+    void partial() {
+        this.partial = true;
+    }
+
+    /** Every provisioning step declared so far, in order, for whichever builder. */
+    List<Step> steps() {
+        return List.copyOf(steps);
     }
 
     // ---- what templates reach ----------------------------------------------------------------------------------
@@ -357,7 +371,7 @@ public final class Evaluation implements ImplicitScope {
     /** Checks what can only be checked at the end and assembles the plan (null when there were errors). */
     Plan finish(String templatePath) {
         for (String name : inputs.values().keySet()) {
-            if (!variables.containsKey(name)) {
+            if (!variables.containsKey(name) && !partial) {
                 VariableInputs.Input input = inputs.values().get(name);
                 report(new SourcePosition(fileName, 1, 1), input.source() + " sets `" + name
                         + "`, but the template declares no such variable."
@@ -375,7 +389,7 @@ public final class Evaluation implements ImplicitScope {
                         + s.step().kind() + " { ... }`");
             }
         }
-        if (builders.isEmpty() && diagnostics.isEmpty()) {
+        if (builders.isEmpty() && diagnostics.isEmpty() && !partial) {
             report(new SourcePosition(fileName, 1, 1), "the template declares no builder; add one, for example "
                     + "`builder azure { ... }` or `builder ssh { ... }`");
         }

@@ -69,6 +69,33 @@ public final class TemplateEvaluator {
     }
 
     /**
+     * Evaluates a template that is still being written, as the REPL does after each input: a template without a
+     * builder is not an error, nor are -var values for variables it does not declare yet.
+     */
+    public PartialResult evaluatePartial(TemplateSource source, VariableInputs inputs, Appendable out) {
+        TemplateFiles files = new TemplateFiles(source.folder());
+        AtomicReference<List<dev.imagebake.plan.Step>> steps = new AtomicReference<>(List.of());
+        EvaluationResult result = sandboxed(source, script -> {
+            Evaluation evaluation = new Evaluation(source.displayName(), files, inputs, clock.instant(), out);
+            evaluation.partial();
+            evaluation.start((TemplateScript) script);
+            return evaluation;
+        }, Evaluation::diagnostics, evaluation -> {
+            steps.set(evaluation.steps());
+            return evaluation.finish(source.displayName());
+        });
+        return new PartialResult(result, steps.get());
+    }
+
+    /**
+     * What a partial evaluation produced.
+     *
+     * @param steps every provisioning step declared, in order, whether or not a builder exists yet
+     */
+    public record PartialResult(EvaluationResult result, List<dev.imagebake.plan.Step> steps) {
+    }
+
+    /**
      * Evaluates a Groovy variables file ({@code name = value} lines) in the same sandbox.
      *
      * @return the assigned values in order, or the errors
