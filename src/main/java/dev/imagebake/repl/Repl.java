@@ -80,7 +80,7 @@ public final class Repl {
 
     /** Ctrl-C while a step or command runs: interrupts it, the session goes on. */
     public void interrupt() {
-        out.println("^C (interrupting the running command)");
+        out.println("\ninterrupting the running command (the session goes on)");
         session.interrupt();
     }
 
