@@ -59,6 +59,8 @@ public final class Evaluation implements ImplicitScope {
     private Helpers helpers;
     private TemplateScript script;
     private Set<String> functions = Set.of();
+    /** For templates evaluated in pieces (the REPL): which piece's script declares each function. */
+    private final Map<String, TemplateScript> functionOwners = new java.util.HashMap<>();
     private boolean partial;
 
     Evaluation(String fileName, TemplateFiles files, VariableInputs inputs, Instant startedAt, Appendable out) {
@@ -75,6 +77,19 @@ public final class Evaluation implements ImplicitScope {
         this.topLevel = new TopLevel(this);
         this.helpers = new Helpers(this);
         script.attach(this);
+    }
+
+    /**
+     * Adds a further piece of the same template, evaluated after the first (the REPL's inputs): it shares this
+     * evaluation's names, blocks and declarations, and its functions join the template's.
+     */
+    void include(TemplateScript piece) {
+        Set<String> declared = functionsOf(piece.getClass());
+        declared.forEach(name -> functionOwners.put(name, piece));
+        Set<String> all = new HashSet<>(functions);
+        all.addAll(declared);
+        functions = Set.copyOf(all);
+        piece.attach(this);
     }
 
     /**
@@ -186,6 +201,7 @@ public final class Evaluation implements ImplicitScope {
     }
 
     private Object invokeFunction(String name, Object[] args) {
+        TemplateScript script = functionOwners.getOrDefault(name, this.script);
         MetaMethod method = script.getMetaClass().pickMethod(name, MetaClassHelper.convertToTypeArray(args));
         if (method == null || method.getDeclaringClass().getTheClass() != script.getClass()) {
             throw new TemplateError("the function `" + name + "` cannot take " + describeArguments(args));

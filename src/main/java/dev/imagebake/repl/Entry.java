@@ -22,6 +22,11 @@ final class Entry {
     final String text;
     final List<Step> steps;
     Status status;
+    /**
+     * Whether this entry begins a new piece: the session's template is evaluated as a run of pieces, each compiled
+     * once (see ReplSession); an entry that needed the entries before it in the same script joins their piece.
+     */
+    boolean startsPiece = true;
 
     Entry(String text, List<Step> steps) {
         this.text = text;

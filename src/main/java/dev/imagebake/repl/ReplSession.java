@@ -71,20 +71,64 @@ public final class ReplSession {
      * @return whether the input was accepted
      */
     public boolean evaluate(String input) {
-        String prefix = text(entries);
-        Evaluated result = evaluateText(prefix, input);
-        if (result == null) {
-            return false;
+        Entry entry;
+        Evaluated result = entries.isEmpty() ? null : evaluatePieces(pieces(entries, input), 0, false);
+        if (result != null) {
+            entry = new Entry(input, newSteps(result));
+        } else {
+            // A separate piece did not do (it uses a local `def` of an earlier input, or it has an error): evaluate
+            // everything as one script, which is what a template is, and report that evaluation's errors.
+            result = evaluateText(text(entries), input);
+            if (result == null) {
+                return false;
+            }
+            entry = new Entry(input, newSteps(result));
+            entries.forEach(e -> e.startsPiece = false);
+            entry.startsPiece = entries.isEmpty();
+            if (!entries.isEmpty()) {
+                entries.get(0).startsPiece = true;
+            }
         }
-        Entry entry = new Entry(input, result.steps.subList(Math.min(knownSteps, result.steps.size()),
-                result.steps.size()));
         accept(entry, result);
         if (machine != null && entry.status == Entry.Status.PENDING && !run(entry)) {
-            entries.remove(entry);
-            refresh();
+            drop(entry);
             return false;
         }
         return true;
+    }
+
+    private List<Step> newSteps(Evaluated result) {
+        return result.steps.subList(Math.min(knownSteps, result.steps.size()), result.steps.size());
+    }
+
+    /** Removes an entry whose steps failed; the one after it starts a piece if it joined this one's. */
+    private void drop(Entry entry) {
+        int at = entries.indexOf(entry);
+        if (entry.startsPiece && at + 1 < entries.size()) {
+            entries.get(at + 1).startsPiece = true;
+        }
+        entries.remove(entry);
+        refresh();
+    }
+
+    /** The entries' pieces, as sources to evaluate in order, plus {@code extra} (the new input) as a last piece. */
+    private List<TemplateSource> pieces(List<Entry> list, String extra) {
+        List<TemplateSource> pieces = new ArrayList<>();
+        StringBuilder piece = new StringBuilder();
+        for (Entry e : list) {
+            if (e.startsPiece && piece.length() > 0) {
+                pieces.add(new TemplateSource(SOURCE_NAME, folder, piece.toString()));
+                piece.setLength(0);
+            }
+            piece.append(piece.length() > 0 ? "\n" : "").append(e.text);
+        }
+        if (piece.length() > 0) {
+            pieces.add(new TemplateSource(SOURCE_NAME, folder, piece.toString()));
+        }
+        if (extra != null) {
+            pieces.add(new TemplateSource(SOURCE_NAME, folder, extra));
+        }
+        return pieces;
     }
 
     /** Loads a template's statements as entries; their steps are planned, to run with {@code :run}. */
@@ -113,6 +157,8 @@ public final class ReplSession {
             loaded.add(new Entry(statement.text(), mine));
         }
         entries.addAll(loaded);
+        entries.forEach(e -> e.startsPiece = false);
+        entries.get(0).startsPiece = true;
         commit(result);
         // The entries are the statements without the blank lines between them: evaluate that text once so that
         // later inputs compare their output with what this text prints.
@@ -135,10 +181,14 @@ public final class ReplSession {
 
     /** Evaluates the accepted entries again, quietly, after one was dropped. */
     private void refresh() {
-        String source = text(entries);
+        if (entries.isEmpty()) {
+            plan = null;
+            knownSteps = 0;
+            printed = "";
+            return;
+        }
         StringBuilder output = new StringBuilder();
-        TemplateEvaluator.PartialResult partial = evaluator.evaluatePartial(new TemplateSource(SOURCE_NAME, folder,
-                source), inputs, output);
+        TemplateEvaluator.PartialResult partial = evaluator.evaluatePartial(pieces(entries, null), inputs, output);
         if (partial.result().ok()) {
             plan = partial.result().plan();
             knownSteps = partial.steps().size();
@@ -149,23 +199,32 @@ public final class ReplSession {
     private record Evaluated(Plan plan, List<Step> steps) {
     }
 
+    /** Evaluates the whole session as one script, printing the new output or the errors. */
     private Evaluated evaluateText(String prefix, String input) {
         String source = prefix.isEmpty() ? input : prefix + "\n" + input;
         int offset = prefix.isEmpty() ? 0 : prefix.split("\n", -1).length;
+        return evaluatePieces(List.of(new TemplateSource(SOURCE_NAME, folder, source)), offset, true);
+    }
+
+    /**
+     * Evaluates pieces in order; prints the output the last piece added when they evaluate, and their errors (with
+     * line numbers after {@code offset} counted from the new input) only if {@code report}.
+     */
+    private Evaluated evaluatePieces(List<TemplateSource> pieces, int offset, boolean report) {
         StringBuilder output = new StringBuilder();
-        TemplateEvaluator.PartialResult partial = evaluator.evaluatePartial(new TemplateSource(SOURCE_NAME, folder,
-                source), inputs, output);
+        TemplateEvaluator.PartialResult partial = evaluator.evaluatePartial(pieces, inputs, output);
         String text = output.toString();
         EvaluationResult result = partial.result();
-        if (result.ok()) {
-            // Earlier inputs print again when evaluated again: show only what this input added.
-            out.print(secrets.redact(text.startsWith(printed) ? text.substring(printed.length()) : text));
-        } else {
-            for (Diagnostic d : result.diagnostics()) {
-                out.println(secrets.redact(describe(d, offset)));
+        if (!result.ok()) {
+            if (report) {
+                for (Diagnostic d : result.diagnostics()) {
+                    out.println(secrets.redact(describe(d, offset)));
+                }
             }
             return null;
         }
+        // Earlier inputs print again when evaluated again: show only what this input added.
+        out.print(secrets.redact(text.startsWith(printed) ? text.substring(printed.length()) : text));
         printed = text;
         return new Evaluated(result.plan(), partial.steps());
     }
@@ -234,8 +293,7 @@ public final class ReplSession {
         LiveMachine live = live();
         for (Entry entry : List.copyOf(entries)) {
             if (entry.status == Entry.Status.PENDING && !run(entry)) {
-                entries.remove(entry);
-                refresh();
+                drop(entry);
                 out.println("stopped at the failed statement; it was dropped from the session's template");
                 return;
             }

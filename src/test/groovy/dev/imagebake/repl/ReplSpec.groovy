@@ -31,6 +31,21 @@ println count + 1
         run.out.count('42') == 1
     }
 
+    def "local defs, functions calling functions of earlier lines, and values all carry over"() {
+        when:
+        def run = repl(folder, '''\
+def base = 10
+def twice(x) { x * 2 }
+def more(x) { twice(x) + 1 }
+total = more(base)
+println "total=${total} base=${base}"
+''')
+
+        then:
+        run.lines().contains('total=21 base=10')
+        !run.out.contains('error')
+    }
+
     def "a line with an error is refused with its line and column, and the session goes on without it"() {
         when:
         def run = repl(folder, '''\
