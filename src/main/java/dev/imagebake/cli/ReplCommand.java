@@ -66,11 +66,22 @@ final class ReplCommand implements Callable<Integer> {
                     template == null ? Path.of("").toAbsolutePath() : template.toAbsolutePath().getParent(),
                     history, main.environment.get("NO_COLOR") == null));
             if (!tty) {
-                Signals.install(repl::interrupt);
+                // No line editor to turn Ctrl-C into a dropped line: between commands it ends the session (after
+                // cleaning up), as SIGTERM does.
+                Signals.install(() -> {
+                    if (!repl.interrupt()) {
+                        repl.cleanUp();
+                        Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
+                    }
+                });
             }
+            // SIGTERM (and any other way the JVM ends while a machine runs) cleans it up too.
+            Thread cleanup = new Thread(repl::cleanUp, "imagebake-repl-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
             try {
                 return repl.run(template == null ? null : template.getFileName());
             } finally {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
                 if (!tty) {
                     Signals.restore();
                 }

@@ -49,6 +49,7 @@ public final class Repl {
     private final SecretAwareHistory history;
     private final LineReader reader;
     private boolean quitting;
+    private volatile boolean busy;
 
     public Repl(Terminal terminal, Settings settings) {
         this.terminal = terminal;
@@ -78,10 +79,26 @@ public final class Repl {
                 StandardCharsets.UTF_8);
     }
 
-    /** Ctrl-C while a step or command runs: interrupts it, the session goes on. */
-    public void interrupt() {
+    /**
+     * Ctrl-C while a step or command runs: interrupts it, the session goes on.
+     *
+     * @return whether something was running
+     */
+    public boolean interrupt() {
+        if (!busy) {
+            return false;
+        }
         out.println("\ninterrupting the running command (the session goes on)");
         session.interrupt();
+        return true;
+    }
+
+    /** Cleans up a running machine, for when the process must end (a signal): nothing is left silently. */
+    public void cleanUp() {
+        if (session.running()) {
+            out.println("\ncleaning up before leaving");
+            session.stop();
+        }
     }
 
     /**
@@ -123,6 +140,7 @@ public final class Repl {
     /** Runs one input (a command, a shell command or template text); errors are printed, never thrown. */
     void execute(String line) {
         String text = line.strip();
+        busy = true;
         try {
             if (text.isEmpty()) {
                 return;
@@ -149,6 +167,7 @@ public final class Repl {
         } catch (Exception e) {
             out.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } finally {
+            busy = false;
             out.flush();
         }
     }

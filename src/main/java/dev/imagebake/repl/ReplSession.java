@@ -27,11 +27,9 @@ import java.util.List;
 /**
  * The state of a REPL session and what its commands do, with no terminal in sight (the {@link Repl} reads lines).
  *
- * <p>The session's template is the list of accepted inputs. Each new input is evaluated together with the
- * accepted ones, as one template, in the same sandbox and by the same evaluator as {@code validate} and
- * {@code build}: variables, {@code def} values and functions persist because they are declared again, and an
- * input is accepted only when the whole still evaluates. The steps an input declares are those the evaluation
- * found beyond the ones already known. See src/docs/repl.md for why.
+ * <p>The session's template ({@link SessionTemplate}) is the list of accepted inputs; once a machine runs, the steps
+ * an input declares run on it at once, and the input is kept only if they succeed. What was tried is kept for
+ * {@code :history}; {@code :save} writes the inputs that are definitions or whose steps succeeded.
  */
 public final class ReplSession {
     static final String SOURCE_NAME = "repl";
@@ -41,11 +39,8 @@ public final class ReplSession {
     private final PrintStream out;
     private final Secrets secrets;
     private final Reporter reporter;
-    private final List<Entry> entries = new ArrayList<>();
+    private final SessionTemplate template;
     private final List<Attempt> attempts = new ArrayList<>();
-    private Plan plan;
-    private int knownSteps;
-    private String printed = "";
     private LiveMachine machine;
 
     /**
@@ -60,6 +55,7 @@ public final class ReplSession {
         this.out = out;
         this.secrets = secrets;
         this.reporter = reporter;
+        this.template = new SessionTemplate(evaluator, inputs, folder, out, secrets);
     }
 
     // ---- template input ----------------------------------------------------------------------------------------
@@ -71,186 +67,39 @@ public final class ReplSession {
      * @return whether the input was accepted
      */
     public boolean evaluate(String input) {
-        Entry entry;
-        Evaluated result = entries.isEmpty() ? null : evaluatePieces(pieces(entries, input), 0, false);
-        if (result != null) {
-            entry = new Entry(input, newSteps(result));
-        } else {
-            // A separate piece did not do (it uses a local `def` of an earlier input, or it has an error): evaluate
-            // everything as one script, which is what a template is, and report that evaluation's errors.
-            result = evaluateText(text(entries), input);
-            if (result == null) {
-                return false;
-            }
-            entry = new Entry(input, newSteps(result));
-            entries.forEach(e -> e.startsPiece = false);
-            entry.startsPiece = entries.isEmpty();
-            if (!entries.isEmpty()) {
-                entries.get(0).startsPiece = true;
-            }
+        Entry entry = template.add(input);
+        if (entry == null) {
+            return false;
         }
-        accept(entry, result);
         if (machine != null && entry.status == Entry.Status.PENDING && !run(entry)) {
-            drop(entry);
+            template.drop(entry);
             return false;
         }
         return true;
     }
 
-    private List<Step> newSteps(Evaluated result) {
-        return result.steps.subList(Math.min(knownSteps, result.steps.size()), result.steps.size());
-    }
-
-    /** Removes an entry whose steps failed; the one after it starts a piece if it joined this one's. */
-    private void drop(Entry entry) {
-        int at = entries.indexOf(entry);
-        if (entry.startsPiece && at + 1 < entries.size()) {
-            entries.get(at + 1).startsPiece = true;
-        }
-        entries.remove(entry);
-        refresh();
-    }
-
-    /** The entries' pieces, as sources to evaluate in order, plus {@code extra} (the new input) as a last piece. */
-    private List<TemplateSource> pieces(List<Entry> list, String extra) {
-        List<TemplateSource> pieces = new ArrayList<>();
-        StringBuilder piece = new StringBuilder();
-        for (Entry e : list) {
-            if (e.startsPiece && piece.length() > 0) {
-                pieces.add(new TemplateSource(SOURCE_NAME, folder, piece.toString()));
-                piece.setLength(0);
-            }
-            piece.append(piece.length() > 0 ? "\n" : "").append(e.text);
-        }
-        if (piece.length() > 0) {
-            pieces.add(new TemplateSource(SOURCE_NAME, folder, piece.toString()));
-        }
-        if (extra != null) {
-            pieces.add(new TemplateSource(SOURCE_NAME, folder, extra));
-        }
-        return pieces;
-    }
-
     /** Loads a template's statements as entries; their steps are planned, to run with {@code :run}. */
     public void load(Path file) throws IOException {
-        String text = Files.readString(folder.resolve(file));
-        String prefix = text(entries);
-        Evaluated result = evaluateText(prefix, text);
-        if (result == null) {
+        List<Entry> loaded = template.load(Files.readString(folder.resolve(file)));
+        if (loaded == null) {
             throw new ReplException(file + " was not loaded");
         }
-        List<InputCompleteness.Statement> statements = InputCompleteness.statements(text);
-        int offset = prefix.isEmpty() ? 0 : prefix.split("\n", -1).length;
-        List<Step> fresh = new ArrayList<>(result.steps.subList(Math.min(knownSteps, result.steps.size()),
-                result.steps.size()));
-        List<Entry> loaded = new ArrayList<>();
-        for (int i = 0; i < statements.size(); i++) {
-            InputCompleteness.Statement statement = statements.get(i);
-            int first = offset + statement.firstLine();
-            int last = offset + statement.lastLine();
-            boolean lastOne = i == statements.size() - 1;
-            // A step belongs to the statement it is declared in (the last one takes any declared elsewhere,
-            // by a function of an earlier statement).
-            List<Step> mine = fresh.stream().filter(s -> lastOne
-                    || (s.declaredAt().line() >= first && s.declaredAt().line() <= last)).toList();
-            fresh.removeAll(mine);
-            loaded.add(new Entry(statement.text(), mine));
-        }
-        entries.addAll(loaded);
-        entries.forEach(e -> e.startsPiece = false);
-        entries.get(0).startsPiece = true;
-        commit(result);
-        // The entries are the statements without the blank lines between them: evaluate that text once so that
-        // later inputs compare their output with what this text prints.
-        refresh();
         long planned = loaded.stream().mapToLong(e -> e.steps.size()).sum();
         out.println("loaded " + file + ": " + loaded.size() + " statements, " + planned + " step"
                 + (planned == 1 ? "" : "s") + " planned" + (planned > 0 ? " (:run runs them on the machine)" : ""));
-    }
-
-    private void accept(Entry entry, Evaluated result) {
-        entries.add(entry);
-        commit(result);
-    }
-
-    private void commit(Evaluated result) {
-        plan = result.plan;
-        knownSteps = result.steps.size();
-        plan.sensitiveValues().forEach(secrets::add);
-    }
-
-    /** Evaluates the accepted entries again, quietly, after one was dropped. */
-    private void refresh() {
-        if (entries.isEmpty()) {
-            plan = null;
-            knownSteps = 0;
-            printed = "";
-            return;
-        }
-        StringBuilder output = new StringBuilder();
-        TemplateEvaluator.PartialResult partial = evaluator.evaluatePartial(pieces(entries, null), inputs, output);
-        if (partial.result().ok()) {
-            plan = partial.result().plan();
-            knownSteps = partial.steps().size();
-            printed = output.toString();
-        }
-    }
-
-    private record Evaluated(Plan plan, List<Step> steps) {
-    }
-
-    /** Evaluates the whole session as one script, printing the new output or the errors. */
-    private Evaluated evaluateText(String prefix, String input) {
-        String source = prefix.isEmpty() ? input : prefix + "\n" + input;
-        int offset = prefix.isEmpty() ? 0 : prefix.split("\n", -1).length;
-        return evaluatePieces(List.of(new TemplateSource(SOURCE_NAME, folder, source)), offset, true);
-    }
-
-    /**
-     * Evaluates pieces in order; prints the output the last piece added when they evaluate, and their errors (with
-     * line numbers after {@code offset} counted from the new input) only if {@code report}.
-     */
-    private Evaluated evaluatePieces(List<TemplateSource> pieces, int offset, boolean report) {
-        StringBuilder output = new StringBuilder();
-        TemplateEvaluator.PartialResult partial = evaluator.evaluatePartial(pieces, inputs, output);
-        String text = output.toString();
-        EvaluationResult result = partial.result();
-        if (!result.ok()) {
-            if (report) {
-                for (Diagnostic d : result.diagnostics()) {
-                    out.println(secrets.redact(describe(d, offset)));
-                }
-            }
-            return null;
-        }
-        // Earlier inputs print again when evaluated again: show only what this input added.
-        out.print(secrets.redact(text.startsWith(printed) ? text.substring(printed.length()) : text));
-        printed = text;
-        return new Evaluated(result.plan(), partial.steps());
-    }
-
-    private static String describe(Diagnostic d, int offset) {
-        int line = d.at().line();
-        String where = line > offset ? (line - offset) + ":" + d.at().column()
-                : "earlier input, line " + line;
-        return "error (" + where + "): " + d.message();
-    }
-
-    private static String text(List<Entry> list) {
-        List<String> texts = new ArrayList<>();
-        list.forEach(e -> texts.add(e.text));
-        return String.join("\n", texts);
     }
 
     // ---- the plan ----------------------------------------------------------------------------------------------
 
     /** The plan built so far, as {@code plan} prints it. */
     public String renderPlan() {
+        Plan plan = template.plan();
+        int knownSteps = template.knownSteps();
         if (plan == null || plan.builds().isEmpty()) {
             return "no builder yet (" + knownSteps + " step" + (knownSteps == 1 ? "" : "s")
                     + " declared); add one, for example builder ssh { host '...'; user '...' }\n";
         }
-        long ran = entries.stream().filter(e -> e.status == Entry.Status.SUCCEEDED).mapToLong(e -> e.steps.size())
+        long ran = template.entries().stream().filter(e -> e.status == Entry.Status.SUCCEEDED).mapToLong(e -> e.steps.size())
                 .sum();
         return secrets.redact(PlanRenderer.render(plan)) + "steps run on a machine so far: " + ran + " of "
                 + knownSteps + "\n";
@@ -265,13 +114,14 @@ public final class ReplSession {
         }
         Build build = build(name);
         machine = LiveMachine.start(build, folder, reporter, secrets);
-        long pending = entries.stream().filter(e -> e.status == Entry.Status.PENDING).count();
+        long pending = template.entries().stream().filter(e -> e.status == Entry.Status.PENDING).count();
         out.println("started " + build.name() + ": provision statements now run on it"
                 + (pending > 0 ? "; " + pending + " planned statement" + (pending == 1 ? " has" : "s have")
                 + " not run yet (:run runs them)" : ""));
     }
 
     private Build build(String name) {
+        Plan plan = template.plan();
         List<Build> builds = plan == null ? List.of() : plan.builds();
         if (builds.isEmpty()) {
             throw new ReplException("no builder is declared yet; declare one, for example builder ssh { ... }");
@@ -291,9 +141,9 @@ public final class ReplSession {
     /** Runs the planned statements that have not run yet, in order, stopping at the first that fails. */
     public void runPending() {
         LiveMachine live = live();
-        for (Entry entry : List.copyOf(entries)) {
+        for (Entry entry : List.copyOf(template.entries())) {
             if (entry.status == Entry.Status.PENDING && !run(entry)) {
-                drop(entry);
+                template.drop(entry);
                 out.println("stopped at the failed statement; it was dropped from the session's template");
                 return;
             }
@@ -422,7 +272,8 @@ public final class ReplSession {
      * @return the problems validating the written file found (empty when it validates)
      */
     public List<Diagnostic> save(Path file) throws IOException {
-        List<Entry> kept = entries.stream().filter(e -> e.status != Entry.Status.PENDING).toList();
+        List<Entry> kept = template.entries().stream().filter(e -> e.status != Entry.Status.PENDING).toList();
+        Plan plan = template.plan();
         String text = TemplateWriter.write(kept, plan == null ? List.of() : plan.variables());
         Path target = folder.resolve(file);
         Files.writeString(target, text);
