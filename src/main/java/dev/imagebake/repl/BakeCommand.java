@@ -1,6 +1,6 @@
 package dev.imagebake.repl;
 
-/** {@code :bake}: runs the builder's finishing steps (deprovision, capture) on the machine, prints the artifact, cleans up. */
+/** {@code :bake}: runs the builder's finishing steps (deprovision, capture), prints the artifact, cleans up. */
 final class BakeCommand implements Command {
     @Override
     public String name() {
@@ -14,7 +14,7 @@ final class BakeCommand implements Command {
 
     @Override
     public String help() {
-        return "runs the builder's finishing steps (deprovision, capture) on the machine, prints the artifact, cleans up.";
+        return "runs the builder's finishing steps (deprovision, capture), prints the artifact, cleans up.";
     }
 
     @Override

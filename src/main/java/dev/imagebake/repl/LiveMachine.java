@@ -76,7 +76,8 @@ final class LiveMachine {
 
     /** Runs one provisioning step now, with its options (timeout, retries); returns null or why it failed. */
     String provision(Step step) {
-        Build single = new Build(build.name(), build.builder(), List.of(step), List.of(), List.of(), build.declaredAt());
+        Build single = new Build(build.name(), build.builder(), List.of(step), List.of(), List.of(),
+                build.declaredAt());
         // The provisioner exactly as `build` makes it: the one provisioning step of a build of just this step.
         PlannedStep planned = new Builders(runId).steps(single).stream().filter(PlannedStep::provisioning)
                 .findFirst().orElseThrow();

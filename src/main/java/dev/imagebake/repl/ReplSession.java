@@ -99,8 +99,8 @@ public final class ReplSession {
             return "no builder yet (" + knownSteps + " step" + (knownSteps == 1 ? "" : "s")
                     + " declared); add one, for example builder ssh { host '...'; user '...' }\n";
         }
-        long ran = template.entries().stream().filter(e -> e.status == Entry.Status.SUCCEEDED).mapToLong(e -> e.steps.size())
-                .sum();
+        long ran = template.entries().stream().filter(e -> e.status == Entry.Status.SUCCEEDED)
+                .mapToLong(e -> e.steps.size()).sum();
         return secrets.redact(PlanRenderer.render(plan)) + "steps run on a machine so far: " + ran + " of "
                 + knownSteps + "\n";
     }
