@@ -85,7 +85,13 @@ public final class Evaluation implements ImplicitScope {
      */
     void include(TemplateScript piece) {
         Set<String> declared = functionsOf(piece.getClass());
-        declared.forEach(name -> functionOwners.put(name, piece));
+        for (String name : declared) {
+            if (functions.contains(name)) {
+                // One script could not declare it twice either: the caller evaluates the whole text to say so.
+                report(new SourcePosition(fileName, 1, 1), "the function `" + name + "` is already declared");
+            }
+            functionOwners.put(name, piece);
+        }
         Set<String> all = new HashSet<>(functions);
         all.addAll(declared);
         functions = Set.copyOf(all);

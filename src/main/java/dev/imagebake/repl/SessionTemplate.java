@@ -65,7 +65,8 @@ final class SessionTemplate {
      */
     Entry add(String input) {
         Entry entry;
-        Evaluated result = entries.isEmpty() ? null : evaluatePieces(pieces(entries, input), 0, false);
+        boolean separate = !entries.isEmpty() && java.util.Collections.disjoint(locals(input), locals(text(entries)));
+        Evaluated result = separate ? evaluatePieces(pieces(entries, input), 0, false) : null;
         if (result != null) {
             entry = new Entry(input, newSteps(result));
         } else {
@@ -85,6 +86,23 @@ final class SessionTemplate {
         entries.add(entry);
         commit(result);
         return entry;
+    }
+
+    private static final java.util.regex.Pattern LOCAL = java.util.regex.Pattern.compile(
+            "(?m)(?:^|;)\\s*(?:def|final|var)\\s+(?:[A-Za-z_][\\w.<>, ]*\\s+)?([A-Za-z_]\\w*)\\s*=");
+
+    /**
+     * The names of local variables the text declares (roughly: {@code def name =} at the start of a statement).
+     * Declaring one again is an error in one script but not across pieces, so such an input is evaluated as one
+     * script with the rest, where the error shows.
+     */
+    private static java.util.Set<String> locals(String text) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        java.util.regex.Matcher m = LOCAL.matcher(text);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
     }
 
     private List<Step> newSteps(Evaluated result) {

@@ -46,6 +46,22 @@ println "total=${total} base=${base}"
         !run.out.contains('error')
     }
 
+    def "declaring a local or a function a second time is refused, as it would be in one template"() {
+        when:
+        def run = repl(folder, '''\
+def x = 1
+def x = 2
+def f() { 'first' }
+def f() { 'second' }
+println "${x} ${f()}"
+''')
+
+        then:
+        run.out.contains('error (1:5): The current scope already contains a variable of the name x')
+        run.out.contains("error (1:1): Repetitive method name/signature for method 'java.lang.Object f()'")
+        run.lines().contains('1 first')
+    }
+
     def "a line with an error is refused with its line and column, and the session goes on without it"() {
         when:
         def run = repl(folder, '''\
