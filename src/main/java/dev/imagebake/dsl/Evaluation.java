@@ -59,6 +59,9 @@ public final class Evaluation implements ImplicitScope {
     private Helpers helpers;
     private TemplateScript script;
     private Set<String> functions = Set.of();
+    /** For templates evaluated in pieces (the REPL): which piece's script declares each function. */
+    private final Map<String, TemplateScript> functionOwners = new java.util.HashMap<>();
+    private boolean partial;
 
     Evaluation(String fileName, TemplateFiles files, VariableInputs inputs, Instant startedAt, Appendable out) {
         this.fileName = fileName;
@@ -74,6 +77,38 @@ public final class Evaluation implements ImplicitScope {
         this.topLevel = new TopLevel(this);
         this.helpers = new Helpers(this);
         script.attach(this);
+    }
+
+    /**
+     * Adds a further piece of the same template, evaluated after the first (the REPL's inputs): it shares this
+     * evaluation's names, blocks and declarations, and its functions join the template's.
+     */
+    void include(TemplateScript piece) {
+        Set<String> declared = functionsOf(piece.getClass());
+        for (String name : declared) {
+            if (functions.contains(name)) {
+                // One script could not declare it twice either: the caller evaluates the whole text to say so.
+                report(new SourcePosition(fileName, 1, 1), "the function `" + name + "` is already declared");
+            }
+            functionOwners.put(name, piece);
+        }
+        Set<String> all = new HashSet<>(functions);
+        all.addAll(declared);
+        functions = Set.copyOf(all);
+        piece.attach(this);
+    }
+
+    /**
+     * Evaluates a template that is still being written (the REPL): no builder yet and -var values for variables
+     * not declared yet are not errors.
+     */
+    void partial() {
+        this.partial = true;
+    }
+
+    /** Every provisioning step declared so far, in order, for whichever builder. */
+    List<Step> steps() {
+        return List.copyOf(steps);
     }
 
     // ---- what templates reach ----------------------------------------------------------------------------------
@@ -172,6 +207,7 @@ public final class Evaluation implements ImplicitScope {
     }
 
     private Object invokeFunction(String name, Object[] args) {
+        TemplateScript script = functionOwners.getOrDefault(name, this.script);
         MetaMethod method = script.getMetaClass().pickMethod(name, MetaClassHelper.convertToTypeArray(args));
         if (method == null || method.getDeclaringClass().getTheClass() != script.getClass()) {
             throw new TemplateError("the function `" + name + "` cannot take " + describeArguments(args));
@@ -357,7 +393,7 @@ public final class Evaluation implements ImplicitScope {
     /** Checks what can only be checked at the end and assembles the plan (null when there were errors). */
     Plan finish(String templatePath) {
         for (String name : inputs.values().keySet()) {
-            if (!variables.containsKey(name)) {
+            if (!variables.containsKey(name) && !partial) {
                 VariableInputs.Input input = inputs.values().get(name);
                 report(new SourcePosition(fileName, 1, 1), input.source() + " sets `" + name
                         + "`, but the template declares no such variable."
@@ -375,7 +411,7 @@ public final class Evaluation implements ImplicitScope {
                         + s.step().kind() + " { ... }`");
             }
         }
-        if (builders.isEmpty() && diagnostics.isEmpty()) {
+        if (builders.isEmpty() && diagnostics.isEmpty() && !partial) {
             report(new SourcePosition(fileName, 1, 1), "the template declares no builder; add one, for example "
                     + "`builder azure { ... }` or `builder ssh { ... }`");
         }

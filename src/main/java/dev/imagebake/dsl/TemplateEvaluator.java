@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -69,6 +70,45 @@ public final class TemplateEvaluator {
     }
 
     /**
+     * Evaluates a template that is still being written, as the REPL does after each input: a template without a
+     * builder is not an error, nor are -var values for variables it does not declare yet.
+     */
+    public PartialResult evaluatePartial(TemplateSource source, VariableInputs inputs, Appendable out) {
+        return evaluatePartial(List.of(source), inputs, out);
+    }
+
+    /**
+     * As {@link #evaluatePartial(TemplateSource, VariableInputs, Appendable)}, for a template in pieces that run one
+     * after the other in one evaluation: names, declarations and functions of earlier pieces are seen by later ones;
+     * local {@code def} variables are not (each piece is a script of its own). The compiled class of each piece is
+     * kept, so that evaluating the same pieces plus a new one compiles only the new one. Line numbers are those
+     * within each piece.
+     */
+    public PartialResult evaluatePartial(List<TemplateSource> pieces, VariableInputs inputs, Appendable out) {
+        TemplateSource first = pieces.get(0);
+        TemplateFiles files = new TemplateFiles(first.folder());
+        AtomicReference<List<dev.imagebake.plan.Step>> steps = new AtomicReference<>(List.of());
+        EvaluationResult result = sandboxed(pieces, true, script -> {
+            Evaluation evaluation = new Evaluation(first.displayName(), files, inputs, clock.instant(), out);
+            evaluation.partial();
+            evaluation.start((TemplateScript) script);
+            return evaluation;
+        }, (evaluation, script) -> evaluation.include((TemplateScript) script), Evaluation::diagnostics, evaluation -> {
+            steps.set(evaluation.steps());
+            return evaluation.finish(first.displayName());
+        });
+        return new PartialResult(result, steps.get());
+    }
+
+    /**
+     * What a partial evaluation produced.
+     *
+     * @param steps every provisioning step declared, in order, whether or not a builder exists yet
+     */
+    public record PartialResult(EvaluationResult result, List<dev.imagebake.plan.Step> steps) {
+    }
+
+    /**
      * Evaluates a Groovy variables file ({@code name = value} lines) in the same sandbox.
      *
      * @return the assigned values in order, or the errors
@@ -91,7 +131,18 @@ public final class TemplateEvaluator {
     private <S> EvaluationResult sandboxed(TemplateSource source, Function<Script, S> prepare,
                                            Function<S, List<Diagnostic>> diagnosticsOf,
                                            Function<S, dev.imagebake.plan.Plan> finish) {
-        if (source.text().length() > limits.maxSourceChars()) {
+        return sandboxed(List.of(source), false, prepare, (state, script) -> {
+            throw new IllegalStateException("one piece only");
+        }, diagnosticsOf, finish);
+    }
+
+    /** Compiles the pieces, then runs them in order in one evaluation, on a thread of its own, under a guard. */
+    private <S> EvaluationResult sandboxed(List<TemplateSource> pieces, boolean keepClasses,
+                                           Function<Script, S> prepare, BiConsumer<S, Script> include,
+                                           Function<S, List<Diagnostic>> diagnosticsOf,
+                                           Function<S, dev.imagebake.plan.Plan> finish) {
+        TemplateSource source = pieces.get(pieces.size() - 1);
+        if (pieces.stream().mapToInt(p -> p.text().length()).sum() > limits.maxSourceChars()) {
             return failed(source, 1, 1, "the template is larger than " + (limits.maxSourceChars() >> 10) + " KiB");
         }
         Guard guard = new Guard(limits);
@@ -99,19 +150,30 @@ public final class TemplateEvaluator {
         Runnable task = () -> {
             guard.install();
             S state = null;
+            TemplateSource current = pieces.get(0);
             try {
-                Class<? extends Script> type = compile(source);
-                Script script = type.getDeclaredConstructor().newInstance();
-                state = prepare.apply(script);
-                script.run();
+                List<Script> scripts = new ArrayList<>();
+                for (TemplateSource piece : pieces) {
+                    current = piece;
+                    Class<? extends Script> type = keepClasses ? compileKept(piece) : compile(piece);
+                    scripts.add(type.getDeclaredConstructor().newInstance());
+                }
+                state = prepare.apply(scripts.get(0));
+                for (Script more : scripts.subList(1, scripts.size())) {
+                    include.accept(state, more);
+                }
+                for (int i = 0; i < scripts.size(); i++) {
+                    current = pieces.get(i);
+                    scripts.get(i).run();
+                }
                 List<Diagnostic> diagnostics = diagnosticsOf.apply(state);
                 dev.imagebake.plan.Plan plan = finish.apply(state);
                 outcome.set(new EvaluationResult(diagnostics.isEmpty() ? plan : null, diagnostics, null, false));
             } catch (CompilationFailedException e) {
-                outcome.set(new EvaluationResult(null, compileErrors(source, e), null, false));
+                outcome.set(new EvaluationResult(null, compileErrors(current, e), null, false));
             } catch (Throwable t) {
                 List<Diagnostic> diagnostics = new ArrayList<>(state == null ? List.of() : diagnosticsOf.apply(state));
-                diagnostics.add(runtimeError(source, guard, t));
+                diagnostics.add(runtimeError(current, guard, t));
                 outcome.set(new EvaluationResult(null, diagnostics, t, false));
             } finally {
                 guard.uninstall();
@@ -140,6 +202,24 @@ public final class TemplateEvaluator {
                     + limits.timeout().toSeconds() + " s and did not stop when asked")), null, true);
         }
         return outcome.get();
+    }
+
+    /** Script classes of pieces evaluated before (the REPL's inputs), by text; the least recently used go first. */
+    private final Map<String, Class<? extends Script>> kept = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Class<? extends Script>> eldest) {
+                    return size() > 512;
+                }
+            });
+
+    private Class<? extends Script> compileKept(TemplateSource piece) {
+        Class<? extends Script> type = kept.get(piece.text());
+        if (type == null) {
+            type = compile(piece);
+            kept.put(piece.text(), type);
+        }
+        return type;
     }
 
     /** The template's script class, from the cache when this exact text compiled before. */

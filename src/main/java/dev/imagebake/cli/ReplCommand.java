@@ -1,0 +1,91 @@
+package dev.imagebake.cli;
+
+import dev.imagebake.dsl.TemplateEvaluator;
+import dev.imagebake.dsl.VariableInputs;
+import dev.imagebake.dsl.sandbox.Limits;
+import dev.imagebake.repl.Repl;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code imagebake repl}: an interactive session on the template language and a live build machine. */
+@Command(name = "repl", mixinStandardHelpOptions = true,
+        description = "Evaluate template statements interactively; :start keeps a builder's machine and runs "
+                + "provision statements on it at once; :save writes what worked as a template. :help inside.")
+final class ReplCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TEMPLATE", description = "A template to load first.")
+    Path template;
+
+    @Option(names = "-var", paramLabel = "NAME=VALUE", description = "Set a variable (repeatable).")
+    List<String> vars = new ArrayList<>();
+
+    @Option(names = "--emulator", description = "Start the azure builder's machine on the local emulator "
+            + "(not available yet).")
+    boolean emulator;
+
+    @Option(names = "--cloud", paramLabel = "FILE", description = "Start the azure builder's machine on the cloud "
+            + "described by FILE (not available yet).")
+    Path cloud;
+
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() throws Exception {
+        if (emulator || cloud != null) {
+            main.err.println("Error: repl " + (emulator ? "--emulator" : "--cloud") + " is not available yet: the "
+                    + "REPL starts the machines of ssh builders today (the azure builder is still to come)");
+            return ExitCodes.INVALID;
+        }
+        VariableInputs.Builder inputs = new VariableInputs.Builder(main.environment);
+        for (String assignment : vars) {
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                main.err.println("Error: -var takes NAME=VALUE; got '" + assignment + "'");
+                return ExitCodes.INVALID;
+            }
+            inputs.put(assignment.substring(0, eq), assignment.substring(eq + 1), "-var");
+        }
+        String home = main.environment.getOrDefault("HOME", System.getProperty("user.home"));
+        Path history = Path.of(main.environment.getOrDefault("IMAGEBAKE_REPL_HISTORY",
+                home + "/.imagebake/repl_history"));
+        java.nio.file.Files.createDirectories(history.toAbsolutePath().getParent());
+        boolean tty = System.console() != null;
+        // Without a terminal (piped input, a script) JLine reads the plain streams, and Ctrl-C comes as a signal.
+        try (Terminal terminal = tty ? TerminalBuilder.builder().name("imagebake").system(true).build()
+                : Repl.dumbTerminal(System.in, main.out)) {
+            Repl repl = new Repl(terminal, new Repl.Settings(new TemplateEvaluator(Limits.DEFAULT), inputs.build(),
+                    template == null ? Path.of("").toAbsolutePath() : template.toAbsolutePath().getParent(),
+                    history, main.environment.get("NO_COLOR") == null));
+            if (!tty) {
+                // No line editor to turn Ctrl-C into a dropped line: between commands it ends the session (after
+                // cleaning up), as SIGTERM does.
+                Signals.install(() -> {
+                    if (!repl.interrupt()) {
+                        repl.cleanUp();
+                        Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
+                    }
+                });
+            }
+            // SIGTERM (and any other way the JVM ends while a machine runs) cleans it up too.
+            Thread cleanup = new Thread(repl::cleanUp, "imagebake-repl-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try {
+                return repl.run(template == null ? null : template.getFileName());
+            } finally {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                if (!tty) {
+                    Signals.restore();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.imagebake.repl;
+
+/** A REPL command, typed as {@code :name argument}. */
+interface Command {
+    String name();
+
+    /** How it is typed, for example {@code :save FILE}. */
+    String usage();
+
+    /** One line on what it does. */
+    String help();
+
+    void run(Repl repl, String argument) throws Exception;
+}

@@ -1,0 +1,151 @@
+package dev.imagebake.repl;
+
+import dev.imagebake.builder.Builders;
+import dev.imagebake.builder.ssh.SshBuilder;
+import dev.imagebake.engine.BuildContext;
+import dev.imagebake.engine.BuildStep;
+import dev.imagebake.engine.OnError;
+import dev.imagebake.engine.PlannedStep;
+import dev.imagebake.engine.Reporter;
+import dev.imagebake.engine.Secrets;
+import dev.imagebake.engine.StepRunner;
+import dev.imagebake.plan.Build;
+import dev.imagebake.plan.SshBuilderSpec;
+import dev.imagebake.plan.Step;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A builder's machine kept alive between REPL inputs: the builder's preparing steps have run, its finishing steps
+ * and the cleanups wait for {@code :bake} and {@code :stop}. Provisioning steps run through the same
+ * {@link StepRunner} and provisioners as {@code build}, one at a time.
+ */
+final class LiveMachine {
+    private final Build build;
+    private final BuildContext context;
+    private final List<BuildStep> finish;
+    private final Deque<BuildStep> started = new ArrayDeque<>();
+    private final String runId = UUID.randomUUID().toString();
+
+    private LiveMachine(Build build, BuildContext context, List<BuildStep> finish) {
+        this.build = build;
+        this.context = context;
+        this.finish = finish;
+    }
+
+    /**
+     * Runs the builder's preparing steps (for {@code builder ssh}: connect and verify the host key). On failure
+     * whatever started is cleaned up and the reason is thrown.
+     */
+    static LiveMachine start(Build build, Path folder, Reporter reporter, Secrets secrets) {
+        List<BuildStep> prepare;
+        List<BuildStep> finish;
+        if (build.builder() instanceof SshBuilderSpec ssh) {
+            SshBuilder builder = new SshBuilder(ssh);
+            prepare = builder.prepare();
+            finish = builder.finish();
+        } else {
+            throw new ReplException("the " + build.type() + " builder cannot be started from the REPL yet; "
+                    + "the ssh builder can");
+        }
+        BuildContext context = new BuildContext(build, folder, reporter, secrets, null);
+        LiveMachine machine = new LiveMachine(build, context, finish);
+        reporter.buildStarted(build.name(), build.type());
+        for (BuildStep step : prepare) {
+            String failure = machine.runBuilderStep(step);
+            if (failure != null) {
+                machine.stop();
+                throw new ReplException("could not start " + build.name() + ": " + failure);
+            }
+        }
+        return machine;
+    }
+
+    Build build() {
+        return build;
+    }
+
+    BuildContext context() {
+        return context;
+    }
+
+    /** Runs one provisioning step now, with its options (timeout, retries); returns null or why it failed. */
+    String provision(Step step) {
+        Build single = new Build(build.name(), build.builder(), List.of(step), List.of(), List.of(),
+                build.declaredAt());
+        // The provisioner exactly as `build` makes it: the one provisioning step of a build of just this step.
+        PlannedStep planned = new Builders(runId).steps(single).stream().filter(PlannedStep::provisioning)
+                .findFirst().orElseThrow();
+        return runPlanned(planned);
+    }
+
+    /** Runs the builder's finishing steps (capture, record the artifact); returns null or why they failed. */
+    String bake() {
+        for (BuildStep step : finish) {
+            String failure = runBuilderStep(step);
+            if (failure != null) {
+                return failure;
+            }
+        }
+        return null;
+    }
+
+    /** Interrupts the commands running on the machine now; the session goes on. */
+    void interrupt() {
+        if (context.hasMachine()) {
+            context.machine().interruptCommands();
+        }
+    }
+
+    /** Undoes what the builder created, in reverse; returns what could not be cleaned up. */
+    List<String> stop() {
+        List<String> leftovers = new java.util.ArrayList<>();
+        while (!started.isEmpty()) {
+            BuildStep step = started.pop();
+            try {
+                step.cleanup(context);
+            } catch (Exception e) {
+                context.reporter().cleanup(context.name(), step.name(), false, String.valueOf(e.getMessage()));
+                leftovers.addAll(step.leftovers(context));
+            }
+        }
+        if (context.hasMachine()) {
+            context.machine().close();
+        }
+        return leftovers;
+    }
+
+    private String runBuilderStep(BuildStep step) {
+        started.push(step); // cleaned up by stop() even when it fails halfway, as the engine does
+        StepRunner.Outcome outcome = new StepRunner(OnError.ABORT, new AtomicBoolean())
+                .run(context, List.of(new PlannedStep(nonCleaning(step), dev.imagebake.plan.StepOptions.DEFAULT,
+                        false)), List.of());
+        return outcome.failure();
+    }
+
+    private String runPlanned(PlannedStep planned) {
+        StepRunner.Outcome outcome = new StepRunner(OnError.CLEANUP, new AtomicBoolean())
+                .run(context, List.of(planned), List.of());
+        return outcome.failure();
+    }
+
+    /** The runner cleans up after its run; a builder step here is cleaned up only by {@link #stop}. */
+    private static BuildStep nonCleaning(BuildStep step) {
+        return new BuildStep() {
+            @Override
+            public String name() {
+                return step.name();
+            }
+
+            @Override
+            public void run(BuildContext context) throws Exception {
+                step.run(context);
+            }
+        };
+    }
+}

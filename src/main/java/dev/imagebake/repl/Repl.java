@@ -1,0 +1,228 @@
+package dev.imagebake.repl;
+
+import dev.imagebake.dsl.Suggestions;
+import dev.imagebake.dsl.TemplateEvaluator;
+import dev.imagebake.dsl.VariableInputs;
+import dev.imagebake.engine.Secrets;
+import dev.imagebake.report.ConsoleReporter;
+import dev.imagebake.report.Reporters;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The read-eval-print loop on a JLine terminal: a real one, or a dumb one over piped streams (scripts, tests).
+ * Lines go to the {@link ReplSession}: {@code :commands}, {@code !shell commands}, or template statements.
+ */
+public final class Repl {
+    /** The prompt, for scripts that read the output. */
+    public static final String PROMPT_TEXT = "imagebake> ";
+    static final String PROMPT = PROMPT_TEXT;
+    private static final List<Command> COMMANDS = List.of(new HelpCommand(), new PlanCommand(), new LoadCommand(),
+            new StartCommand(), new RunCommand(), new HistoryCommand(), new SaveCommand(), new BakeCommand(),
+            new StopCommand(), new UploadCommand(), new DownloadCommand(), new QuitCommand());
+
+    /**
+     * What a REPL starts with.
+     *
+     * @param folder      what relative paths are relative to
+     * @param historyFile where the line history is kept (inputs that hold secrets never are)
+     */
+    public record Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,
+                           boolean color) {
+    }
+
+    private final Terminal terminal;
+    private final PrintStream out;
+    private final ReplSession session;
+    private final Map<String, Command> commands = new LinkedHashMap<>();
+    private final SecretAwareHistory history;
+    private final LineReader reader;
+    private boolean quitting;
+    private volatile boolean busy;
+
+    public Repl(Terminal terminal, Settings settings) {
+        this.terminal = terminal;
+        this.out = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
+        Secrets secrets = new Secrets(List.of());
+        boolean dumb = Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(
+                terminal.getType());
+        this.session = new ReplSession(settings.evaluator(), settings.inputs(), settings.folder(), out, secrets,
+                new Reporters(secrets, List.of(new ConsoleReporter(out, settings.color() && !dumb, !dumb))));
+        COMMANDS.forEach(c -> commands.put(c.name(), c));
+        this.history = new SecretAwareHistory(session::holdsSecret);
+        this.reader = LineReaderBuilder.builder()
+                .terminal(terminal)
+                .appName("imagebake")
+                .parser(new ReplParser())
+                .completer(new ReplCompleter(commands.keySet()))
+                .history(history)
+                .variable(LineReader.HISTORY_FILE, settings.historyFile())
+                .variable(LineReader.SECONDARY_PROMPT_PATTERN, "%P ...> ")
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // `!command` is ours, not history expansion
+                .build();
+    }
+
+    /** A dumb terminal over plain streams: piped input, scripts and specs. */
+    public static Terminal dumbTerminal(java.io.InputStream in, java.io.OutputStream out) throws IOException {
+        return new org.jline.terminal.impl.DumbTerminal("imagebake", Terminal.TYPE_DUMB, in, out,
+                StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Ctrl-C while a step or command runs: interrupts it, the session goes on.
+     *
+     * @return whether something was running
+     */
+    public boolean interrupt() {
+        if (!busy) {
+            return false;
+        }
+        out.println("\ninterrupting the running command (the session goes on)");
+        session.interrupt();
+        return true;
+    }
+
+    /** Cleans up a running machine, for when the process must end (a signal): nothing is left silently. */
+    public void cleanUp() {
+        if (session.running()) {
+            out.println("\ncleaning up before leaving");
+            session.stop();
+        }
+    }
+
+    /**
+     * Runs until {@code :quit} or the end of input.
+     *
+     * @param template a template to load first, or null
+     * @return the exit code
+     */
+    public int run(Path template) {
+        // Ctrl-C while a step runs reaches this handler (the line editor has its own while it reads a line).
+        terminal.handle(Terminal.Signal.INT, signal -> interrupt());
+        out.println("imagebake repl: type template statements, :help for the commands, Ctrl-D to leave");
+        if (template != null) {
+            execute(":load " + template);
+        }
+        while (!quitting) {
+            String line;
+            try {
+                line = reader.readLine(PROMPT);
+            } catch (UserInterruptException e) {
+                continue; // Ctrl-C at the prompt drops the line, not the REPL
+            } catch (EndOfFileException e) {
+                out.println();
+                quit();
+                break;
+            }
+            execute(line);
+            history.keep(line);
+        }
+        try {
+            history.save();
+        } catch (IOException e) {
+            out.println("warning: could not save the history: " + e.getMessage());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Runs one input (a command, a shell command or template text); errors are printed, never thrown. */
+    void execute(String line) {
+        String text = line.strip();
+        busy = true;
+        try {
+            if (text.isEmpty()) {
+                return;
+            } else if (text.startsWith(":")) {
+                int space = text.indexOf(' ');
+                String name = text.substring(1, space < 0 ? text.length() : space);
+                String argument = space < 0 ? "" : text.substring(space + 1).strip();
+                Command command = commands.get(name);
+                if (command == null) {
+                    out.println("error: unknown command :" + name + "." + Suggestions.didYouMean(name,
+                            commands.keySet()) + " :help lists them");
+                } else {
+                    command.run(this, argument);
+                }
+            } else if (text.startsWith("!")) {
+                session.shell(text.substring(1).strip());
+            } else {
+                session.evaluate(line);
+            }
+        } catch (ReplException e) {
+            out.println("error: " + e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            out.println("error: no such file: " + e.getFile());
+        } catch (Exception e) {
+            out.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } finally {
+            busy = false;
+            out.flush();
+        }
+    }
+
+    void help() {
+        out.println("A line is a template statement (variable, builder, provision, def, a function, an expression),");
+        out.println("evaluated in the template sandbox; open braces or triple quotes continue on the next line.");
+        out.println("After :start, a provision statement runs at once on the machine.");
+        out.println("  !COMMAND" + " ".repeat(22 - "!COMMAND".length()) + "runs a shell command on the machine");
+        for (Command c : COMMANDS) {
+            out.println("  " + c.usage() + " ".repeat(Math.max(1, 22 - c.usage().length())) + c.help());
+        }
+    }
+
+    /** Leaves after offering to clean up a running machine; nothing is left behind without saying so. */
+    void quit() {
+        quitting = true;
+        if (!session.running()) {
+            return;
+        }
+        String answer;
+        try {
+            answer = reader.readLine("The machine of " + session.runningBuild()
+                    + " is still running. Clean it up? [Y/n] ");
+        } catch (UserInterruptException | EndOfFileException e) {
+            answer = "";
+        }
+        if (answer.strip().toLowerCase().startsWith("n")) {
+            quitting = false;
+            out.println("kept it running; :stop cleans it up, :quit asks again");
+            return;
+        }
+        session.stop();
+    }
+
+    ReplSession session() {
+        return session;
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    static String required(String argument, String usage) {
+        if (argument == null || argument.isBlank()) {
+            throw new ReplException("usage: " + usage);
+        }
+        return argument.strip();
+    }
+
+    static String[] two(String argument, String usage) {
+        String[] parts = argument == null ? new String[0] : argument.strip().split("\\s+");
+        if (parts.length != 2) {
+            throw new ReplException("usage: " + usage);
+        }
+        return parts;
+    }
+}

@@ -1,0 +1,297 @@
+package dev.imagebake.repl;
+
+import dev.imagebake.communicator.CommandResult;
+import dev.imagebake.communicator.RemoteCommand;
+import dev.imagebake.dsl.Diagnostic;
+import dev.imagebake.dsl.EvaluationResult;
+import dev.imagebake.dsl.TemplateEvaluator;
+import dev.imagebake.dsl.TemplateSource;
+import dev.imagebake.dsl.VariableInputs;
+import dev.imagebake.engine.Artifact;
+import dev.imagebake.engine.Durations;
+import dev.imagebake.engine.Reporter;
+import dev.imagebake.engine.Secrets;
+import dev.imagebake.plan.Build;
+import dev.imagebake.plan.Plan;
+import dev.imagebake.plan.PlanRenderer;
+import dev.imagebake.plan.Step;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The state of a REPL session and what its commands do, with no terminal in sight (the {@link Repl} reads lines).
+ *
+ * <p>The session's template ({@link SessionTemplate}) is the list of accepted inputs; once a machine runs, the steps
+ * an input declares run on it at once, and the input is kept only if they succeed. What was tried is kept for
+ * {@code :history}; {@code :save} writes the inputs that are definitions or whose steps succeeded.
+ */
+public final class ReplSession {
+    static final String SOURCE_NAME = "repl";
+    private final TemplateEvaluator evaluator;
+    private final VariableInputs inputs;
+    private final Path folder;
+    private final PrintStream out;
+    private final Secrets secrets;
+    private final Reporter reporter;
+    private final SessionTemplate template;
+    private final List<Attempt> attempts = new ArrayList<>();
+    private LiveMachine machine;
+
+    /**
+     * @param folder   what relative paths ({@code file(...)}, {@code :upload}) are relative to
+     * @param reporter where live step output goes; it must redact with {@code secrets}
+     */
+    public ReplSession(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, PrintStream out,
+                       Secrets secrets, Reporter reporter) {
+        this.evaluator = evaluator;
+        this.inputs = inputs;
+        this.folder = folder;
+        this.out = out;
+        this.secrets = secrets;
+        this.reporter = reporter;
+        this.template = new SessionTemplate(evaluator, inputs, folder, out, secrets);
+    }
+
+    // ---- template input ----------------------------------------------------------------------------------------
+
+    /**
+     * Evaluates one input. When a machine is running, the provisioning steps it declares run at once, and the input
+     * is kept only if they succeed.
+     *
+     * @return whether the input was accepted
+     */
+    public boolean evaluate(String input) {
+        Entry entry = template.add(input);
+        if (entry == null) {
+            return false;
+        }
+        if (machine != null && entry.status == Entry.Status.PENDING && !run(entry)) {
+            template.drop(entry);
+            return false;
+        }
+        return true;
+    }
+
+    /** Loads a template's statements as entries; their steps are planned, to run with {@code :run}. */
+    public void load(Path file) throws IOException {
+        List<Entry> loaded = template.load(Files.readString(folder.resolve(file)));
+        if (loaded == null) {
+            throw new ReplException(file + " was not loaded");
+        }
+        long planned = loaded.stream().mapToLong(e -> e.steps.size()).sum();
+        out.println("loaded " + file + ": " + loaded.size() + " statements, " + planned + " step"
+                + (planned == 1 ? "" : "s") + " planned" + (planned > 0 ? " (:run runs them on the machine)" : ""));
+    }
+
+    // ---- the plan ----------------------------------------------------------------------------------------------
+
+    /** The plan built so far, as {@code plan} prints it. */
+    public String renderPlan() {
+        Plan plan = template.plan();
+        int knownSteps = template.knownSteps();
+        if (plan == null || plan.builds().isEmpty()) {
+            return "no builder yet (" + knownSteps + " step" + (knownSteps == 1 ? "" : "s")
+                    + " declared); add one, for example builder ssh { host '...'; user '...' }\n";
+        }
+        long ran = template.entries().stream().filter(e -> e.status == Entry.Status.SUCCEEDED)
+                .mapToLong(e -> e.steps.size()).sum();
+        return secrets.redact(PlanRenderer.render(plan)) + "steps run on a machine so far: " + ran + " of "
+                + knownSteps + "\n";
+    }
+
+    // ---- the machine -------------------------------------------------------------------------------------------
+
+    /** Boots (or connects to) the machine of the named build, or of the only one. */
+    public void start(String name) {
+        if (machine != null) {
+            throw new ReplException("the machine of " + machine.build().name() + " is running already; :stop it first");
+        }
+        Build build = build(name);
+        machine = LiveMachine.start(build, folder, reporter, secrets);
+        long pending = template.entries().stream().filter(e -> e.status == Entry.Status.PENDING).count();
+        out.println("started " + build.name() + ": provision statements now run on it"
+                + (pending > 0 ? "; " + pending + " planned statement" + (pending == 1 ? " has" : "s have")
+                + " not run yet (:run runs them)" : ""));
+    }
+
+    private Build build(String name) {
+        Plan plan = template.plan();
+        List<Build> builds = plan == null ? List.of() : plan.builds();
+        if (builds.isEmpty()) {
+            throw new ReplException("no builder is declared yet; declare one, for example builder ssh { ... }");
+        }
+        if (name == null || name.isBlank()) {
+            if (builds.size() > 1) {
+                throw new ReplException("there are several builders; name one: :start "
+                        + String.join(" | :start ", builds.stream().map(Build::name).toList()));
+            }
+            return builds.get(0);
+        }
+        return builds.stream().filter(b -> b.name().equals(name.trim())).findFirst().orElseThrow(() ->
+                new ReplException("no builder is named '" + name.trim() + "'; builders: "
+                        + String.join(", ", builds.stream().map(Build::name).toList())));
+    }
+
+    /** Runs the planned statements that have not run yet, in order, stopping at the first that fails. */
+    public void runPending() {
+        LiveMachine live = live();
+        for (Entry entry : List.copyOf(template.entries())) {
+            if (entry.status == Entry.Status.PENDING && !run(entry)) {
+                template.drop(entry);
+                out.println("stopped at the failed statement; it was dropped from the session's template");
+                return;
+            }
+        }
+        out.println("every planned step has run on " + live.build().name());
+    }
+
+    private boolean run(Entry entry) {
+        LiveMachine live = live();
+        for (Step step : entry.steps) {
+            if (!step.options().appliesTo(live.build().name())) {
+                continue;
+            }
+            long started = System.nanoTime();
+            String failure = live.provision(step);
+            attempts.add(new Attempt(secrets.redact(summary(entry.text)), failure == null ? null
+                    : secrets.redact(failure), Duration.ofNanos(System.nanoTime() - started)));
+            if (failure != null) {
+                return false;
+            }
+        }
+        entry.status = Entry.Status.SUCCEEDED;
+        return true;
+    }
+
+    /** Runs a one-off shell command on the machine, with live output; it does not become part of the template. */
+    public void shell(String command) throws Exception {
+        LiveMachine live = live();
+        long started = System.nanoTime();
+        CommandResult result = live.context().communicator().run(RemoteCommand.of(command),
+                (stream, line) -> {
+                    out.println(secrets.redact(line));
+                    out.flush();
+                });
+        String failure = result.disconnected() ? "the connection dropped"
+                : result.signal() != null ? "ended by signal " + result.signal()
+                : result.exitStatus() != 0 ? "exit status " + result.exitStatus() : null;
+        if (failure != null) {
+            out.println("(" + failure + ")");
+        }
+        attempts.add(new Attempt(secrets.redact("!" + command), failure, Duration.ofNanos(System.nanoTime()
+                - started)));
+    }
+
+    public void upload(Path local, String remote) throws Exception {
+        live().context().communicator().upload(folder.resolve(local), remote);
+        out.println("uploaded " + local + " to " + remote);
+    }
+
+    public void download(String remote, Path local) throws Exception {
+        live().context().communicator().download(remote, folder.resolve(local));
+        out.println("downloaded " + remote + " to " + local);
+    }
+
+    /** Ends the commands running on the machine (Ctrl-C while a step runs); the session goes on. */
+    public void interrupt() {
+        LiveMachine live = machine;
+        if (live != null) {
+            live.interrupt();
+        }
+    }
+
+    /** Runs the builder's finishing steps on the machine, prints the artifact, then cleans up. */
+    public void bake() {
+        LiveMachine live = live();
+        String failure = live.bake();
+        if (failure != null) {
+            throw new ReplException("baking failed: " + failure + " (the machine is still running; :stop cleans up)");
+        }
+        for (Artifact artifact : live.context().artifacts()) {
+            out.println("artifact: " + secrets.redact(artifact.id()));
+        }
+        stop();
+    }
+
+    /** Cleans up the machine: what the builder created is deleted, the connection closed. */
+    public void stop() {
+        LiveMachine live = live();
+        machine = null;
+        List<String> leftovers = live.stop();
+        if (leftovers.isEmpty()) {
+            out.println("stopped " + live.build().name() + ": cleaned up, nothing left behind");
+        } else {
+            out.println("stopped " + live.build().name() + ", but these are left behind; delete them by hand:");
+            leftovers.forEach(l -> out.println("  " + l));
+        }
+    }
+
+    public boolean running() {
+        return machine != null;
+    }
+
+    /** The name of the running machine's build, or null. */
+    public String runningBuild() {
+        return machine == null ? null : machine.build().name();
+    }
+
+    private LiveMachine live() {
+        if (machine == null) {
+            throw new ReplException("no machine is running; :start boots the builder's machine");
+        }
+        return machine;
+    }
+
+    // ---- history and saving ------------------------------------------------------------------------------------
+
+    /** The steps and commands tried on machines in this session, numbered, with how each ended. */
+    public String renderHistory() {
+        if (attempts.isEmpty()) {
+            return "nothing has run on a machine yet\n";
+        }
+        StringBuilder text = new StringBuilder();
+        int n = 0;
+        for (Attempt a : attempts) {
+            text.append(String.format("%3d  %-6s %7s  %s%s%n", ++n, a.ok() ? "ok" : "FAILED",
+                    Durations.format(a.took()), a.what(), a.ok() ? "" : "  -- " + a.failure()));
+        }
+        return text.toString();
+    }
+
+    /**
+     * Writes the session's template: every definition and every statement whose steps succeeded on the machine,
+     * in order; planned statements that never ran and statements that failed are left out. Values of sensitive
+     * variables are not written. The file is then validated.
+     *
+     * @return the problems validating the written file found (empty when it validates)
+     */
+    public List<Diagnostic> save(Path file) throws IOException {
+        List<Entry> kept = template.entries().stream().filter(e -> e.status != Entry.Status.PENDING).toList();
+        Plan plan = template.plan();
+        String text = TemplateWriter.write(kept, plan == null ? List.of() : plan.variables());
+        Path target = folder.resolve(file);
+        Files.writeString(target, text);
+        EvaluationResult check = evaluator.evaluate(TemplateSource.read(target), inputs, new StringBuilder());
+        long steps = kept.stream().mapToLong(e -> e.steps.size()).sum();
+        out.println("saved " + file + ": " + kept.size() + " statements, " + steps + " step" + (steps == 1 ? "" : "s")
+                + (check.ok() ? "; it validates" : "; it does not validate:"));
+        check.diagnostics().forEach(d -> out.println("  " + secrets.redact(d.toString())));
+        return check.diagnostics();
+    }
+
+    /** Whether any value would be shown in {@code line} were it printed: the line holds a secret. */
+    boolean holdsSecret(String line) {
+        return !secrets.redact(line).equals(line);
+    }
+
+    private static String summary(String text) {
+        String flat = text.strip().replaceAll("\\s+", " ");
+        return flat.length() > 70 ? flat.substring(0, 67) + "..." : flat;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.imagebake.repl
+
+import dev.imagebake.cli.Main
+import dev.imagebake.testsupport.LoopbackSshd
+import spock.lang.Shared
+import spock.lang.Specification
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+import static dev.imagebake.testsupport.ReplRun.repl
+import static dev.imagebake.testsupport.TemplateRun.folderWithKey
+import static dev.imagebake.testsupport.TemplateRun.sshBuilder
+
+/** The REPL with a live machine: `builder ssh` on a real OpenSSH sshd on loopback, driven through piped streams. */
+class ReplSshSpec extends Specification {
+    @Shared
+    LoopbackSshd sshd = new LoopbackSshd()
+
+    def cleanupSpec() {
+        sshd.close()
+    }
+
+    Path folder
+    String marker = "/tmp/imagebake-repl-${UUID.randomUUID()}"
+
+    def setup() {
+        folder = folderWithKey(sshd)
+    }
+
+    def cleanup() {
+        sshd.asUser("rm -rf ${marker}*")
+        folder.toFile().deleteDir()
+    }
+
+    def "a session starts the machine, runs steps at once, and saves only what worked, which validates and builds"() {
+        when:
+        def run = repl(folder, sshBuilder(sshd).trim() + """
+def line(word) { "echo \$word >> ${marker}" }
+:start
+provision shell { inline line('one'), 'echo ran-one' }
+provision shell { inline 'echo about-to-fail', 'exit 7' }
+!cat ${marker}; echo shell-done
+provision shell { inline line('two') }
+:history
+:save saved.imagebake.groovy
+:stop
+""")
+
+        then: 'steps run at once with live output, and a failed one is reported'
+        run.out.contains('started box: provision statements now run on it')
+        run.out.contains('box: ran-one')
+        run.out.contains('box: about-to-fail')
+        run.out.contains('the script exited with status 7')
+        run.lines().containsAll(['one', 'shell-done'])
+        sshd.asUser("cat ${marker}") == 'one\ntwo\n'
+
+        and: ':history lists every attempt in order with how it ended'
+        def history = run.lines().findAll { it =~ /^\s+\d+  (ok|FAILED)/ }
+        history.size() == 4
+        history[0] =~ /^\s+1  ok .*provision shell \{ inline line\('one'\), 'echo ran-one' \}$/
+        history[1] =~ /^\s+2  FAILED .*provision shell \{ inline 'echo about-to-fail', 'exit 7' \}  -- the script exited with status 7$/
+        history[2] =~ /^\s+3  ok .*!cat ${marker}; echo shell-done$/
+        history[3] =~ /^\s+4  ok .*provision shell \{ inline line\('two'\) \}$/
+
+        and: 'the saved template holds the builder, the function and the steps that succeeded, in order'
+        run.out.contains('saved saved.imagebake.groovy: 4 statements, 2 steps; it validates')
+        run.out.contains('stopped box: cleaned up, nothing left behind')
+        def saved = Files.readString(folder.resolve('saved.imagebake.groovy'))
+        saved.contains("builder ssh('box')")
+        saved.indexOf("inline line('one')") < saved.indexOf("inline line('two')")
+        !saved.contains('exit 7')
+        !saved.contains('shell-done')
+
+        when: 'the saved template is validated and built like any other'
+        sshd.asUser("rm -f ${marker}")
+        int validated = Main.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()),
+                [:], 'validate', folder.resolve('saved.imagebake.groovy').toString())
+        def buildOut = new ByteArrayOutputStream()
+        int built = Main.run(new PrintStream(buildOut, true), new PrintStream(new ByteArrayOutputStream()), [:],
+                'build', folder.resolve('saved.imagebake.groovy').toString())
+
+        then: 'it reproduces the machine'
+        validated == 0
+        built == 0
+        buildOut.toString().contains('box: ran-one')
+        sshd.asUser("cat ${marker}") == 'one\ntwo\n'
+    }
+
+    def ":load plans a template's steps and :run runs them on the machine; :bake prints the artifact"() {
+        given:
+        Files.writeString(folder.resolve('t.imagebake.groovy'), sshBuilder(sshd) + """
+
+provision shell { inline 'echo loaded-one > ${marker}' }
+
+provision shell {
+    inline 'echo loaded-two >> ${marker}'
+}
+""")
+
+        when:
+        def run = repl(folder, """\
+:plan
+:start
+:run
+:bake
+""", [:], Path.of('t.imagebake.groovy'))
+
+        then:
+        run.out.contains('loaded t.imagebake.groovy: 3 statements, 2 steps planned (:run runs them on the machine)')
+        run.out.contains('steps run on a machine so far: 0 of 2')
+        run.out.contains('started box: provision statements now run on it; 2 planned statements have not run yet (:run runs them)')
+        run.out.contains('every planned step has run on box')
+        run.out.contains("artifact: ${LoopbackSshd.USER}@127.0.0.1:${sshd.port}")
+        run.out.contains('stopped box: cleaned up, nothing left behind')
+        sshd.asUser("cat ${marker}") == 'loaded-one\nloaded-two\n'
+    }
+
+    def ":upload and :download move files and folders"() {
+        given:
+        Files.writeString(folder.resolve('up.txt'), 'uploaded text\n')
+
+        when:
+        def run = repl(folder, sshBuilder(sshd).trim() + """
+:start
+:upload up.txt ${marker}-up.txt
+!cat ${marker}-up.txt
+!echo remote text > ${marker}-down.txt
+:download ${marker}-down.txt down.txt
+:stop
+""")
+
+        then:
+        run.out.contains("uploaded up.txt to ${marker}-up.txt")
+        run.lines().contains('uploaded text')
+        run.out.contains("downloaded ${marker}-down.txt to down.txt")
+        Files.readString(folder.resolve('down.txt')) == 'remote text\n'
+    }
+
+    def "leaving with a running machine cleans it up and says so"() {
+        when:
+        def run = repl(folder, sshBuilder(sshd).trim() + '\n:start\n')
+
+        then:
+        run.code == 0
+        run.out.contains('The machine of box is still running. Clean it up? [Y/n]')
+        run.out.contains('stopped box: cleaned up, nothing left behind')
+    }
+
+    def "secrets never enter the history file nor the saved template, and output shows them masked"() {
+        when:
+        def run = repl(folder, sshBuilder(sshd).trim() + '''
+variable 'token', default: 'tok-literal-8d2f', sensitive: true
+variable 'apiKey', sensitive: true
+:start
+provision shell { inline "echo token=${var.token} key=${var.apiKey}" }
+!echo api-key-from-var-77
+:save saved.imagebake.groovy
+:stop
+''', [apiKey: 'api-key-from-var-77'])
+        def history = Files.readString(folder.resolve('history'))
+        def saved = Files.readString(folder.resolve('saved.imagebake.groovy'))
+
+        then:
+        run.out.contains('box: token=<sensitive> key=<sensitive>')
+        run.lines().contains('<sensitive>')
+        !run.out.contains('tok-literal-8d2f')
+        !run.out.contains('api-key-from-var-77')
+        history.contains(':start')
+        history.contains('provision shell { inline "echo token=${var.token} key=${var.apiKey}" }')
+        !history.contains('tok-literal-8d2f')
+        !history.contains('api-key-from-var-77')
+        !history.contains("variable 'token'")
+        !saved.contains('tok-literal-8d2f')
+        saved.contains("variable 'token', default: env('IMAGEBAKE_VAR_token'), sensitive: true")
+        saved.contains("variable 'apiKey', sensitive: true")
+    }
+}

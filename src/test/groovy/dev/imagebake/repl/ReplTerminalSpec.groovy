@@ -1,0 +1,111 @@
+package dev.imagebake.repl
+
+import dev.imagebake.testsupport.LoopbackSshd
+import spock.lang.Shared
+import spock.lang.Specification
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+import static dev.imagebake.testsupport.TemplateRun.folderWithKey
+import static dev.imagebake.testsupport.TemplateRun.sshBuilder
+
+/**
+ * The REPL in a real terminal: `imagebake repl` runs in a tmux pane; the spec types keys into it and reads the
+ * screen, so the line editor, tab completion and Ctrl-C are those a person gets.
+ */
+class ReplTerminalSpec extends Specification {
+    @Shared
+    LoopbackSshd sshd = new LoopbackSshd()
+
+    def cleanupSpec() {
+        sshd.close()
+    }
+
+    String session = "imagebake-repl-${UUID.randomUUID().toString().take(8)}"
+    Path folder
+
+    def setup() {
+        folder = folderWithKey(sshd)
+        Files.writeString(folder.resolve('t.imagebake.groovy'), sshBuilder(sshd))
+    }
+
+    def cleanup() {
+        tmux(['kill-session', '-t', session], true)
+        folder.toFile().deleteDir()
+    }
+
+    def "in a terminal, tab completes commands and settings, and Ctrl-C stops the running command, not the REPL"() {
+        given: 'the REPL in a 150x50 terminal, with the template loaded'
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
+        String command = "env IMAGEBAKE_REPL_HISTORY=${folder.resolve('history')} ${java} " +
+                "-cp ${System.getProperty('java.class.path')} dev.imagebake.cli.Main repl t.imagebake.groovy; " +
+                'echo "REPL-EXITED $?"; sleep 60'
+        tmux(['new-session', '-d', '-s', session, '-x', '150', '-y', '50', '-c', folder.toString(), command])
+        waitFor(~/loaded t\.imagebake\.groovy: 1 statements[\s\S]*imagebake> $/)
+
+        when: 'a command name is completed with Tab'
+        keys(':sta', 'Tab')
+        waitFor(~/imagebake> :start $/)
+        keys('Enter')
+
+        then:
+        waitFor(~/started box: provision statements now run on it/)
+
+        when: 'a setting of the shell block is completed with Tab, inside the open block'
+        keys('provision shell { inl', 'Tab')
+        waitFor(~/provision shell \{ inline $/)
+        keys("'echo long-started; sleep 60; echo never' }", 'Enter')
+        waitFor(~/box: long-started/)
+
+        and: 'Ctrl-C arrives while the command runs'
+        keys('C-c')
+
+        then: 'the step ends at once, failed, and the REPL takes the next line'
+        waitFor(~/shell \(line \d+\) failed after/, 15)
+        waitFor(~/imagebake> $/)
+        keys('!echo still-$((40+2))', 'Enter')
+        waitFor(~/(?m)^still-42$/)
+        !(screen() =~ /box: never/)
+        screen().contains('interrupting the running command')
+
+        when: 'Ctrl-D leaves, offering to clean up the machine'
+        keys('C-d')
+        waitFor(~/The machine of box is still running\. Clean it up\? \[Y\/n\] $/)
+        keys('y', 'Enter')
+
+        then:
+        waitFor(~/stopped box: cleaned up, nothing left behind[\s\S]*REPL-EXITED 0/)
+    }
+
+    private void keys(String... keys) {
+        tmux(['send-keys', '-t', session] + (keys as List<String>))
+    }
+
+    private String screen() {
+        tmux(['capture-pane', '-p', '-J', '-t', session, '-S', '-200']).replaceAll(/\s+$/, '') + ' '
+    }
+
+    /** Waits until the screen (trailing blanks trimmed, then one space: where the cursor waits) matches. */
+    private String waitFor(java.util.regex.Pattern pattern, int seconds = 30) {
+        long deadline = System.currentTimeMillis() + seconds * 1000L
+        String text = ''
+        while (System.currentTimeMillis() < deadline) {
+            text = screen()
+            if (pattern.matcher(text).find()) {
+                return text
+            }
+            Thread.sleep(100)
+        }
+        throw new AssertionError("the screen did not show ${pattern} within ${seconds} s:\n${text}")
+    }
+
+    private static String tmux(List<String> args, boolean tolerate = false) {
+        Process p = new ProcessBuilder(['tmux'] + args).redirectErrorStream(true).start()
+        String out = p.inputStream.text
+        if (p.waitFor() != 0 && !tolerate) {
+            throw new IllegalStateException("tmux ${args.join(' ')} failed: ${out}")
+        }
+        out
+    }
+}
