@@ -1,5 +1,9 @@
 package dev.imagebake.repl;
 
+import dev.imagebake.builder.azure.AzureBuilder;
+import dev.imagebake.builder.azure.AzureOptions;
+import dev.imagebake.plan.AzureBuilderSpec;
+import java.util.UUID;
 import dev.imagebake.builder.Builders;
 import dev.imagebake.builder.ssh.SshBuilder;
 import dev.imagebake.engine.BuildContext;
@@ -32,21 +36,28 @@ final class LiveMachine {
     private final Deque<BuildStep> started = new ArrayDeque<>();
     private final String runId = UUID.randomUUID().toString();
 
-    private LiveMachine(Build build, BuildContext context, List<BuildStep> finish) {
+    private final AzureOptions azure;
+
+    private LiveMachine(Build build, BuildContext context, List<BuildStep> finish, AzureOptions azure) {
         this.build = build;
         this.context = context;
         this.finish = finish;
+        this.azure = azure;
     }
 
     /**
      * Runs the builder's preparing steps (for {@code builder ssh}: connect and verify the host key). On failure
      * whatever started is cleaned up and the reason is thrown.
      */
-    static LiveMachine start(Build build, Path folder, Reporter reporter, Secrets secrets) {
+    static LiveMachine start(Build build, Path folder, Reporter reporter, Secrets secrets, AzureOptions azure) {
         List<BuildStep> prepare;
         List<BuildStep> finish;
         if (build.builder() instanceof SshBuilderSpec ssh) {
             SshBuilder builder = new SshBuilder(ssh);
+            prepare = builder.prepare();
+            finish = builder.finish();
+        } else if (build.builder() instanceof AzureBuilderSpec spec) {
+            AzureBuilder builder = new AzureBuilder(spec, azure, build.name(), UUID.randomUUID().toString());
             prepare = builder.prepare();
             finish = builder.finish();
         } else {
@@ -54,7 +65,7 @@ final class LiveMachine {
                     + "the ssh builder can");
         }
         BuildContext context = new BuildContext(build, folder, reporter, secrets, null);
-        LiveMachine machine = new LiveMachine(build, context, finish);
+        LiveMachine machine = new LiveMachine(build, context, finish, azure);
         reporter.buildStarted(build.name(), build.type());
         for (BuildStep step : prepare) {
             String failure = machine.runBuilderStep(step);
@@ -79,7 +90,7 @@ final class LiveMachine {
         Build single = new Build(build.name(), build.builder(), List.of(step), List.of(), List.of(),
                 build.declaredAt());
         // The provisioner exactly as `build` makes it: the one provisioning step of a build of just this step.
-        PlannedStep planned = new Builders(runId).steps(single).stream().filter(PlannedStep::provisioning)
+        PlannedStep planned = new Builders(runId, azure).steps(single).stream().filter(PlannedStep::provisioning)
                 .findFirst().orElseThrow();
         return runPlanned(planned);
     }

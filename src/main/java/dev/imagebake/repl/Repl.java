@@ -1,5 +1,6 @@
 package dev.imagebake.repl;
 
+import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.dsl.Suggestions;
 import dev.imagebake.dsl.TemplateEvaluator;
 import dev.imagebake.dsl.VariableInputs;
@@ -39,7 +40,11 @@ public final class Repl {
      * @param historyFile where the line history is kept (inputs that hold secrets never are)
      */
     public record Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,
-                           boolean color) {
+                           boolean color, AzureOptions azure) {
+        public Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,
+                        boolean color) {
+            this(evaluator, inputs, folder, historyFile, color, new AzureOptions(null, null, java.util.Map.of(), false));
+        }
     }
 
     private final Terminal terminal;
@@ -59,6 +64,7 @@ public final class Repl {
                 terminal.getType());
         this.session = new ReplSession(settings.evaluator(), settings.inputs(), settings.folder(), out, secrets,
                 new Reporters(secrets, List.of(new ConsoleReporter(out, settings.color() && !dumb, !dumb))));
+        session.azure(settings.azure());
         COMMANDS.forEach(c -> commands.put(c.name(), c));
         this.history = new SecretAwareHistory(session::holdsSecret);
         this.reader = LineReaderBuilder.builder()

@@ -1,5 +1,6 @@
 package dev.imagebake.repl;
 
+import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.communicator.CommandResult;
 import dev.imagebake.communicator.RemoteCommand;
 import dev.imagebake.dsl.Diagnostic;
@@ -39,6 +40,7 @@ public final class ReplSession {
     private final PrintStream out;
     private final Secrets secrets;
     private final Reporter reporter;
+    private AzureOptions azure = new AzureOptions(null, null, java.util.Map.of(), false);
     private final SessionTemplate template;
     private final List<Attempt> attempts = new ArrayList<>();
     private LiveMachine machine;
@@ -56,6 +58,11 @@ public final class ReplSession {
         this.secrets = secrets;
         this.reporter = reporter;
         this.template = new SessionTemplate(evaluator, inputs, folder, out, secrets);
+    }
+
+    /** How {@code :start} reaches Azure for an azure builder (a cloud file, the environment). */
+    public void azure(AzureOptions options) {
+        this.azure = options;
     }
 
     // ---- template input ----------------------------------------------------------------------------------------
@@ -113,7 +120,7 @@ public final class ReplSession {
             throw new ReplException("the machine of " + machine.build().name() + " is running already; :stop it first");
         }
         Build build = build(name);
-        machine = LiveMachine.start(build, folder, reporter, secrets);
+        machine = LiveMachine.start(build, folder, reporter, secrets, azure);
         long pending = template.entries().stream().filter(e -> e.status == Entry.Status.PENDING).count();
         out.println("started " + build.name() + ": provision statements now run on it"
                 + (pending > 0 ? "; " + pending + " planned statement" + (pending == 1 ? " has" : "s have")
