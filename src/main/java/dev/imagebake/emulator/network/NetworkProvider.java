@@ -27,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class NetworkProvider implements ResourceProvider {
     static final String NAMESPACE = "Microsoft.Network";
-    private static final String PUT_KIND = "network.put";
+    static final String PUT_KIND = "network.put";
     private static final String DELETE_KIND = "network.delete";
 
     static final String NSG = "networkSecurityGroups";
@@ -177,7 +177,7 @@ public final class NetworkProvider implements ResourceProvider {
         return document;
     }
 
-    private static void buildNsg(String id, Map<String, Object> properties) throws ArmException {
+    static void buildNsg(String id, Map<String, Object> properties) throws ArmException {
         List<Object> rules = new ArrayList<>();
         for (Map<String, Object> rule : maps(properties.get("securityRules"))) {
             Map<String, Object> p = map(rule.get("properties"));
