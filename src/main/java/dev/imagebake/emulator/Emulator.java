@@ -11,6 +11,7 @@ import dev.imagebake.emulator.auth.AccessTokens;
 import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
 import dev.imagebake.emulator.compute.GalleryProvider;
+import dev.imagebake.emulator.compute.ScaleSetProvider;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
 import dev.imagebake.emulator.http.RequestLog;
@@ -67,7 +68,8 @@ public final class Emulator implements AutoCloseable {
                 new AsyncOperationsProvider(operations),
                 new NetworkProvider(store, operations),
                 new ComputeProvider(store, operations),
-                new GalleryProvider(store, operations)));
+                new GalleryProvider(store, operations),
+                new ScaleSetProvider(store, operations)));
         RequestLog log = new RequestLog(dir.requestLog());
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(), arm),
                 log);
