@@ -16,6 +16,7 @@ import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
 import dev.imagebake.emulator.compute.GalleryProvider;
 import dev.imagebake.emulator.compute.MarketplaceProvider;
+import dev.imagebake.emulator.compute.ScaleSetProvider;
 import dev.imagebake.emulator.deployments.DeploymentProvider;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
@@ -79,6 +80,7 @@ public final class Emulator implements AutoCloseable {
                 new SecurityRuleProvider(store, operations),
                 new ComputeProvider(store, operations),
                 new GalleryProvider(store, operations),
+                new ScaleSetProvider(store, operations),
                 new MarketplaceProvider()));
         // Template deployments create their resources through the providers above, as ARM's engine does.
         providers.add(new DeploymentProvider(store, operations, providers));

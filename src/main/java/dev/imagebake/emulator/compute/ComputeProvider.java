@@ -271,7 +271,7 @@ public final class ComputeProvider implements ResourceProvider {
     }
 
     /** Checks the image reference and fills in {@code exactVersion}; returns the hyper-V generation. */
-    private static String resolveImage(State state, Map<String, Object> reference, String location)
+    static String resolveImage(State state, Map<String, Object> reference, String location)
             throws ArmException {
         if (reference.get("id") instanceof String imageId) {
             Map<String, Object> image = state.resource(imageId);
