@@ -2,19 +2,27 @@ package dev.imagebake.emulator;
 
 import dev.imagebake.emulator.arm.ArmGateway;
 import dev.imagebake.emulator.arm.AsyncOperationsProvider;
+import dev.imagebake.emulator.arm.LocationsProvider;
 import dev.imagebake.emulator.arm.MetadataEndpoint;
 import dev.imagebake.emulator.arm.OperationResultsProvider;
 import dev.imagebake.emulator.arm.Operations;
 import dev.imagebake.emulator.arm.ResourceGroupProvider;
+import dev.imagebake.emulator.arm.ResourceProvider;
+import dev.imagebake.emulator.arm.ResourceProvidersProvider;
 import dev.imagebake.emulator.arm.SubscriptionProvider;
 import dev.imagebake.emulator.auth.AccessTokens;
+import dev.imagebake.emulator.auth.OpenIdConfiguration;
 import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
 import dev.imagebake.emulator.compute.GalleryProvider;
+import dev.imagebake.emulator.compute.MarketplaceProvider;
+import dev.imagebake.emulator.compute.ScaleSetProvider;
+import dev.imagebake.emulator.deployments.DeploymentProvider;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
 import dev.imagebake.emulator.http.RequestLog;
 import dev.imagebake.emulator.network.NetworkProvider;
+import dev.imagebake.emulator.network.SecurityRuleProvider;
 import dev.imagebake.emulator.state.StateStore;
 import dev.imagebake.emulator.tls.TlsMaterial;
 
@@ -22,6 +30,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -60,16 +69,25 @@ public final class Emulator implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         AccessTokens tokens = new AccessTokens(identity.tokenKey(), identity.tenantId(), clock);
         Operations operations = new Operations(store, clock, settings.operations());
-        ArmGateway arm = new ArmGateway(identity, tokens, operations, List.of(
+        List<ResourceProvider> providers = new ArrayList<>(List.of(
                 new SubscriptionProvider(identity),
+                new LocationsProvider(),
+                new ResourceProvidersProvider(),
                 new ResourceGroupProvider(store, operations),
                 new OperationResultsProvider(operations),
                 new AsyncOperationsProvider(operations),
                 new NetworkProvider(store, operations),
+                new SecurityRuleProvider(store, operations),
                 new ComputeProvider(store, operations),
-                new GalleryProvider(store, operations)));
+                new GalleryProvider(store, operations),
+                new ScaleSetProvider(store, operations),
+                new MarketplaceProvider()));
+        // Template deployments create their resources through the providers above, as ARM's engine does.
+        providers.add(new DeploymentProvider(store, operations, providers));
+        ArmGateway arm = new ArmGateway(identity, tokens, operations, providers);
         RequestLog log = new RequestLog(dir.requestLog());
-        Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(), arm),
+        Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(),
+                new OpenIdConfiguration(identity), arm),
                 log);
         HttpsListener listener;
         try {

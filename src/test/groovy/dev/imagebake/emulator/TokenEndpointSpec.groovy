@@ -68,8 +68,19 @@ class TokenEndpointSpec extends RunningEmulatorSpec {
 
         then:
         response.statusCode() == 200
-        json(response).authentication.loginEndpoint == emulator.endpoint() + '/'
+        json(response).authentication.loginEndpoint == emulator.endpoint() + '/adfs'
         json(response).authentication.audiences.contains('https://management.core.windows.net/')
+    }
+
+    def "should describe the ADFS-style authority that sends the CLI's token requests to the token endpoint"() {
+        when:
+        def response = arm.call('GET', '/adfs/.well-known/openid-configuration', null, null)
+
+        then:
+        response.statusCode() == 200
+        json(response).issuer == emulator.endpoint() + '/adfs'
+        json(response).token_endpoint == "${emulator.endpoint()}/${arm.cloud.tenantId}/oauth2/v2.0/token"
+        json(response).authorization_endpoint == emulator.endpoint() + '/adfs/oauth2/authorize'
     }
 
     private static List<Throwable> causes(Throwable e) {

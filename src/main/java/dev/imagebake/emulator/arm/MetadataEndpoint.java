@@ -1,5 +1,6 @@
 package dev.imagebake.emulator.arm;
 
+import dev.imagebake.emulator.auth.OpenIdConfiguration;
 import dev.imagebake.emulator.http.Request;
 import dev.imagebake.emulator.http.Response;
 import dev.imagebake.emulator.http.Route;
@@ -30,7 +31,8 @@ public final class MetadataEndpoint implements Route {
         json.put("galleryEndpoint", base);
         json.put("graphEndpoint", base);
         json.put("portalEndpoint", base);
-        json.put("authentication", Map.of("loginEndpoint", base,
+        // The CLI logs in through an ADFS-style authority: see OpenIdConfiguration for why.
+        json.put("authentication", Map.of("loginEndpoint", request.baseUrl() + OpenIdConfiguration.AUTHORITY_PATH,
                 "audiences", List.of("https://management.core.windows.net/", "https://management.azure.com/")));
         return Response.json(200, json);
     }

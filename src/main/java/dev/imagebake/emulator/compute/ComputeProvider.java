@@ -40,11 +40,6 @@ public final class ComputeProvider implements ResourceProvider {
     /** Internal state kept in the document but never shown. */
     private static final String INTERNAL = "_emulator";
 
-    /** publisher:offer:sku (lower case) -> versions, oldest first; the last one is {@code latest}. */
-    private static final Map<String, List<String>> CATALOGUE = Map.of(
-            "canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2", List.of("22.04.202501230", "22.04.202502060"),
-            "canonical:ubuntu-24_04-lts:server", List.of("24.04.202501140", "24.04.202502210"));
-
     private final StateStore store;
     private final Operations operations;
 
@@ -276,7 +271,7 @@ public final class ComputeProvider implements ResourceProvider {
     }
 
     /** Checks the image reference and fills in {@code exactVersion}; returns the hyper-V generation. */
-    private static String resolveImage(State state, Map<String, Object> reference, String location)
+    static String resolveImage(State state, Map<String, Object> reference, String location)
             throws ArmException {
         if (reference.get("id") instanceof String imageId) {
             Map<String, Object> image = state.resource(imageId);
@@ -293,9 +288,7 @@ public final class ComputeProvider implements ResourceProvider {
         String sku = string(reference.get("sku"));
         String version = reference.get("version") instanceof String v ? v : "latest";
         String urn = publisher + ":" + offer + ":" + sku + ":" + version;
-        List<String> versions = CATALOGUE.get((publisher + ":" + offer + ":" + sku).toLowerCase(Locale.ROOT));
-        String exact = versions == null ? null : version.equalsIgnoreCase("latest") ? versions.get(versions.size() - 1)
-                : versions.contains(version) ? version : null;
+        String exact = MarketplaceCatalogue.exactVersion(publisher, offer, sku, version).orElse(null);
         if (exact == null) {
             throw ArmException.notFound("PlatformImageNotFound", "The platform image '" + urn + "' is not"
                     + " available. Verify that all fields in the storage profile are correct. For more details"
@@ -303,7 +296,7 @@ public final class ComputeProvider implements ResourceProvider {
         }
         reference.put("version", version);
         reference.put("exactVersion", exact);
-        return "V2";
+        return MarketplaceCatalogue.sku(publisher, offer, sku).orElseThrow().hyperVGeneration();
     }
 
     private static Map<String, Object> disk(String diskId, String diskName, String location, String accountType,

@@ -27,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class NetworkProvider implements ResourceProvider {
     static final String NAMESPACE = "Microsoft.Network";
-    private static final String PUT_KIND = "network.put";
+    static final String PUT_KIND = "network.put";
     private static final String DELETE_KIND = "network.delete";
 
     static final String NSG = "networkSecurityGroups";
@@ -48,6 +48,9 @@ public final class NetworkProvider implements ResourceProvider {
 
     @Override
     public boolean accepts(ArmPath path) {
+        if (path.size() == 5 && path.matches("subscriptions/*/providers/microsoft.network/*")) {
+            return canonicalType(path.segment(4)) != null;
+        }
         if (path.size() < 7 || path.size() > 10 || !path.matches(pattern(path.size()))) {
             return false;
         }
@@ -69,6 +72,16 @@ public final class NetworkProvider implements ResourceProvider {
     @Override
     public Response handle(ArmRequest request) throws ArmException {
         ArmPath path = request.path();
+        if (path.size() == 5) {
+            // The SDK's list() without a resource group: every resource of the type in the subscription.
+            requireMethod(request, "GET");
+            String listed = NAMESPACE + "/" + canonicalType(path.segment(4));
+            String prefix = ("/subscriptions/" + path.segment(1) + "/resourceGroups/").toLowerCase(Locale.ROOT);
+            return Response.json(200, Map.of("value", store.read(state -> state.allResources().stream()
+                    .filter(d -> listed.equalsIgnoreCase(String.valueOf(d.get("type"))))
+                    .filter(d -> String.valueOf(d.get("id")).toLowerCase(Locale.ROOT).startsWith(prefix))
+                    .map(d -> view(state, d)).toList())));
+        }
         String type = canonicalType(path.segment(6));
         String groupId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + path.segment(3);
         String groupName = store.read(state -> {
@@ -177,7 +190,7 @@ public final class NetworkProvider implements ResourceProvider {
         return document;
     }
 
-    private static void buildNsg(String id, Map<String, Object> properties) throws ArmException {
+    static void buildNsg(String id, Map<String, Object> properties) throws ArmException {
         List<Object> rules = new ArrayList<>();
         for (Map<String, Object> rule : maps(properties.get("securityRules"))) {
             Map<String, Object> p = map(rule.get("properties"));

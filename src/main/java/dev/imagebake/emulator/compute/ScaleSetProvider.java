@@ -1,0 +1,738 @@
+package dev.imagebake.emulator.compute;
+
+import dev.imagebake.emulator.arm.ArmException;
+import dev.imagebake.emulator.arm.ArmPath;
+import dev.imagebake.emulator.arm.ArmRequest;
+import dev.imagebake.emulator.arm.Operations;
+import dev.imagebake.emulator.arm.ResourceProvider;
+import dev.imagebake.emulator.http.Response;
+import dev.imagebake.emulator.state.State;
+import dev.imagebake.emulator.state.StateStore;
+
+import static dev.imagebake.emulator.arm.ProviderSupport.*;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code Microsoft.Compute/virtualMachineScaleSets} (Uniform orchestration): create from a marketplace image, a
+ * managed image or a gallery image (version or definition = latest); change the model with PUT or PATCH; scale with
+ * {@code sku.capacity}; the instances {@code .../virtualMachines[/{id}[/instanceView]]} with
+ * {@code latestModelApplied}; the upgrade policies: Automatic (every instance follows the model), Manual
+ * ({@code POST .../manualupgrade}) and Rolling (a model change starts a {@link RollingUpgrade}, watched at
+ * {@code GET .../rollingUpgrades/latest}, cancelled with {@code POST .../rollingUpgrades/cancel}, started by hand
+ * with {@code POST .../osRollingUpgrade}); power actions and instance deletion, for all instances or some.
+ * PUT, PATCH, POST and DELETE answer as Azure's asynchronous operations. An instance's life goes through
+ * {@link ScaleSetInstances}.
+ *
+ * <p>A batch of a rolling upgrade lasts the {@code Retry-After} the emulator sends (at least one second), so a
+ * client polling at that pace sees every batch; {@code pauseTimeBetweenBatches} is honoured.
+ */
+public final class ScaleSetProvider implements ResourceProvider {
+    private static final String NAMESPACE = ComputeProvider.NAMESPACE;
+    static final String SEGMENT = "virtualMachineScaleSets";
+    static final String TYPE = NAMESPACE + "/" + SEGMENT;
+    private static final String INTERNAL = ScaleSetInstances.INTERNAL;
+    private static final String PUT_KIND = "scaleset.put";
+    private static final String DELETE_KIND = "scaleset.delete";
+    private static final String ACTION_KIND = "scaleset.action";
+    /** Power actions by their path segment; the SDK sends {@code poweroff} in lower case for scale sets. */
+    private static final List<String> POWER_ACTIONS = List.of("start", "powerOff", "deallocate", "restart");
+
+    private final StateStore store;
+    private final Operations operations;
+    private final Clock clock;
+    private final ScaleSetInstances instances;
+
+    public ScaleSetProvider(StateStore store, Operations operations) {
+        this(store, operations, Clock.systemUTC(), ScaleSetInstances.Runtime.NONE);
+    }
+
+    public ScaleSetProvider(StateStore store, Operations operations, Clock clock, ScaleSetInstances.Runtime runtime) {
+        this.store = store;
+        this.operations = operations;
+        this.clock = clock;
+        this.instances = new ScaleSetInstances(runtime);
+        operations.register(PUT_KIND, this::putDone);
+        operations.register(DELETE_KIND, this::deleteDone);
+        operations.register(ACTION_KIND, this::actionDone);
+    }
+
+    @Override
+    public boolean accepts(ArmPath path) {
+        if (path.matches("subscriptions/*/providers/microsoft.compute/" + SEGMENT)) {
+            return true;
+        }
+        return path.size() >= 7 && path.size() <= 11 && path.matches("subscriptions/*/resourcegroups/*/providers/"
+                + "microsoft.compute/" + SEGMENT + "/*".repeat(path.size() - 7));
+    }
+
+    @Override
+    public Response handle(ArmRequest request) throws ArmException {
+        settleRolls();
+        ArmPath path = request.path();
+        if (path.size() == 5) {
+            requireMethod(request, "GET");
+            String prefix = ("/subscriptions/" + path.segment(1) + "/resourceGroups/").toLowerCase(Locale.ROOT);
+            return Response.json(200, Map.of("value", store.read(state -> state.allResources().stream()
+                    .filter(d -> TYPE.equalsIgnoreCase(String.valueOf(d.get("type"))))
+                    .filter(d -> String.valueOf(d.get("id")).toLowerCase(Locale.ROOT).startsWith(prefix))
+                    .map(ScaleSetProvider::view).toList())));
+        }
+        String groupId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + path.segment(3);
+        String groupName = store.read(state -> {
+            Map<String, Object> group = state.resource(groupId);
+            return group == null ? null : (String) group.get("name");
+        });
+        if (groupName == null) {
+            throw ArmException.notFound("ResourceGroupNotFound", "Resource group '" + path.segment(3)
+                    + "' could not be found.");
+        }
+        String parentId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + groupName + "/providers/"
+                + NAMESPACE;
+        if (path.size() == 7) {
+            requireMethod(request, "GET");
+            return Response.json(200, Map.of("value", store.read(state -> state.children(parentId, SEGMENT).stream()
+                    .map(ScaleSetProvider::view).toList())));
+        }
+        String name = path.segment(7);
+        String id = parentId + "/" + SEGMENT + "/" + name;
+        Scope scope = new Scope(request, id, name, groupName);
+        if (path.size() == 8) {
+            return switch (request.method()) {
+                case "GET" -> Response.json(200, read(scope, ScaleSetProvider::view));
+                case "PUT" -> put(scope, request.jsonBody(), true);
+                case "PATCH" -> put(scope, request.jsonBody(), false);
+                case "DELETE" -> delete(scope);
+                default -> throw methodNotAllowed(request);
+            };
+        }
+        String segment = path.segment(8);
+        if (segment.equalsIgnoreCase("virtualMachines")) {
+            return instanceRequest(scope, path);
+        }
+        if (segment.equalsIgnoreCase("rollingUpgrades") && path.size() == 10) {
+            return rollingUpgrades(scope, path.segment(9));
+        }
+        if (path.size() != 9) {
+            throw ArmException.badRequest("InvalidResourceType", "The emulator does not know '" + request.http().path()
+                    + "'.");
+        }
+        if (segment.equalsIgnoreCase("instanceView")) {
+            requireMethod(request, "GET");
+            return Response.json(200, read(scope, this::scaleSetInstanceView));
+        }
+        requireMethod(request, "POST");
+        return action(scope, segment, request.jsonBody());
+    }
+
+    /** A request's scale set: where it is and how to name it in errors. */
+    private record Scope(ArmRequest request, String id, String name, String groupName) {
+        ArmException notFound() {
+            return resourceNotFound(TYPE, name, groupName);
+        }
+    }
+
+    private interface Reader {
+        Map<String, Object> read(State state, Map<String, Object> scaleSet);
+    }
+
+    private Map<String, Object> read(Scope scope, Reader reader) throws ArmException {
+        Map<String, Object> json = store.read(state -> {
+            Map<String, Object> scaleSet = state.resource(scope.id());
+            return scaleSet == null ? null : reader.read(state, scaleSet);
+        });
+        if (json == null) {
+            throw scope.notFound();
+        }
+        return json;
+    }
+
+    private static Map<String, Object> view(State state, Map<String, Object> scaleSet) {
+        return view(scaleSet);
+    }
+
+    private static Map<String, Object> view(Map<String, Object> scaleSet) {
+        Map<String, Object> json = map(deepCopy(scaleSet));
+        json.remove(INTERNAL);
+        return json;
+    }
+
+    // ---- PUT and PATCH ----
+
+    private Response put(Scope scope, Map<String, Object> body, boolean isPut) throws ArmException {
+        if (!scope.name().matches("[A-Za-z0-9][-\\w.]{0,63}")) {
+            throw ArmException.badRequest("InvalidParameter", "The virtual machine scale set name '" + scope.name()
+                    + "' is invalid.");
+        }
+        Object outcome = store.write(state -> {
+            try {
+                Map<String, Object> existing = state.resource(scope.id());
+                if (existing == null) {
+                    if (!isPut) {
+                        throw scope.notFound();
+                    }
+                    return create(scope, state, body);
+                }
+                return update(scope, state, existing, body);
+            } catch (ArmException e) {
+                return e;
+            }
+        });
+        return answer(outcome);
+    }
+
+    private Response create(Scope scope, State state, Map<String, Object> body) throws ArmException {
+        String location = location(body);
+        Map<String, Object> sku = map(deepCopy(body.get("sku")));
+        if (!(sku.get("name") instanceof String)) {
+            throw ArmException.badRequest("InvalidParameter", "Required parameter 'sku.name' is missing (null).");
+        }
+        sku.putIfAbsent("tier", "Standard");
+        sku.put("capacity", capacity(sku.getOrDefault("capacity", 0)));
+        Map<String, Object> properties = map(deepCopy(body.get("properties")));
+        properties.remove("provisioningState");
+        properties.put("upgradePolicy", upgradePolicy(map(properties.get("upgradePolicy"))));
+        Map<String, Object> profile = map(properties.get("virtualMachineProfile"));
+        Map<String, Object> osProfile = map(profile.get("osProfile"));
+        if (!(osProfile.get("adminUsername") instanceof String)) {
+            throw ArmException.badRequest("InvalidParameter", "Required parameter 'osProfile' is missing (null).");
+        }
+        osProfile.remove("adminPassword");
+        osProfile.putIfAbsent("computerNamePrefix", scope.name());
+        profile.put("osProfile", osProfile);
+        checkNetwork(state, scope.id(), profile);
+        properties.put("virtualMachineProfile", profile);
+        properties.putIfAbsent("overprovision", false);
+        properties.putIfAbsent("singlePlacementGroup", true);
+        properties.put("orchestrationMode", "Uniform");
+        properties.put("uniqueId", UUID.randomUUID().toString());
+        properties.put("timeCreated", Instant.now().toString());
+        properties.put("provisioningState", "Creating");
+
+        Map<String, Object> scaleSet = new LinkedHashMap<>();
+        scaleSet.put("name", scope.name());
+        scaleSet.put("id", scope.id());
+        scaleSet.put("type", TYPE);
+        scaleSet.put("location", location);
+        if (body.get("tags") instanceof Map<?, ?> tags) {
+            scaleSet.put("tags", new LinkedHashMap<>(tags));
+        }
+        scaleSet.put("sku", sku);
+        scaleSet.put("properties", properties);
+        Map<String, Object> internal = new LinkedHashMap<>();
+        internal.put("modelVersion", 1);
+        internal.put("nextInstanceId", 0);
+        scaleSet.put(INTERNAL, internal);
+        resolveModelImage(state, scaleSet);
+        state.putResource(scope.id(), scaleSet);
+        reconcileCapacity(state, scaleSet);
+        String operationId = operations.start(state, PUT_KIND, scope.id());
+        return operations.asyncAccepted(scope.request(), 201, view(scaleSet), NAMESPACE, location, operationId,
+                false);
+    }
+
+    /** PUT on an existing scale set and PATCH both merge what the body gives into the model. */
+    private Response update(Scope scope, State state, Map<String, Object> scaleSet, Map<String, Object> body)
+            throws ArmException {
+        Map<String, Object> properties = map(scaleSet.get("properties"));
+        if (body.get("location") instanceof String l && !l.replace(" ", "").equalsIgnoreCase(
+                (String) scaleSet.get("location"))) {
+            throw ArmException.conflict("InvalidResourceLocation", "The resource '" + scaleSet.get("name")
+                    + "' already exists in location '" + scaleSet.get("location") + "' in resource group.");
+        }
+        if (!"Succeeded".equals(properties.get("provisioningState"))) {
+            throw ArmException.conflict("OperationNotAllowed", "Operation 'Update' is not allowed on VM Scale Set '"
+                    + scaleSet.get("name") + "' since another operation is in progress.");
+        }
+        // Checked on a copy first, so that a refused change leaves nothing behind.
+        Map<String, Object> updated = map(deepCopy(scaleSet));
+        if (body.get("tags") instanceof Map<?, ?> tags) {
+            updated.put("tags", new LinkedHashMap<>(tags));
+        }
+        Map<String, Object> sku = map(updated.get("sku"));
+        merge(sku, map(deepCopy(body.get("sku"))));
+        sku.put("capacity", capacity(sku.get("capacity")));
+        Map<String, Object> newProperties = map(updated.get("properties"));
+        Map<String, Object> requested = map(deepCopy(body.get("properties")));
+        for (String readOnly : List.of("provisioningState", "uniqueId", "timeCreated", "orchestrationMode")) {
+            requested.remove(readOnly);
+        }
+        map(map(requested.get("virtualMachineProfile")).get("osProfile")).remove("adminPassword");
+        // Compared as JSON values: the SDK may send the same model with keys in another order.
+        Object before = deepCopy(newProperties.get("virtualMachineProfile"));
+        merge(newProperties, requested);
+        newProperties.put("upgradePolicy", upgradePolicy(map(newProperties.get("upgradePolicy"))));
+        Map<String, Object> profile = map(newProperties.get("virtualMachineProfile"));
+        boolean modelChanged = !before.equals(deepCopy(profile));
+        if (modelChanged) {
+            checkNetwork(state, scope.id(), profile);
+            resolveModelImage(state, updated);
+            Map<String, Object> internal = map(updated.get(INTERNAL));
+            internal.put("modelVersion", ScaleSetInstances.modelVersion(updated) + 1);
+            internal.put("modelChanged", true);
+        }
+        newProperties.put("provisioningState", "Updating");
+        scaleSet.clear();
+        scaleSet.putAll(updated);
+        reconcileCapacity(state, scaleSet);
+        String operationId = operations.start(state, PUT_KIND, scope.id());
+        return operations.asyncAccepted(scope.request(), 200, view(scaleSet), NAMESPACE,
+                (String) scaleSet.get("location"), operationId, false);
+    }
+
+    /** Resolves the model's image once, for every instance built from this model. */
+    private static void resolveModelImage(State state, Map<String, Object> scaleSet) throws ArmException {
+        Map<String, Object> storage = map(map(map(scaleSet.get("properties")).get("virtualMachineProfile"))
+                .get("storageProfile"));
+        Map<String, Object> reference = map(storage.get("imageReference"));
+        if (reference.isEmpty()) {
+            throw ArmException.badRequest("InvalidParameter", "Required parameter 'imageReference' is missing"
+                    + " (null).");
+        }
+        ScaleSetImages.Resolved resolved = ScaleSetImages.resolve(state, reference, (String) scaleSet.get("location"));
+        Map<String, Object> internal = map(scaleSet.get(INTERNAL));
+        internal.put("instanceImageReference", resolved.instanceReference());
+        internal.put("hyperVGeneration", resolved.hyperVGeneration());
+    }
+
+    private static void checkNetwork(State state, String scaleSetId, Map<String, Object> profile) throws ArmException {
+        List<Map<String, Object>> configurations = maps(map(profile.get("networkProfile"))
+                .get("networkInterfaceConfigurations"));
+        if (configurations.isEmpty()) {
+            throw ArmException.badRequest("InvalidParameter", "Required parameter 'networkProfile' is missing"
+                    + " (null).");
+        }
+        for (Map<String, Object> configuration : configurations) {
+            for (Map<String, Object> ip : maps(map(configuration.get("properties")).get("ipConfigurations"))) {
+                String subnetId = map(map(ip.get("properties")).get("subnet")).get("id") instanceof String s ? s : "";
+                int cut = subnetId.toLowerCase(Locale.ROOT).lastIndexOf("/subnets/");
+                Map<String, Object> vnet = cut < 0 ? null : state.resource(subnetId.substring(0, cut));
+                String subnetName = cut < 0 ? "" : subnetId.substring(cut + "/subnets/".length());
+                boolean found = vnet != null && maps(map(vnet.get("properties")).get("subnets")).stream()
+                        .anyMatch(s -> subnetName.equalsIgnoreCase(String.valueOf(s.get("name"))));
+                if (!found) {
+                    throw ArmException.badRequest("InvalidResourceReference", "Resource " + subnetId
+                            + " referenced by resource " + scaleSetId + " was not found. Please make sure that the"
+                            + " referenced resource exists, and that both resources are in the same region.");
+                }
+            }
+        }
+    }
+
+    private static Map<String, Object> upgradePolicy(Map<String, Object> requested) throws ArmException {
+        Map<String, Object> policy = new LinkedHashMap<>(requested);
+        String mode = policy.get("mode") instanceof String m ? m : "Manual";
+        String canonical = List.of("Automatic", "Manual", "Rolling").stream().filter(mode::equalsIgnoreCase)
+                .findFirst().orElseThrow(() -> ArmException.badRequest("InvalidParameter", "The value '" + mode
+                        + "' of parameter 'upgradePolicy.mode' is not allowed. Allowed values are Automatic, Manual,"
+                        + " Rolling."));
+        policy.put("mode", canonical);
+        if (canonical.equals("Rolling") || policy.get("rollingUpgradePolicy") instanceof Map<?, ?>) {
+            policy.put("rollingUpgradePolicy", RollingUpgrade.policy(map(policy.get("rollingUpgradePolicy"))));
+        }
+        return policy;
+    }
+
+    private static int capacity(Object value) throws ArmException {
+        if (!(value instanceof Number n) || n.longValue() < 0 || n.longValue() > 1000) {
+            throw ArmException.badRequest("InvalidParameter", "The value " + value + " of parameter 'sku.capacity'"
+                    + " is out of range. The value must be between 0 and 1000, inclusive.");
+        }
+        return n.intValue();
+    }
+
+    /** Adds instances (Creating) up to the capacity, or marks the highest instance IDs Deleting down to it. */
+    private void reconcileCapacity(State state, Map<String, Object> scaleSet) {
+        int capacity = ((Number) map(scaleSet.get("sku")).get("capacity")).intValue();
+        List<Map<String, Object>> live = new ArrayList<>(ScaleSetInstances.of(state, (String) scaleSet.get("id"))
+                .stream().filter(i -> !"Deleting".equals(provisioningState(i))).toList());
+        Map<String, Object> internal = map(scaleSet.get(INTERNAL));
+        while (live.size() < capacity) {
+            int next = ((Number) internal.get("nextInstanceId")).intValue();
+            internal.put("nextInstanceId", next + 1);
+            live.add(instances.create(state, scaleSet, next));
+        }
+        live.sort((a, b) -> Integer.compare(instanceNumber(b), instanceNumber(a)));
+        for (int i = 0; i < live.size() - capacity; i++) {
+            map(live.get(i).get("properties")).put("provisioningState", "Deleting");
+        }
+    }
+
+    private void putDone(State state, String target) {
+        Map<String, Object> scaleSet = state.resource(target);
+        if (scaleSet == null) {
+            return;
+        }
+        map(scaleSet.get("properties")).put("provisioningState", "Succeeded");
+        settleInstances(state, scaleSet);
+        Map<String, Object> internal = map(scaleSet.get(INTERNAL));
+        if (Boolean.TRUE.equals(internal.remove("modelChanged"))) {
+            switch (upgradeMode(scaleSet)) {
+                case "Automatic" -> ScaleSetInstances.of(state, target).forEach(i -> instances.upgrade(scaleSet, i));
+                case "Rolling" -> RollingUpgrade.start(state, scaleSet, clock.millis(), batchMillis());
+                default -> {
+                    // Manual: instances stay behind the model until POST .../manualupgrade.
+                }
+            }
+        }
+    }
+
+    /** Ends the instances' transitions: Creating ones run, Deleting ones go. */
+    private void settleInstances(State state, Map<String, Object> scaleSet) {
+        for (Map<String, Object> instance : ScaleSetInstances.of(state, (String) scaleSet.get("id"))) {
+            String provisioning = provisioningState(instance);
+            if (provisioning.equals("Deleting")) {
+                instances.delete(state, instance);
+            } else if (!provisioning.equals("Succeeded")) {
+                map(instance.get("properties")).put("provisioningState", "Succeeded");
+                if (ScaleSetInstances.powerState(instance).equals("starting")) {
+                    instances.power(instance, "running");
+                }
+            }
+        }
+    }
+
+    // ---- actions ----
+
+    private Response action(Scope scope, String segment, Map<String, Object> body) throws ArmException {
+        String power = POWER_ACTIONS.stream().filter(segment::equalsIgnoreCase).findFirst().orElse(null);
+        String action = power != null ? power : List.of("manualupgrade", "delete", "osRollingUpgrade").stream()
+                .filter(segment::equalsIgnoreCase).findFirst().orElseThrow(() -> ArmException.badRequest(
+                        "InvalidResourceType", "The emulator does not know the action '" + segment
+                                + "' on virtual machine scale sets."));
+        Object outcome = store.write(state -> {
+            try {
+                Map<String, Object> scaleSet = state.resource(scope.id());
+                if (scaleSet == null) {
+                    throw scope.notFound();
+                }
+                requireIdle(scaleSet, action);
+                if (action.equals("osRollingUpgrade")) {
+                    if (RollingUpgrade.isRunning(scaleSet)) {
+                        throw ArmException.conflict("OperationNotAllowed", "There is already a Rolling Upgrade in"
+                                + " progress on VM Scale Set '" + scaleSet.get("name") + "'.");
+                    }
+                    RollingUpgrade.start(state, scaleSet, clock.millis(), batchMillis());
+                    return accepted(scope, state, scaleSet, action, List.of());
+                }
+                boolean required = !action.equals(power);
+                List<Map<String, Object>> chosen = chosenInstances(state, scaleSet, body, required);
+                List<String> ids = chosen.stream().map(i -> (String) i.get("instanceId")).toList();
+                for (Map<String, Object> instance : chosen) {
+                    switch (action) {
+                        case "delete" -> map(instance.get("properties")).put("provisioningState", "Deleting");
+                        case "powerOff" -> instances.power(instance, "stopping");
+                        case "deallocate" -> instances.power(instance, "deallocating");
+                        case "start", "restart" -> instances.power(instance, "starting");
+                        default -> {
+                        }
+                    }
+                }
+                return accepted(scope, state, scaleSet, action, ids);
+            } catch (ArmException e) {
+                return e;
+            }
+        });
+        return answer(outcome);
+    }
+
+    private Response accepted(Scope scope, State state, Map<String, Object> scaleSet, String action,
+                              List<String> instanceIds) {
+        String operationId = operations.start(state, ACTION_KIND, scope.id() + "#" + action + "#"
+                + String.join(",", instanceIds));
+        return operations.asyncAccepted(scope.request(), 202, null, NAMESPACE, (String) scaleSet.get("location"),
+                operationId, true);
+    }
+
+    /** The instances named by {@code instanceIds}; none named means all, unless the action requires names. */
+    private static List<Map<String, Object>> chosenInstances(State state, Map<String, Object> scaleSet,
+                                                             Map<String, Object> body, boolean required)
+            throws ArmException {
+        List<?> ids = body.get("instanceIds") instanceof List<?> l ? l : List.of();
+        List<Map<String, Object>> all = ScaleSetInstances.of(state, (String) scaleSet.get("id")).stream()
+                .filter(i -> !"Deleting".equals(provisioningState(i))).toList();
+        if (ids.isEmpty() || ids.equals(List.of("*"))) {
+            if (required) {
+                throw ArmException.badRequest("InvalidParameter", "Required parameter 'instanceIds' is missing"
+                        + " (null).");
+            }
+            return all;
+        }
+        List<Map<String, Object>> chosen = new ArrayList<>();
+        for (Object id : ids) {
+            Map<String, Object> instance = all.stream().filter(i -> String.valueOf(id).equals(i.get("instanceId")))
+                    .findFirst().orElseThrow(() -> new ArmException(400, "InvalidParameter", "The provided instanceId "
+                            + id + " is not an active Virtual Machine Scale Set VM instanceId."));
+            if (!chosen.contains(instance)) {
+                chosen.add(instance);
+            }
+        }
+        return chosen;
+    }
+
+    private void actionDone(State state, String target) {
+        String[] parts = target.split("#", -1);
+        Map<String, Object> scaleSet = state.resource(parts[0]);
+        if (scaleSet == null) {
+            return;
+        }
+        List<String> ids = parts[2].isEmpty() ? List.of() : List.of(parts[2].split(","));
+        int deleted = 0;
+        for (String instanceId : ids) {
+            Map<String, Object> instance = state.resource(parts[0] + "/" + ScaleSetInstances.SEGMENT + "/"
+                    + instanceId);
+            if (instance == null) {
+                continue;
+            }
+            switch (parts[1]) {
+                case "manualupgrade" -> instances.upgrade(scaleSet, instance);
+                case "delete" -> {
+                    instances.delete(state, instance);
+                    deleted++;
+                }
+                case "powerOff" -> instances.power(instance, "stopped");
+                case "deallocate" -> instances.power(instance, "deallocated");
+                case "start", "restart" -> instances.power(instance, "running");
+                default -> {
+                }
+            }
+        }
+        if (deleted > 0) {
+            // Azure lowers the capacity by the instances deleted, so that they are not recreated.
+            Map<String, Object> sku = map(scaleSet.get("sku"));
+            sku.put("capacity", Math.max(0, ((Number) sku.get("capacity")).intValue() - deleted));
+        }
+    }
+
+    private static void requireIdle(Map<String, Object> scaleSet, String action) throws ArmException {
+        String provisioning = String.valueOf(map(scaleSet.get("properties")).get("provisioningState"));
+        if (!provisioning.equals("Succeeded")) {
+            throw ArmException.conflict("OperationNotAllowed", "Operation '" + action + "' is not allowed on VM"
+                    + " Scale Set '" + scaleSet.get("name") + "' since the VM Scale Set is "
+                    + provisioning.toLowerCase(Locale.ROOT) + ".");
+        }
+    }
+
+    // ---- rolling upgrades ----
+
+    private Response rollingUpgrades(Scope scope, String segment) throws ArmException {
+        if (segment.equalsIgnoreCase("latest")) {
+            requireMethod(scope.request(), "GET");
+            long now = clock.millis();
+            Map<String, Object> status = read(scope, (state, scaleSet) -> {
+                Map<String, Object> roll = RollingUpgrade.of(scaleSet);
+                return roll == null ? Map.of() : RollingUpgrade.status(scaleSet, roll, now);
+            });
+            if (status.isEmpty()) {
+                throw ArmException.notFound("NotFound", "The entity was not found in this Azure location.");
+            }
+            return Response.json(200, status);
+        }
+        if (!segment.equalsIgnoreCase("cancel")) {
+            throw ArmException.badRequest("InvalidResourceType", "The emulator does not know '"
+                    + scope.request().http().path() + "'.");
+        }
+        requireMethod(scope.request(), "POST");
+        Object outcome = store.write(state -> {
+            Map<String, Object> scaleSet = state.resource(scope.id());
+            if (scaleSet == null) {
+                return scope.notFound();
+            }
+            if (!RollingUpgrade.isRunning(scaleSet)) {
+                return ArmException.conflict("OperationNotAllowed", "There is no ongoing Rolling Upgrade to"
+                        + " cancel.");
+            }
+            RollingUpgrade.cancel(scaleSet, clock.millis());
+            return accepted(scope, state, scaleSet, "cancel", List.of());
+        });
+        return answer(outcome);
+    }
+
+    /** Brings every running roll up to the clock before a request reads or changes a scale set. */
+    private void settleRolls() {
+        long now = clock.millis();
+        boolean due = store.read(state -> state.allResources().stream()
+                .anyMatch(d -> TYPE.equalsIgnoreCase(String.valueOf(d.get("type"))) && RollingUpgrade.isDue(d, now)));
+        if (due) {
+            store.write(state -> {
+                for (Map<String, Object> scaleSet : state.allResources()) {
+                    if (TYPE.equalsIgnoreCase(String.valueOf(scaleSet.get("type")))) {
+                        RollingUpgrade.settle(state, scaleSet, instances, now);
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    private long batchMillis() {
+        return Math.max(1, operations.settings().retryAfterSeconds()) * 1000L;
+    }
+
+    // ---- instances ----
+
+    private Response instanceRequest(Scope scope, ArmPath path) throws ArmException {
+        ArmRequest request = scope.request();
+        if (path.size() == 9) {
+            requireMethod(request, "GET");
+            boolean expand = "instanceView".equalsIgnoreCase(request.http().query().get("$expand"));
+            Map<String, Object> list = read(scope, (state, scaleSet) -> Map.of("value",
+                    ScaleSetInstances.of(state, scope.id()).stream()
+                            .map(i -> instanceJson(scaleSet, i, expand)).toList()));
+            return Response.json(200, list);
+        }
+        String instanceId = path.segment(9);
+        String id = scope.id() + "/" + ScaleSetInstances.SEGMENT + "/" + instanceId;
+        if (path.size() == 11) {
+            if (!path.segment(10).equalsIgnoreCase("instanceView")) {
+                throw ArmException.badRequest("InvalidResourceType", "The emulator does not know the action '"
+                        + path.segment(10) + "' on scale set instances.");
+            }
+            requireMethod(request, "GET");
+            return Response.json(200, instance(scope, id, instanceId, (scaleSet, i) -> instanceView(i)));
+        }
+        return switch (request.method()) {
+            case "GET" -> {
+                boolean expand = "instanceView".equalsIgnoreCase(request.http().query().get("$expand"));
+                yield Response.json(200, instance(scope, id, instanceId,
+                        (scaleSet, i) -> instanceJson(scaleSet, i, expand)));
+            }
+            case "DELETE" -> action(scope, "delete", Map.of("instanceIds", List.of(instanceId)));
+            default -> throw methodNotAllowed(request);
+        };
+    }
+
+    private interface InstanceReader {
+        Map<String, Object> read(Map<String, Object> scaleSet, Map<String, Object> instance);
+    }
+
+    private Map<String, Object> instance(Scope scope, String id, String instanceId, InstanceReader reader)
+            throws ArmException {
+        Map<String, Object> json = store.read(state -> {
+            Map<String, Object> scaleSet = state.resource(scope.id());
+            Map<String, Object> instance = state.resource(id);
+            return scaleSet == null || instance == null ? null : reader.read(scaleSet, instance);
+        });
+        if (json == null) {
+            throw resourceNotFound(TYPE + "/virtualMachines", scope.name() + "/" + instanceId, scope.groupName());
+        }
+        return json;
+    }
+
+    private static Map<String, Object> instanceJson(Map<String, Object> scaleSet, Map<String, Object> instance,
+                                                    boolean withInstanceView) {
+        Map<String, Object> json = map(deepCopy(instance));
+        json.remove(INTERNAL);
+        Map<String, Object> properties = map(json.get("properties"));
+        properties.put("latestModelApplied", ScaleSetInstances.latestModelApplied(scaleSet, instance));
+        if (withInstanceView) {
+            properties.put("instanceView", instanceView(instance));
+        }
+        return json;
+    }
+
+    private static Map<String, Object> instanceView(Map<String, Object> instance) {
+        Map<String, Object> properties = map(instance.get("properties"));
+        String provisioning = provisioningState(instance).toLowerCase(Locale.ROOT);
+        String power = ScaleSetInstances.powerState(instance);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("platformUpdateDomain", 0);
+        view.put("platformFaultDomain", 0);
+        view.put("computerName", map(properties.get("osProfile")).get("computerName"));
+        view.put("osName", "ubuntu");
+        view.put("hyperVGeneration", map(instance.get(INTERNAL)).get("hyperVGeneration"));
+        Map<String, Object> osDisk = map(map(properties.get("storageProfile")).get("osDisk"));
+        view.put("disks", List.of(new LinkedHashMap<>(Map.of("name", String.valueOf(osDisk.get("name")),
+                "statuses", List.of(status("ProvisioningState/succeeded", "Provisioning succeeded"))))));
+        view.put("statuses", List.of(status("ProvisioningState/" + provisioning, "Provisioning " + provisioning),
+                status("PowerState/" + power, "VM " + power)));
+        return view;
+    }
+
+    private Map<String, Object> scaleSetInstanceView(State state, Map<String, Object> scaleSet) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Map<String, Object> instance : ScaleSetInstances.of(state, (String) scaleSet.get("id"))) {
+            counts.merge("ProvisioningState/" + provisioningState(instance).toLowerCase(Locale.ROOT), 1L, Long::sum);
+            counts.merge("PowerState/" + ScaleSetInstances.powerState(instance), 1L, Long::sum);
+        }
+        List<Object> summary = new ArrayList<>();
+        counts.forEach((code, count) -> summary.add(new LinkedHashMap<>(Map.of("code", code, "count", count))));
+        String provisioning = String.valueOf(map(scaleSet.get("properties")).get("provisioningState"))
+                .toLowerCase(Locale.ROOT);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("virtualMachine", new LinkedHashMap<>(Map.of("statusesSummary", summary)));
+        view.put("statuses", List.of(status("ProvisioningState/" + provisioning, "Provisioning " + provisioning)));
+        return view;
+    }
+
+    private static Map<String, Object> status(String code, String display) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("code", code);
+        status.put("level", "Info");
+        status.put("displayStatus", display);
+        return status;
+    }
+
+    // ---- DELETE ----
+
+    private Response delete(Scope scope) throws ArmException {
+        Object outcome = store.write(state -> {
+            Map<String, Object> scaleSet = state.resource(scope.id());
+            if (scaleSet == null) {
+                return Response.empty(204);
+            }
+            map(scaleSet.get("properties")).put("provisioningState", "Deleting");
+            String operationId = operations.start(state, DELETE_KIND, scope.id());
+            return operations.asyncAccepted(scope.request(), 202, null, NAMESPACE, (String) scaleSet.get("location"),
+                    operationId, true);
+        });
+        return answer(outcome);
+    }
+
+    private void deleteDone(State state, String target) {
+        for (Map<String, Object> instance : ScaleSetInstances.of(state, target)) {
+            instances.delete(state, instance);
+        }
+        state.removeTree(target);
+    }
+
+    // ---- helpers ----
+
+    private static String upgradeMode(Map<String, Object> scaleSet) {
+        return String.valueOf(map(map(scaleSet.get("properties")).get("upgradePolicy")).get("mode"));
+    }
+
+    private static String provisioningState(Map<String, Object> document) {
+        return String.valueOf(map(document.get("properties")).get("provisioningState"));
+    }
+
+    private static int instanceNumber(Map<String, Object> instance) {
+        return Integer.parseInt((String) instance.get("instanceId"));
+    }
+
+    /** Objects merge key by key; anything else (lists included) is replaced, as in an ARM PATCH. */
+    private static void merge(Map<String, Object> target, Map<String, Object> patch) {
+        patch.forEach((key, value) -> {
+            if (value instanceof Map<?, ?> && target.get(key) instanceof Map<?, ?>) {
+                merge(map(target.get(key)), map(value));
+            } else {
+                target.put(key, value);
+            }
+        });
+    }
+
+    private static String location(Map<String, Object> body) throws ArmException {
+        if (!(body.get("location") instanceof String rawLocation) || rawLocation.isBlank()) {
+            throw ArmException.badRequest("LocationRequired", "The location property is required for this"
+                    + " definition.");
+        }
+        return rawLocation.replace(" ", "").toLowerCase(Locale.ROOT);
+    }
+}
