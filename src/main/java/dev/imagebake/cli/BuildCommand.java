@@ -78,6 +78,11 @@ final class BuildCommand implements Callable<Integer> {
                     + "the whole bake with no Azure account.")
     boolean emulator;
 
+    @Option(names = "--emulator-data", paramLabel = "DIR",
+            description = "With --emulator: keep the emulator's state in DIR (kept afterwards, for "
+                    + "`imagebake emulator --data DIR` or `emulator inventory`) instead of a temporary folder.")
+    Path emulatorData;
+
     @Option(names = "--force", description = "Replace an existing managed image or gallery image version.")
     boolean force;
 
@@ -137,7 +142,7 @@ final class BuildCommand implements Callable<Integer> {
             targets.add(new LogFileReporter(log));
         }
         Path folder = template.template.toAbsolutePath().getParent();
-        try (LocalEmulator local = emulator ? LocalEmulator.start(main.err, builds) : null) {
+        try (LocalEmulator local = emulator ? LocalEmulator.start(main.err, builds, emulatorData) : null) {
             Path cloudFile = local != null ? local.cloudFile() : cloud;
             if (local != null) {
                 secrets.add(local.clientSecret());

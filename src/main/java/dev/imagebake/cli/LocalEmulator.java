@@ -30,16 +30,19 @@ import java.util.stream.Stream;
 final class LocalEmulator implements AutoCloseable {
     private final Emulator emulator;
     private final Path folder;
+    private final boolean temporary;
 
-    private LocalEmulator(Emulator emulator, Path folder) {
+    private LocalEmulator(Emulator emulator, Path folder, boolean temporary) {
         this.emulator = emulator;
         this.folder = folder;
+        this.temporary = temporary;
     }
 
-    static LocalEmulator start(PrintStream err, List<Build> builds) throws IOException {
-        Path folder = Files.createTempDirectory("imagebake-emulator-");
+    /** @param data where to keep the emulator's state, or null for a temporary folder removed afterwards */
+    static LocalEmulator start(PrintStream err, List<Build> builds, Path data) throws IOException {
+        Path folder = data != null ? data : Files.createTempDirectory("imagebake-emulator-");
         Emulator emulator = Emulator.start(new Emulator.Settings(folder, 0));
-        LocalEmulator local = new LocalEmulator(emulator, folder);
+        LocalEmulator local = new LocalEmulator(emulator, folder, data == null);
         err.println("Started a local Azure emulator at " + emulator.endpoint() + " (data in " + folder + ")");
         try {
             local.prepareDestinations(builds);
@@ -92,6 +95,9 @@ final class LocalEmulator implements AutoCloseable {
     @Override
     public void close() throws IOException {
         emulator.close();
+        if (!temporary) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(folder)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
