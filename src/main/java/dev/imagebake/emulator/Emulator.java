@@ -90,7 +90,7 @@ public final class Emulator implements AutoCloseable {
                 new AsyncOperationsProvider(operations),
                 new NetworkProvider(store, operations),
                 compute,
-                new GalleryProvider(store, operations)));
+                new GalleryProvider(store, operations, compute::layersOf)));
         RequestLog log = new RequestLog(dir.requestLog());
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(), arm),
                 log);

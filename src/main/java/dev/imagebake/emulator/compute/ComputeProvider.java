@@ -290,6 +290,15 @@ public final class ComputeProvider implements ResourceProvider {
             throws ArmException {
         if (reference.get("id") instanceof String imageId) {
             Map<String, Object> image = state.resource(imageId);
+            if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE
+                    + "/galleries/images/versions")) {
+                reference.put("id", image.get("id"));
+                Map<String, Object> definition = state.resource(((String) image.get("id"))
+                        .replaceFirst("(?i)/versions/[^/]+$", ""));
+                Object generation = definition == null ? null : map(definition.get("properties"))
+                        .get("hyperVGeneration");
+                return generation instanceof String g ? g : "V1";
+            }
             if (image == null || !String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE + "/" + IMAGE)) {
                 throw ArmException.notFound("NotFound", "The Image '" + imageId + "' cannot be found in '"
                         + location + "' region.");
@@ -626,6 +635,12 @@ public final class ComputeProvider implements ResourceProvider {
             }
         }
         state.removeTree(target);
+    }
+
+    /** The content of an image source: a (generalized) VM's disk frozen, or an image's or version's layers. */
+    public List<String> layersOf(Map<String, Object> source) throws ArmException {
+        return String.valueOf(source.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM) ? machines.capture(source)
+                : VmMachines.layers(source);
     }
 
     /** After an emulator restart: boots again the machines of the VMs that were running. */

@@ -2,6 +2,7 @@ package dev.imagebake.emulator.vm
 
 import com.azure.core.management.Region
 import com.azure.resourcemanager.compute.ComputeManager
+import com.azure.resourcemanager.compute.models.HyperVGeneration
 import com.azure.resourcemanager.compute.models.VirtualMachine
 import com.azure.resourcemanager.network.NetworkManager
 import com.azure.resourcemanager.network.models.Network
@@ -239,6 +240,24 @@ cat /etc/app/app.conf /opt/app/run.sh; stat -c '%U %a' /opt/app/run.sh''')
         freshFiles == '2\nclean\n'
     }
 
+    def "should publish the image as a gallery version whose VMs start with the image's content"() {
+        given:
+        def imageId = compute.virtualMachineCustomImages().getByResourceGroup('rg', 'img').id()
+        compute.galleries().define('gallery').withRegion(Region.EUROPE_WEST).withExistingResourceGroup('rg').create()
+        compute.galleryImages().define('linux').withExistingGallery('rg', 'gallery').withLocation(Region.EUROPE_WEST)
+                .withIdentifier('imagebake', 'sandbox', 'test').withGeneralizedLinux()
+                .withHyperVGeneration(HyperVGeneration.V2).create()
+        def version = compute.galleryImageVersions().define('1.0.0').withExistingImage('rg', 'gallery', 'linux')
+                .withLocation(Region.EUROPE_WEST).withSourceCustomImage(imageId).create()
+
+        when:
+        createVmFromImage('vm-from-gallery', version.id(), true)
+        def files = awaitSsh(address, 'builder', 'other', 'sudo cat /etc/app/app.conf /opt/app/run.sh; hostname')
+
+        then:
+        files == 'config\npayload\nvm-from-gallery\n'
+    }
+
     def "should end every machine process when the emulator closes"() {
         when:
         emulator.close()
@@ -247,6 +266,16 @@ cat /etc/app/app.conf /opt/app/run.sh; stat -c '%U %a' /opt/app/run.sh''')
         then:
         ProcessHandle.current().descendants().filter { it.info().command().orElse('').contains('unshare') }.count() == 0
         !tryConnect(address)
+    }
+
+    def "should boot the running VMs again when the emulator starts again on the same data folder"() {
+        when:
+        emulator = Emulator.start(new Emulator.Settings(dir.resolve('data'), 0, new Operations.Settings(0, 1,
+                Duration.ofSeconds(10)), Emulator.Machines.SANDBOX))
+        def output = awaitSsh(address, 'builder', 'other', 'hostname; sudo cat /opt/app/run.sh')
+
+        then:
+        output == 'vm-from-gallery\npayload\n'
     }
 
     // ---- helpers ----
@@ -268,7 +297,7 @@ cat /etc/app/app.conf /opt/app/run.sh; stat -c '%U %a' /opt/app/run.sh''')
         created
     }
 
-    private VirtualMachine createVmFromImage(String name, String imageId) {
+    private VirtualMachine createVmFromImage(String name, String imageId, boolean gallery = false) {
         def pip = network.publicIpAddresses().define("pip-$name").withRegion(Region.EUROPE_WEST)
                 .withExistingResourceGroup('rg').withStaticIP().create()
         def nic = network.networkInterfaces().define("nic-$name").withRegion(Region.EUROPE_WEST)
@@ -276,7 +305,8 @@ cat /etc/app/app.conf /opt/app/run.sh; stat -c '%U %a' /opt/app/run.sh''')
                 .withPrimaryPrivateIPAddressDynamic().withExistingPrimaryPublicIPAddress(pip).create()
         def created = compute.virtualMachines().define(name).withRegion(Region.EUROPE_WEST)
                 .withExistingResourceGroup('rg').withExistingPrimaryNetworkInterface(nic)
-                .withGeneralizedLinuxCustomImage(imageId)
+                .with { gallery ? it.withGeneralizedLinuxGalleryImageVersion(imageId)
+                        : it.withGeneralizedLinuxCustomImage(imageId) }
                 .withRootUsername('builder').withSsh(Files.readString(dir.resolve('other.pub')).strip()).create()
         address = network.publicIpAddresses().getByResourceGroup('rg', "pip-$name").ipAddress()
         created
