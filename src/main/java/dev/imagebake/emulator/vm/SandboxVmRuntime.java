@@ -36,6 +36,9 @@ public final class SandboxVmRuntime implements VmRuntime {
      */
     public static SandboxVmRuntime open(Path vmDir, Path hidden) throws VmRuntimeException {
         checkSupported();
+        // Absolute: the paths go into mount options and scripts that run elsewhere.
+        vmDir = vmDir.toAbsolutePath().normalize();
+        hidden = hidden.toAbsolutePath().normalize();
         try {
             Files.createDirectories(vmDir.resolve("machines"));
             Files.createDirectories(vmDir.resolve("layers"));

@@ -153,6 +153,53 @@ cat /etc/app/app.conf /opt/app/run.sh; stat -c '%U %a' /opt/app/run.sh''')
         Files.readString(Path.of('/etc/passwd')) == hostEtcPasswd
     }
 
+    def "should install a Debian package with sudo dpkg into the VM's layer, the host's package database untouched"() {
+        given:
+        def hostStatus = Files.readString(Path.of('/var/lib/dpkg/status'))
+
+        when:
+        def result = sshj(address, 'azureuser', 'user', '''set -e
+mkdir -p pkg/DEBIAN pkg/usr/share/imagebake-probe
+printf 'Package: imagebake-probe\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.com>\nDescription: probe\n' > pkg/DEBIAN/control
+echo probe > pkg/usr/share/imagebake-probe/file
+dpkg-deb --root-owner-group -b pkg probe.deb >/dev/null
+sudo dpkg -i probe.deb >/dev/null
+dpkg-query -W -f '${Status}\n' imagebake-probe; stat -c %U /usr/share/imagebake-probe/file''')
+
+        then:
+        result == [0, 'install ok installed\nroot\n']
+        Files.readString(Path.of('/var/lib/dpkg/status')) == hostStatus
+        !Files.exists(Path.of('/usr/share/imagebake-probe'))
+    }
+
+    def "should serve SFTP and scp to sshj and OpenSSH"() {
+        given:
+        def knownHosts = dir.resolve('known_hosts')
+        def local = dir.resolve('upload.txt')
+        Files.writeString(local, 'uploaded\n')
+
+        when:
+        def downloaded = new SSHClient().withCloseable { ssh ->
+            ssh.addHostKeyVerifier(new net.schmizz.sshj.transport.verification.PromiscuousVerifier())
+            ssh.connect(address, 22)
+            ssh.authPublickey('azureuser', ssh.loadKeys(dir.resolve('user').toString()))
+            ssh.newSFTPClient().withCloseable { sftp ->
+                sftp.get('/etc/hostname', dir.resolve('hostname').toString())
+            }
+            Files.readString(dir.resolve('hostname'))
+        }
+        def scp = new ProcessBuilder('scp', '-O', '-i', dir.resolve('user').toString(), '-o', 'BatchMode=yes',
+                '-o', "UserKnownHostsFile=$knownHosts".toString(), local.toString(),
+                "azureuser@$address:upload.txt".toString()).redirectErrorStream(true).start()
+        def scpOut = new String(scp.inputStream.readAllBytes())
+        def scpStatus = scp.waitFor()
+
+        then:
+        downloaded == 'vm-build\n'
+        [scpStatus, scpOut] == [0, '']
+        sshj(address, 'azureuser', 'user', 'cat ~/upload.txt') == [0, 'uploaded\n']
+    }
+
     def "should hide the host's processes and the emulator's data folder and refuse writes outside the layers"() {
         when:
         def processes = sshj(address, 'azureuser', 'user', 'ls /proc | grep -c "^[0-9]"')
