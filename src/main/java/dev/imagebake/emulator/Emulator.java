@@ -48,7 +48,7 @@ public final class Emulator implements AutoCloseable {
         }
     }
 
-    /** What runs behind emulated VMs (see docs/emulator-vms.md). */
+    /** What runs behind emulated VMs (see src/docs/emulator-vms.md). */
     public enum Machines {
         /** Nothing: VMs are documents with a power state. */
         NONE,
