@@ -42,6 +42,11 @@ public final class SandboxVmRuntime implements VmRuntime {
         try {
             Files.createDirectories(vmDir.resolve("machines"));
             Files.createDirectories(vmDir.resolve("layers"));
+            if (Files.getFileStore(vmDir).type().startsWith("overlay")) {
+                throw new VmRuntimeException("The emulator's data folder " + hidden + " is on overlayfs, which"
+                        + " cannot hold the VMs' overlay layers; put it on another file system (for example a"
+                        + " mounted volume).");
+            }
         } catch (IOException e) {
             throw new VmRuntimeException("cannot create " + vmDir + ": " + e.getMessage(), e);
         }

@@ -200,6 +200,32 @@ dpkg-query -W -f '${Status}\n' imagebake-probe; stat -c %U /usr/share/imagebake-
         sshj(address, 'azureuser', 'user', 'cat ~/upload.txt') == [0, 'uploaded\n']
     }
 
+    def "should serve imagebake's own SSH communicator: pinned host key, folder upload, command, download"() {
+        given:
+        def fingerprint = new ProcessBuilder('ssh-keygen', '-l', '-E', 'sha256', '-f', dir.resolve('host.pub').toString())
+                .start().inputStream.text.split(' ')[1]
+        def endpoint = new dev.imagebake.communicator.SshEndpoint(address, 22, 'azureuser',
+                Files.readString(dir.resolve('user')), null, null, false, [fingerprint], null, false, null)
+        def folder = Files.createDirectories(dir.resolve('bundle/conf'))
+        Files.writeString(folder.resolve('app.ini'), 'ini\n')
+        def lines = []
+
+        when:
+        def result = dev.imagebake.communicator.SshCommunicator.connect(endpoint, Duration.ofSeconds(30), { } as
+                java.util.function.Consumer).withCloseable { ssh ->
+            ssh.upload(dir.resolve('bundle'), '/tmp/bundle')
+            def run = ssh.run(dev.imagebake.communicator.RemoteCommand.of(
+                    'sudo cp -r /tmp/bundle /opt/bundle && cat /opt/bundle/conf/app.ini'), { stream, line -> lines << line })
+            ssh.download('/opt/bundle/conf/app.ini', dir.resolve('downloaded.ini'))
+            run
+        }
+
+        then:
+        result.exitStatus() == 0
+        lines == ['ini']
+        Files.readString(dir.resolve('downloaded.ini')) == 'ini\n'
+    }
+
     def "should hide the host's processes and the emulator's data folder and refuse writes outside the layers"() {
         when:
         def processes = sshj(address, 'azureuser', 'user', 'ls /proc | grep -c "^[0-9]"')
