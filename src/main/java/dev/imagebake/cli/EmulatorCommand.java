@@ -22,13 +22,19 @@ final class EmulatorCommand implements Callable<Integer> {
             description = "Keep certificates, credentials, state and the request log here (default: ${DEFAULT-VALUE}).")
     Path data;
 
+    @Option(names = "--vms", defaultValue = "AUTO", paramLabel = "KIND",
+            description = "What runs behind VMs: SANDBOX (sandboxed Linux machines reachable over SSH), NONE (control"
+                    + " plane only) or AUTO (SANDBOX where this host supports it; default).")
+    Emulator.Machines machines;
+
     @ParentCommand
     Main main;
 
     @Override
     public Integer call() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
-        try (Emulator emulator = Emulator.start(new Emulator.Settings(data, port))) {
+        try (Emulator emulator = Emulator.start(new Emulator.Settings(data, port,
+                dev.imagebake.emulator.arm.Operations.Settings.DEFAULT, machines))) {
             // The secret stays in cloud.json (readable by its owner only); it is never printed.
             main.out.println("Azure emulator listening on " + emulator.endpoint());
             main.out.println("Cloud settings (endpoint, CA, credentials): " + emulator.cloudFile());

@@ -10,6 +10,7 @@ import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
 import dev.imagebake.builder.azure.AzureClients;
 import dev.imagebake.builder.azure.AzureCloud;
 import dev.imagebake.emulator.Emulator;
+import dev.imagebake.emulator.arm.Operations;
 import dev.imagebake.plan.AzureBuilderSpec;
 import dev.imagebake.plan.Build;
 
@@ -41,7 +42,9 @@ final class LocalEmulator implements AutoCloseable {
     /** @param data where to keep the emulator's state, or null for a temporary folder removed afterwards */
     static LocalEmulator start(PrintStream err, List<Build> builds, Path data) throws IOException {
         Path folder = data != null ? data : Files.createTempDirectory("imagebake-emulator-");
-        Emulator emulator = Emulator.start(new Emulator.Settings(folder, 0));
+        // Its VMs are sandboxed machines reachable over SSH: a bake really runs its steps (emulator-vms.md).
+        Emulator emulator = Emulator.start(new Emulator.Settings(folder, 0, Operations.Settings.DEFAULT,
+                Emulator.Machines.SANDBOX));
         LocalEmulator local = new LocalEmulator(emulator, folder, data == null);
         err.println("Started a local Azure emulator at " + emulator.endpoint() + " (data in " + folder + ")");
         try {

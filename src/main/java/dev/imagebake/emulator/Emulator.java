@@ -25,6 +25,10 @@ import dev.imagebake.emulator.network.NetworkProvider;
 import dev.imagebake.emulator.network.SecurityRuleProvider;
 import dev.imagebake.emulator.state.StateStore;
 import dev.imagebake.emulator.tls.TlsMaterial;
+import dev.imagebake.emulator.vm.NoVmRuntime;
+import dev.imagebake.emulator.vm.SandboxVmRuntime;
+import dev.imagebake.emulator.vm.VmRuntime;
+import dev.imagebake.emulator.vm.VmRuntimeException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,22 +46,40 @@ public final class Emulator implements AutoCloseable {
     /**
      * @param port 0 for any free port
      */
-    public record Settings(Path dataDir, int port, Operations.Settings operations) {
+    public record Settings(Path dataDir, int port, Operations.Settings operations, Machines machines) {
         public Settings(Path dataDir, int port) {
             this(dataDir, port, Operations.Settings.DEFAULT);
         }
+
+        /** Control plane only: the specs of the ARM surface need no machines behind their VMs. */
+        public Settings(Path dataDir, int port, Operations.Settings operations) {
+            this(dataDir, port, operations, Machines.NONE);
+        }
+    }
+
+    /** What runs behind emulated VMs (see src/docs/emulator-vms.md). */
+    public enum Machines {
+        /** Nothing: VMs are documents with a power state. */
+        NONE,
+        /** Sandboxed Linux machines reachable over SSH; fails to start where they cannot run. */
+        SANDBOX,
+        /** {@link #SANDBOX} where this host can run them, else {@link #NONE}. */
+        AUTO
     }
 
     private final DataDir dir;
     private final Identity identity;
     private final RequestLog log;
     private final HttpsListener listener;
+    private final ComputeProvider compute;
 
-    private Emulator(DataDir dir, Identity identity, RequestLog log, HttpsListener listener) {
+    private Emulator(DataDir dir, Identity identity, RequestLog log, HttpsListener listener,
+                     ComputeProvider compute) {
         this.dir = dir;
         this.identity = identity;
         this.log = log;
         this.listener = listener;
+        this.compute = compute;
     }
 
     public static Emulator start(Settings settings) throws IOException {
@@ -69,6 +91,7 @@ public final class Emulator implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         AccessTokens tokens = new AccessTokens(identity.tokenKey(), identity.tenantId(), clock);
         Operations operations = new Operations(store, clock, settings.operations());
+        ComputeProvider compute = new ComputeProvider(store, operations, runtime(settings, dir));
         List<ResourceProvider> providers = new ArrayList<>(List.of(
                 new SubscriptionProvider(identity),
                 new LocationsProvider(),
@@ -78,8 +101,8 @@ public final class Emulator implements AutoCloseable {
                 new AsyncOperationsProvider(operations),
                 new NetworkProvider(store, operations),
                 new SecurityRuleProvider(store, operations),
-                new ComputeProvider(store, operations),
-                new GalleryProvider(store, operations),
+                compute,
+                new GalleryProvider(store, operations, compute::layersOf),
                 new ScaleSetProvider(store, operations),
                 new MarketplaceProvider()));
         // Template deployments create their resources through the providers above, as ARM's engine does.
@@ -94,11 +117,28 @@ public final class Emulator implements AutoCloseable {
             listener = new HttpsListener(settings.port(), tls.serverContext(), dispatcher);
         } catch (GeneralSecurityException | IOException e) {
             log.close();
+            compute.closeMachines();
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
-        Emulator emulator = new Emulator(dir, identity, log, listener);
+        Emulator emulator = new Emulator(dir, identity, log, listener, compute);
+        compute.resumeMachines();
         CloudFile.write(dir, emulator.endpoint(), identity);
         return emulator;
+    }
+
+    private static VmRuntime runtime(Settings settings, DataDir dir) throws IOException {
+        Machines machines = settings.machines() == null ? Machines.NONE : settings.machines();
+        if (machines == Machines.NONE) {
+            return new NoVmRuntime();
+        }
+        try {
+            return SandboxVmRuntime.open(dir.root().resolve("vm"), dir.root());
+        } catch (VmRuntimeException e) {
+            if (machines == Machines.AUTO) {
+                return new NoVmRuntime();
+            }
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /** {@code https://127.0.0.1:PORT}, without a trailing slash. */
@@ -121,6 +161,7 @@ public final class Emulator implements AutoCloseable {
     @Override
     public void close() throws IOException {
         listener.close();
+        compute.closeMachines();
         log.close();
     }
 }

@@ -8,6 +8,8 @@ import dev.imagebake.emulator.arm.ResourceProvider;
 import dev.imagebake.emulator.http.Response;
 import dev.imagebake.emulator.state.State;
 import dev.imagebake.emulator.state.StateStore;
+import dev.imagebake.emulator.vm.NoVmRuntime;
+import dev.imagebake.emulator.vm.VmRuntime;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.*;
 
@@ -42,10 +44,17 @@ public final class ComputeProvider implements ResourceProvider {
 
     private final StateStore store;
     private final Operations operations;
+    private final VmMachines machines;
 
     public ComputeProvider(StateStore store, Operations operations) {
+        this(store, operations, new NoVmRuntime());
+    }
+
+    /** @param runtime what runs behind the VMs (their machines, SSH and captured content) */
+    public ComputeProvider(StateStore store, Operations operations, VmRuntime runtime) {
         this.store = store;
         this.operations = operations;
+        this.machines = new VmMachines(runtime);
         operations.register(PUT_KIND, ComputeProvider::putDone);
         operations.register(DELETE_KIND, ComputeProvider::remove);
         operations.register(ACTION_KIND, ComputeProvider::actionDone);
@@ -231,6 +240,7 @@ public final class ComputeProvider implements ResourceProvider {
                 internal.put("generalized", false);
                 internal.put("hyperVGeneration", hyperVGeneration);
                 vm.put(INTERNAL, internal);
+                machines.create(state, vm, nics);
                 state.putResource(id, vm);
 
                 state.putResource(diskId, disk(diskId, diskName, location, accountType, sizeGb, hyperVGeneration,
@@ -275,6 +285,15 @@ public final class ComputeProvider implements ResourceProvider {
             throws ArmException {
         if (reference.get("id") instanceof String imageId) {
             Map<String, Object> image = state.resource(imageId);
+            if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE
+                    + "/galleries/images/versions")) {
+                reference.put("id", image.get("id"));
+                Map<String, Object> definition = state.resource(((String) image.get("id"))
+                        .replaceFirst("(?i)/versions/[^/]+$", ""));
+                Object generation = definition == null ? null : map(definition.get("properties"))
+                        .get("hyperVGeneration");
+                return generation instanceof String g ? g : "V1";
+            }
             if (image == null || !String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE + "/" + IMAGE)) {
                 throw ArmException.notFound("NotFound", "The Image '" + imageId + "' cannot be found in '"
                         + location + "' region.");
@@ -383,6 +402,11 @@ public final class ComputeProvider implements ResourceProvider {
             if (action.equals("restart") && !"running".equals(internal.get("powerState"))) {
                 return ArmException.conflict("OperationNotAllowed", "Operation 'restart' is not allowed on VM '"
                         + vm.get("name") + "' since the VM is " + internal.get("powerState") + ".");
+            }
+            try {
+                machines.act(state, vm, action);
+            } catch (ArmException e) {
+                return e;
             }
             internal.put("powerState", switch (action) {
                 case "powerOff" -> "stopping";
@@ -496,6 +520,7 @@ public final class ComputeProvider implements ResourceProvider {
                     throw new ArmException(409, "OperationNotAllowed", "The operation 'Create Image' requires the"
                             + " Virtual Machine '" + vm.get("name") + "' to be Generalized.");
                 }
+                List<String> layers = machines.capture(vm);
                 Map<String, Object> vmOsDisk = map(map(map(vm.get("properties")).get("storageProfile")).get("osDisk"));
                 Map<String, Object> osDisk = new LinkedHashMap<>();
                 osDisk.put("osType", "Linux");
@@ -522,6 +547,7 @@ public final class ComputeProvider implements ResourceProvider {
                     image.put("tags", new LinkedHashMap<>(tags));
                 }
                 image.put("properties", properties);
+                image.put(INTERNAL, new LinkedHashMap<>(Map.of(VmMachines.LAYERS, layers)));
                 state.putResource(id, image);
                 String operationId = operations.start(state, PUT_KIND, id);
                 return operations.asyncAccepted(request, 201, view(image, false), NAMESPACE, location, operationId,
@@ -561,6 +587,9 @@ public final class ComputeProvider implements ResourceProvider {
                         + " is attached to VM " + vm + ".");
             }
             properties.put("provisioningState", "Deleting");
+            if (type.equals(VM)) {
+                machines.delete(document);
+            }
             String operationId = operations.start(state, DELETE_KIND, id);
             return operations.asyncAccepted(request, 202, null, NAMESPACE, (String) document.get("location"),
                     operationId, true);
@@ -599,6 +628,29 @@ public final class ComputeProvider implements ResourceProvider {
             }
         }
         state.removeTree(target);
+    }
+
+    /** The content of an image source: a (generalized) VM's disk frozen, or an image's or version's layers. */
+    public List<String> layersOf(Map<String, Object> source) throws ArmException {
+        return String.valueOf(source.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM) ? machines.capture(source)
+                : VmMachines.layers(source);
+    }
+
+    /** After an emulator restart: boots again the machines of the VMs that were running. */
+    public void resumeMachines() {
+        store.write(state -> {
+            for (Map<String, Object> vm : state.allResources()) {
+                if (String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
+                    machines.resume(state, vm);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Stops every machine (the emulator is closing). */
+    public void closeMachines() {
+        machines.close();
     }
 
     // ---- views and helpers ----

@@ -51,9 +51,17 @@ public final class GalleryProvider implements ResourceProvider {
     private final StateStore store;
     private final Operations operations;
 
+    private final LayerSource layers;
+
     public GalleryProvider(StateStore store, Operations operations) {
+        this(store, operations, VmMachines::layers);
+    }
+
+    /** @param layers the content of a version's source (a VM's frozen disk, an image's or version's layers) */
+    public GalleryProvider(StateStore store, Operations operations, LayerSource layers) {
         this.store = store;
         this.operations = operations;
+        this.layers = layers;
         operations.register(PUT_KIND, GalleryProvider::putDone);
         operations.register(DELETE_KIND, (state, target) -> state.removeTree(target));
     }
@@ -305,6 +313,7 @@ public final class GalleryProvider implements ResourceProvider {
                 if (body.get("tags") instanceof Map<?, ?> tags && tags.get(FAIL_TAG) instanceof String code) {
                     internal.put("failWith", code);
                 }
+                internal.put(VmMachines.LAYERS, layers.of(map(resolved.get("source"))));
                 version.put(INTERNAL, internal);
                 replicate(version, regions);
                 state.putResource(id, version);
@@ -333,6 +342,7 @@ public final class GalleryProvider implements ResourceProvider {
         Map<String, Object> target = state.resource(reference);
         String type = target == null ? "" : String.valueOf(target.get("type"));
         Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("source", target);
         String generation;
         if (type.equalsIgnoreCase(NAMESPACE + "/" + ComputeProvider.VM)) {
             Map<String, Object> internal = map(target.get(INTERNAL));

@@ -1,0 +1,179 @@
+package dev.imagebake.emulator.compute;
+
+import dev.imagebake.emulator.arm.ArmException;
+import dev.imagebake.emulator.state.State;
+import dev.imagebake.emulator.vm.MachineSpec;
+import dev.imagebake.emulator.vm.SshEndpoint;
+import dev.imagebake.emulator.vm.VmRuntime;
+import dev.imagebake.emulator.vm.VmRuntimeException;
+
+import static dev.imagebake.emulator.arm.ProviderSupport.map;
+import static dev.imagebake.emulator.arm.ProviderSupport.maps;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The compute provider's side of the {@link VmRuntime}: turns VM documents into machine specs, calls the runtime
+ * at the VM's lifecycle points and publishes where each machine's SSH server listens: the NIC's private IP and the
+ * public IP's {@code ipAddress} become the machine's loopback address, and a port other than 22 goes into the tag
+ * {@value #SSH_PORT_TAG} of the VM and of its public IP.
+ */
+final class VmMachines {
+    /** Tag naming the SSH port of an emulated VM when it is not 22. */
+    static final String SSH_PORT_TAG = "imagebake-emulator-ssh-port";
+    /** Internal key of a VM or image: its image layers, topmost first. */
+    static final String LAYERS = "layers";
+    private static final String INTERNAL = "_emulator";
+    private static final String ADDRESS = "sshAddress";
+
+    private final VmRuntime runtime;
+
+    VmMachines(VmRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** A new VM: its layers come from its image (none for a marketplace image); its machine starts booting. */
+    void create(State state, Map<String, Object> vm, List<Map<String, Object>> nics) throws ArmException {
+        Map<String, Object> reference = map(map(map(vm.get("properties")).get("storageProfile"))
+                .get("imageReference"));
+        List<String> layers = new ArrayList<>();
+        if (reference.get("id") instanceof String imageId && state.resource(imageId) != null) {
+            layers.addAll(layers(state.resource(imageId)));
+        }
+        map(vm.get(INTERNAL)).put(LAYERS, layers);
+        publish(state, vm, nics, boot(vm));
+    }
+
+    /** Power actions: powerOff and deallocate end the machine's processes; start and restart boot it. */
+    void act(State state, Map<String, Object> vm, String action) throws ArmException {
+        String key = key(vm);
+        try {
+            switch (action) {
+                case "powerOff", "deallocate" -> runtime.stop(key);
+                case "restart" -> runtime.restart(spec(vm));
+                case "start" -> publish(state, vm, nics(state, vm), boot(vm));
+                default -> {
+                }
+            }
+        } catch (VmRuntimeException e) {
+            throw failure(vm, e);
+        }
+    }
+
+    /** The layers of an image captured from {@code vm}: its own disk frozen, over its image's layers. */
+    List<String> capture(Map<String, Object> vm) throws ArmException {
+        try {
+            return runtime.capture(spec(vm));
+        } catch (VmRuntimeException e) {
+            throw failure(vm, e);
+        }
+    }
+
+    void delete(Map<String, Object> vm) {
+        runtime.delete(key(vm));
+    }
+
+    /** Boots the machine of a VM that was running when the emulator stopped. */
+    void resume(State state, Map<String, Object> vm) {
+        Object power = map(vm.get(INTERNAL)).get("powerState");
+        if ("running".equals(power) || "starting".equals(power)) {
+            try {
+                publish(state, vm, nics(state, vm), boot(vm));
+            } catch (ArmException e) {
+                // The VM stays a document; its boot log says what went wrong.
+            }
+        }
+    }
+
+    void close() {
+        runtime.close();
+    }
+
+    static List<String> layers(Map<String, Object> document) {
+        return map(document.get(INTERNAL)).get(LAYERS) instanceof List<?> list
+                ? list.stream().map(String::valueOf).toList() : List.of();
+    }
+
+    private SshEndpoint boot(Map<String, Object> vm) throws ArmException {
+        try {
+            return runtime.boot(spec(vm));
+        } catch (VmRuntimeException e) {
+            throw failure(vm, e);
+        }
+    }
+
+    private static ArmException failure(Map<String, Object> vm, VmRuntimeException e) {
+        return new ArmException(500, "VMRuntimeError", "The emulator could not run the machine of VM '"
+                + vm.get("name") + "': " + e.getMessage());
+    }
+
+    private static MachineSpec spec(Map<String, Object> vm) {
+        Map<String, Object> properties = map(vm.get("properties"));
+        Map<String, Object> osProfile = map(properties.get("osProfile"));
+        List<String> keys = maps(map(map(osProfile.get("linuxConfiguration")).get("ssh")).get("publicKeys"))
+                .stream().map(k -> String.valueOf(k.get("keyData")).strip()).toList();
+        String data = osProfile.get("customData") instanceof String c ? c
+                : properties.get("userData") instanceof String u ? u : null;
+        String customData = data == null ? null
+                : new String(Base64.getMimeDecoder().decode(data), StandardCharsets.UTF_8);
+        Map<String, Object> internal = map(vm.get(INTERNAL));
+        return new MachineSpec(key(vm), String.valueOf(osProfile.getOrDefault("computerName", vm.get("name"))),
+                layers(vm), String.valueOf(osProfile.get("adminUsername")), keys, customData,
+                internal.get(ADDRESS) instanceof String a ? a : null);
+    }
+
+    private static String key(Map<String, Object> vm) {
+        return String.valueOf(map(vm.get("properties")).get("vmId"));
+    }
+
+    private static List<Map<String, Object>> nics(State state, Map<String, Object> vm) {
+        List<Map<String, Object>> nics = new ArrayList<>();
+        for (Map<String, Object> ref : maps(map(map(vm.get("properties")).get("networkProfile"))
+                .get("networkInterfaces"))) {
+            Map<String, Object> nic = state.resource(String.valueOf(ref.get("id")));
+            if (nic != null) {
+                nics.add(nic);
+            }
+        }
+        return nics;
+    }
+
+    private static void publish(State state, Map<String, Object> vm, List<Map<String, Object>> nics,
+                                SshEndpoint endpoint) {
+        if (endpoint == null) {
+            return;
+        }
+        map(vm.get(INTERNAL)).put(ADDRESS, endpoint.address());
+        tagPort(vm, endpoint);
+        for (Map<String, Object> nic : nics.stream().limit(1).toList()) {
+            for (Map<String, Object> config : maps(map(nic.get("properties")).get("ipConfigurations")).stream()
+                    .limit(1).toList()) {
+                Map<String, Object> properties = map(config.get("properties"));
+                properties.put("privateIPAddress", endpoint.address());
+                Object pipId = map(properties.get("publicIPAddress")).get("id");
+                Map<String, Object> pip = pipId instanceof String p ? state.resource(p) : null;
+                if (pip != null) {
+                    map(pip.get("properties")).put("ipAddress", endpoint.address());
+                    tagPort(pip, endpoint);
+                }
+            }
+        }
+    }
+
+    private static void tagPort(Map<String, Object> document, SshEndpoint endpoint) {
+        Map<String, Object> tags = document.get("tags") instanceof Map<?, ?> t ? map(t) : new LinkedHashMap<>();
+        if (endpoint.port() == 22) {
+            tags.remove(SSH_PORT_TAG);
+        } else {
+            tags.put(SSH_PORT_TAG, String.valueOf(endpoint.port()));
+        }
+        if (!tags.isEmpty() || document.containsKey("tags")) {
+            document.put("tags", tags);
+        }
+    }
+}

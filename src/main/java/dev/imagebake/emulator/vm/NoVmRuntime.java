@@ -1,0 +1,32 @@
+package dev.imagebake.emulator.vm;
+
+import java.util.List;
+
+/** Control plane only: VMs are documents with a power state and nothing runs behind them. */
+public final class NoVmRuntime implements VmRuntime {
+    @Override
+    public SshEndpoint boot(MachineSpec spec) {
+        return null;
+    }
+
+    @Override
+    public void stop(String key) {
+    }
+
+    @Override
+    public void restart(MachineSpec spec) {
+    }
+
+    @Override
+    public void delete(String key) {
+    }
+
+    @Override
+    public List<String> capture(MachineSpec spec) {
+        return spec.layers();
+    }
+
+    @Override
+    public void close() {
+    }
+}

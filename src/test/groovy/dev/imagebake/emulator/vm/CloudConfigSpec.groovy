@@ -1,0 +1,63 @@
+package dev.imagebake.emulator.vm
+
+import spock.lang.Specification
+
+import java.nio.charset.StandardCharsets
+
+class CloudConfigSpec extends Specification {
+
+    def "should read users, host keys, files and runcmd from a cloud-config"() {
+        when:
+        def config = CloudConfig.parse('''#cloud-config
+users:
+  - name: deployer
+    ssh_authorized_keys: [ssh-ed25519 AAAA deployer]
+    sudo: ALL=(ALL) NOPASSWD:ALL
+    groups: [adm, sudo]
+    shell: /bin/sh
+ssh_keys:
+  ed25519_public: ssh-ed25519 BBBB host
+write_files:
+  - path: /etc/a
+    content: aGVsbG8=
+    encoding: b64
+    permissions: 0600
+    owner: root:adm
+  - path: /etc/b
+    content: text
+    append: true
+runcmd:
+  - echo one
+  - [touch, /two]
+''')
+
+        then:
+        config.users() == [new CloudConfig.User('deployer', ['ssh-ed25519 AAAA deployer'], ['ALL=(ALL) NOPASSWD:ALL'],
+                'adm,sudo', '/bin/sh')]
+        !config.keepDefaultUser()
+        config.hostKeys() == [ed25519_public: 'ssh-ed25519 BBBB host']
+        config.files()*.path() == ['/etc/a', '/etc/b']
+        new String(config.files()[0].content(), StandardCharsets.UTF_8) == 'hello'
+        config.files()[0].permissions() == '0600'
+        config.files()[0].owner() == 'root:adm'
+        config.files()[1].append()
+        config.runcmd() == ['echo one', ['touch', '/two']]
+    }
+
+    def "should ignore data that is not a cloud-config"() {
+        expect:
+        CloudConfig.parse(text) == CloudConfig.EMPTY
+
+        where:
+        text << [null, '#!/bin/sh\necho hi\n', 'users: []']
+    }
+
+    def "should say so when the cloud-config is not valid YAML"() {
+        when:
+        CloudConfig.parse('#cloud-config\nusers: [unclosed\n')
+
+        then:
+        def e = thrown(VmRuntimeException)
+        e.message.startsWith('the cloud-config in customData is not valid YAML: ')
+    }
+}
