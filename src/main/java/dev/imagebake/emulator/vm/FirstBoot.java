@@ -104,6 +104,8 @@ final class FirstBoot {
                 .append('\n');
         s.append("  echo ").append(q(spec.key())).append(" > /var/lib/waagent/provisioned-vm\n");
         s.append("fi\n");
+        // The image's /usr/sbin/reboot is a symlink to systemctl: writing through it would replace systemctl itself.
+        s.append("rm -f /usr/sbin/waagent /usr/sbin/reboot\n");
         s.append("put /usr/sbin/waagent ").append(q(resource("waagent"))).append("\nchmod 755 /usr/sbin/waagent\n");
         s.append("put /usr/sbin/reboot ").append(q(resource("reboot"))).append("\nchmod 755 /usr/sbin/reboot\n");
         s.append("""
