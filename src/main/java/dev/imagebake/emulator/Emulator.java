@@ -1,12 +1,14 @@
 package dev.imagebake.emulator;
 
 import dev.imagebake.emulator.arm.ArmGateway;
+import dev.imagebake.emulator.arm.Conditions;
 import dev.imagebake.emulator.arm.AsyncOperationsProvider;
 import dev.imagebake.emulator.arm.MetadataEndpoint;
 import dev.imagebake.emulator.arm.OperationResultsProvider;
 import dev.imagebake.emulator.arm.Operations;
 import dev.imagebake.emulator.arm.ResourceGroupProvider;
 import dev.imagebake.emulator.arm.SubscriptionProvider;
+import dev.imagebake.emulator.arm.TrafficPolicy;
 import dev.imagebake.emulator.auth.AccessTokens;
 import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
@@ -31,11 +33,20 @@ import java.util.List;
  */
 public final class Emulator implements AutoCloseable {
     /**
-     * @param port 0 for any free port
+     * @param port       0 for any free port
+     * @param conditions latency profile, throttling and injected faults
      */
-    public record Settings(Path dataDir, int port, Operations.Settings operations) {
+    public record Settings(Path dataDir, int port, Operations.Settings operations, Conditions conditions) {
         public Settings(Path dataDir, int port) {
             this(dataDir, port, Operations.Settings.DEFAULT);
+        }
+
+        public Settings(Path dataDir, int port, Operations.Settings operations) {
+            this(dataDir, port, operations, Conditions.DEFAULT);
+        }
+
+        public Settings withConditions(Conditions conditions) {
+            return new Settings(dataDir, port, operations, conditions);
         }
     }
 
@@ -59,7 +70,8 @@ public final class Emulator implements AutoCloseable {
         StateStore store = StateStore.open(dir.stateFile());
         Clock clock = Clock.systemUTC();
         AccessTokens tokens = new AccessTokens(identity.tokenKey(), identity.tenantId(), clock);
-        Operations operations = new Operations(store, clock, settings.operations());
+        Operations operations = new Operations(store, clock, settings.operations(), settings.conditions().latency());
+        TrafficPolicy traffic = new TrafficPolicy(settings.conditions(), operations);
         ArmGateway arm = new ArmGateway(identity, tokens, operations, List.of(
                 new SubscriptionProvider(identity),
                 new ResourceGroupProvider(store, operations),
@@ -67,7 +79,7 @@ public final class Emulator implements AutoCloseable {
                 new AsyncOperationsProvider(operations),
                 new NetworkProvider(store, operations),
                 new ComputeProvider(store, operations),
-                new GalleryProvider(store, operations)));
+                new GalleryProvider(store, operations)), traffic);
         RequestLog log = new RequestLog(dir.requestLog());
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(), arm),
                 log);

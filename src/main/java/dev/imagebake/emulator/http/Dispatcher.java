@@ -18,7 +18,7 @@ public final class Dispatcher {
     public Response dispatch(Request request) {
         long started = System.nanoTime();
         Response response = answer(request);
-        log.record(request, response, (System.nanoTime() - started) / 1_000_000);
+        log.record(request, response, (System.nanoTime() - started) / 1_000);
         return response;
     }
 
