@@ -4,6 +4,7 @@ import dev.imagebake.emulator.Emulator;
 import dev.imagebake.emulator.arm.Conditions;
 import dev.imagebake.emulator.arm.FaultSpec;
 import dev.imagebake.emulator.arm.LatencyProfile;
+import dev.imagebake.emulator.arm.Operations;
 import dev.imagebake.emulator.arm.Throttle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,6 +41,11 @@ final class EmulatorCommand implements Callable<Integer> {
             description = "Multiplies the realistic durations, e.g. 0.01 (default: ${DEFAULT-VALUE}).")
     double timeScale;
 
+    @Option(names = "--retry-after", defaultValue = "1", paramLabel = "SECONDS",
+            description = "The Retry-After of operation replies and polls, whole seconds (default: ${DEFAULT-VALUE}); "
+                    + "0 leaves the poll interval to the client (the Azure SDK then waits 30 s unless configured).")
+    int retryAfter;
+
     @Option(names = "--throttle",
             description = "Enforce ARM's request throttling per subscription: 429 once a token bucket is empty.")
     boolean throttle;
@@ -75,6 +81,9 @@ final class EmulatorCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --latency or --time-scale: "
                     + e.getMessage());
         }
+        if (retryAfter < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--retry-after must be 0 or more seconds");
+        }
         return new Conditions(profile, Throttle.azure(throttle), faults);
     }
 
@@ -82,7 +91,9 @@ final class EmulatorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Conditions conditions = conditions();
         CountDownLatch stop = new CountDownLatch(1);
-        try (Emulator emulator = Emulator.start(new Emulator.Settings(data, port).withConditions(conditions))) {
+        Operations.Settings operations = new Operations.Settings(retryAfter, Operations.Settings.DEFAULT.pollsBeforeDone(),
+                Operations.Settings.DEFAULT.overdueAfter());
+        try (Emulator emulator = Emulator.start(new Emulator.Settings(data, port, operations, conditions))) {
             // The secret stays in cloud.json (readable by its owner only); it is never printed.
             main.out.println("Azure emulator listening on " + emulator.endpoint());
             main.out.println("Cloud settings (endpoint, CA, credentials): " + emulator.cloudFile());

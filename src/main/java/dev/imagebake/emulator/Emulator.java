@@ -54,6 +54,7 @@ public final class Emulator implements AutoCloseable {
     private final Identity identity;
     private final RequestLog log;
     private final HttpsListener listener;
+    private StateStore store;
 
     private Emulator(DataDir dir, Identity identity, RequestLog log, HttpsListener listener) {
         this.dir = dir;
@@ -88,9 +89,11 @@ public final class Emulator implements AutoCloseable {
             listener = new HttpsListener(settings.port(), tls.serverContext(), dispatcher);
         } catch (GeneralSecurityException | IOException e) {
             log.close();
+            store.close();
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
         Emulator emulator = new Emulator(dir, identity, log, listener);
+        emulator.store = store;
         CloudFile.write(dir, emulator.endpoint(), identity);
         return emulator;
     }
@@ -116,5 +119,6 @@ public final class Emulator implements AutoCloseable {
     public void close() throws IOException {
         listener.close();
         log.close();
+        store.close();  // after the listener: no request changes the state once it is saved for the last time
     }
 }

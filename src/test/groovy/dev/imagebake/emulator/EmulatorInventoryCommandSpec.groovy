@@ -6,6 +6,7 @@ import groovy.json.JsonSlurper
 import spock.lang.Specification
 import spock.lang.TempDir
 
+import java.nio.file.Files
 import java.nio.file.Path
 
 /** {@code imagebake emulator inventory}: what an emulator holds, read from its folder while it runs. */
@@ -30,7 +31,11 @@ class EmulatorInventoryCommandSpec extends Specification {
         arm.call('PUT', "$sub/resourceGroups/rg-a/providers/Microsoft.Network/networkSecurityGroups/nsg-1?api-version=2025-03-01",
                 [location: 'northeurope'])
 
-        when:
+        when: 'the state is saved (shortly after each change)'
+        def deadline = System.nanoTime() + 5_000_000_000L
+        while (!(Files.exists(dir.resolve('state.json')) && Files.readString(dir.resolve('state.json')).contains('nsg-1')) && System.nanoTime() < deadline) {
+            Thread.sleep(10)
+        }
         def text = run('emulator', 'inventory', '--data', dir.toString())
         def asJson = run('emulator', 'inventory', '--data', dir.toString(), '--json')
 

@@ -6,6 +6,7 @@ import dev.imagebake.emulator.state.StateStore;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,8 @@ public final class Operations {
     private final Settings settings;
     private final LatencyProfile latency;
     private final Map<String, Completion> completions = new HashMap<>();
+    /** No operation in progress is overdue before this (epoch ms); 0 until the first scan of a loaded state. */
+    private volatile long nextDeadline;
 
     /**
      * @param retryAfterSeconds the {@code Retry-After} sent with each 202; the SDK waits 30 s when it is missing or 0
@@ -72,7 +75,32 @@ public final class Operations {
             operation.put("overdueAt", clock.millis() + lasts.toMillis());
         }
         state.putOperation(id, operation);
+        nextDeadline = Math.min(nextDeadline, ((Number) operation.get("overdueAt")).longValue());
+        forgetOldOperations(state);
         return id;
+    }
+
+    /** Finished operations kept for late polls; beyond that the oldest go, so state (saved whole) stays small. */
+    static final int FINISHED_KEPT = 200;
+    /** How long a finished operation stays pollable at most, as Azure's do for a while. */
+    static final Duration FINISHED_RETENTION = Duration.ofMinutes(15);
+
+    private void forgetOldOperations(State state) {
+        long cutoff = clock.millis() - FINISHED_RETENTION.toMillis();
+        List<String> finished = new ArrayList<>();  // oldest first: operations are kept in the order they started
+        state.operations().forEach((id, operation) -> {
+            if (operation.get("finishedAt") instanceof Number) {
+                finished.add(id);
+            }
+        });
+        int excess = finished.size() - FINISHED_KEPT;
+        for (String id : finished) {
+            boolean expired = ((Number) state.operation(id).get("finishedAt")).longValue() < cutoff;
+            if (expired || excess > 0) {
+                state.operations().remove(id);
+                excess--;
+            }
+        }
     }
 
     /**
@@ -145,6 +173,11 @@ public final class Operations {
 
     /** Completes overdue operations; the gateway calls this before each request so their effects are visible. */
     public void settleOverdue() {
+        // Scanning every operation on every request was a fifth of the emulator's time per request; nothing can
+        // be overdue before the earliest deadline of an operation in progress.
+        if (clock.millis() < nextDeadline) {
+            return;
+        }
         boolean any = store.read(state -> state.operations().values().stream()
                 .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op) && !op.containsKey("hang")));
         if (any) {
@@ -158,6 +191,13 @@ public final class Operations {
                 return null;
             });
         }
+        store.read(state -> {
+            // Under the store's lock, like start(), so that no new deadline is lost between reading and setting.
+            nextDeadline = state.operations().values().stream()
+                    .filter(op -> "InProgress".equals(op.get("status")) && !op.containsKey("hang"))
+                    .mapToLong(op -> ((Number) op.get("overdueAt")).longValue()).min().orElse(Long.MAX_VALUE);
+            return null;
+        });
     }
 
     /**
@@ -183,6 +223,7 @@ public final class Operations {
         Completion completion = completions.get((String) operation.get("kind"));
         operation.put("status", "Succeeded");
         operation.put("pollsLeft", 0);
+        operation.put("finishedAt", clock.millis());
         if (operation.get("failWith") instanceof String code) {
             // An injected failure: the resource is left as Azure leaves it after a failed operation.
             operation.put("status", "Failed");

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * {@code requests.log}: one JSON line per request: time, request ID, method, path, query, status, server time in
- * microseconds ({@code us}), the error code of a failed one and the injected fault, if any. Never headers or bodies,
+ * microseconds ({@code us}: wall clock; {@code cpuUs}: CPU time of the thread that served it), the error code of a failed one and the injected fault, if any. Never headers or bodies,
  * which carry the client secret (token requests) and access tokens (everything else).
  */
 public final class RequestLog implements AutoCloseable {
@@ -25,7 +25,7 @@ public final class RequestLog implements AutoCloseable {
                 StandardOpenOption.APPEND);
     }
 
-    synchronized void record(Request request, Response response, long micros) {
+    synchronized void record(Request request, Response response, long micros, long cpuMicros) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", Instant.now().toString());
         line.put("requestId", request.id());
@@ -36,6 +36,7 @@ public final class RequestLog implements AutoCloseable {
         }
         line.put("status", response.status());
         line.put("us", micros);
+        line.put("cpuUs", cpuMicros);
         if (response.status() >= 400 && response.body() instanceof Map<?, ?> body
                 && body.get("error") instanceof Map<?, ?> error) {
             line.put("error", error.get("code"));
