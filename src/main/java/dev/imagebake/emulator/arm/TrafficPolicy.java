@@ -64,7 +64,8 @@ public final class TrafficPolicy {
     /** If the reply started an operation and an operation fault aims at the request, makes it fail or hang. */
     public void injectIntoOperation(ArmRequest request, Response reply) {
         String url = reply.headers().getOrDefault("Azure-AsyncOperation", reply.headers().get("Location"));
-        if (url == null || reply.status() >= 300) {
+        // Only requests that start an operation count (a GET of operationResults also answers with a Location).
+        if (url == null || reply.status() >= 300 || request.method().equals("GET")) {
             return;
         }
         FaultSpec fault = faults.take(request.method(), request.path(), request.http().path(), false);
