@@ -1,8 +1,8 @@
 package dev.imagebake.emulator;
 
 import dev.imagebake.emulator.arm.ArmGateway;
-import dev.imagebake.emulator.arm.Conditions;
 import dev.imagebake.emulator.arm.AsyncOperationsProvider;
+import dev.imagebake.emulator.arm.Conditions;
 import dev.imagebake.emulator.arm.MetadataEndpoint;
 import dev.imagebake.emulator.arm.OperationResultsProvider;
 import dev.imagebake.emulator.arm.Operations;
