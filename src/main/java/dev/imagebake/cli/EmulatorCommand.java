@@ -1,16 +1,26 @@
 package dev.imagebake.cli;
 
 import dev.imagebake.emulator.Emulator;
+import dev.imagebake.emulator.arm.Conditions;
+import dev.imagebake.emulator.arm.FaultSpec;
+import dev.imagebake.emulator.arm.LatencyProfile;
+import dev.imagebake.emulator.arm.Operations;
+import dev.imagebake.emulator.arm.Throttle;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code imagebake emulator}: runs the local Azure Resource Manager stand-in until Ctrl-C. */
-@Command(name = "emulator", mixinStandardHelpOptions = true,
+@Command(name = "emulator", mixinStandardHelpOptions = true, subcommands = EmulatorInventoryCommand.class,
         description = "Run a local Azure Resource Manager stand-in over HTTPS on 127.0.0.1, until Ctrl-C. "
                 + "Clients find the endpoint, CA certificate and credentials in DIR/cloud.json.")
 final class EmulatorCommand implements Callable<Integer> {
@@ -27,17 +37,75 @@ final class EmulatorCommand implements Callable<Integer> {
                     + " plane only) or AUTO (SANDBOX where this host supports it; default).")
     Emulator.Machines machines;
 
+    @Option(names = "--latency", defaultValue = "instant", paramLabel = "PROFILE",
+            description = "instant (operations finish at the first poll) or realistic (Azure's typical durations "
+                    + "times --time-scale). Default: ${DEFAULT-VALUE}.")
+    String latency;
+
+    @Option(names = "--time-scale", defaultValue = "1", paramLabel = "X",
+            description = "Multiplies the realistic durations, e.g. 0.01 (default: ${DEFAULT-VALUE}).")
+    double timeScale;
+
+    @Option(names = "--retry-after", defaultValue = "1", paramLabel = "SECONDS",
+            description = "The Retry-After of operation replies and polls, whole seconds (default: ${DEFAULT-VALUE}); "
+                    + "0 leaves the poll interval to the client (the Azure SDK then waits 30 s unless configured).")
+    int retryAfter;
+
+    @Option(names = "--throttle",
+            description = "Enforce ARM's request throttling per subscription: 429 once a token bucket is empty.")
+    boolean throttle;
+
+    @Option(names = "--fault", paramLabel = "SPEC", converter = FaultConverter.class,
+            description = "Inject a failure, e.g. 'PUT virtualMachines:500x2', 'PUT images:lro-failed=CODE', "
+                    + "'DELETE virtualNetworks:hang' (see src/docs/emulator.md). Repeatable.")
+    List<FaultSpec> faults = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
     @ParentCommand
     Main main;
 
+    /** Turns {@code --fault} text into a spec; picocli reports a bad one as invalid usage (exit 2). */
+    static final class FaultConverter implements CommandLine.ITypeConverter<FaultSpec> {
+        @Override
+        public FaultSpec convert(String value) {
+            try {
+                return FaultSpec.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    private Conditions conditions() {
+        LatencyProfile profile;
+        try {
+            profile = latency.equals("instant") ? LatencyProfile.INSTANT : new LatencyProfile(latency, timeScale);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --latency or --time-scale: "
+                    + e.getMessage());
+        }
+        if (retryAfter < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--retry-after must be 0 or more seconds");
+        }
+        return new Conditions(profile, Throttle.azure(throttle), faults);
+    }
+
     @Override
     public Integer call() throws Exception {
+        Conditions conditions = conditions();
         CountDownLatch stop = new CountDownLatch(1);
-        try (Emulator emulator = Emulator.start(new Emulator.Settings(data, port,
-                dev.imagebake.emulator.arm.Operations.Settings.DEFAULT, machines))) {
+        Operations.Settings operations = new Operations.Settings(retryAfter, Operations.Settings.DEFAULT.pollsBeforeDone(),
+                Operations.Settings.DEFAULT.overdueAfter());
+        try (Emulator emulator = Emulator.start(new Emulator.Settings(data, port, operations, machines, conditions))) {
             // The secret stays in cloud.json (readable by its owner only); it is never printed.
             main.out.println("Azure emulator listening on " + emulator.endpoint());
             main.out.println("Cloud settings (endpoint, CA, credentials): " + emulator.cloudFile());
+            main.out.println("Latency: " + (conditions.latency().isInstant() ? "instant"
+                    : "realistic x" + conditions.latency().timeScale()) + "; throttling "
+                    + (throttle ? "enforced" : "counted only") + "; faults: " + (faults.isEmpty() ? "none"
+                    : String.join(" | ", faults.stream().map(FaultSpec::text).toList())) + ".");
             main.out.println("Press Ctrl-C to stop.");
             main.out.flush();
             Signals.install(stop::countDown);

@@ -2,6 +2,8 @@ package dev.imagebake.emulator;
 
 import dev.imagebake.emulator.arm.ArmGateway;
 import dev.imagebake.emulator.arm.AsyncOperationsProvider;
+import dev.imagebake.emulator.arm.Conditions;
+import dev.imagebake.emulator.arm.TrafficPolicy;
 import dev.imagebake.emulator.arm.LocationsProvider;
 import dev.imagebake.emulator.arm.MetadataEndpoint;
 import dev.imagebake.emulator.arm.OperationResultsProvider;
@@ -44,9 +46,12 @@ import java.util.List;
  */
 public final class Emulator implements AutoCloseable {
     /**
-     * @param port 0 for any free port
+     * @param port       0 for any free port
+     * @param machines   what runs behind VMs
+     * @param conditions latency profile, throttling and injected faults
      */
-    public record Settings(Path dataDir, int port, Operations.Settings operations, Machines machines) {
+    public record Settings(Path dataDir, int port, Operations.Settings operations, Machines machines,
+                           Conditions conditions) {
         public Settings(Path dataDir, int port) {
             this(dataDir, port, Operations.Settings.DEFAULT);
         }
@@ -54,6 +59,14 @@ public final class Emulator implements AutoCloseable {
         /** Control plane only: the specs of the ARM surface need no machines behind their VMs. */
         public Settings(Path dataDir, int port, Operations.Settings operations) {
             this(dataDir, port, operations, Machines.NONE);
+        }
+
+        public Settings(Path dataDir, int port, Operations.Settings operations, Machines machines) {
+            this(dataDir, port, operations, machines, Conditions.DEFAULT);
+        }
+
+        public Settings withConditions(Conditions conditions) {
+            return new Settings(dataDir, port, operations, machines, conditions);
         }
     }
 
@@ -72,14 +85,16 @@ public final class Emulator implements AutoCloseable {
     private final RequestLog log;
     private final HttpsListener listener;
     private final ComputeProvider compute;
+    private final StateStore store;
 
     private Emulator(DataDir dir, Identity identity, RequestLog log, HttpsListener listener,
-                     ComputeProvider compute) {
+                     ComputeProvider compute, StateStore store) {
         this.dir = dir;
         this.identity = identity;
         this.log = log;
         this.listener = listener;
         this.compute = compute;
+        this.store = store;
     }
 
     public static Emulator start(Settings settings) throws IOException {
@@ -90,7 +105,8 @@ public final class Emulator implements AutoCloseable {
         StateStore store = StateStore.open(dir.stateFile());
         Clock clock = Clock.systemUTC();
         AccessTokens tokens = new AccessTokens(identity.tokenKey(), identity.tenantId(), clock);
-        Operations operations = new Operations(store, clock, settings.operations());
+        Operations operations = new Operations(store, clock, settings.operations(), settings.conditions().latency());
+        TrafficPolicy traffic = new TrafficPolicy(settings.conditions(), operations);
         ComputeProvider compute = new ComputeProvider(store, operations, runtime(settings, dir));
         List<ResourceProvider> providers = new ArrayList<>(List.of(
                 new SubscriptionProvider(identity),
@@ -107,7 +123,7 @@ public final class Emulator implements AutoCloseable {
                 new MarketplaceProvider()));
         // Template deployments create their resources through the providers above, as ARM's engine does.
         providers.add(new DeploymentProvider(store, operations, providers));
-        ArmGateway arm = new ArmGateway(identity, tokens, operations, providers);
+        ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic);
         RequestLog log = new RequestLog(dir.requestLog());
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(),
                 new OpenIdConfiguration(identity), arm),
@@ -118,9 +134,10 @@ public final class Emulator implements AutoCloseable {
         } catch (GeneralSecurityException | IOException e) {
             log.close();
             compute.closeMachines();
+            store.close();
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
-        Emulator emulator = new Emulator(dir, identity, log, listener, compute);
+        Emulator emulator = new Emulator(dir, identity, log, listener, compute, store);
         compute.resumeMachines();
         CloudFile.write(dir, emulator.endpoint(), identity);
         return emulator;
@@ -163,5 +180,6 @@ public final class Emulator implements AutoCloseable {
         listener.close();
         compute.closeMachines();
         log.close();
+        store.close(); // after the listener: no request changes the state once it is saved for the last time
     }
 }

@@ -34,8 +34,8 @@ class ResourceGroupDeletionSpec extends Specification {
         def location = arm.call('DELETE', "${arm.sub()}/resourcegroups/RG-A?api-version=1").headers().firstValue('Location').get()
         while (arm.call('GET', location).statusCode() == 202) {
         }
-        def keys = (new JsonSlurper().parse(dir.resolve('state.json').toFile()) as Map).resources.keySet()
         emulator.close()
+        def keys = (new JsonSlurper().parse(dir.resolve('state.json').toFile()) as Map).resources.keySet()
 
         then:
         keys.findAll { it.contains('/resourcegroups/rg-a/') || it.endsWith('/resourcegroups/rg-a') }.isEmpty()

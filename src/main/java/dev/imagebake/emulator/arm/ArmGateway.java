@@ -21,12 +21,19 @@ public final class ArmGateway implements Route {
     private final AccessTokens tokens;
     private final Operations operations;
     private final List<ResourceProvider> providers;
+    private final TrafficPolicy traffic;
 
     public ArmGateway(Identity identity, AccessTokens tokens, Operations operations, List<ResourceProvider> providers) {
+        this(identity, tokens, operations, providers, new TrafficPolicy(Conditions.DEFAULT, operations));
+    }
+
+    public ArmGateway(Identity identity, AccessTokens tokens, Operations operations, List<ResourceProvider> providers,
+                      TrafficPolicy traffic) {
         this.identity = identity;
         this.tokens = tokens;
         this.operations = operations;
         this.providers = List.copyOf(providers);
+        this.traffic = traffic;
     }
 
     @Override
@@ -38,15 +45,16 @@ public final class ArmGateway implements Route {
     @Override
     public Response handle(Request request) {
         Response response;
+        Throttle.Verdict[] verdict = new Throttle.Verdict[1];
         try {
-            response = route(request);
+            response = route(request, verdict);
         } catch (ArmException e) {
             response = Dispatcher.error(e.status(), e.code(), e.getMessage());
         }
-        return withArmHeaders(request, response);
+        return withArmHeaders(request, response, verdict[0]);
     }
 
-    private Response route(Request request) throws ArmException {
+    private Response route(Request request, Throttle.Verdict[] verdict) throws ArmException {
         String authorization = request.header("Authorization");
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return unauthorized(request, "AuthenticationFailed",
@@ -66,11 +74,21 @@ public final class ArmGateway implements Route {
             throw ArmException.notFound("SubscriptionNotFound",
                     "The subscription '" + path.segment(1) + "' could not be found.");
         }
+        verdict[0] = traffic.throttle(identity.subscriptionId(), request.method());
+        if (verdict[0].refused()) {
+            return TrafficPolicy.throttled(verdict[0], identity.subscriptionId());
+        }
         operations.settleOverdue();
         ArmRequest armRequest = new ArmRequest(request, path, apiVersion);
+        Response injected = traffic.injectedReply(armRequest);
+        if (injected != null) {
+            return injected;
+        }
         for (ResourceProvider provider : providers) {
             if (provider.accepts(path)) {
-                return provider.handle(armRequest);
+                Response response = provider.handle(armRequest);
+                traffic.injectIntoOperation(armRequest, response);
+                return response;
             }
         }
         throw ArmException.badRequest("InvalidResourceType",
@@ -89,17 +107,13 @@ public final class ArmGateway implements Route {
                 + "' is not allowed on '" + request.http().path() + "'.");
     }
 
-    private static Response withArmHeaders(Request request, Response response) {
+    private Response withArmHeaders(Request request, Response response, Throttle.Verdict verdict) {
         String correlation = request.header("x-ms-client-request-id");
         response.header("x-ms-request-id", request.id())
                 .header("x-ms-correlation-request-id", correlation != null ? correlation : UUID.randomUUID().toString());
-        // Fixed at the bucket size minus one until throttling is emulated: clients only log these.
-        switch (request.method()) {
-            case "GET", "HEAD" -> response.header("x-ms-ratelimit-remaining-subscription-reads", "249");
-            case "DELETE" -> response.header("x-ms-ratelimit-remaining-subscription-deletes", "199")
-                    .header("x-ms-ratelimit-remaining-subscription-writes", "199");
-            default -> response.header("x-ms-ratelimit-remaining-subscription-writes", "199");
-        }
+        // A request refused before the throttle (no token) still shows the bucket's level, as ARM's do.
+        Throttle.Verdict level = verdict != null ? verdict : traffic.level(identity.subscriptionId(), request.method());
+        response.header(level.kind().header(), String.valueOf(level.remaining()));
         return response;
     }
 }

@@ -6,6 +6,7 @@ import dev.imagebake.emulator.state.StateStore;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +29,10 @@ public final class Operations {
     private final StateStore store;
     private final Clock clock;
     private final Settings settings;
+    private final LatencyProfile latency;
     private final Map<String, Completion> completions = new HashMap<>();
+    /** No operation in progress is overdue before this (epoch ms); 0 until the first scan of a loaded state. */
+    private volatile long nextDeadline;
 
     /**
      * @param retryAfterSeconds the {@code Retry-After} sent with each 202; the SDK waits 30 s when it is missing or 0
@@ -40,9 +44,15 @@ public final class Operations {
     }
 
     public Operations(StateStore store, Clock clock, Settings settings) {
+        this(store, clock, settings, LatencyProfile.INSTANT);
+    }
+
+    /** With a realistic {@code latency}, operations complete when their time is up, however often they are polled. */
+    public Operations(StateStore store, Clock clock, Settings settings, LatencyProfile latency) {
         this.store = store;
         this.clock = clock;
         this.settings = settings;
+        this.latency = latency;
     }
 
     public void register(String kind, Completion completion) {
@@ -58,8 +68,73 @@ public final class Operations {
         operation.put("status", "InProgress");
         operation.put("pollsLeft", settings.pollsBeforeDone());
         operation.put("overdueAt", clock.millis() + settings.overdueAfter().toMillis());
+        Duration lasts = latency.duration(kind, target, state.resource(target.split("#")[0]));
+        if (lasts != null) {
+            operation.put("startedAt", clock.millis());
+            operation.put("readyAt", clock.millis() + lasts.toMillis());
+            operation.put("overdueAt", clock.millis() + lasts.toMillis());
+        }
         state.putOperation(id, operation);
+        nextDeadline = Math.min(nextDeadline, ((Number) operation.get("overdueAt")).longValue());
+        forgetOldOperations(state);
         return id;
+    }
+
+    /** Finished operations kept for late polls; beyond that the oldest go, so state (saved whole) stays small. */
+    static final int FINISHED_KEPT = 200;
+    /** How long a finished operation stays pollable at most, as Azure's do for a while. */
+    static final Duration FINISHED_RETENTION = Duration.ofMinutes(15);
+
+    private void forgetOldOperations(State state) {
+        long cutoff = clock.millis() - FINISHED_RETENTION.toMillis();
+        List<String> finished = new ArrayList<>();  // oldest first: operations are kept in the order they started
+        state.operations().forEach((id, operation) -> {
+            if (operation.get("finishedAt") instanceof Number) {
+                finished.add(id);
+            }
+        });
+        int excess = finished.size() - FINISHED_KEPT;
+        for (String id : finished) {
+            boolean expired = ((Number) state.operation(id).get("finishedAt")).longValue() < cutoff;
+            if (expired || excess > 0) {
+                state.operations().remove(id);
+                excess--;
+            }
+        }
+    }
+
+    /**
+     * Makes a just-started operation end differently (an injected fault): {@code failWith} an error code ends it
+     * {@code Failed} with that code when it completes; {@code hang} keeps it {@code InProgress} for ever.
+     */
+    public void inject(String operationId, String failWith, boolean hang) {
+        store.write(state -> {
+            Map<String, Object> operation = state.operation(operationId);
+            if (operation != null) {
+                if (failWith != null) {
+                    operation.put("failWith", failWith);
+                }
+                if (hang) {
+                    operation.put("hang", true);
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Whether step {@code step} of {@code steps} of an operation (a gallery version's region) is done by now: at
+     * once with the instant profile, else when that share of the operation's time has passed; never if it hangs.
+     */
+    public boolean stepDue(Map<String, Object> operation, int step, int steps) {
+        if (Boolean.TRUE.equals(operation.get("hang"))) {
+            return false;
+        }
+        if (!(operation.get("readyAt") instanceof Number ready && operation.get("startedAt") instanceof Number start)) {
+            return true;
+        }
+        long span = ready.longValue() - start.longValue();
+        return clock.millis() >= start.longValue() + span * step / Math.max(1, steps);
     }
 
     /** The 202 that starts a client polling. */
@@ -71,48 +146,97 @@ public final class Operations {
 
     /** Answers a poll of {@code .../operationresults/{id}}: 202 while running, 200 once done. */
     public Response poll(ArmRequest request, String subscriptionId, String operationId) throws ArmException {
-        Boolean done = store.write(state -> {
+        Object outcome = store.write(state -> {
             Map<String, Object> operation = state.operation(operationId);
             if (operation == null) {
                 return null;
             }
-            if (!"InProgress".equals(operation.get("status"))) {
-                return true;
+            if ("InProgress".equals(operation.get("status"))) {
+                if (!due(operation)) {
+                    return false;
+                }
+                finish(state, operation);
             }
-            long pollsLeft = ((Number) operation.get("pollsLeft")).longValue();
-            if (pollsLeft > 0 && !isOverdue(operation)) {
-                operation.put("pollsLeft", pollsLeft - 1);
-                return false;
+            if (operation.get("error") instanceof Map<?, ?> error) {
+                return new ArmException(500, String.valueOf(error.get("code")), String.valueOf(error.get("message")));
             }
-            finish(state, operation);
             return true;
         });
-        if (done == null) {
+        if (outcome == null) {
             throw ArmException.notFound("OperationNotFound", "The operation '" + operationId + "' was not found.");
         }
-        return done ? Response.empty(200) : accepted(request, subscriptionId, operationId);
+        if (outcome instanceof ArmException failed) {
+            throw failed;
+        }
+        return Boolean.TRUE.equals(outcome) ? Response.empty(200) : accepted(request, subscriptionId, operationId);
     }
 
     /** Completes overdue operations; the gateway calls this before each request so their effects are visible. */
     public void settleOverdue() {
+        // Scanning every operation on every request was a fifth of the emulator's time per request; nothing can
+        // be overdue before the earliest deadline of an operation in progress.
+        if (clock.millis() < nextDeadline) {
+            return;
+        }
         boolean any = store.read(state -> state.operations().values().stream()
-                .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op)));
+                .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op) && !op.containsKey("hang")));
         if (any) {
             store.write(state -> {
                 for (Map<String, Object> operation : List.copyOf(state.operations().values())) {
-                    if ("InProgress".equals(operation.get("status")) && isOverdue(operation)) {
+                    if ("InProgress".equals(operation.get("status")) && isOverdue(operation)
+                            && !operation.containsKey("hang")) {
                         finish(state, operation);
                     }
                 }
                 return null;
             });
         }
+        store.read(state -> {
+            // Under the store's lock, like start(), so that no new deadline is lost between reading and setting.
+            nextDeadline = state.operations().values().stream()
+                    .filter(op -> "InProgress".equals(op.get("status")) && !op.containsKey("hang"))
+                    .mapToLong(op -> ((Number) op.get("overdueAt")).longValue()).min().orElse(Long.MAX_VALUE);
+            return null;
+        });
+    }
+
+    /**
+     * Whether a poll completes the operation. Instant profile: after {@code pollsBeforeDone} polls, counting this
+     * one down, or once overdue; realistic: once its time is up. A hanging operation is never due.
+     */
+    private boolean due(Map<String, Object> operation) {
+        if (Boolean.TRUE.equals(operation.get("hang"))) {
+            return false;
+        }
+        if (operation.containsKey("readyAt")) {
+            return isOverdue(operation);
+        }
+        long pollsLeft = ((Number) operation.get("pollsLeft")).longValue();
+        if (pollsLeft > 0 && !isOverdue(operation)) {
+            operation.put("pollsLeft", pollsLeft - 1);
+            return false;
+        }
+        return true;
     }
 
     private void finish(State state, Map<String, Object> operation) {
         Completion completion = completions.get((String) operation.get("kind"));
         operation.put("status", "Succeeded");
         operation.put("pollsLeft", 0);
+        operation.put("finishedAt", clock.millis());
+        if (operation.get("failWith") instanceof String code) {
+            // An injected failure: the resource is left as Azure leaves it after a failed operation.
+            operation.put("status", "Failed");
+            operation.put("error", new LinkedHashMap<>(Map.of("code", code, "message",
+                    "The operation failed (fault injected by the emulator).")));
+            Map<String, Object> target = state.resource(String.valueOf(operation.get("target")).split("#")[0]);
+            if (target != null && target.get("properties") instanceof Map<?, ?> properties) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> writable = (Map<String, Object>) properties;
+                writable.put("provisioningState", "Failed");
+            }
+            return;
+        }
         if (completion != null) {
             try {
                 completion.complete(state, (String) operation.get("target"));
@@ -171,16 +295,17 @@ public final class Operations {
         if (!"InProgress".equals(operation.get("status"))) {
             return;
         }
-        long pollsLeft = ((Number) operation.get("pollsLeft")).longValue();
-        if (pollsLeft > 0 && !isOverdue(operation)) {
-            operation.put("pollsLeft", pollsLeft - 1);
-        } else {
+        if (due(operation)) {
             finish(state, operation);
         }
     }
 
     public Settings settings() {
         return settings;
+    }
+
+    public LatencyProfile latency() {
+        return latency;
     }
 
     private boolean isOverdue(Map<String, Object> operation) {

@@ -460,6 +460,10 @@ public final class GalleryProvider implements ResourceProvider {
             if (pending.isEmpty()) {
                 return false;
             }
+            int regions = maps(internal.get("replication")).size();
+            if (!operations.stepDue(operation, regions - pending.size() + 1, regions)) {
+                return true;  // this region's replica takes longer (realistic latency), or the operation hangs
+            }
             pending.get(0).put("state", "Completed");
             pending.get(0).put("progress", 100);
             if (pending.size() > 1) {

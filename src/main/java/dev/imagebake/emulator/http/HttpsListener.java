@@ -22,6 +22,14 @@ public final class HttpsListener implements AutoCloseable {
     private final HttpsServer server;
     private final ExecutorService threads;
 
+    static {
+        // The JDK server writes headers and body separately; with Nagle on, the client's delayed ACK then stalls
+        // every reply by ~40 ms. Read once, when the server implementation loads, so set before any server exists.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     public HttpsListener(int port, SSLContext tls, Dispatcher dispatcher) throws IOException {
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));

@@ -13,8 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code requests.log}: one JSON line per request. Only method, path, query, status and timing are written: never
- * headers or bodies, which carry the client secret (token requests) and access tokens (everything else).
+ * {@code requests.log}: one JSON line per request: time, request ID, method, path, query, status, server time in
+ * microseconds ({@code us}: wall clock; {@code cpuUs}: CPU time of the thread that served it), the error code of a failed one and the injected fault, if any. Never headers or bodies,
+ * which carry the client secret (token requests) and access tokens (everything else).
  */
 public final class RequestLog implements AutoCloseable {
     private final BufferedWriter writer;
@@ -24,7 +25,7 @@ public final class RequestLog implements AutoCloseable {
                 StandardOpenOption.APPEND);
     }
 
-    synchronized void record(Request request, Response response, long millis) {
+    synchronized void record(Request request, Response response, long micros, long cpuMicros) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", Instant.now().toString());
         line.put("requestId", request.id());
@@ -34,10 +35,14 @@ public final class RequestLog implements AutoCloseable {
             line.put("query", request.rawQuery());
         }
         line.put("status", response.status());
-        line.put("ms", millis);
+        line.put("us", micros);
+        line.put("cpuUs", cpuMicros);
         if (response.status() >= 400 && response.body() instanceof Map<?, ?> body
                 && body.get("error") instanceof Map<?, ?> error) {
             line.put("error", error.get("code"));
+        }
+        if (response.headers().get("x-imagebake-fault") != null) {
+            line.put("fault", response.headers().get("x-imagebake-fault"));
         }
         try {
             writer.write(Json.write(line));
