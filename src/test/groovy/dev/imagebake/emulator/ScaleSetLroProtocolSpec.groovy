@@ -175,6 +175,33 @@ class ScaleSetLroProtocolSpec extends Specification {
         'rollingUpgrades/cancel'   | null                   || 409    | 'OperationNotAllowed'
     }
 
+    def "should bring every instance of an Automatic scale set to a new model with the PATCH"() {
+        given:
+        await(arm.call('PUT', "${scaleSet('auto')}?$API", body(NOBLE, 2, 'Automatic')))
+
+        when:
+        await(arm.call('PATCH', "${scaleSet('auto')}?$API", [properties: [virtualMachineProfile: [storageProfile:
+                [imageReference: [publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2']]]]]))
+
+        then:
+        instances('auto').collect { it.get('properties').latestModelApplied } == [true, true]
+        instances('auto').collect { it.get('properties').storageProfile.imageReference.exactVersion } == ['22.04.202502060'] * 2
+    }
+
+    def "should delete one instance with DELETE on it, as an async operation"() {
+        when:
+        def delete = arm.call('DELETE', "${scaleSet('auto')}/virtualMachines/0?$API")
+
+        then:
+        delete.statusCode() == 202
+        delete.headers().firstValue('Azure-AsyncOperation').isPresent()
+        delete.headers().firstValue('Location').isPresent()
+        await(delete) == [status: 'Succeeded']
+        instances('auto')*.instanceId == ['1']
+        arm.call('GET', "${scaleSet('auto')}/virtualMachines/0?$API").statusCode() == 404
+        (json(arm.call('GET', "${scaleSet('auto')}?$API")) as Map).sku.capacity == 1
+    }
+
     def "should say NotFound for the latest rolling upgrade of a scale set that never rolled"() {
         when:
         def response = arm.call('GET', "${scaleSet('ss1')}/rollingUpgrades/latest?$API")
