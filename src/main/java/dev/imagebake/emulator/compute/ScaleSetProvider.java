@@ -32,7 +32,12 @@ import java.util.UUID;
  * {@link ScaleSetInstances}.
  *
  * <p>A batch of a rolling upgrade lasts the {@code Retry-After} the emulator sends (at least one second), so a
- * client polling at that pace sees every batch; {@code pauseTimeBetweenBatches} is honoured.
+ * client polling at that pace sees every batch; {@code pauseTimeBetweenBatches} is honoured. The operation of
+ * {@code osRollingUpgrade} succeeds once the roll has started, not when it ends.
+ *
+ * <p>Not emulated: Flexible orchestration, overprovisioning, zones, load balancers and health probes (a roll never
+ * faults), extensions, reimage and the other per-instance actions (only DELETE of one instance), instance OS disks
+ * as {@code disks} resources.
  */
 public final class ScaleSetProvider implements ResourceProvider {
     private static final String NAMESPACE = ComputeProvider.NAMESPACE;
