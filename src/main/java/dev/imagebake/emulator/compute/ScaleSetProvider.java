@@ -32,7 +32,12 @@ import java.util.UUID;
  * {@link ScaleSetInstances}.
  *
  * <p>A batch of a rolling upgrade lasts the {@code Retry-After} the emulator sends (at least one second), so a
- * client polling at that pace sees every batch; {@code pauseTimeBetweenBatches} is honoured.
+ * client polling at that pace sees every batch; {@code pauseTimeBetweenBatches} is honoured. The operation of
+ * {@code osRollingUpgrade} succeeds once the roll has started, not when it ends.
+ *
+ * <p>Not emulated: Flexible orchestration, overprovisioning, zones, load balancers and health probes (a roll never
+ * faults), extensions, reimage and the other per-instance actions (only DELETE of one instance), instance OS disks
+ * as {@code disks} resources.
  */
 public final class ScaleSetProvider implements ResourceProvider {
     private static final String NAMESPACE = ComputeProvider.NAMESPACE;
@@ -126,7 +131,7 @@ public final class ScaleSetProvider implements ResourceProvider {
         }
         if (segment.equalsIgnoreCase("instanceView")) {
             requireMethod(request, "GET");
-            return Response.json(200, read(scope, this::scaleSetInstanceView));
+            return Response.json(200, read(scope, ScaleSetViews::scaleSetInstanceView));
         }
         requireMethod(request, "POST");
         return action(scope, segment, request.jsonBody());
@@ -585,7 +590,7 @@ public final class ScaleSetProvider implements ResourceProvider {
             boolean expand = "instanceView".equalsIgnoreCase(request.http().query().get("$expand"));
             Map<String, Object> list = read(scope, (state, scaleSet) -> Map.of("value",
                     ScaleSetInstances.of(state, scope.id()).stream()
-                            .map(i -> instanceJson(scaleSet, i, expand)).toList()));
+                            .map(i -> ScaleSetViews.instance(scaleSet, i, expand)).toList()));
             return Response.json(200, list);
         }
         String instanceId = path.segment(9);
@@ -596,13 +601,13 @@ public final class ScaleSetProvider implements ResourceProvider {
                         + path.segment(10) + "' on scale set instances.");
             }
             requireMethod(request, "GET");
-            return Response.json(200, instance(scope, id, instanceId, (scaleSet, i) -> instanceView(i)));
+            return Response.json(200, instance(scope, id, instanceId, (scaleSet, i) -> ScaleSetViews.instanceView(i)));
         }
         return switch (request.method()) {
             case "GET" -> {
                 boolean expand = "instanceView".equalsIgnoreCase(request.http().query().get("$expand"));
                 yield Response.json(200, instance(scope, id, instanceId,
-                        (scaleSet, i) -> instanceJson(scaleSet, i, expand)));
+                        (scaleSet, i) -> ScaleSetViews.instance(scaleSet, i, expand)));
             }
             case "DELETE" -> action(scope, "delete", Map.of("instanceIds", List.of(instanceId)));
             default -> throw methodNotAllowed(request);
@@ -624,60 +629,6 @@ public final class ScaleSetProvider implements ResourceProvider {
             throw resourceNotFound(TYPE + "/virtualMachines", scope.name() + "/" + instanceId, scope.groupName());
         }
         return json;
-    }
-
-    private static Map<String, Object> instanceJson(Map<String, Object> scaleSet, Map<String, Object> instance,
-                                                    boolean withInstanceView) {
-        Map<String, Object> json = map(deepCopy(instance));
-        json.remove(INTERNAL);
-        Map<String, Object> properties = map(json.get("properties"));
-        properties.put("latestModelApplied", ScaleSetInstances.latestModelApplied(scaleSet, instance));
-        if (withInstanceView) {
-            properties.put("instanceView", instanceView(instance));
-        }
-        return json;
-    }
-
-    private static Map<String, Object> instanceView(Map<String, Object> instance) {
-        Map<String, Object> properties = map(instance.get("properties"));
-        String provisioning = provisioningState(instance).toLowerCase(Locale.ROOT);
-        String power = ScaleSetInstances.powerState(instance);
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("platformUpdateDomain", 0);
-        view.put("platformFaultDomain", 0);
-        view.put("computerName", map(properties.get("osProfile")).get("computerName"));
-        view.put("osName", "ubuntu");
-        view.put("hyperVGeneration", map(instance.get(INTERNAL)).get("hyperVGeneration"));
-        Map<String, Object> osDisk = map(map(properties.get("storageProfile")).get("osDisk"));
-        view.put("disks", List.of(new LinkedHashMap<>(Map.of("name", String.valueOf(osDisk.get("name")),
-                "statuses", List.of(status("ProvisioningState/succeeded", "Provisioning succeeded"))))));
-        view.put("statuses", List.of(status("ProvisioningState/" + provisioning, "Provisioning " + provisioning),
-                status("PowerState/" + power, "VM " + power)));
-        return view;
-    }
-
-    private Map<String, Object> scaleSetInstanceView(State state, Map<String, Object> scaleSet) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (Map<String, Object> instance : ScaleSetInstances.of(state, (String) scaleSet.get("id"))) {
-            counts.merge("ProvisioningState/" + provisioningState(instance).toLowerCase(Locale.ROOT), 1L, Long::sum);
-            counts.merge("PowerState/" + ScaleSetInstances.powerState(instance), 1L, Long::sum);
-        }
-        List<Object> summary = new ArrayList<>();
-        counts.forEach((code, count) -> summary.add(new LinkedHashMap<>(Map.of("code", code, "count", count))));
-        String provisioning = String.valueOf(map(scaleSet.get("properties")).get("provisioningState"))
-                .toLowerCase(Locale.ROOT);
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("virtualMachine", new LinkedHashMap<>(Map.of("statusesSummary", summary)));
-        view.put("statuses", List.of(status("ProvisioningState/" + provisioning, "Provisioning " + provisioning)));
-        return view;
-    }
-
-    private static Map<String, Object> status(String code, String display) {
-        Map<String, Object> status = new LinkedHashMap<>();
-        status.put("code", code);
-        status.put("level", "Info");
-        status.put("displayStatus", display);
-        return status;
     }
 
     // ---- DELETE ----
