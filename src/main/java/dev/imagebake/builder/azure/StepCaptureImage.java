@@ -10,6 +10,8 @@ import dev.imagebake.plan.AzureBuilderSpec;
 /** Captures the generalized build VM as a managed image, replacing an existing one only with {@code --force}. */
 final class StepCaptureImage implements BuildStep {
     private final AzureBuild build;
+    /** Set when this step asked Azure for the image and it did not end up Succeeded: cleanup removes it. */
+    private volatile String unfinished;
 
     StepCaptureImage(AzureBuild build) {
         this.build = build;
@@ -31,9 +33,28 @@ final class StepCaptureImage implements BuildStep {
         ImageInner image = new ImageInner().withSourceVirtualMachine(new SubResource().withId(build.vmId))
                 .withStorageProfile(new ImageStorageProfile().withZoneResilient(dest.zoneResilient()));
         image.withLocation(build.location).withTags(build.spec.tags());
+        unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
+                + "/providers/Microsoft.Compute/images/" + dest.name();
         ImageInner made = Lro.await(context, "capturing managed image " + dest.name(), AzureBuild.OPERATION_LIMIT,
                 () -> images.beginCreateOrUpdate(dest.resourceGroup(), dest.name(), image));
+        unfinished = null;
         build.managedImageId = made.id();
         context.info("managed image " + made.id());
+    }
+
+    /** A capture that failed or was interrupted leaves a Failed image that would be mistaken for a result. */
+    @Override
+    public void cleanup(BuildContext context) throws Exception {
+        String id = unfinished;
+        if (id != null) {
+            context.info("removing the image whose capture did not finish");
+            Resources.delete(build.clients, id);
+            unfinished = null;
+        }
+    }
+
+    @Override
+    public java.util.List<String> leftovers(BuildContext context) {
+        return unfinished == null ? java.util.List.of() : java.util.List.of(unfinished);
     }
 }

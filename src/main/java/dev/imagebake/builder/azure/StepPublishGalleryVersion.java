@@ -28,6 +28,8 @@ final class StepPublishGalleryVersion implements BuildStep {
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
     private final AzureBuild build;
+    /** Set while this step's version is not known to have succeeded: cleanup removes it (a Failed version blocks retries). */
+    private volatile String unfinished;
     private String lastProgress = "";
     private Duration lastReport = Duration.ZERO;
 
@@ -71,14 +73,33 @@ final class StepPublishGalleryVersion implements BuildStep {
                 .withTags(build.spec.tags());
         context.info("publishing " + dest.image() + " " + dest.version() + " to " + String.join(", ",
                 dest.regions().keySet()) + (build.managedImageId == null ? " (directly from the VM)" : ""));
+        unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
+                + "/providers/Microsoft.Compute/galleries/" + dest.gallery() + "/images/" + dest.image() + "/versions/"
+                + dest.version();
         GalleryImageVersionInner made = Lro.await(context::cancelled, "publishing gallery image version "
                         + dest.version(), AzureBuild.PUBLISH_LIMIT,
                 () -> versions.beginCreateOrUpdate(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version(),
                         version),
                 elapsed -> progress(context, dest, elapsed));
+        unfinished = null;
         build.galleryVersionId = made.id();
         progress(context, dest, null);
         context.info("gallery image version " + made.id());
+    }
+
+    @Override
+    public void cleanup(BuildContext context) throws Exception {
+        String id = unfinished;
+        if (id != null) {
+            context.info("removing the gallery image version whose publishing did not finish");
+            Resources.delete(build.clients, id);
+            unfinished = null;
+        }
+    }
+
+    @Override
+    public List<String> leftovers(BuildContext context) {
+        return unfinished == null ? List.of() : List.of(unfinished);
     }
 
     /** Reports per-region replication when it changed, at most every few seconds. */
