@@ -187,8 +187,9 @@ final class BuildCommand implements Callable<Integer> {
             if (interrupts.get() > 0) {
                 return ExitCodes.INTERRUPTED;
             }
-            return results.stream().allMatch(r -> r.status() == BuildResult.Status.SUCCEEDED) ? ExitCodes.OK
-                    : ExitCodes.FAILED;
+            // A build whose cleanup left resources behind did not do all it promised: the exit code says so.
+            return results.stream().allMatch(r -> r.status() == BuildResult.Status.SUCCEEDED
+                    && r.leftovers().isEmpty()) ? ExitCodes.OK : ExitCodes.FAILED;
         } finally {
             Signals.restore();
             if (timer != null) {

@@ -63,15 +63,15 @@ final class Lro {
                 return poller.getFinalResult();
             }
             if (status == LongRunningOperationStatus.FAILED || status == LongRunningOperationStatus.USER_CANCELLED) {
-                try {
-                    poller.getFinalResult();
-                } catch (ManagementException e) {
-                    throw new StepFailedException(what + " failed: " + AzureErrors.describe(e), e);
-                }
+                // The SDK's exception here says only "Failed or Cancelled"; Azure's code and message are in the
+                // body of the last status poll.
                 PollResult<T> result = response.getValue();
-                String error = result == null || result.getError() == null ? status.toString()
-                        : result.getError().getMessage();
-                throw new StepFailedException(what + " failed: " + error);
+                String error = result == null || result.getError() == null ? null
+                        : fromBody(result.getError().getResponseBody());
+                if (error == null && result != null && result.getError() != null) {
+                    error = result.getError().getMessage();
+                }
+                throw new StepFailedException(what + " failed: " + (error == null ? status.toString() : error));
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
             if (elapsed.compareTo(limit) >= 0) {
@@ -87,6 +87,28 @@ final class Lro {
             }
             sleep(cancelled, delay.compareTo(MAX_POLL) > 0 ? MAX_POLL : delay);
         }
+    }
+
+    /** {@code CODE: message} from an ARM status or error body ({@code {"status":"Failed","error":{...}}}). */
+    static String fromBody(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            Object json = dev.imagebake.util.Json.parse(body);
+            if (json instanceof java.util.Map<?, ?> map) {
+                Object error = map.get("error");
+                if (error == null && map.get("properties") instanceof java.util.Map<?, ?> props) {
+                    error = props.get("error");
+                }
+                if (error instanceof java.util.Map<?, ?> e) {
+                    return e.get("code") + ": " + e.get("message");
+                }
+            }
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return null;
     }
 
     /** Sleeps in short slices so that a cancelled build stops waiting at once. */

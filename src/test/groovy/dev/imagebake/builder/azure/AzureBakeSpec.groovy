@@ -139,13 +139,13 @@ class AzureBakeSpec extends Specification {
         def ssh = SshCommunicator.connect(new SshEndpoint(address, port, 'checker', key.privateKeyText(), null, null,
                 false, [], null, true, null), Duration.ofSeconds(20), { })
         def out = new StringBuilder()
-        def status = ssh.run(RemoteCommand.of('cat /etc/nginx/sites-available/default; test -x /usr/sbin/nginx && echo nginx-installed; id -un; ls /home'),
+        def status = ssh.run(RemoteCommand.of('cat /etc/nginx/sites-available/default; test -x /usr/sbin/nginx && echo nginx-installed; id -un; test -d /home/checker && test ! -e /home/imagebake && echo homes-ok'),
                 { s, line -> out.append(line).append('\n') })
         ssh.close()
 
         then:
         status.exitStatus() == 0
-        out.toString() == Files.readString(Path.of('dsl-examples/files/site.conf')) + 'nginx-installed\nchecker\nchecker\n'
+        out.toString() == Files.readString(Path.of('dsl-examples/files/site.conf')) + 'nginx-installed\nchecker\nhomes-ok\n'
     }
 
     private static void copyTree(Path from, Path to) {

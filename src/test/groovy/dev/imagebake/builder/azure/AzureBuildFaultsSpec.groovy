@@ -57,31 +57,31 @@ provision shell { inline 'echo provisioned | sudo tee /etc/provisioned' }
         String text = out.toString('UTF-8')
 
         then:
-        code == (outcome == 'succeeds' ? 0 : outcome == 'is interrupted' ? 130 : 1)
+        code == (outcome == 'succeeds' ? 0 : 1)
         text.contains(expected)
         leftovers(sdk) == []
-        destinations(sdk) == (outcome == 'succeeds' ? ['image web Succeeded', 'version 1.0.0 Succeeded'] : [])
+        destinations(sdk) == made
 
         cleanup:
         emulator?.close()
 
         where:
-        fault                                                    | outcome          | expected
-        'PUT resourceGroups:500'                                 | 'succeeds'       | 'finished in'
-        'PUT networkSecurityGroups:500x2'                        | 'succeeds'       | 'finished in'
-        'PUT virtualMachines:500'                                | 'succeeds'       | 'finished in'
-        'POST */virtualMachines/*/deallocate:500'                | 'succeeds'       | 'finished in'
-        'PUT versions:500'                                       | 'succeeds'       | 'finished in'
-        'DELETE resourceGroups:500'                              | 'succeeds'       | 'finished in'
-        'PUT virtualNetworks:429,retry-after=2'                  | 'succeeds'       | 'finished in'
-        'PUT */images/*:429x2,retry-after=1'                     | 'succeeds'       | 'finished in'
-        'GET operations:503x3'                                   | 'succeeds'       | 'finished in'
-        'PUT publicIPAddresses:lro-failed=InternalServerError'   | 'fails'          | 'creating public IP address failed: InternalServerError'
-        'PUT virtualMachines:lro-failed=OSProvisioningTimedOut'  | 'fails'          | 'failed: OSProvisioningTimedOut'
-        'PUT images:lro-failed=InternalExecutionError'           | 'fails'          | 'capturing managed image web failed: InternalExecutionError'
-        'PUT versions:lro-failed=GalleryImageVersionFailed'      | 'fails'          | 'publishing gallery image version 1.0.0 failed: GalleryImageVersionFailed'
-        'POST */virtualMachines/*/generalize:409,code=OperationNotAllowed' | 'fails' | 'generalizing VM'
-        'PUT virtualMachines:hang'                               | 'is interrupted' | '--timeout 45s reached: stopping and cleaning up'
+        fault                                                    | outcome          | expected | made
+        'PUT resourceGroups:500'                                 | 'succeeds'       | 'finished in' | BOTH
+        'PUT networkSecurityGroups:500x2'                        | 'succeeds'       | 'finished in' | BOTH
+        'PUT virtualMachines:500'                                | 'succeeds'       | 'finished in' | BOTH
+        'POST */virtualMachines/*/deallocate:500'                | 'succeeds'       | 'finished in' | BOTH
+        'PUT versions:500'                                       | 'succeeds'       | 'finished in' | BOTH
+        'DELETE resourceGroups:500'                              | 'succeeds'       | 'finished in' | BOTH
+        'PUT virtualNetworks:429,retry-after=2'                  | 'succeeds'       | 'finished in' | BOTH
+        'PUT */images/*:429x2,retry-after=1'                     | 'succeeds'       | 'finished in' | BOTH
+        'GET operations:503x3'                                   | 'succeeds'       | 'finished in' | BOTH
+        'PUT publicIPAddresses:lro-failed=InternalServerError'   | 'fails'          | 'creating public IP address failed: InternalServerError' | NONE
+        'PUT virtualMachines:lro-failed=OSProvisioningTimedOut'  | 'fails'          | 'failed: OSProvisioningTimedOut' | NONE
+        'PUT Microsoft.Compute/images/*:lro-failed=InternalExecutionError' | 'fails'          | 'capturing managed image web failed: InternalExecutionError' | NONE
+        'PUT versions:lro-failed=GalleryImageVersionFailed'      | 'fails'          | 'publishing gallery image version 1.0.0 failed: GalleryImageVersionFailed' | IMAGE
+        'POST */virtualMachines/*/generalize:409,code=OperationNotAllowed' | 'fails' | 'generalizing VM' | NONE
+        'PUT virtualMachines:hang'                               | 'times out'      | '--timeout 45s reached: stopping and cleaning up' | NONE
     }
 
     def "should name what it could not delete when the cleanup itself fails, and gc removes it"() {
@@ -105,7 +105,8 @@ provision shell { inline 'echo provisioned | sudo tee /etc/provisioned' }
         then: 'the image was made, the cleanup failure is reported with the exact resource left'
         code == 1
         text.contains('ResourceGroupDeletionBlocked')
-        left.size() == 1
+        left[0].startsWith('imagebake-azure-')
+        left.drop(1).every { it.contains("/resourceGroups/${left[0]}/") }
         text.contains("Left behind by azure:\n  /subscriptions/${sdk.cloud.subscriptionId}/resourceGroups/${left[0]}")
 
         when:
@@ -120,6 +121,11 @@ provision shell { inline 'echo provisioned | sudo tee /etc/provisioned' }
         cleanup:
         emulator?.close()
     }
+
+    static final List<String> BOTH = ['image web Succeeded', 'version 1.0.0 Succeeded']
+    /** The managed image was complete before publishing failed: a usable result, kept as Packer keeps it. */
+    static final List<String> IMAGE = ['image web Succeeded']
+    static final List<String> NONE = []
 
     static void seed(AzureSdkClients sdk) {
         sdk.resourceManager().serviceClient().resourceGroups.createOrUpdate('images',
