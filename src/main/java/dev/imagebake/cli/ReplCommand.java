@@ -1,5 +1,6 @@
 package dev.imagebake.cli;
 
+import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.dsl.TemplateEvaluator;
 import dev.imagebake.dsl.VariableInputs;
 import dev.imagebake.dsl.sandbox.Limits;
@@ -27,12 +28,12 @@ final class ReplCommand implements Callable<Integer> {
     @Option(names = "-var", paramLabel = "NAME=VALUE", description = "Set a variable (repeatable).")
     List<String> vars = new ArrayList<>();
 
-    @Option(names = "--emulator", description = "Start the azure builder's machine on the local emulator "
-            + "(not available yet).")
+    @Option(names = "--emulator", description = "Start the azure builder's machine on a local Azure emulator run "
+            + "in this process on a temporary folder.")
     boolean emulator;
 
     @Option(names = "--cloud", paramLabel = "FILE", description = "Start the azure builder's machine on the cloud "
-            + "described by FILE (not available yet).")
+            + "described by FILE (default: $IMAGEBAKE_CLOUD).")
     Path cloud;
 
     @ParentCommand
@@ -40,11 +41,20 @@ final class ReplCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (emulator || cloud != null) {
-            main.err.println("Error: repl " + (emulator ? "--emulator" : "--cloud") + " is not available yet: the "
-                    + "REPL starts the machines of ssh builders today (the azure builder is still to come)");
+        String fromEnv = main.environment.get("IMAGEBAKE_CLOUD");
+        if (cloud == null && fromEnv != null && !fromEnv.isEmpty()) {
+            cloud = Path.of(fromEnv);
+        }
+        if (emulator && cloud != null) {
+            main.err.println("Error: --emulator and --cloud (or IMAGEBAKE_CLOUD) exclude each other");
             return ExitCodes.INVALID;
         }
+        try (LocalEmulator local = emulator ? LocalEmulator.start(main.err, java.util.List.of(), null) : null) {
+            return session(local != null ? local.cloudFile() : cloud);
+        }
+    }
+
+    private int session(Path cloudFile) throws Exception {
         VariableInputs.Builder inputs = new VariableInputs.Builder(main.environment);
         for (String assignment : vars) {
             int eq = assignment.indexOf('=');
@@ -64,7 +74,8 @@ final class ReplCommand implements Callable<Integer> {
                 : Repl.dumbTerminal(System.in, main.out)) {
             Repl repl = new Repl(terminal, new Repl.Settings(new TemplateEvaluator(Limits.DEFAULT), inputs.build(),
                     template == null ? Path.of("").toAbsolutePath() : template.toAbsolutePath().getParent(),
-                    history, main.environment.get("NO_COLOR") == null));
+                    history, main.environment.get("NO_COLOR") == null,
+                    new AzureOptions(cloudFile, template, main.environment, false)));
             if (!tty) {
                 // No line editor to turn Ctrl-C into a dropped line: between commands it ends the session (after
                 // cleaning up), as SIGTERM does.

@@ -153,16 +153,16 @@ provision shell { inline 'echo hi' }
          ':upload LOCAL REMOTE', ':download REMOTE LOCAL', ':quit', '!COMMAND'].every { run.out.contains(it) }
     }
 
-    def "the emulator and cloud options are refused clearly until the azure builder can run"() {
+    def "should refuse --emulator together with --cloud"() {
         given:
         def err = new ByteArrayOutputStream()
 
         when:
         int code = Main.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true), [:],
-                'repl', '--emulator')
+                'repl', '--emulator', '--cloud', 'x.json')
 
         then:
         code == 2
-        err.toString().contains('Error: repl --emulator is not available yet: the REPL starts the machines of ssh builders today')
+        err.toString().contains('Error: --emulator and --cloud (or IMAGEBAKE_CLOUD) exclude each other')
     }
 }

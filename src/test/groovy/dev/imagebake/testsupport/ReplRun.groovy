@@ -17,7 +17,8 @@ class ReplRun {
         this.out = out
     }
 
-    static ReplRun repl(Path folder, String input, Map<String, String> vars = [:], Path template = null) {
+    static ReplRun repl(Path folder, String input, Map<String, String> vars = [:], Path template = null,
+                        Path cloudFile = null) {
         def inputs = new VariableInputs.Builder([:])
         vars.each { k, v -> inputs.put(k, v, '-var') }
         def out = new ByteArrayOutputStream()
@@ -25,7 +26,8 @@ class ReplRun {
         int code
         try {
             code = new Repl(terminal, new Repl.Settings(new TemplateEvaluator(Limits.DEFAULT), inputs.build(), folder,
-                    folder.resolve('history'), false)).run(template)
+                    folder.resolve('history'), false,
+                    new dev.imagebake.builder.azure.AzureOptions(cloudFile, null, [:], false))).run(template)
         } finally {
             terminal.close()
         }
