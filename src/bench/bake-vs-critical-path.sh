@@ -1,0 +1,56 @@
+#!/bin/sh
+# The azure builder's wall time against the limit no tool can beat: the sum of the ARM operations a bake must run
+# one after another, on the emulator's `realistic` latency profile (Azure's typical durations, scaled).
+#
+#   src/bench/bake-vs-critical-path.sh [TIME_SCALE]     (default 0.1: the critical path is about 78 s)
+#
+# Critical path (profile seconds, see LatencyProfile): network 3 (NSG, VNet, public IP in parallel) + NIC 3 +
+# VM 30 + deallocate 40 + managed image 10 + gallery version 255 per region x 2 + resource group delete 180 = 776;
+# resource group create and generalize are synchronous. Sign-in, SSH and the one-line provisioning step are not ARM
+# operations and are counted against imagebake.
+set -eu
+here=$(cd "$(dirname "$0")/../.." && pwd)
+scale=${1:-0.1}
+work=$(mktemp -d /tmp/imagebake-bench-bake-XXXXXX)
+trap 'kill $emu 2>/dev/null || true; rm -rf "$work"' EXIT
+"$here/bin/imagebake" --version >/dev/null
+jar="$here/target/imagebake.jar"
+java -jar "$jar" emulator --data "$work/emulator" --vms SANDBOX --latency realistic --time-scale "$scale" \
+    >"$work/emulator.log" 2>&1 &
+emu=$!
+while [ ! -s "$work/emulator/cloud.json" ]; do sleep 0.2; done
+java -cp "$jar" groovy.ui.GroovyMain -e "
+import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner
+import com.azure.resourcemanager.compute.fluent.models.*
+import com.azure.resourcemanager.compute.models.*
+def c = new dev.imagebake.builder.azure.AzureClients(dev.imagebake.builder.azure.AzureCloud.resolve(
+        dev.imagebake.plan.AzureBuilderSpec.Auth.DEFAULT, java.nio.file.Path.of('$work/emulator/cloud.json'),
+        java.nio.file.Path.of('.'), [:]))
+c.resources().getResourceGroups().createOrUpdate('images', new ResourceGroupInner().withLocation('westeurope'))
+c.compute().getGalleries().createOrUpdate('images', 'corp', new GalleryInner().withLocation('westeurope'))
+c.compute().getGalleryImages().createOrUpdate('images', 'corp', 'web', new GalleryImageInner().withLocation('westeurope')
+    .withOsType(OperatingSystemTypes.LINUX).withOsState(OperatingSystemStateTypes.GENERALIZED)
+    .withHyperVGeneration(HyperVGeneration.V2)
+    .withIdentifier(new GalleryImageIdentifier().withPublisher('p').withOffer('o').withSku('s')))
+" >/dev/null 2>&1
+cat >"$work/t.imagebake.groovy" <<'T'
+builder azure {
+    location 'westeurope'
+    vmSize 'Standard_B1s'
+    source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
+    managedImage 'web', resourceGroup: 'images'
+    gallery 'corp', resourceGroup: 'images', image: 'web', version: '1.0.0', regions: [westeurope: 1, northeurope: 1]
+}
+provision shell { inline 'echo provisioned' }
+T
+start=$(date +%s%N)
+java -jar "$jar" build --cloud "$work/emulator/cloud.json" "$work/t.imagebake.groovy" >"$work/build.log" 2>&1
+end=$(date +%s%N)
+wall_ms=$(( (end - start) / 1000000 ))
+awk -v wall="$wall_ms" -v scale="$scale" 'BEGIN {
+    path = 776 * scale * 1000
+    printf "critical path (ARM operations one after another): %.0f ms\n", path
+    printf "imagebake build, wall time:                        %d ms\n", wall
+    printf "ratio (goal <= 1.1):                               %.2f\n", wall / path
+}'
+grep -E "done in|finished in" "$work/build.log" | sed 's/^/  /'
