@@ -299,7 +299,16 @@ class AzureCliSpec extends Specification {
                                  '--lb', '', '--admin-username', 'azureuser', '--ssh-key-values', keyFile.toString()]))
         def updated = ok(az.run(['vmss', 'update', '-g', RG, '-n', 'cli-vmss', '--set',
                                  "virtualMachineProfile.storageProfile.imageReference.id=$versionId".toString()]))
-        // Under a Rolling policy the model change itself starts a roll; start waits for a roll to finish.
+        // Under a Rolling policy the model change itself starts a roll; a second one is refused while it runs
+        // (OperationNotAllowed, as in Azure), so wait for it before starting one explicitly.
+        def first = null
+        for (int i = 0; i < 60; i++) {
+            first = ok(az.run(['vmss', 'rolling-upgrade', 'get-latest', '-g', RG, '-n', 'cli-vmss']))
+            if (first.runningStatus.code != 'RollingForward') {
+                break
+            }
+            Thread.sleep(500)
+        }
         ok(az.run(['vmss', 'rolling-upgrade', 'start', '-g', RG, '-n', 'cli-vmss']))
         def (roll, instances) = az.runAll([['vmss', 'rolling-upgrade', 'get-latest', '-g', RG, '-n', 'cli-vmss'],
                                            ['vmss', 'list-instances', '-g', RG, '-n', 'cli-vmss']]).collect { ok(it) }
@@ -308,6 +317,8 @@ class AzureCliSpec extends Specification {
         created.VMSS.provisioningState == 'Succeeded'
         created.VMSS.upgradePolicy.mode == 'Rolling'
         updated.virtualMachineProfile.storageProfile.imageReference.id == versionId
+        first.runningStatus.code == 'Completed'
+        first.progress.successfulInstanceCount == 2
         roll.runningStatus.code == 'Completed'
         roll.progress.failedInstanceCount == 0
         roll.progress.pendingInstanceCount == 0
