@@ -45,6 +45,24 @@ public final class ProviderSupport {
                 + " please go to https://aka.ms/ARMResourceNotFoundFix");
     }
 
+    /**
+     * The name of the resource group that {@code path} (segment 3) names, as it was created (ARM IDs keep the
+     * original case); a missing group is Azure's 404 ResourceGroupNotFound.
+     */
+    public static String existingGroupName(dev.imagebake.emulator.state.StateStore store, ArmPath path)
+            throws ArmException {
+        String groupId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + path.segment(3);
+        String name = store.read(state -> {
+            Map<String, Object> group = state.resource(groupId);
+            return group == null ? null : (String) group.get("name");
+        });
+        if (name == null) {
+            throw ArmException.notFound("ResourceGroupNotFound", "Resource group '" + path.segment(3)
+                    + "' could not be found.");
+        }
+        return name;
+    }
+
     public static void requireMethod(ArmRequest request, String method) throws ArmException {
         if (!request.method().equals(method)) {
             throw methodNotAllowed(request);

@@ -1,5 +1,6 @@
 package dev.imagebake.emulator.compute;
 
+import dev.imagebake.emulator.arm.ProviderSupport;
 import dev.imagebake.emulator.arm.ArmException;
 import dev.imagebake.emulator.arm.ArmPath;
 import dev.imagebake.emulator.arm.ArmRequest;
@@ -95,15 +96,7 @@ public final class GalleryProvider implements ResourceProvider {
                     .filter(d -> String.valueOf(d.get("id")).toLowerCase(Locale.ROOT).startsWith(prefix))
                     .map(d -> view(d, false)).toList())));
         }
-        String groupId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + path.segment(3);
-        String groupName = store.read(state -> {
-            Map<String, Object> group = state.resource(groupId);
-            return group == null ? null : (String) group.get("name");
-        });
-        if (groupName == null) {
-            throw ArmException.notFound("ResourceGroupNotFound", "Resource group '" + path.segment(3)
-                    + "' could not be found.");
-        }
+        String groupName = ProviderSupport.existingGroupName(store, path);
         String providerId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + groupName + "/providers/"
                 + NAMESPACE;
         // Levels: 7 galleries list, 8 gallery, 9 images list, 10 image, 11 versions list, 12 version.

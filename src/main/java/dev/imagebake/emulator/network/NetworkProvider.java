@@ -1,5 +1,6 @@
 package dev.imagebake.emulator.network;
 
+import dev.imagebake.emulator.arm.ProviderSupport;
 import dev.imagebake.emulator.arm.ArmException;
 import dev.imagebake.emulator.arm.ArmPath;
 import dev.imagebake.emulator.arm.ArmRequest;
@@ -83,15 +84,7 @@ public final class NetworkProvider implements ResourceProvider {
                     .map(d -> view(state, d)).toList())));
         }
         String type = canonicalType(path.segment(6));
-        String groupId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + path.segment(3);
-        String groupName = store.read(state -> {
-            Map<String, Object> group = state.resource(groupId);
-            return group == null ? null : (String) group.get("name");
-        });
-        if (groupName == null) {
-            throw ArmException.notFound("ResourceGroupNotFound", "Resource group '" + path.segment(3)
-                    + "' could not be found.");
-        }
+        String groupName = ProviderSupport.existingGroupName(store, path);
         String parentId = "/subscriptions/" + path.segment(1) + "/resourceGroups/" + groupName + "/providers/"
                 + NAMESPACE;
         if (path.size() == 7) {

@@ -70,19 +70,8 @@ provision shell { inline 'echo hello' }
         [code: code, out: out.toString('UTF-8'), err: err.toString('UTF-8')]
     }
 
-    /** Every resource group the build could have made, and every resource in any group. */
     List<String> leftovers() {
-        def groups = sdk.resourceManager().serviceClient().resourceGroups.list().collect { it.name() }
-        def compute = sdk.computeManager().serviceClient()
-        def network = sdk.networkManager().serviceClient()
-        groups.findAll { it.startsWith('imagebake-') } + groups.collectMany { rg ->
-            compute.virtualMachines.listByResourceGroup(rg).collect { it.id() } +
-                    compute.disks.listByResourceGroup(rg).collect { it.id() } +
-                    network.networkInterfaces.listByResourceGroup(rg).collect { it.id() } +
-                    network.publicIpAddresses.listByResourceGroup(rg).collect { it.id() } +
-                    network.networkSecurityGroups.listByResourceGroup(rg).collect { it.id() } +
-                    network.virtualNetworks.listByResourceGroup(rg).collect { it.id() }
-        }
+        AzureBuildFaultsSpec.leftovers(sdk)
     }
 
     def "should refuse a gallery destination that does not exist before creating anything"() {
