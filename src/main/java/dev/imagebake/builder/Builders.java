@@ -13,11 +13,13 @@ import dev.imagebake.plan.Build;
 import dev.imagebake.plan.FileStep;
 import dev.imagebake.plan.ManifestPost;
 import dev.imagebake.plan.RebootStep;
+import dev.imagebake.plan.ScaleSetPost;
 import dev.imagebake.plan.ShellLocalStep;
 import dev.imagebake.plan.ShellStep;
 import dev.imagebake.plan.SshBuilderSpec;
 import dev.imagebake.plan.Step;
 import dev.imagebake.post.ManifestPostProcessor;
+import dev.imagebake.post.ScaleSetPostProcessor;
 import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
@@ -69,6 +71,9 @@ public final class Builders implements StepSource {
         for (Step step : build.post()) {
             if (step.spec() instanceof ManifestPost manifest) {
                 post.add(new ManifestPostProcessor(manifest, runId, label(step)));
+            } else if (step.spec() instanceof ScaleSetPost scaleSet) {
+                AzureBuilderSpec.Auth auth = build.builder() instanceof AzureBuilderSpec a ? a.auth() : null;
+                post.add(new ScaleSetPostProcessor(scaleSet, auth, azure, label(step)));
             }
         }
         return post;

@@ -406,7 +406,7 @@ public final class Evaluation implements ImplicitScope {
                 report(b.declaredAt(), "this " + b.spec().type() + " block is not used; write `builder "
                         + b.spec().type() + " { ... }`");
             } else if (declaration instanceof StepDeclaration s) {
-                String verb = s.step().spec() instanceof dev.imagebake.plan.ManifestPost ? "post" : "provision";
+                String verb = s.step().spec().postProcessor() ? "post" : "provision";
                 report(s.step().declaredAt(), "this " + s.step().kind() + " block is not used; write `" + verb + " "
                         + s.step().kind() + " { ... }`");
             }

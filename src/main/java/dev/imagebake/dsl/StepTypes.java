@@ -1,6 +1,5 @@
 package dev.imagebake.dsl;
 
-import dev.imagebake.plan.ManifestPost;
 import groovy.lang.Closure;
 import groovy.lang.DelegatesTo;
 
@@ -72,7 +71,12 @@ public abstract class StepTypes extends BlockContext {
         return declare(new ManifestContext(evaluation), null);
     }
 
+    /** (post) Rolls the image out to a VM scale set. */
+    public Object scaleSet(@DelegatesTo(ScaleSetContext.class) Closure<?> body) {
+        return declare(new ScaleSetContext(evaluation), body);
+    }
+
     static boolean isPost(Evaluation.StepDeclaration declaration) {
-        return declaration.step().spec() instanceof ManifestPost;
+        return declaration.step().spec().postProcessor();
     }
 }

@@ -201,7 +201,8 @@ public final class TopLevel extends StepTypes {
             throw new TemplateError("`" + s.step().kind() + "` is a provisioner: write `provision "
                     + s.step().kind() + " { ... }`");
         }
-        throw new TemplateError("`post` is followed by a post-processor and its block: post manifest { ... }; got "
+        throw new TemplateError("`post` is followed by a post-processor and its block, for example "
+                + "post manifest { ... }; post-processors: manifest, scaleSet; got "
                 + describe(declaration));
     }
 

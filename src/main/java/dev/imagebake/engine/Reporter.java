@@ -27,6 +27,10 @@ public interface Reporter {
         return () -> { };
     }
 
+    /** A structured progress event of a long step (a roll-out's batches); the console shows its text instead. */
+    default void event(String build, String event, java.util.Map<String, Object> fields) {
+    }
+
     default void artifact(String build, Artifact artifact) {
     }
 

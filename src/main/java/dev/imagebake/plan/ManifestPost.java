@@ -23,4 +23,9 @@ public record ManifestPost(String output, boolean stripPath, Map<String, String>
     public boolean runsOnHost() {
         return true;
     }
+
+    @Override
+    public boolean postProcessor() {
+        return true;
+    }
 }

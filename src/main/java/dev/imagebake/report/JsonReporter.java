@@ -61,6 +61,17 @@ public final class JsonReporter implements Reporter {
     }
 
     @Override
+    public void event(String build, String event, Map<String, Object> fields) {
+        Object[] pairs = new Object[fields.size() * 2];
+        int i = 0;
+        for (Map.Entry<String, Object> field : fields.entrySet()) {
+            pairs[i++] = field.getKey();
+            pairs[i++] = field.getValue();
+        }
+        emit(event, build, pairs);
+    }
+
+    @Override
     public void artifact(String build, Artifact artifact) {
         emit("artifact", build, "builderType", artifact.builderType(), "id", artifact.id(), "files",
                 artifact.files(), "details", artifact.details());

@@ -61,6 +61,21 @@ public final class Reporters implements Reporter {
     }
 
     @Override
+    public void event(String build, String event, java.util.Map<String, Object> fields) {
+        // Fields are IDs, counts and reasons; reasons can quote remote output, so they are redacted as text.
+        java.util.Map<String, Object> clean = new java.util.LinkedHashMap<>();
+        fields.forEach((k, v) -> clean.put(k, v instanceof String s ? r(s) : v instanceof java.util.Map<?, ?> m
+                ? redacted(m) : v));
+        targets.forEach(t -> t.event(build, event, clean));
+    }
+
+    private java.util.Map<String, Object> redacted(java.util.Map<?, ?> map) {
+        java.util.Map<String, Object> clean = new java.util.LinkedHashMap<>();
+        map.forEach((k, v) -> clean.put(String.valueOf(k), v instanceof String s ? r(s) : v));
+        return clean;
+    }
+
+    @Override
     public void artifact(String build, Artifact artifact) {
         java.util.Map<String, String> details = new java.util.LinkedHashMap<>();
         artifact.details().forEach((k, v) -> details.put(k, r(v)));

@@ -8,6 +8,8 @@ import dev.imagebake.dsl.FileContext
 import dev.imagebake.dsl.Helpers
 import dev.imagebake.dsl.Keywords
 import dev.imagebake.dsl.ManifestContext
+import dev.imagebake.dsl.ScaleSetContext
+import dev.imagebake.dsl.HealthContext
 import dev.imagebake.dsl.OnErrorContext
 import dev.imagebake.dsl.RebootContext
 import dev.imagebake.dsl.ShellContext
@@ -59,7 +61,8 @@ class LanguageDocSpec extends Specification {
     /** Every block of the language; a block's keywords are the public methods of its class. */
     static final List<Class<?>> BLOCKS = [TopLevel, OnErrorContext, AzureBuilderContext, SshBuilderContext,
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
-                                          BreakpointContext, RebootContext, AnsibleContext, ManifestContext, Helpers]
+                                          BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
+                                          HealthContext, Helpers]
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))
 

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * noticed at once; it gives up after a time limit with a message that says which operation hung; and it stops
  * promptly when the build is cancelled.
  */
-final class Lro {
+public final class Lro {
     static final Duration DEFAULT_POLL = Duration.ofSeconds(1);
     static final Duration MAX_POLL = Duration.ofSeconds(15);
 
@@ -42,7 +42,7 @@ final class Lro {
      * @param begin    starts the operation (the initial request)
      * @param progress called after each poll that did not finish, or null
      */
-    static <T> T await(BooleanSupplier cancelled, String what, Duration limit,
+    public static <T> T await(BooleanSupplier cancelled, String what, Duration limit,
                        Supplier<SyncPoller<PollResult<T>, T>> begin, Consumer<Duration> progress) throws Exception {
         long started = System.nanoTime();
         SyncPoller<PollResult<T>, T> poller;

@@ -265,7 +265,15 @@ public final class ScaleSetProvider implements ResourceProvider {
         map(map(requested.get("virtualMachineProfile")).get("osProfile")).remove("adminPassword");
         // Compared as JSON values: the SDK may send the same model with keys in another order.
         Object before = deepCopy(newProperties.get("virtualMachineProfile"));
+        Object newImage = map(map(map(requested.get("virtualMachineProfile")).get("storageProfile"))
+                .get("imageReference")).isEmpty() ? null : deepCopy(map(map(requested.get("virtualMachineProfile"))
+                .get("storageProfile")).get("imageReference"));
         merge(newProperties, requested);
+        if (newImage != null) {
+            // An image reference is replaced whole: an ID given for a marketplace image drops publisher, offer...
+            map(map(map(newProperties.get("virtualMachineProfile")).get("storageProfile")))
+                    .put("imageReference", newImage);
+        }
         newProperties.put("upgradePolicy", upgradePolicy(map(newProperties.get("upgradePolicy"))));
         Map<String, Object> profile = map(newProperties.get("virtualMachineProfile"));
         boolean modelChanged = !before.equals(deepCopy(profile));

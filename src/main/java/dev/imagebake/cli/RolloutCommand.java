@@ -1,0 +1,167 @@
+package dev.imagebake.cli;
+
+import dev.imagebake.builder.azure.AzureClients;
+import dev.imagebake.builder.azure.AzureCloud;
+import dev.imagebake.plan.AzureBuilderSpec;
+import dev.imagebake.plan.ScaleSetPost;
+import dev.imagebake.rollout.AzureScaleSets;
+import dev.imagebake.rollout.InstanceHealth;
+import dev.imagebake.rollout.Rollout;
+import dev.imagebake.rollout.RolloutResult;
+import dev.imagebake.rollout.ScaleSets;
+import dev.imagebake.util.DurationText;
+import dev.imagebake.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code imagebake rollout}: what {@code post scaleSet} does after a bake, for an image that already exists. */
+@Command(name = "rollout", mixinStandardHelpOptions = true,
+        description = "Point a VM scale set's model at an image and bring its instances to it, in batches checked "
+                + "for health; --dry-run shows what would change.")
+final class RolloutCommand implements Callable<Integer> {
+    @Option(names = "--image", required = true, paramLabel = "ID",
+            description = "The image's resource ID: a managed image or a gallery image version.")
+    String image;
+
+    @Option(names = "--scale-set", required = true, paramLabel = "RG/NAME", description = "The scale set.")
+    String scaleSet;
+
+    @Option(names = "--upgrade", paramLabel = "MODE", description = "rolling, manual or none (default: rolling "
+            + "when the scale set's policy is Rolling, else manual).")
+    String upgrade;
+
+    @Option(names = "--max-batch-percent", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
+    int maxBatchPercent;
+
+    @Option(names = "--max-unhealthy-percent", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
+    int maxUnhealthyPercent;
+
+    @Option(names = "--pause", paramLabel = "DURATION", description = "Pause between batches, e.g. 30s.")
+    String pause;
+
+    @Option(names = "--health-command", paramLabel = "CMD", description = "Run over SSH on each upgraded "
+            + "instance; exit 0 means healthy. Needs --ssh-user and --ssh-key.")
+    String healthCommand;
+
+    @Option(names = "--ssh-user", paramLabel = "USER")
+    String sshUser;
+
+    @Option(names = "--ssh-key", paramLabel = "FILE", description = "Private key for --health-command.")
+    String sshKey;
+
+    @Option(names = "--health-url", paramLabel = "URL", description = "Must answer 2xx; {address} stands for the "
+            + "instance's private IP.")
+    String healthUrl;
+
+    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "5m")
+    String healthTimeout;
+
+    @Option(names = "--rollback-on-failure", description = "On failure, return the model and the upgraded "
+            + "instances to the previous image.")
+    boolean rollback;
+
+    @Option(names = "--dry-run", description = "Only show what would change.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print progress as JSON lines.")
+    boolean json;
+
+    @Option(names = "--cloud", paramLabel = "FILE", description = "Reach Azure through this cloud file (default: "
+            + "$IMAGEBAKE_CLOUD, else public Azure with the SDK's default credentials and $AZURE_SUBSCRIPTION_ID).")
+    Path cloud;
+
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() throws Exception {
+        ScaleSetPost settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            main.err.println("Error: " + e.getMessage());
+            return ExitCodes.INVALID;
+        }
+        String fromEnv = main.environment.get("IMAGEBAKE_CLOUD");
+        Path cloudFile = cloud != null ? cloud : fromEnv == null || fromEnv.isEmpty() ? null : Path.of(fromEnv);
+        Rollout rollout;
+        try {
+            AzureClients clients = new AzureClients(AzureCloud.resolve(AzureBuilderSpec.Auth.DEFAULT, cloudFile,
+                    Path.of("."), main.environment));
+            rollout = new Rollout(new AzureScaleSets(clients, () -> false),
+                    InstanceHealth.of(settings.health(), Path.of(".")), settings.health() == null
+                    ? Duration.ofMinutes(10) : settings.health().timeout(), this::print, () -> false,
+                    Duration.ofSeconds(2));
+        } catch (IOException e) {
+            main.err.println("Error: " + e.getMessage());
+            return ExitCodes.INVALID;
+        }
+        RolloutResult result;
+        try {
+            result = rollout.run(settings, ScaleSets.ImageRef.of(image), dryRun);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            main.err.println("Error: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+        return result.ok() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    private ScaleSetPost settings() {
+        String[] parts = scaleSet.split("/");
+        if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+            throw new IllegalArgumentException("--scale-set takes RESOURCE_GROUP/NAME; got '" + scaleSet + "'");
+        }
+        ScaleSetPost.Upgrade mode = ScaleSetPost.Upgrade.AUTO;
+        if (upgrade != null) {
+            mode = switch (upgrade.toLowerCase()) {
+                case "rolling" -> ScaleSetPost.Upgrade.ROLLING;
+                case "manual" -> ScaleSetPost.Upgrade.MANUAL;
+                case "none" -> ScaleSetPost.Upgrade.NONE;
+                default -> throw new IllegalArgumentException("--upgrade is rolling, manual or none; got '"
+                        + upgrade + "'");
+            };
+        }
+        if (maxBatchPercent < 1 || maxBatchPercent > 100 || maxUnhealthyPercent < 0 || maxUnhealthyPercent > 100) {
+            throw new IllegalArgumentException("--max-batch-percent is 1-100 and --max-unhealthy-percent 0-100");
+        }
+        if (healthCommand != null && (sshUser == null || sshKey == null)) {
+            throw new IllegalArgumentException("--health-command runs over SSH and needs --ssh-user and --ssh-key");
+        }
+        ScaleSetPost.Health health = healthCommand == null && healthUrl == null ? null
+                : new ScaleSetPost.Health(healthCommand, sshUser, sshKey, null, healthUrl,
+                duration("--health-timeout", healthTimeout));
+        return new ScaleSetPost(parts[0], parts[1], mode, maxBatchPercent, maxUnhealthyPercent,
+                pause == null ? Duration.ZERO : duration("--pause", pause), health, rollback,
+                ScaleSetPost.ImageChoice.GALLERY);
+    }
+
+    private static Duration duration(String option, String text) {
+        Duration parsed = DurationText.parse(text);
+        if (parsed == null) {
+            throw new IllegalArgumentException(option + " takes a duration like 30s or 5m; got '" + text + "'");
+        }
+        return parsed;
+    }
+
+    private void print(String event, String text, Map<String, Object> fields) {
+        if (json) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("time", Instant.now().toString());
+            line.put("event", event);
+            line.putAll(fields);
+            main.out.println(Json.write(line));
+        } else {
+            main.out.println(text);
+        }
+        main.out.flush();
+    }
+}

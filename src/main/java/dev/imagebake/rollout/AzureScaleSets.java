@@ -1,0 +1,180 @@
+package dev.imagebake.rollout;
+
+import com.azure.core.management.exception.ManagementException;
+import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
+import com.azure.resourcemanager.compute.fluent.models.RollingUpgradeStatusInfoInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
+import com.azure.resourcemanager.compute.models.ImageReference;
+import com.azure.resourcemanager.compute.models.InstanceViewStatus;
+import com.azure.resourcemanager.compute.models.RollingUpgradePolicy;
+import com.azure.resourcemanager.compute.models.UpgradeMode;
+import com.azure.resourcemanager.compute.models.UpgradePolicy;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateStorageProfile;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdateVMProfile;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
+import com.azure.resourcemanager.network.fluent.NetworkManagementClient;
+import com.azure.resourcemanager.network.fluent.models.NetworkInterfaceInner;
+import com.azure.resourcemanager.network.fluent.models.NetworkInterfaceIpConfigurationInner;
+import dev.imagebake.builder.azure.AzureClients;
+import dev.imagebake.builder.azure.AzureErrors;
+import dev.imagebake.builder.azure.Lro;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** {@link ScaleSets} with the Azure SDK's management clients. */
+public final class AzureScaleSets implements ScaleSets {
+    /** Tag the local emulator puts on a NIC whose machine's SSH server is not on port 22. */
+    static final String EMULATOR_SSH_PORT_TAG = "imagebake-emulator-ssh-port";
+    private static final Duration OPERATION_LIMIT = Duration.ofMinutes(60);
+
+    private final ComputeManagementClient compute;
+    private final NetworkManagementClient network;
+    private final BooleanSupplier cancelled;
+
+    public AzureScaleSets(AzureClients clients, BooleanSupplier cancelled) {
+        this.compute = clients.compute();
+        this.network = clients.network();
+        this.cancelled = cancelled;
+    }
+
+    @Override
+    public Model read(String resourceGroup, String name) throws Exception {
+        VirtualMachineScaleSetInner scaleSet = call(() -> compute.getVirtualMachineScaleSets()
+                .getByResourceGroup(resourceGroup, name), "reading scale set " + resourceGroup + "/" + name);
+        ImageReference image = scaleSet.virtualMachineProfile() == null
+                || scaleSet.virtualMachineProfile().storageProfile() == null ? null
+                : scaleSet.virtualMachineProfile().storageProfile().imageReference();
+        ImageRef ref = image == null ? ImageRef.of(null) : new ImageRef(image.id(), image.publisher(),
+                image.offer(), image.sku(), image.version());
+        String policy = scaleSet.upgradePolicy() == null || scaleSet.upgradePolicy().mode() == null ? "Manual"
+                : scaleSet.upgradePolicy().mode().toString();
+        int capacity = scaleSet.sku() == null || scaleSet.sku().capacity() == null ? 0
+                : scaleSet.sku().capacity().intValue();
+        return new Model(scaleSet.id(), ref, policy, capacity);
+    }
+
+    @Override
+    public void setImage(String resourceGroup, String name, ImageRef image, RollingPolicy rolling) throws Exception {
+        ImageReference reference = image.id() != null ? new ImageReference().withId(image.id())
+                : new ImageReference().withPublisher(image.publisher()).withOffer(image.offer())
+                .withSku(image.sku()).withVersion(image.version());
+        VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withVirtualMachineProfile(
+                new VirtualMachineScaleSetUpdateVMProfile().withStorageProfile(
+                        new VirtualMachineScaleSetUpdateStorageProfile().withImageReference(reference)));
+        if (rolling != null) {
+            update.withUpgradePolicy(new UpgradePolicy().withMode(UpgradeMode.ROLLING).withRollingUpgradePolicy(
+                    new RollingUpgradePolicy().withMaxBatchInstancePercent(rolling.maxBatchPercent())
+                            .withMaxUnhealthyInstancePercent(Math.max(5, rolling.maxUnhealthyPercent()))
+                            .withMaxUnhealthyUpgradedInstancePercent(Math.max(5, rolling.maxUnhealthyPercent()))
+                            .withPauseTimeBetweenBatches("PT" + rolling.pauseSeconds() + "S")));
+        }
+        Lro.await(cancelled, "Updating the model of scale set " + name, OPERATION_LIMIT,
+                () -> compute.getVirtualMachineScaleSets().beginUpdate(resourceGroup, name, update), null);
+    }
+
+    @Override
+    public void upgrade(String resourceGroup, String name, List<String> instanceIds) throws Exception {
+        Lro.await(cancelled, "Upgrading instance(s) " + instanceIds + " of scale set " + name, OPERATION_LIMIT,
+                () -> compute.getVirtualMachineScaleSets().beginUpdateInstances(resourceGroup, name,
+                        new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(instanceIds)), null);
+    }
+
+    @Override
+    public List<Instance> instances(String resourceGroup, String name) throws Exception {
+        List<VirtualMachineScaleSetVMInner> vms = call(() -> compute.getVirtualMachineScaleSetVMs()
+                .list(resourceGroup, name, null, null, "instanceView", com.azure.core.util.Context.NONE)
+                .stream().toList(), "listing the instances of scale set " + name);
+        return vms.stream().map(AzureScaleSets::instance)
+                .sorted(Comparator.comparingLong(i -> numeric(i.instanceId()))).toList();
+    }
+
+    @Override
+    public RollingStatus rollingStatus(String resourceGroup, String name) throws Exception {
+        RollingUpgradeStatusInfoInner latest;
+        try {
+            latest = compute.getVirtualMachineScaleSetRollingUpgrades().getLatest(resourceGroup, name);
+        } catch (ManagementException e) {
+            if (e.getResponse() != null && e.getResponse().getStatusCode() == 404) {
+                return null; // no rolling upgrade yet
+            }
+            throw new IllegalStateException("reading the rolling upgrade of " + name + ": "
+                    + AzureErrors.describe(e), e);
+        }
+        if (latest == null || latest.runningStatus() == null) {
+            return null;
+        }
+        var progress = latest.progress();
+        return new RollingStatus(String.valueOf(latest.runningStatus().code()),
+                String.valueOf(latest.runningStatus().startTime()),
+                count(progress == null ? null : progress.successfulInstanceCount()),
+                count(progress == null ? null : progress.failedInstanceCount()),
+                count(progress == null ? null : progress.inProgressInstanceCount()),
+                count(progress == null ? null : progress.pendingInstanceCount()),
+                latest.error() == null ? null : latest.error().getCode() + ": " + latest.error().getMessage());
+    }
+
+    @Override
+    public Address address(String resourceGroup, String name, String instanceId) throws Exception {
+        List<NetworkInterfaceInner> nics = call(() -> network.getNetworkInterfaces()
+                .listVirtualMachineScaleSetVMNetworkInterfaces(resourceGroup, name, instanceId).stream().toList(),
+                "listing the network interfaces of instance " + instanceId);
+        for (NetworkInterfaceInner nic : nics) {
+            if (nics.size() > 1 && !Boolean.TRUE.equals(nic.primary())) {
+                continue;
+            }
+            List<NetworkInterfaceIpConfigurationInner> configs = nic.ipConfigurations() == null ? List.of()
+                    : nic.ipConfigurations();
+            for (NetworkInterfaceIpConfigurationInner config : configs) {
+                if (config.privateIpAddress() != null) {
+                    Map<String, String> tags = nic.tags() == null ? Map.of() : nic.tags();
+                    String port = tags.get(EMULATOR_SSH_PORT_TAG);
+                    return new Address(config.privateIpAddress(), port == null ? null : Integer.valueOf(port));
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Instance instance(VirtualMachineScaleSetVMInner vm) {
+        String power = null;
+        if (vm.instanceView() != null && vm.instanceView().statuses() != null) {
+            for (InstanceViewStatus status : vm.instanceView().statuses()) {
+                if (status.code() != null && status.code().startsWith("PowerState/")) {
+                    power = status.code().substring("PowerState/".length());
+                }
+            }
+        }
+        return new Instance(vm.instanceId(), vm.name(), Boolean.TRUE.equals(vm.latestModelApplied()),
+                vm.provisioningState(), power);
+    }
+
+    private static long numeric(String id) {
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static int count(Integer value) {
+        return value == null ? 0 : value;
+    }
+
+    private interface Call<T> {
+        T get();
+    }
+
+    private static <T> T call(Call<T> call, String what) {
+        try {
+            return call.get();
+        } catch (ManagementException e) {
+            throw new IllegalStateException(what + " failed: " + AzureErrors.describe(e), e);
+        }
+    }
+}

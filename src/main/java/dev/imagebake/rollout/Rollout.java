@@ -1,0 +1,294 @@
+package dev.imagebake.rollout;
+
+import dev.imagebake.plan.ScaleSetPost;
+import dev.imagebake.plan.ScaleSetPost.Upgrade;
+import dev.imagebake.rollout.ScaleSets.ImageRef;
+import dev.imagebake.rollout.ScaleSets.Instance;
+import dev.imagebake.engine.Durations;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Brings a scale set to a new image: points its model at the image, then lets Azure's rolling upgrade bring the
+ * instances to it (Rolling policy) or reimages them itself in batches, each checked healthy before the next (the
+ * others). A batch that leaves more instances unhealthy than allowed stops the roll; with rollback on, the model goes
+ * back to the previous image and the instances already reimaged are reimaged back.
+ */
+public final class Rollout {
+    private final ScaleSets api;
+    private final HealthProbe probe;
+    private final RolloutListener listener;
+    private final BooleanSupplier cancelled;
+    private final Duration poll;
+    private final Duration healthTimeout;
+
+    /** @param poll how often instance and rolling-upgrade states are read */
+    public Rollout(ScaleSets api, HealthProbe probe, Duration healthTimeout, RolloutListener listener,
+                   BooleanSupplier cancelled, Duration poll) {
+        this.api = api;
+        this.probe = probe;
+        this.healthTimeout = healthTimeout;
+        this.listener = listener;
+        this.cancelled = cancelled;
+        this.poll = poll;
+    }
+
+    /** Rolls {@code image} out, or with {@code dryRun} only says what would happen. */
+    public RolloutResult run(ScaleSetPost settings, ImageRef image, boolean dryRun) throws Exception {
+        String rg = settings.resourceGroup();
+        String name = settings.name();
+        ScaleSets.Model before = api.read(rg, name);
+        Upgrade mode = mode(settings.upgrade(), before.upgradePolicy());
+        List<Instance> instances = api.instances(rg, name);
+        boolean sameImage = image.equals(before.image());
+        List<List<String>> batches = batches(sameImage ? behind(instances) : ids(instances),
+                batchSize(instances.size(), settings.maxBatchPercent()));
+        say("rollout.plan", "Scale set " + name + " (policy " + before.upgradePolicy() + ", " + instances.size()
+                + " instance(s)): " + (sameImage ? "already points at " + image.describe()
+                : before.image().describe() + " -> " + image.describe()) + "; upgrade " + mode.keyword()
+                + (mode == Upgrade.MANUAL ? ", batches " + batches : ""),
+                fields("scaleSet", before.id(), "from", before.image().describe(), "to", image.describe(),
+                        "policy", before.upgradePolicy(), "upgrade", mode.keyword(), "batches", batches,
+                        "dryRun", dryRun));
+        if (dryRun) {
+            return new RolloutResult(true, "Dry run: nothing changed.", Map.of(), false);
+        }
+        ScaleSets.RollingStatus previousRoll = mode == Upgrade.ROLLING ? api.rollingStatus(rg, name) : null;
+        if (!sameImage) {
+            api.setImage(rg, name, image, mode == Upgrade.ROLLING ? new ScaleSets.RollingPolicy(
+                    settings.maxBatchPercent(), settings.maxUnhealthyPercent(),
+                    settings.pauseBetweenBatches().toSeconds()) : null);
+            say("rollout.model", "Model of " + name + " now points at " + image.describe(),
+                    fields("scaleSet", before.id(), "image", image.describe()));
+        }
+        int allowed = instances.size() * settings.maxUnhealthyPercent() / 100;
+        Map<String, String> unhealthy = new LinkedHashMap<>();
+        List<String> upgraded = new ArrayList<>();
+        String failure = switch (mode) {
+            case NONE -> null;
+            case ROLLING -> sameImage && batches.isEmpty() ? null
+                    : rolling(rg, name, previousRoll, ids(instances), allowed, unhealthy);
+            default -> manual(settings, batches, allowed, unhealthy, upgraded);
+        };
+        if (failure == null) {
+            String text = "Rolled " + image.describe() + " out to " + name + ": " + (mode == Upgrade.NONE
+                    ? "model only (instances take it when reimaged or created)"
+                    : instances.size() + " instance(s) on the new model, healthy");
+            say("rollout.finished", text, fields("ok", true));
+            return new RolloutResult(true, text, Map.of(), false);
+        }
+        String text = "Roll-out to " + name + " stopped: " + failure + describe(unhealthy);
+        boolean rolledBack = false;
+        if (settings.rollbackOnFailure() && !sameImage) {
+            String rollback = rollBack(rg, name, before.image(), mode, upgraded, previousRoll);
+            rolledBack = rollback == null;
+            text += rolledBack ? "\nRolled back: the model points at " + before.image().describe() + " again"
+                    + (upgraded.isEmpty() ? "." : " and instance(s) " + upgraded + " were reimaged to it.")
+                    : "\nRollback failed: " + rollback;
+        } else if (!sameImage) {
+            text += "\nThe model still points at " + image.describe() + "; instance(s) " + upgraded
+                    + " run it. Roll back with: imagebake rollout --image " + before.image().describe()
+                    + " --scale-set " + rg + "/" + name;
+        }
+        say("rollout.finished", text, fields("ok", false, "unhealthy", unhealthy, "rolledBack", rolledBack));
+        return new RolloutResult(false, text, unhealthy, rolledBack);
+    }
+
+    private static Upgrade mode(Upgrade wanted, String policy) {
+        boolean rollingPolicy = "Rolling".equalsIgnoreCase(policy);
+        if (wanted == Upgrade.AUTO) {
+            return rollingPolicy ? Upgrade.ROLLING : Upgrade.MANUAL;
+        }
+        if (wanted == Upgrade.ROLLING && !rollingPolicy) {
+            throw new IllegalArgumentException("upgrade 'rolling' needs a scale set whose upgrade policy is Rolling;"
+                    + " this one's is " + policy + ". Use upgrade 'manual' to let imagebake upgrade it in batches.");
+        }
+        if (wanted == Upgrade.MANUAL && !"Manual".equalsIgnoreCase(policy)) {
+            throw new IllegalArgumentException("upgrade 'manual' needs a scale set whose upgrade policy is Manual;"
+                    + " this one's is " + policy + ", so Azure itself upgrades instances when the model changes."
+                    + (rollingPolicy ? " Use upgrade 'rolling'." : " Use upgrade 'none' or change the policy."));
+        }
+        return wanted;
+    }
+
+    private String manual(ScaleSetPost settings, List<List<String>> batches, int allowed,
+                          Map<String, String> unhealthy, List<String> upgraded) throws Exception {
+        String rg = settings.resourceGroup();
+        String name = settings.name();
+        for (int i = 0; i < batches.size(); i++) {
+            List<String> batch = batches.get(i);
+            String label = "batch " + (i + 1) + "/" + batches.size();
+            say("rollout.batch.started", label + ": reimaging instance(s) " + batch,
+                    fields("batch", i + 1, "batches", batches.size(), "instances", batch));
+            try {
+                api.upgrade(rg, name, batch);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                batch.forEach(id -> unhealthy.put(id, "upgrade failed: " + e.getMessage()));
+                upgraded.addAll(batch);
+                return label + " could not be upgraded";
+            }
+            upgraded.addAll(batch);
+            Map<String, String> failed = health(rg, name, batch);
+            unhealthy.putAll(failed);
+            say("rollout.batch.finished", label + ": " + (batch.size() - failed.size()) + " healthy"
+                    + (failed.isEmpty() ? "" : ", unhealthy: " + failed), fields("batch", i + 1, "batches",
+                    batches.size(), "instances", batch, "unhealthy", failed));
+            if (unhealthy.size() > allowed) {
+                return unhealthy.size() + " unhealthy instance(s), more than maxUnhealthyPercent "
+                        + settings.maxUnhealthyPercent() + "% allows (" + allowed + ")";
+            }
+            if (i + 1 < batches.size() && !settings.pauseBetweenBatches().isZero()) {
+                say("rollout.pause", "pausing " + Durations.format(settings.pauseBetweenBatches())
+                        + " before the next batch", fields("seconds", settings.pauseBetweenBatches().toSeconds()));
+                sleep(settings.pauseBetweenBatches());
+            }
+        }
+        return null;
+    }
+
+    private String rolling(String rg, String name, ScaleSets.RollingStatus previous, List<String> all, int allowed,
+                           Map<String, String> unhealthy) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofHours(2).toNanos();
+        String lastSeen = null;
+        while (true) {
+            ScaleSets.RollingStatus status = api.rollingStatus(rg, name);
+            boolean ours = status != null && (previous == null || !String.valueOf(status.startTime())
+                    .equals(String.valueOf(previous.startTime())));
+            if (ours) {
+                String seen = status.code() + " " + status.successful() + "/" + status.failed() + "/"
+                        + status.inProgress() + "/" + status.pending();
+                if (!seen.equals(lastSeen)) {
+                    lastSeen = seen;
+                    say("rollout.rolling", "rolling upgrade " + status.code() + ": " + status.successful()
+                            + " done, " + status.inProgress() + " in progress, " + status.pending() + " pending, "
+                            + status.failed() + " failed", fields("code", status.code(), "successful",
+                            status.successful(), "inProgress", status.inProgress(), "pending", status.pending(),
+                            "failed", status.failed()));
+                }
+                switch (status.code()) {
+                    case "Completed" -> {
+                        unhealthy.putAll(health(rg, name, all));
+                        return unhealthy.size() > allowed ? unhealthy.size() + " unhealthy instance(s) after the"
+                                + " rolling upgrade, more than allowed (" + allowed + ")" : null;
+                    }
+                    case "Faulted", "Cancelled" -> {
+                        return "Azure's rolling upgrade ended " + status.code()
+                                + (status.error() == null ? "" : ": " + status.error());
+                    }
+                    default -> {
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                return "the rolling upgrade did not finish within 2h";
+            }
+            sleep(poll);
+        }
+    }
+
+    /** Waits for each instance to run, then probes it until healthy or the health timeout has passed. */
+    private Map<String, String> health(String rg, String name, List<String> ids) throws Exception {
+        long deadline = System.nanoTime() + healthTimeout.toNanos();
+        Map<String, String> failed = new LinkedHashMap<>();
+        for (String id : ids) {
+            String reason = null;
+            while (true) {
+                Instance instance = api.instances(rg, name).stream().filter(i -> i.instanceId().equals(id))
+                        .findFirst().orElse(null);
+                if (instance == null) {
+                    reason = "the instance is gone";
+                } else if (!instance.running()) {
+                    reason = "not running (provisioning " + instance.provisioningState() + ", power "
+                            + instance.powerState() + ")";
+                } else {
+                    reason = probe.check(api.address(rg, name, id));
+                }
+                if (reason == null || instance == null || System.nanoTime() > deadline) {
+                    break;
+                }
+                sleep(poll);
+            }
+            if (reason != null) {
+                failed.put(id, reason);
+            }
+        }
+        return failed;
+    }
+
+    private String rollBack(String rg, String name, ImageRef previous, Upgrade mode, List<String> upgraded,
+                            ScaleSets.RollingStatus previousRoll) throws InterruptedException {
+        say("rollout.rollback", "Rolling back: pointing the model at " + previous.describe()
+                + (mode == Upgrade.MANUAL && !upgraded.isEmpty() ? " and reimaging " + upgraded : ""),
+                fields("image", previous.describe(), "instances", upgraded));
+        try {
+            if (mode == Upgrade.ROLLING) {
+                api.setImage(rg, name, previous, null);
+                return null; // Azure rolls the instances back itself, as it rolled them forward.
+            }
+            api.setImage(rg, name, previous, null);
+            if (mode == Upgrade.MANUAL && !upgraded.isEmpty()) {
+                api.upgrade(rg, name, upgraded);
+            }
+            return null;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+    }
+
+    static int batchSize(int instances, int maxBatchPercent) {
+        return Math.max(1, instances * maxBatchPercent / 100);
+    }
+
+    static List<List<String>> batches(List<String> ids, int size) {
+        List<List<String>> batches = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += size) {
+            batches.add(List.copyOf(ids.subList(i, Math.min(ids.size(), i + size))));
+        }
+        return batches;
+    }
+
+    private static List<String> ids(List<Instance> instances) {
+        return instances.stream().map(Instance::instanceId).toList();
+    }
+
+    private static List<String> behind(List<Instance> instances) {
+        return instances.stream().filter(i -> !i.latestModel()).map(Instance::instanceId).toList();
+    }
+
+    private static String describe(Map<String, String> unhealthy) {
+        StringBuilder text = new StringBuilder();
+        unhealthy.forEach((id, why) -> text.append("\n  instance ").append(id).append(": ").append(why));
+        return text.toString();
+    }
+
+    private void say(String event, String text, Map<String, Object> fields) {
+        listener.progress(event, text, fields);
+    }
+
+    private static Map<String, Object> fields(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put((String) pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+
+    private void sleep(Duration duration) throws InterruptedException {
+        long end = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < end) {
+            if (cancelled.getAsBoolean()) {
+                throw new InterruptedException("the roll-out was cancelled");
+            }
+            Thread.sleep(Math.min(200, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.imagebake.rollout;
+
+import java.util.List;
+
+/**
+ * The scale-set operations a roll-out needs, narrow so that the roll-out's logic can be specified without Azure;
+ * {@link AzureScaleSets} implements it with the Azure SDK. Every method that changes something waits for Azure's
+ * operation to end.
+ */
+public interface ScaleSets {
+
+    /** The scale set's model as it is now. */
+    Model read(String resourceGroup, String name) throws Exception;
+
+    /**
+     * Points the model at {@code image}; with {@code rolling} also sets the rolling-upgrade policy (for Rolling
+     * scale sets, this starts Azure's rolling upgrade).
+     */
+    void setImage(String resourceGroup, String name, ImageRef image, RollingPolicy rolling) throws Exception;
+
+    /** Reimages these instances to the current model ({@code manualupgrade}). */
+    void upgrade(String resourceGroup, String name, List<String> instanceIds) throws Exception;
+
+    /** The instances, with their power state, in instance-ID order. */
+    List<Instance> instances(String resourceGroup, String name) throws Exception;
+
+    /** The latest rolling upgrade, or null when there has been none. */
+    RollingStatus rollingStatus(String resourceGroup, String name) throws Exception;
+
+    /** Where the instance's primary NIC is reachable, or null when it has no address. */
+    Address address(String resourceGroup, String name, String instanceId) throws Exception;
+
+    /**
+     * A scale set's model.
+     *
+     * @param upgradePolicy Azure's mode: Automatic, Manual or Rolling
+     */
+    record Model(String id, ImageRef image, String upgradePolicy, int capacity) {
+    }
+
+    /** An image reference: a resource ID, or a marketplace image. */
+    record ImageRef(String id, String publisher, String offer, String sku, String version) {
+        public static ImageRef of(String id) {
+            return new ImageRef(id, null, null, null, null);
+        }
+
+        public String describe() {
+            return id != null ? id : publisher + ":" + offer + ":" + sku + ":" + version;
+        }
+    }
+
+    /** Azure's rolling-upgrade policy, in percent and seconds. */
+    record RollingPolicy(int maxBatchPercent, int maxUnhealthyPercent, long pauseSeconds) {
+    }
+
+    /**
+     * One instance.
+     *
+     * @param powerState Azure's code without the {@code PowerState/} prefix (running, stopped, ...), or null
+     */
+    record Instance(String instanceId, String name, boolean latestModel, String provisioningState,
+                    String powerState) {
+        public boolean running() {
+            return "running".equals(powerState) && "Succeeded".equals(provisioningState);
+        }
+    }
+
+    /**
+     * A rolling upgrade's state.
+     *
+     * @param code RollingForward, Cancelled, Completed or Faulted
+     */
+    record RollingStatus(String code, String startTime, int successful, int failed, int inProgress, int pending,
+                         String error) {
+    }
+
+    /** An instance's private address, and the SSH port the emulator publishes (null: 22). */
+    record Address(String ip, Integer sshPort) {
+    }
+}

@@ -1,0 +1,204 @@
+package dev.imagebake.rollout
+
+import dev.imagebake.plan.ScaleSetPost
+import dev.imagebake.plan.ScaleSetPost.Upgrade
+import dev.imagebake.rollout.ScaleSets.ImageRef
+import dev.imagebake.rollout.ScaleSets.Instance
+import spock.lang.Specification
+
+import java.time.Duration
+
+/** The roll-out's decisions against a scale set kept in memory; AzureRolloutSpec runs it against the emulator. */
+class RolloutSpec extends Specification {
+    static final ImageRef OLD = ImageRef.of('/images/old')
+    static final ImageRef NEW = ImageRef.of('/images/new')
+
+    FakeScaleSets api = new FakeScaleSets()
+    List<String> events = []
+    List<String> lines = []
+
+    Rollout rollout(HealthProbe probe = HealthProbe.RUNNING, Duration healthTimeout = Duration.ofMillis(200)) {
+        new Rollout(api, probe, healthTimeout, { event, text, fields -> events << event; lines << text },
+                { false }, Duration.ofMillis(10))
+    }
+
+    static ScaleSetPost settings(Map args = [:]) {
+        new ScaleSetPost('rg', 'web', args.upgrade ?: Upgrade.AUTO, args.batch ?: 34, args.unhealthy ?: 0,
+                Duration.ZERO, null, args.rollback ?: false, ScaleSetPost.ImageChoice.GALLERY)
+    }
+
+    def "should upgrade a Manual scale set in batches of maxBatchPercent, in instance order"() {
+        given:
+        api.create(5, 'Manual')
+
+        when:
+        def result = rollout().run(settings(batch: 40), NEW, false)
+
+        then:
+        result.ok()
+        api.image == NEW
+        api.upgradeCalls == [['0', '1'], ['2', '3'], ['4']]
+        api.instances.values().every { it.image == NEW }
+        events.count('rollout.batch.finished') == 3
+        lines[0] == 'Scale set web (policy Manual, 5 instance(s)): /images/old -> /images/new; upgrade manual, ' +
+                'batches [[0, 1], [2, 3], [4]]'
+    }
+
+    def "should stop at the first unhealthy batch and roll the model and its instances back"() {
+        given:
+        api.create(3, 'Manual')
+        HealthProbe probe = { ScaleSets.Address a -> a.ip() == '10.0.0.5' ? 'health command exited 1: no' : null }
+
+        when:
+        def result = rollout(probe).run(settings(rollback: true), NEW, false)
+
+        then:
+        !result.ok()
+        result.rolledBack()
+        result.unhealthy() == ['1': 'health command exited 1: no']
+        api.upgradeCalls == [['0'], ['1'], ['0', '1']]
+        api.image == OLD
+        api.instances.values().every { it.image == OLD }
+        result.message().startsWith('Roll-out to web stopped: 1 unhealthy instance(s), more than ' +
+                'maxUnhealthyPercent 0% allows (0)\n  instance 1: health command exited 1: no\nRolled back:')
+    }
+
+    def "without rollback a failed roll leaves the model on the new image and says how to go back"() {
+        given:
+        api.create(3, 'Manual')
+
+        when:
+        def result = rollout({ 'down' } as HealthProbe).run(settings(), NEW, false)
+
+        then:
+        !result.ok()
+        api.image == NEW
+        api.upgradeCalls == [['0']]
+        result.message().contains('imagebake rollout --image /images/old --scale-set rg/web')
+    }
+
+    def "should tolerate unhealthy instances up to maxUnhealthyPercent"() {
+        given:
+        api.create(4, 'Manual')
+        HealthProbe probe = { ScaleSets.Address a -> a.ip() == '10.0.0.4' ? 'down' : null }
+
+        expect:
+        rollout(probe).run(settings(batch: 50, unhealthy: 25), NEW, false).ok()
+    }
+
+    def "a dry run changes nothing"() {
+        given:
+        api.create(3, 'Manual')
+
+        when:
+        def result = rollout().run(settings(), NEW, true)
+
+        then:
+        result.ok()
+        api.image == OLD
+        api.upgradeCalls == []
+        events == ['rollout.plan']
+    }
+
+    def "should follow Azure's rolling upgrade for a Rolling scale set and pass it the batch settings"() {
+        given:
+        api.create(3, 'Rolling')
+
+        when:
+        def result = rollout().run(settings(batch: 34, unhealthy: 20), NEW, false)
+
+        then:
+        result.ok()
+        api.rollingPolicy == new ScaleSets.RollingPolicy(34, 20, 0)
+        api.upgradeCalls == []
+        events.contains('rollout.rolling')
+    }
+
+    def "should report a faulted rolling upgrade"() {
+        given:
+        api.create(3, 'Rolling')
+        api.rollingOutcome = 'Faulted'
+
+        when:
+        def result = rollout().run(settings(), NEW, false)
+
+        then:
+        !result.ok()
+        result.message().startsWith("Roll-out to web stopped: Azure's rolling upgrade ended Faulted: Boom: failed")
+    }
+
+    def "should refuse a mode the scale set's policy contradicts, before changing anything"() {
+        given:
+        api.create(2, policy)
+
+        when:
+        rollout().run(settings(upgrade: upgrade), NEW, false)
+
+        then:
+        def e = thrown(IllegalArgumentException)
+        e.message.startsWith(message)
+        api.image == OLD
+
+        where:
+        policy      | upgrade         | message
+        'Manual'    | Upgrade.ROLLING | "upgrade 'rolling' needs a scale set whose upgrade policy is Rolling; this one's is Manual."
+        'Rolling'   | Upgrade.MANUAL  | "upgrade 'manual' needs a scale set whose upgrade policy is Manual; this one's is Rolling"
+        'Automatic' | Upgrade.MANUAL  | "upgrade 'manual' needs a scale set whose upgrade policy is Manual; this one's is Automatic"
+    }
+
+    def "upgrade none changes only the model"() {
+        given:
+        api.create(2, 'Manual')
+
+        when:
+        def result = rollout().run(settings(upgrade: Upgrade.NONE), NEW, false)
+
+        then:
+        result.ok()
+        api.image == NEW
+        api.upgradeCalls == []
+    }
+
+    /** A scale set in memory: instances reimage at once and run; their address is 10.0.0.(id+4). */
+    static class FakeScaleSets implements ScaleSets {
+        ImageRef image = OLD
+        String policy
+        Map<String, Map> instances = [:]
+        List<List<String>> upgradeCalls = []
+        RollingPolicy rollingPolicy
+        String rollingOutcome = 'Completed'
+        RollingStatus rolling
+
+        void create(int count, String policy) {
+            this.policy = policy
+            count.times { instances[it.toString()] = [image: OLD] }
+        }
+
+        Model read(String rg, String name) { new Model('/vmss/web', image, policy, instances.size()) }
+
+        void setImage(String rg, String name, ImageRef image, RollingPolicy rolling) {
+            this.image = image
+            this.rollingPolicy = rolling
+            if (policy == 'Rolling') {
+                this.rolling = new RollingStatus(rollingOutcome, 'now', 3, 0, 0, 0,
+                        rollingOutcome == 'Faulted' ? 'Boom: failed' : null)
+                if (rollingOutcome == 'Completed') {
+                    instances.values().each { it.image = image }
+                }
+            }
+        }
+
+        void upgrade(String rg, String name, List<String> ids) {
+            upgradeCalls << ids
+            ids.each { instances[it].image = image }
+        }
+
+        List<Instance> instances(String rg, String name) {
+            instances.collect { id, i -> new Instance(id, "web_$id", i.image == image, 'Succeeded', 'running') }
+        }
+
+        RollingStatus rollingStatus(String rg, String name) { rolling }
+
+        Address address(String rg, String name, String id) { new Address("10.0.0.${id.toInteger() + 4}", null) }
+    }
+}
