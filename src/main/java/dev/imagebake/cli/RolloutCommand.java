@@ -2,6 +2,7 @@ package dev.imagebake.cli;
 
 import dev.imagebake.builder.azure.AzureClients;
 import dev.imagebake.builder.azure.AzureCloud;
+import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.AzureBuilderSpec;
 import dev.imagebake.plan.ScaleSetPost;
 import dev.imagebake.rollout.AzureScaleSets;
@@ -108,7 +109,7 @@ final class RolloutCommand implements Callable<Integer> {
         RolloutResult result;
         try {
             result = rollout.run(settings, ScaleSets.ImageRef.of(image), dryRun);
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (IllegalArgumentException | IllegalStateException | StepFailedException e) {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.FAILED;
         }

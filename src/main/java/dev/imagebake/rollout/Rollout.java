@@ -208,7 +208,7 @@ public final class Rollout {
                     reason = "not running (provisioning " + instance.provisioningState() + ", power "
                             + instance.powerState() + ")";
                 } else {
-                    reason = probe.check(api.address(rg, name, id));
+                    reason = probe == HealthProbe.RUNNING ? null : probe.check(api.address(rg, name, id));
                 }
                 if (reason == null || instance == null || System.nanoTime() > deadline) {
                     break;

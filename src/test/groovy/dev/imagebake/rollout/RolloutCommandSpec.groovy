@@ -1,0 +1,179 @@
+package dev.imagebake.rollout
+
+import com.azure.core.management.Region
+import com.azure.resourcemanager.compute.ComputeManager
+import com.azure.resourcemanager.compute.models.HyperVGenerationTypes
+import com.azure.resourcemanager.compute.models.UpgradeMode
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetSkuTypes
+import com.azure.resourcemanager.compute.models.VirtualMachineSizeTypes
+import com.azure.resourcemanager.network.models.Network
+import com.azure.resourcemanager.resources.fluentcore.utils.ResourceManagerUtils
+import dev.imagebake.cli.Main
+import dev.imagebake.emulator.AzureSdkClients
+import dev.imagebake.emulator.Emulator
+import dev.imagebake.emulator.arm.Operations
+import groovy.json.JsonSlurper
+import spock.lang.Shared
+import spock.lang.Specification
+import spock.lang.Stepwise
+import spock.lang.TempDir
+
+import java.nio.file.Path
+import java.time.Duration
+
+/**
+ * `imagebake rollout` against the emulator's control plane (instances are documents here; AzureRolloutSpec rolls
+ * out to instances that are real machines): dry run, manual batches, Azure's rolling upgrade, and refusals.
+ */
+@Stepwise
+class RolloutCommandSpec extends Specification {
+    static final String SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t@t'
+
+    @TempDir
+    @Shared
+    Path dir
+
+    @Shared
+    Emulator emulator
+
+    @Shared
+    ComputeManager compute
+
+    @Shared
+    Network vnet
+
+    @Shared
+    String imageA
+
+    @Shared
+    String imageB
+
+    def setupSpec() {
+        ResourceManagerUtils.InternalRuntimeContext.setDelayProvider({ Duration d -> Duration.ofMillis(10) })
+        emulator = Emulator.start(new Emulator.Settings(dir.resolve('data'), 0,
+                new Operations.Settings(0, 1, Duration.ofSeconds(10))))
+        compute = new AzureSdkClients(emulator.cloudFile()).computeManager()
+        compute.resourceManager().resourceGroups().define('web').withRegion(Region.EUROPE_WEST).create()
+        vnet = compute.networkManager().networks().define('vnet').withRegion(Region.EUROPE_WEST)
+                .withExistingResourceGroup('web').withAddressSpace('10.0.0.0/16')
+                .withSubnet('default', '10.0.0.0/24').create()
+        def vm = compute.virtualMachines().define('src').withRegion(Region.EUROPE_WEST).withExistingResourceGroup('web')
+                .withExistingPrimaryNetwork(vnet).withSubnet('default').withPrimaryPrivateIPAddressDynamic()
+                .withoutPrimaryPublicIPAddress()
+                .withLatestLinuxImage('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
+                .withRootUsername('azureuser').withSsh(SSH_KEY).withSize(VirtualMachineSizeTypes.STANDARD_B2S).create()
+        vm.deallocate()
+        vm.generalize()
+        imageA = image('img-a', vm)
+        imageB = image('img-b', vm)
+    }
+
+    def cleanupSpec() {
+        emulator?.close()
+    }
+
+    private String image(String name, vm) {
+        compute.virtualMachineCustomImages().define(name).withRegion(Region.EUROPE_WEST).withExistingResourceGroup('web')
+                .withHyperVGeneration(HyperVGenerationTypes.V2).fromVirtualMachine(vm).create().id()
+    }
+
+    private void scaleSet(String name, UpgradeMode mode, int capacity) {
+        compute.virtualMachineScaleSets().define(name).withRegion(Region.EUROPE_WEST).withExistingResourceGroup('web')
+                .withSku(VirtualMachineScaleSetSkuTypes.STANDARD_A0)
+                .withExistingPrimaryNetworkSubnet(vnet, 'default')
+                .withoutPrimaryInternetFacingLoadBalancer().withoutPrimaryInternalLoadBalancer()
+                .withGeneralizedLinuxCustomImage(imageA)
+                .withRootUsername('azureuser').withSsh(SSH_KEY)
+                .withCapacity(capacity).withUpgradeMode(mode).create()
+    }
+
+    private Map rollout(String... args) {
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), [:],
+                (['rollout', '--cloud', emulator.cloudFile().toString()] + args.toList()) as String[])
+        [code: code, out: out.toString('UTF-8'), err: err.toString('UTF-8')]
+    }
+
+    private List<List> instances(String name) {
+        compute.virtualMachineScaleSets().getByResourceGroup('web', name).virtualMachines().list()
+                .collect { [it.instanceId(), it.storageProfile().imageReference().id().split('/').last()] }
+    }
+
+    def "a dry run should show the change and the batches, and change nothing"() {
+        given:
+        scaleSet('manual', UpgradeMode.MANUAL, 3)
+
+        when:
+        def r = rollout('--image', imageB, '--scale-set', 'web/manual', '--max-batch-percent', '34', '--dry-run')
+
+        then:
+        r.code == 0
+        r.out == "Scale set manual (policy Manual, 3 instance(s)): $imageA -> $imageB; upgrade manual, batches " +
+                "[[0], [1], [2]]\n"
+        compute.virtualMachineScaleSets().getByResourceGroup('web', 'manual').storageProfile().imageReference().id()
+                .equalsIgnoreCase(imageA)
+    }
+
+    def "should upgrade a Manual scale set one batch at a time, reporting each batch as JSON"() {
+        when:
+        def r = rollout('--image', imageB, '--scale-set', 'web/manual', '--max-batch-percent', '34', '--json')
+        def events = r.out.readLines().collect { new JsonSlurper().parseText(it) }
+
+        then:
+        r.code == 0
+        events*.event == ['rollout.plan', 'rollout.model', 'rollout.batch.started', 'rollout.batch.finished',
+                          'rollout.batch.started', 'rollout.batch.finished', 'rollout.batch.started',
+                          'rollout.batch.finished', 'rollout.finished']
+        events.findAll { it.event == 'rollout.batch.started' }*.instances == [['0'], ['1'], ['2']]
+        events.last().ok == true
+        instances('manual') == [['0', 'img-b'], ['1', 'img-b'], ['2', 'img-b']]
+    }
+
+    def "should follow Azure's rolling upgrade of a Rolling scale set until it completes"() {
+        given:
+        scaleSet('rolling', UpgradeMode.ROLLING, 2)
+
+        when:
+        def r = rollout('--image', imageB, '--scale-set', 'web/rolling', '--max-batch-percent', '50')
+
+        then:
+        r.code == 0
+        r.out.readLines()[0] == "Scale set rolling (policy Rolling, 2 instance(s)): $imageA -> $imageB; upgrade rolling"
+        r.out.contains('rolling upgrade Completed: 2 done, 0 in progress, 0 pending, 0 failed')
+        instances('rolling') == [['0', 'img-b'], ['1', 'img-b']]
+        def policy = compute.virtualMachineScaleSets().getByResourceGroup('web', 'rolling').innerModel().upgradePolicy()
+                .rollingUpgradePolicy()
+        policy.maxBatchInstancePercent() == 50
+    }
+
+    def "should refuse, before changing anything, what cannot work"() {
+        when:
+        def r = rollout(args as String[])
+
+        then:
+        r.code == code
+        r.err.readLines()[0] == message
+        instances('manual').every { it[1] == 'img-b' }
+
+        where:
+        args                                                                  | code | message
+        ['--image', 'x', '--scale-set', 'manual']                             | 2    | "Error: --scale-set takes RESOURCE_GROUP/NAME; got 'manual'"
+        ['--image', 'x', '--scale-set', 'web/manual', '--upgrade', 'rolling'] | 1    | "Error: upgrade 'rolling' needs a scale set whose upgrade policy is Rolling; this one's is Manual. Use upgrade 'manual' to let imagebake upgrade it in batches."
+        ['--image', 'x', '--scale-set', 'web/nope']                           | 1    | "Error: reading scale set web/nope failed: ResourceNotFound: The Resource 'Microsoft.Compute/virtualMachineScaleSets/nope' under resource group 'web' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix (HTTP 404)"
+        ['--image', 'x', '--scale-set', 'web/manual', '--health-command', 'true'] | 2 | 'Error: --health-command runs over SSH and needs --ssh-user and --ssh-key'
+    }
+
+    def "an image that does not exist fails the roll with Azure's error and leaves the model as it was"() {
+        when:
+        def r = rollout('--image', '/subscriptions/x/resourceGroups/web/providers/Microsoft.Compute/images/nope',
+                '--scale-set', 'web/manual')
+
+        then:
+        r.code == 1
+        r.err == "Error: Updating the model of scale set manual failed: NotFound: The Image '/subscriptions/x/" +
+                "resourceGroups/web/providers/Microsoft.Compute/images/nope' cannot be found in 'westeurope' region." +
+                ' (HTTP 404)\n'
+        instances('manual').every { it[1] == 'img-b' }
+    }
+}
