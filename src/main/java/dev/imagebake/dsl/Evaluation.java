@@ -423,6 +423,15 @@ public final class Evaluation implements ImplicitScope {
                         + Suggestions.didYouMean(reference.name(), names) + " Builders: " + String.join(", ", names));
             }
         }
+        for (BuilderDeclaration b : builders) {
+            for (Step step : applicable(post, b.name())) {
+                if (step.spec() instanceof dev.imagebake.plan.ScaleSetPost
+                        && !(b.spec() instanceof dev.imagebake.plan.AzureBuilderSpec)) {
+                    report(step.declaredAt(), "scaleSet rolls out an Azure image, but build '" + b.name()
+                            + "' (builder " + b.spec().type() + ") makes none; limit it to azure builds with `only`");
+                }
+            }
+        }
         if (!diagnostics.isEmpty()) {
             return null;
         }
