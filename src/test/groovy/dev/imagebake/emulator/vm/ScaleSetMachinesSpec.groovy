@@ -4,6 +4,7 @@ import com.azure.core.management.Region
 import com.azure.resourcemanager.compute.ComputeManager
 import com.azure.resourcemanager.compute.models.HyperVGeneration
 import com.azure.resourcemanager.compute.models.ImageReference
+import com.azure.resourcemanager.compute.models.RollingUpgradeStatusCode
 import com.azure.resourcemanager.compute.models.UpgradeMode
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSet
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetSkuTypes
@@ -201,6 +202,18 @@ write_files:
         after == 'kept\nA\n'
     }
 
+    def "should reboot an instance's machine on restart: /tmp emptied, disk kept"() {
+        given:
+        sshj(endpoints['0'], 'touch /tmp/before-restart')
+
+        when:
+        scaleSet.virtualMachines().getInstance('0').restart()
+        def after = awaitSsh(endpoints['0'], 'ls /tmp/before-restart 2>/dev/null || echo rebooted; cat /opt/kept')
+
+        then:
+        after == 'rebooted\nkept\n'
+    }
+
     def "should remove a deleted instance's machine and its disk"() {
         given:
         def vmId = scaleSet.virtualMachines().getInstance('2').innerModel().vmId()
@@ -228,6 +241,30 @@ write_files:
         outputs == ['A\n', 'B\n']
         endpoint(compute.virtualMachineScaleSets().getByResourceGroup(RG, 'vmss').virtualMachines()
                 .getInstance('1')) == endpoints['1']
+    }
+
+    def "should roll a new model image onto every machine of a Rolling scale set"() {
+        given:
+        def rolling = define('vmss-roll').withGeneralizedLinuxCustomImage(imageA).withRootUsername('azureuser')
+                .withSsh(publicKey('user')).withCapacity(2).withUpgradeMode(UpgradeMode.ROLLING).create()
+        def before = rolling.virtualMachines().list().collect { awaitSsh(endpoint(it), 'cat /opt/imagebake/release') }
+
+        when:
+        compute.serviceClient().virtualMachineScaleSets.update(RG, 'vmss-roll', new VirtualMachineScaleSetUpdate()
+                .withVirtualMachineProfile(new VirtualMachineScaleSetUpdateVMProfile().withStorageProfile(
+                        new VirtualMachineScaleSetUpdateStorageProfile().withImageReference(
+                                new ImageReference().withId(versionB)))))
+        long deadline = System.currentTimeMillis() + 30_000
+        while (compute.serviceClient().virtualMachineScaleSetRollingUpgrades.getLatest(RG, 'vmss-roll')
+                .runningStatus().code() == RollingUpgradeStatusCode.ROLLING_FORWARD
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100)
+        }
+        def after = rolling.virtualMachines().list().collect { awaitSsh(endpoint(it), 'cat /opt/imagebake/release') }
+
+        then:
+        before == ['A\n', 'A\n']
+        after == ['B\n', 'B\n']
     }
 
     // ---- helpers ----
