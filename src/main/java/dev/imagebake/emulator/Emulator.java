@@ -107,7 +107,10 @@ public final class Emulator implements AutoCloseable {
         AccessTokens tokens = new AccessTokens(identity.tokenKey(), identity.tenantId(), clock);
         Operations operations = new Operations(store, clock, settings.operations(), settings.conditions().latency());
         TrafficPolicy traffic = new TrafficPolicy(settings.conditions(), operations);
-        ComputeProvider compute = new ComputeProvider(store, operations, runtime(settings, dir));
+        // One runtime behind VMs and scale set instances alike: their machines share layers and loopback addresses.
+        VmRuntime runtime = runtime(settings, dir);
+        ComputeProvider compute = new ComputeProvider(store, operations, runtime);
+        ScaleSetProvider scaleSets = new ScaleSetProvider(store, operations, runtime);
         List<ResourceProvider> providers = new ArrayList<>(List.of(
                 new SubscriptionProvider(identity),
                 new LocationsProvider(),
@@ -119,7 +122,7 @@ public final class Emulator implements AutoCloseable {
                 new SecurityRuleProvider(store, operations),
                 compute,
                 new GalleryProvider(store, operations, compute::layersOf),
-                new ScaleSetProvider(store, operations),
+                scaleSets,
                 new MarketplaceProvider()));
         // Template deployments create their resources through the providers above, as ARM's engine does.
         providers.add(new DeploymentProvider(store, operations, providers));
@@ -139,6 +142,7 @@ public final class Emulator implements AutoCloseable {
         }
         Emulator emulator = new Emulator(dir, identity, log, listener, compute, store);
         compute.resumeMachines();
+        scaleSets.resumeMachines();
         CloudFile.write(dir, emulator.endpoint(), identity);
         return emulator;
     }

@@ -205,6 +205,23 @@ class ScaleSetSdkSpec extends Specification {
         requests().find { it.method == 'PUT' && it.path.endsWith('/virtualMachineScaleSets/vmss-manual') }.status == 201
     }
 
+    def "should list an instance's network interface from its model, without an address when no machine runs"() {
+        when:
+        def instance = manual.virtualMachines().getInstance('1')
+        def nics = instance.listNetworkInterfaces().toList()
+        def all = network.networkInterfaces().listByVirtualMachineScaleSet(rg, 'vmss-manual').toList()
+
+        then:
+        nics*.name() == [manual.innerModel().virtualMachineProfile().networkProfile()
+                                 .networkInterfaceConfigurations()[0].name()]
+        nics[0].id() == instance.id() + '/networkInterfaces/' + nics[0].name()
+        nics[0].virtualMachineId() == instance.id()
+        nics[0].primaryIPConfiguration().subnetName() == 'default'
+        nics[0].primaryPrivateIP() == null
+        nics[0].tags().isEmpty()
+        all*.virtualMachineId() == manual.virtualMachines().list()*.id()
+    }
+
     def "should leave Manual instances behind a new image until they are upgraded by hand"() {
         when:
         patchImage('vmss-manual', imageB)

@@ -106,7 +106,7 @@ final class RollingUpgrade {
                 Map<String, Object> instance = state.resource(scaleSet.get("id") + "/" + ScaleSetInstances.SEGMENT
                         + "/" + instanceId);
                 if (instance != null) {
-                    instances.upgrade(scaleSet, instance);
+                    instances.upgrade(state, scaleSet, instance);
                 }
             }
             roll.put("doneBatches", batch + 1);

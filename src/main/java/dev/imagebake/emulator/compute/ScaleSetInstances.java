@@ -14,23 +14,33 @@ import java.util.UUID;
 
 /**
  * The whole life of a scale set instance in one place: created from the scale set's model, brought up to date with
- * it (reimaged to a new image), powered on and off, deleted. Today an instance is only a document; a
- * {@link Runtime} is told about every step so that a later emulator can back each instance with a real machine
- * without touching the scale set's API code.
+ * it (reimaged to a new image), powered on and off, deleted. A {@link Runtime} is told about every step: with
+ * {@link ScaleSetMachines} each instance is a machine of the emulator's {@code VmRuntime}; with
+ * {@link Runtime#NONE} an instance is only a document.
  */
 public final class ScaleSetInstances {
     /** What backs instances; every call happens inside the state change that records the step. */
     public interface Runtime {
-        default void created(Map<String, Object> instance) {
+        /** A new instance, built from the scale set's current model (its image already applied). */
+        default void created(State state, Map<String, Object> scaleSet, Map<String, Object> instance) {
         }
 
-        default void upgraded(Map<String, Object> instance) {
+        /** The instance was reimaged to the scale set's current model: its disk starts again from that image. */
+        default void upgraded(State state, Map<String, Object> scaleSet, Map<String, Object> instance) {
         }
 
         default void powerChanged(Map<String, Object> instance, String powerState) {
         }
 
+        /** A restart was asked for: the instance goes down and up again on the same disk. */
+        default void restarted(Map<String, Object> instance) {
+        }
+
         default void deleted(Map<String, Object> instance) {
+        }
+
+        /** The emulator started again on its data folder; the instance's document is as it was left. */
+        default void resumed(Map<String, Object> instance) {
         }
 
         /** Documents only: nothing runs. */
@@ -87,20 +97,30 @@ public final class ScaleSetInstances {
         instance.put(INTERNAL, internal);
         applyModel(scaleSet, instance);
         state.putResource((String) instance.get("id"), instance);
-        runtime.created(instance);
+        runtime.created(state, scaleSet, instance);
         return instance;
     }
 
     /** Reimages an instance to the scale set's current model (its image and OS disk). */
-    void upgrade(Map<String, Object> scaleSet, Map<String, Object> instance) {
+    void upgrade(State state, Map<String, Object> scaleSet, Map<String, Object> instance) {
         applyModel(scaleSet, instance);
-        runtime.upgraded(instance);
+        runtime.upgraded(state, scaleSet, instance);
     }
 
     /** Ends a transitional power state, or starts one: {@code starting}, {@code running}, {@code stopped}... */
     void power(Map<String, Object> instance, String powerState) {
         map(instance.get(INTERNAL)).put("powerState", powerState);
         runtime.powerChanged(instance, powerState);
+    }
+
+    /** Starts a restart: the power state goes through {@code starting} as for a start. */
+    void restart(Map<String, Object> instance) {
+        map(instance.get(INTERNAL)).put("powerState", "starting");
+        runtime.restarted(instance);
+    }
+
+    void resume(Map<String, Object> instance) {
+        runtime.resumed(instance);
     }
 
     void delete(State state, Map<String, Object> instance) {

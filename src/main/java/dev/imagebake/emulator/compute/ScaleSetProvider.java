@@ -9,6 +9,7 @@ import dev.imagebake.emulator.arm.ResourceProvider;
 import dev.imagebake.emulator.http.Response;
 import dev.imagebake.emulator.state.State;
 import dev.imagebake.emulator.state.StateStore;
+import dev.imagebake.emulator.vm.VmRuntime;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.*;
 
@@ -37,8 +38,8 @@ import java.util.UUID;
  * {@code osRollingUpgrade} succeeds once the roll has started, not when it ends.
  *
  * <p>Not emulated: Flexible orchestration, overprovisioning, zones, load balancers and health probes (a roll never
- * faults), extensions, reimage and the other per-instance actions (only DELETE of one instance), instance OS disks
- * as {@code disks} resources.
+ * faults), extensions, reimage and the other per-instance actions (only the power actions and DELETE of one
+ * instance), instance OS disks as {@code disks} resources.
  */
 public final class ScaleSetProvider implements ResourceProvider {
     private static final String NAMESPACE = ComputeProvider.NAMESPACE;
@@ -56,8 +57,14 @@ public final class ScaleSetProvider implements ResourceProvider {
     private final Clock clock;
     private final ScaleSetInstances instances;
 
+    /** Documents only: nothing runs behind the instances. */
     public ScaleSetProvider(StateStore store, Operations operations) {
         this(store, operations, Clock.systemUTC(), ScaleSetInstances.Runtime.NONE);
+    }
+
+    /** @param runtime what runs behind the instances: the same runtime as behind the emulator's VMs */
+    public ScaleSetProvider(StateStore store, Operations operations, VmRuntime runtime) {
+        this(store, operations, Clock.systemUTC(), new ScaleSetMachines(runtime));
     }
 
     public ScaleSetProvider(StateStore store, Operations operations, Clock clock, ScaleSetInstances.Runtime runtime) {
@@ -75,7 +82,7 @@ public final class ScaleSetProvider implements ResourceProvider {
         if (path.matches("subscriptions/*/providers/microsoft.compute/" + SEGMENT)) {
             return true;
         }
-        return path.size() >= 7 && path.size() <= 11 && path.matches("subscriptions/*/resourcegroups/*/providers/"
+        return path.size() >= 7 && path.size() <= 12 && path.matches("subscriptions/*/resourcegroups/*/providers/"
                 + "microsoft.compute/" + SEGMENT + "/*".repeat(path.size() - 7));
     }
 
@@ -114,6 +121,11 @@ public final class ScaleSetProvider implements ResourceProvider {
         String segment = path.segment(8);
         if (segment.equalsIgnoreCase("virtualMachines")) {
             return instanceRequest(scope, path);
+        }
+        if (segment.equalsIgnoreCase("networkInterfaces") && path.size() == 9) {
+            requireMethod(request, "GET");
+            return Response.json(200, read(scope, (state, scaleSet) -> Map.of("value", ScaleSetInstances.of(state,
+                    scope.id()).stream().flatMap(i -> ScaleSetNics.of(i).stream()).toList())));
         }
         if (segment.equalsIgnoreCase("rollingUpgrades") && path.size() == 10) {
             return rollingUpgrades(scope, path.segment(9));
@@ -381,7 +393,8 @@ public final class ScaleSetProvider implements ResourceProvider {
         Map<String, Object> internal = map(scaleSet.get(INTERNAL));
         if (Boolean.TRUE.equals(internal.remove("modelChanged"))) {
             switch (upgradeMode(scaleSet)) {
-                case "Automatic" -> ScaleSetInstances.of(state, target).forEach(i -> instances.upgrade(scaleSet, i));
+                case "Automatic" -> ScaleSetInstances.of(state, target)
+                        .forEach(i -> instances.upgrade(state, scaleSet, i));
                 case "Rolling" -> RollingUpgrade.start(state, scaleSet, clock.millis(), batchMillis());
                 default -> {
                     // Manual: instances stay behind the model until POST .../manualupgrade.
@@ -436,7 +449,8 @@ public final class ScaleSetProvider implements ResourceProvider {
                         case "delete" -> map(instance.get("properties")).put("provisioningState", "Deleting");
                         case "powerOff" -> instances.power(instance, "stopping");
                         case "deallocate" -> instances.power(instance, "deallocating");
-                        case "start", "restart" -> instances.power(instance, "starting");
+                        case "start" -> instances.power(instance, "starting");
+                        case "restart" -> instances.restart(instance);
                         default -> {
                         }
                     }
@@ -498,7 +512,7 @@ public final class ScaleSetProvider implements ResourceProvider {
                 continue;
             }
             switch (parts[1]) {
-                case "manualupgrade" -> instances.upgrade(scaleSet, instance);
+                case "manualupgrade" -> instances.upgrade(state, scaleSet, instance);
                 case "delete" -> {
                     instances.delete(state, instance);
                     deleted++;
@@ -596,6 +610,18 @@ public final class ScaleSetProvider implements ResourceProvider {
         }
         String instanceId = path.segment(9);
         String id = scope.id() + "/" + ScaleSetInstances.SEGMENT + "/" + instanceId;
+        if (path.size() >= 11 && path.segment(10).equalsIgnoreCase("networkInterfaces")) {
+            requireMethod(request, "GET");
+            return networkInterfaces(scope, id, instanceId, path.size() == 12 ? path.segment(11) : null);
+        }
+        if (path.size() == 12) {
+            throw ArmException.badRequest("InvalidResourceType", "The emulator does not know '" + request.http().path()
+                    + "'.");
+        }
+        if (path.size() == 11 && POWER_ACTIONS.stream().anyMatch(path.segment(10)::equalsIgnoreCase)) {
+            requireMethod(request, "POST");
+            return action(scope, path.segment(10), Map.of("instanceIds", List.of(instanceId)));
+        }
         if (path.size() == 11) {
             if (!path.segment(10).equalsIgnoreCase("instanceView")) {
                 throw ArmException.badRequest("InvalidResourceType", "The emulator does not know the action '"
@@ -615,6 +641,19 @@ public final class ScaleSetProvider implements ResourceProvider {
         };
     }
 
+    /** An instance's network interfaces, or the one named {@code nicName}. */
+    private Response networkInterfaces(Scope scope, String id, String instanceId, String nicName)
+            throws ArmException {
+        List<?> nics = (List<?>) instance(scope, id, instanceId,
+                (scaleSet, i) -> Map.of("value", ScaleSetNics.of(i))).get("value");
+        if (nicName == null) {
+            return Response.json(200, Map.of("value", nics));
+        }
+        return Response.json(200, maps(nics).stream().filter(n -> nicName.equalsIgnoreCase(String.valueOf(n.get("name"))))
+                .findFirst().orElseThrow(() -> resourceNotFound("Microsoft.Network/networkInterfaces", nicName,
+                        scope.groupName())));
+    }
+
     private interface InstanceReader {
         Map<String, Object> read(Map<String, Object> scaleSet, Map<String, Object> instance);
     }
@@ -630,6 +669,18 @@ public final class ScaleSetProvider implements ResourceProvider {
             throw resourceNotFound(TYPE + "/virtualMachines", scope.name() + "/" + instanceId, scope.groupName());
         }
         return json;
+    }
+
+    /** After an emulator restart: boots again the machines of the instances that were running. */
+    public void resumeMachines() {
+        store.write(state -> {
+            for (Map<String, Object> scaleSet : state.allResources()) {
+                if (TYPE.equalsIgnoreCase(String.valueOf(scaleSet.get("type")))) {
+                    ScaleSetInstances.of(state, (String) scaleSet.get("id")).forEach(instances::resume);
+                }
+            }
+            return null;
+        });
     }
 
     // ---- DELETE ----

@@ -24,6 +24,10 @@ final class ScaleSetViews {
         json.remove(INTERNAL);
         Map<String, Object> properties = map(json.get("properties"));
         properties.put("latestModelApplied", ScaleSetInstances.latestModelApplied(scaleSet, instance));
+        // As in Azure: the instance names its network interfaces, served at .../networkInterfaces/{name}.
+        properties.put("networkProfile", Map.of("networkInterfaces", ScaleSetNics.of(instance).stream()
+                .map(nic -> Map.of("id", nic.get("id"), "properties",
+                        Map.of("primary", map(nic.get("properties")).get("primary")))).toList()));
         if (withInstanceView) {
             properties.put("instanceView", instanceView(instance));
         }

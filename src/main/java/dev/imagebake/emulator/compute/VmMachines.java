@@ -29,7 +29,8 @@ final class VmMachines {
     /** Internal key of a VM or image: its image layers, topmost first. */
     static final String LAYERS = "layers";
     private static final String INTERNAL = "_emulator";
-    private static final String ADDRESS = "sshAddress";
+    /** Internal key of a VM or scale set instance: the loopback address of its machine, kept across restarts. */
+    static final String ADDRESS = "sshAddress";
 
     private final VmRuntime runtime;
 
@@ -39,13 +40,7 @@ final class VmMachines {
 
     /** A new VM: its layers come from its image (none for a marketplace image); its machine starts booting. */
     void create(State state, Map<String, Object> vm, List<Map<String, Object>> nics) throws ArmException {
-        Map<String, Object> reference = map(map(map(vm.get("properties")).get("storageProfile"))
-                .get("imageReference"));
-        List<String> layers = new ArrayList<>();
-        if (reference.get("id") instanceof String imageId && state.resource(imageId) != null) {
-            layers.addAll(layers(state.resource(imageId)));
-        }
-        map(vm.get(INTERNAL)).put(LAYERS, layers);
+        map(vm.get(INTERNAL)).put(LAYERS, imageLayers(state, vm));
         publish(state, vm, nics, boot(vm));
     }
 
@@ -94,6 +89,17 @@ final class VmMachines {
         runtime.close();
     }
 
+    /**
+     * The layers of the image a VM or scale set instance document names in {@code storageProfile.imageReference}:
+     * a managed image's or gallery version's; none for a marketplace image.
+     */
+    static List<String> imageLayers(State state, Map<String, Object> machine) {
+        Map<String, Object> reference = map(map(map(machine.get("properties")).get("storageProfile"))
+                .get("imageReference"));
+        Map<String, Object> image = reference.get("id") instanceof String id ? state.resource(id) : null;
+        return image == null ? new ArrayList<>() : new ArrayList<>(layers(image));
+    }
+
     static List<String> layers(Map<String, Object> document) {
         return map(document.get(INTERNAL)).get(LAYERS) instanceof List<?> list
                 ? list.stream().map(String::valueOf).toList() : List.of();
@@ -115,16 +121,26 @@ final class VmMachines {
     private static MachineSpec spec(Map<String, Object> vm) {
         Map<String, Object> properties = map(vm.get("properties"));
         Map<String, Object> osProfile = map(properties.get("osProfile"));
-        List<String> keys = maps(map(map(osProfile.get("linuxConfiguration")).get("ssh")).get("publicKeys"))
-                .stream().map(k -> String.valueOf(k.get("keyData")).strip()).toList();
         String data = osProfile.get("customData") instanceof String c ? c
                 : properties.get("userData") instanceof String u ? u : null;
-        String customData = data == null ? null
-                : new String(Base64.getMimeDecoder().decode(data), StandardCharsets.UTF_8);
+        String computerName = String.valueOf(osProfile.getOrDefault("computerName", vm.get("name")));
         Map<String, Object> internal = map(vm.get(INTERNAL));
-        return new MachineSpec(key(vm), String.valueOf(osProfile.getOrDefault("computerName", vm.get("name"))),
-                layers(vm), String.valueOf(osProfile.get("adminUsername")), keys, customData,
+        return spec(key(vm), computerName, osProfile, data, layers(vm),
                 internal.get(ADDRESS) instanceof String a ? a : null);
+    }
+
+    /**
+     * A machine from an {@code osProfile} (its admin user and SSH keys) and base64 {@code customData} or
+     * {@code userData} ({@code null} for none); shared by VMs and scale set instances.
+     */
+    static MachineSpec spec(String key, String computerName, Map<String, Object> osProfile, String encodedData,
+                            List<String> layers, String address) {
+        List<String> keys = maps(map(map(osProfile.get("linuxConfiguration")).get("ssh")).get("publicKeys"))
+                .stream().map(k -> String.valueOf(k.get("keyData")).strip()).toList();
+        String customData = encodedData == null ? null
+                : new String(Base64.getMimeDecoder().decode(encodedData), StandardCharsets.UTF_8);
+        return new MachineSpec(key, computerName, layers, String.valueOf(osProfile.get("adminUsername")), keys,
+                customData, address);
     }
 
     private static String key(Map<String, Object> vm) {
@@ -165,7 +181,8 @@ final class VmMachines {
         }
     }
 
-    private static void tagPort(Map<String, Object> document, SshEndpoint endpoint) {
+    /** Puts the SSH port into the tag {@value #SSH_PORT_TAG} when it is not 22 (and takes it out when it is). */
+    static void tagPort(Map<String, Object> document, SshEndpoint endpoint) {
         Map<String, Object> tags = document.get("tags") instanceof Map<?, ?> t ? map(t) : new LinkedHashMap<>();
         if (endpoint.port() == 22) {
             tags.remove(SSH_PORT_TAG);
