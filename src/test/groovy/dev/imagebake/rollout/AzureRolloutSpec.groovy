@@ -114,9 +114,8 @@ class AzureRolloutSpec extends Specification {
     private Map<String, String> onEachInstance(String command) {
         def network = compute.networkManager()
         compute.virtualMachineScaleSets().getByResourceGroup('web', 'fleet').virtualMachines().list().collectEntries { vm ->
-            def nic = network.networkInterfaces().getNetworkInterface('web', 'fleet', vm.instanceId(),
-                    network.networkInterfaces().listByVirtualMachineScaleSetInstanceId('web', 'fleet', vm.instanceId())
-                            .first().name())
+            def nic = network.networkInterfaces().listByVirtualMachineScaleSetInstanceId('web', 'fleet', vm.instanceId())
+                    .first()
             int port = (nic.tags().get('imagebake-emulator-ssh-port') ?: '22') as int
             def ssh = SshCommunicator.connect(new SshEndpoint(nic.primaryPrivateIP(), port, 'azureuser',
                     key.privateKeyText(), null, null, false, [], null, true, null), Duration.ofSeconds(20), { })
