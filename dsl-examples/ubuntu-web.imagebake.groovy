@@ -1,4 +1,5 @@
-// An Ubuntu 22.04 web server, captured as a managed image and published to a gallery in two regions.
+// An Ubuntu 22.04 web server, captured as a managed image, published to a gallery in two regions, and rolled out
+// to the web scale set a third of its instances at a time.
 variable 'location', default: 'westeurope', description: 'Azure region for the build VM'
 variable 'imageVersion', default: '1.4.0', description: 'Gallery image version to publish'
 
@@ -29,3 +30,9 @@ onError {
 }
 
 post manifest { output 'manifest.json' }
+post scaleSet {
+    resourceGroup 'prod-web'
+    name 'web-vmss'
+    maxBatchPercent 34
+    rollbackOnFailure true
+}

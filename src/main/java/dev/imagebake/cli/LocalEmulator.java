@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.imagebake.plan.ScaleSetPost;
+import dev.imagebake.plan.Step;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,8 @@ import java.util.stream.Stream;
 /**
  * {@code build --emulator}: an Azure emulator in this process on a temporary folder. An emulator starts empty, so the
  * destinations the template names (the managed image's resource group, the gallery and its image definition) are
- * created first, as a platform team would have done once on a real subscription.
+ * created first, as a platform team would have done once on a real subscription; so is the scale set a
+ * {@code post scaleSet} rolls out to.
  */
 final class LocalEmulator implements AutoCloseable {
     private final Emulator emulator;
@@ -48,7 +51,7 @@ final class LocalEmulator implements AutoCloseable {
         LocalEmulator local = new LocalEmulator(emulator, folder, data == null);
         err.println("Started a local Azure emulator at " + emulator.endpoint() + " (data in " + folder + ")");
         try {
-            local.prepareDestinations(builds);
+            local.prepareDestinations(builds, err);
         } catch (RuntimeException | IOException e) {
             local.close();
             throw e;
@@ -64,7 +67,7 @@ final class LocalEmulator implements AutoCloseable {
         return emulator.identity().clientSecret();
     }
 
-    private void prepareDestinations(List<Build> builds) throws IOException {
+    private void prepareDestinations(List<Build> builds, PrintStream err) throws IOException {
         AzureClients clients = null;
         for (Build build : builds) {
             if (!(build.builder() instanceof AzureBuilderSpec spec)) {
@@ -78,6 +81,11 @@ final class LocalEmulator implements AutoCloseable {
             var groups = clients.resources().getResourceGroups();
             if (spec.managedImage() != null) {
                 groups.createOrUpdate(spec.managedImage().resourceGroup(), new ResourceGroupInner().withLocation(location));
+            }
+            for (Step step : build.post()) {
+                if (step.spec() instanceof ScaleSetPost scaleSet) {
+                    EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), err);
+                }
             }
             AzureBuilderSpec.GalleryDestination g = spec.gallery();
             if (g != null) {

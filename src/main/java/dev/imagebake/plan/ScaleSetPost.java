@@ -35,10 +35,22 @@ public record ScaleSetPost(String resourceGroup, String name, Upgrade upgrade, i
         public String keyword() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        @Override
+        public String toString() {
+            return keyword();
+        }
     }
 
     /** Which artifact of a build that made a managed image and a gallery version is rolled out. */
-    public enum ImageChoice { GALLERY, MANAGED }
+    public enum ImageChoice {
+        GALLERY, MANAGED;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /**
      * A health check run against each upgraded instance once it is running.

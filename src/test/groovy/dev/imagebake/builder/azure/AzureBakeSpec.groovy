@@ -71,6 +71,14 @@ class AzureBakeSpec extends Specification {
         result.out =~ /replication: westeurope Completed 100%, northeurope Completed 100%/
         result.out =~ /(?m)^azure +succeeded .*\/galleries\/corp\/images\/web\/versions\/1\.4\.0$/
         result.out.contains('deleting resource group imagebake-azure-')
+        result.err.contains('Created scale set prod-web/web-vmss (3 instances of the source image, policy Manual)')
+    }
+
+    def "should roll the gallery version out to the example's scale set a third at a time"() {
+        expect:
+        result.out =~ /(?m)Scale set web-vmss \(policy Manual, 3 instance\(s\)\): Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest -> \/subscriptions\/.*\/versions\/1\.4\.0; upgrade manual, batches \[\[0\], \[1\], \[2\]\]$/
+        (result.out =~ /batch \d\/3: 1 healthy/).size() == 3
+        result.out =~ /Rolled \/subscriptions\/.*\/versions\/1\.4\.0 out to web-vmss: 3 instance\(s\) on the new model, healthy/
     }
 
     def "should record the artifact with the exact source version in the manifest"() {
@@ -95,13 +103,24 @@ class AzureBakeSpec extends Specification {
         compute = new AzureSdkClients(emulator.cloudFile()).computeManager()
 
         expect:
-        compute.resourceManager().resourceGroups().list()*.name().sort() == ['images']
+        compute.resourceManager().resourceGroups().list()*.name().sort() == ['images', 'prod-web']
         compute.virtualMachines().list().collect { it.id() } == []
         compute.disks().list().collect { it.id() } == []
         compute.networkManager().networkInterfaces().list().collect { it.id() } == []
         compute.networkManager().publicIpAddresses().list().collect { it.id() } == []
         compute.networkManager().networkSecurityGroups().list().collect { it.id() } == []
-        compute.networkManager().networks().list().collect { it.id() } == []
+        compute.networkManager().networks().list().collect { it.name() } == ['web-vmss-vnet']
+    }
+
+    def "the example's scale set runs the gallery version on every instance"() {
+        when:
+        def scaleSet = compute.virtualMachineScaleSets().getByResourceGroup('prod-web', 'web-vmss')
+
+        then:
+        scaleSet.storageProfile().imageReference().id().endsWith('/galleries/corp/images/web/versions/1.4.0')
+        scaleSet.virtualMachines().list().collect { [it.instanceId(), it.isLatestScaleSetUpdateApplied(),
+                                                      it.powerState().toString()] } ==
+                [['0', true, 'PowerState/running'], ['1', true, 'PowerState/running'], ['2', true, 'PowerState/running']]
     }
 
     def "should have published a replicated gallery version and a managed image"() {
