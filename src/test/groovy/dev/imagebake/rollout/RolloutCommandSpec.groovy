@@ -11,7 +11,11 @@ import com.azure.resourcemanager.resources.fluentcore.utils.ResourceManagerUtils
 import dev.imagebake.cli.Main
 import dev.imagebake.emulator.AzureSdkClients
 import dev.imagebake.emulator.Emulator
+import dev.imagebake.emulator.arm.Conditions
+import dev.imagebake.emulator.arm.FaultSpec
+import dev.imagebake.emulator.arm.LatencyProfile
 import dev.imagebake.emulator.arm.Operations
+import dev.imagebake.emulator.arm.Throttle
 import groovy.json.JsonSlurper
 import spock.lang.Shared
 import spock.lang.Specification
@@ -175,5 +179,29 @@ class RolloutCommandSpec extends Specification {
                 "resourceGroups/web/providers/Microsoft.Compute/images/nope' cannot be found in 'westeurope' region." +
                 ' (HTTP 404)\n'
         instances('manual').every { it[1] == 'img-b' }
+    }
+
+    def "a batch whose upgrade Azure fails should stop the roll, name the error, and roll back"() {
+        given: 'an emulator on the same data whose next manual upgrade fails'
+        emulator.close()
+        emulator = Emulator.start(new Emulator.Settings(dir.resolve('data'), 0,
+                new Operations.Settings(0, 1, Duration.ofSeconds(10))).withConditions(new Conditions(
+                LatencyProfile.INSTANT, Throttle.azure(false), [FaultSpec.parse('POST manualupgrade:lro-failed=InternalExecutionError')])))
+        compute = new AzureSdkClients(emulator.cloudFile()).computeManager()
+
+        when:
+        def r = rollout('--image', imageA, '--scale-set', 'web/manual', '--max-batch-percent', '34',
+                '--rollback-on-failure')
+
+        then:
+        r.code == 1
+        r.out.contains('batch 1/3: reimaging instance(s) [0]')
+        !r.out.contains('batch 2/3')
+        r.out.contains('Roll-out to manual stopped: batch 1/3 could not be upgraded\n  instance 0: upgrade failed: ' +
+                'Upgrading instance(s) [0] of scale set manual failed: InternalExecutionError: ')
+        r.out.contains("Rolled back: the model points at $imageB again and instance(s) [0] were reimaged to it.")
+        instances('manual').every { it[1] == 'img-b' }
+        compute.virtualMachineScaleSets().getByResourceGroup('web', 'manual').storageProfile().imageReference().id()
+                .equalsIgnoreCase(imageB)
     }
 }

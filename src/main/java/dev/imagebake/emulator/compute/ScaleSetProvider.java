@@ -257,7 +257,9 @@ public final class ScaleSetProvider implements ResourceProvider {
             throw ArmException.conflict("InvalidResourceLocation", "The resource '" + scaleSet.get("name")
                     + "' already exists in location '" + scaleSet.get("location") + "' in resource group.");
         }
-        if (!"Succeeded".equals(properties.get("provisioningState"))) {
+        // A scale set left Failed by an operation takes updates (that is how it is repaired); one in transition not.
+        if (!"Succeeded".equals(properties.get("provisioningState"))
+                && !"Failed".equals(properties.get("provisioningState"))) {
             throw ArmException.conflict("OperationNotAllowed", "Operation 'Update' is not allowed on VM Scale Set '"
                     + scaleSet.get("name") + "' since another operation is in progress.");
         }
