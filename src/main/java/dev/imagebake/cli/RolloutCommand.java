@@ -131,8 +131,8 @@ final class RolloutCommand implements Callable<Integer> {
                         + upgrade + "'");
             };
         }
-        if (maxBatchPercent < 1 || maxBatchPercent > 100 || maxUnhealthyPercent < 0 || maxUnhealthyPercent > 100) {
-            throw new IllegalArgumentException("--max-batch-percent is 1-100 and --max-unhealthy-percent 0-100");
+        if (maxBatchPercent < 5 || maxBatchPercent > 100 || maxUnhealthyPercent < 0 || maxUnhealthyPercent > 100) {
+            throw new IllegalArgumentException("--max-batch-percent is 5-100 and --max-unhealthy-percent 0-100");
         }
         if (healthCommand != null && (sshUser == null || sshKey == null)) {
             throw new IllegalArgumentException("--health-command runs over SSH and needs --ssh-user and --ssh-key");

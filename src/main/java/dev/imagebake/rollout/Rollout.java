@@ -69,12 +69,21 @@ public final class Rollout {
         int allowed = instances.size() * settings.maxUnhealthyPercent() / 100;
         Map<String, String> unhealthy = new LinkedHashMap<>();
         List<String> upgraded = new ArrayList<>();
-        String failure = switch (mode) {
-            case NONE -> null;
-            case ROLLING -> sameImage && batches.isEmpty() ? null
-                    : rolling(rg, name, previousRoll, ids(instances), allowed, unhealthy);
-            default -> manual(settings, batches, allowed, unhealthy, upgraded);
-        };
+        String failure;
+        try {
+            failure = switch (mode) {
+                case NONE -> null;
+                case ROLLING -> sameImage && batches.isEmpty() ? null
+                        : rolling(rg, name, previousRoll, ids(instances), allowed, unhealthy);
+                default -> manual(settings, batches, allowed, unhealthy, upgraded);
+            };
+        } catch (InterruptedException e) {
+            say("rollout.finished", "Roll-out to " + name + " cancelled: the model points at " + image.describe()
+                    + (upgraded.isEmpty() ? "" : "; instance(s) " + upgraded + " were reimaged to it")
+                    + ". Roll back with: imagebake rollout --image " + before.image().describe() + " --scale-set "
+                    + rg + "/" + name, fields("ok", false, "cancelled", true));
+            throw e;
+        }
         if (failure == null) {
             String text = "Rolled " + image.describe() + " out to " + name + ": " + (mode == Upgrade.NONE
                     ? "model only (instances take it when reimaged or created)"

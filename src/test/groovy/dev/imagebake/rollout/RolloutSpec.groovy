@@ -146,6 +146,27 @@ class RolloutSpec extends Specification {
         'Automatic' | Upgrade.MANUAL  | "upgrade 'manual' needs a scale set whose upgrade policy is Manual; this one's is Automatic"
     }
 
+    def "a cancelled roll stops before the next batch and says where the scale set was left"() {
+        given:
+        api.create(3, 'Manual')
+        boolean cancelled = false
+        api.afterUpgrade = { cancelled = true }
+        def rollout = new Rollout(api, HealthProbe.RUNNING, Duration.ofMillis(200),
+                { event, text, fields -> events << event; lines << text }, { cancelled }, Duration.ofMillis(10))
+        def settings = new ScaleSetPost('rg', 'web', Upgrade.MANUAL, 34, 0, Duration.ofSeconds(30), null, true,
+                ScaleSetPost.ImageChoice.GALLERY)
+
+        when:
+        rollout.run(settings, NEW, false)
+
+        then:
+        thrown(InterruptedException)
+        api.upgradeCalls == [['0']]
+        api.image == NEW
+        lines.last() == 'Roll-out to web cancelled: the model points at /images/new; instance(s) [0] were reimaged to' +
+                ' it. Roll back with: imagebake rollout --image /images/old --scale-set rg/web'
+    }
+
     def "upgrade none changes only the model"() {
         given:
         api.create(2, 'Manual')
@@ -188,9 +209,12 @@ class RolloutSpec extends Specification {
             }
         }
 
+        Closure afterUpgrade = {}
+
         void upgrade(String rg, String name, List<String> ids) {
             upgradeCalls << ids
             ids.each { instances[it].image = image }
+            afterUpgrade()
         }
 
         List<Instance> instances(String rg, String name) {
