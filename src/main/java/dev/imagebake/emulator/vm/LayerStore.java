@@ -44,15 +44,24 @@ final class LayerStore {
 
     /** Copies {@code upper} (with owners, modes, devices and attributes) into a new layer and returns its id. */
     String freeze(Path upper) throws VmRuntimeException {
+        return store("the machine's layer " + upper, staging -> run("cannot copy the machine's layer " + upper,
+                "cp", "-a", upper + "/.", staging.toString()));
+    }
+
+    /** Writes a layer's content into an empty folder. */
+    interface Filler {
+        void fill(Path staging) throws IOException, InterruptedException, VmRuntimeException;
+    }
+
+    /**
+     * Fills a staging folder and moves it into place under the id of its content, or throws it away if a layer
+     * with that content exists. Returns the id.
+     */
+    String store(String what, Filler filler) throws VmRuntimeException {
         Path staging = root.resolve(".staging-" + UUID.randomUUID());
         try {
             Files.createDirectories(staging);
-            Process copy = new ProcessBuilder("cp", "-a", upper + "/.", staging.toString())
-                    .redirectErrorStream(true).start();
-            String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!copy.waitFor(10, TimeUnit.MINUTES) || copy.exitValue() != 0) {
-                throw new VmRuntimeException("cannot copy the machine's layer " + upper + ": " + output.strip());
-            }
+            filler.fill(staging);
             String id = digest(staging);
             Path target = root.resolve(id);
             if (Files.isDirectory(target)) {
@@ -63,7 +72,21 @@ final class LayerStore {
             return id;
         } catch (IOException | InterruptedException e) {
             remove(staging);
-            throw new VmRuntimeException("cannot freeze the machine's layer " + upper + ": " + e.getMessage(), e);
+            throw new VmRuntimeException("cannot freeze " + what + ": " + e.getMessage(), e);
+        } catch (VmRuntimeException | RuntimeException e) {
+            remove(staging);
+            throw e;
+        }
+    }
+
+    /** Runs a host tool and throws with its output when it fails. */
+    static void run(String failure, String... command) throws IOException, InterruptedException,
+            VmRuntimeException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new VmRuntimeException(failure + ": " + output.strip());
         }
     }
 
