@@ -4,6 +4,7 @@ import dev.imagebake.emulator.arm.ArmException;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.map;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -32,17 +33,20 @@ final class FileImage {
                 ? uri : null;
     }
 
-    /** The local folder or tarball a blob URI names, which must exist. */
+    /** The local folder or tarball a blob URI names, which must exist; links on the way are followed. */
     static Path source(Map<String, Object> properties, String blobUri) throws ArmException {
         Object osType = map(map(properties.get("storageProfile")).get("osDisk")).get("osType");
         if (!"Linux".equalsIgnoreCase(String.valueOf(osType))) {
             throw ArmException.badRequest("InvalidParameter", "The emulator runs Linux images only:"
                     + " properties.storageProfile.osDisk.osType must be Linux, not " + osType + ".");
         }
-        Path path = path(blobUri);
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        Path given = path(blobUri);
+        Path path;
+        try {
+            path = given.toRealPath();
+        } catch (IOException e) {
             throw ArmException.badRequest("InvalidParameter", "properties.storageProfile.osDisk.blobUri names "
-                    + path + ", which does not exist on the emulator's host.");
+                    + given + ", which does not exist on the emulator's host.");
         }
         String name = path.getFileName() == null ? "" : path.getFileName().toString();
         boolean tarball = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)

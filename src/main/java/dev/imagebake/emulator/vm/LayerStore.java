@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -67,7 +68,15 @@ final class LayerStore {
             if (Files.isDirectory(target)) {
                 remove(staging);
             } else {
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileSystemException e) {
+                    // An import of the same content may have stored it meanwhile.
+                    if (!Files.isDirectory(target)) {
+                        throw e;
+                    }
+                    remove(staging);
+                }
             }
             return id;
         } catch (IOException | InterruptedException e) {
