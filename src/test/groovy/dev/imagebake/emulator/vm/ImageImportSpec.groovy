@@ -118,7 +118,8 @@ class ImageImportSpec extends Specification {
         Files.list(victim).withCloseable { it.toList() } == []
         Files.list(layers).withCloseable { it.toList().collect { it.fileName.toString() }.sort() } == layersBefore
         entries.size() > 1
-        compute.virtualMachineCustomImages().listByResourceGroup('rg').collect { it.name() }.every { !it.startsWith('bad-') }
+        compute.virtualMachineCustomImages().listByResourceGroup('rg').collect { it.name() }
+                .every { !it.startsWith('bad-') }
 
         where:
         what                          | name       | make                                  || message
@@ -127,22 +128,27 @@ class ImageImportSpec extends Specification {
         'a file through its own link' | 'symlink'  | ImageImportSpec.&symlinkTarball       || "has an entry 'opt/app/link/escape' at or below the symbolic link 'opt/app/link' of the same archive"
     }
 
-    def "should answer 400 for a real VHD, a missing path and a top-level directory the machines do not overlay"() {
+    def "should answer 400 for a real VHD, a missing path, a top-level directory not overlaid and a top-level link"() {
         given:
         def stray = Files.createDirectories(dir.resolve('stray/data'))
+        def linked = Files.createDirectories(dir.resolve('linked'))
+        Files.createSymbolicLink(linked.resolve('etc'), dir.resolve('data'))
 
         when:
         def vhd = refusal('vhd', 'https://account.blob.core.windows.net/vhds/disk.vhd')
         def missing = refusal('missing', 'file:///nonexistent/imagebake/disk')
         def outside = refusal('outside', stray.parent.toUri().toString())
+        def link = refusal('link', linked.toUri().toString())
 
         then:
-        vhd == [400, 'InvalidParameter', "The emulator cannot read the VHD at 'https://account.blob.core.windows.net/vhds/disk.vhd'"
-                + ' (properties.storageProfile.osDisk.blobUri). The emulator imports only local files: give a file://'
-                + ' URI or an absolute path naming a folder or a .tar, .tar.gz or .tgz file, whose content is laid'
-                + " over the host's root."]
-        missing == [400, 'InvalidParameter', 'properties.storageProfile.osDisk.blobUri names /nonexistent/imagebake/disk,'
-                + " which does not exist on the emulator's host."]
+        vhd == [400, 'InvalidParameter', 'The emulator cannot read the VHD at'
+                + " 'https://account.blob.core.windows.net/vhds/disk.vhd' (properties.storageProfile.osDisk.blobUri)."
+                + ' The emulator imports only local files: give a file:// URI or an absolute path naming a folder'
+                + " or a .tar, .tar.gz or .tgz file, whose content is laid over the host's root."]
+        missing == [400, 'InvalidParameter', 'properties.storageProfile.osDisk.blobUri names'
+                + " /nonexistent/imagebake/disk, which does not exist on the emulator's host."]
+        link == [400, 'InvalidParameter', "'etc' at the top of the image content must be a directory, not a link or"
+                + ' file.']
         outside[0] == 400
         outside[2].startsWith("'data' at the top of the image content is not a directory the emulator's machines take"
                 + ' from images on this host; use only etc, usr, var, opt,')
