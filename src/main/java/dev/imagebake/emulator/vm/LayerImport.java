@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A layer made from a local folder or tarball instead of a machine's disk. The folder is copied with {@code cp -a}
- * and the tarball unpacked with GNU tar, both as root so that numeric owners, modes and links stay as given; the
+ * A layer made from a local folder or tarball instead of a machine's disk. The folder is copied with {@code cp -a};
+ * the tarball is copied, checked ({@link TarballCheck}) and unpacked with GNU tar; both as root so that numeric owners, modes and links stay as given; the
  * source is only read. Since the sandbox overlays only some top-level directories of the host (see
  * {@link Sandbox#overlaidHere()}), the content must consist of those directories and nothing else.
  */
@@ -28,17 +28,26 @@ final class LayerImport {
         if (!isTarball(source)) {
             throw new ImageContentException(source + " is neither a folder nor a .tar, .tar.gz or .tgz file.");
         }
-        TarballCheck.check(source, allowed);
-        return layers.store("the tarball " + source, staging -> {
-            // Second line of defence behind the check: GNU tar itself refuses '..' and strips leading '/'.
-            LayerStore.run("cannot unpack the tarball " + source, "tar", "--extract", "--file", source.toString(),
-                    "--directory", staging.toString(), "--numeric-owner", "--same-owner", "--same-permissions",
-                    "--no-xattrs", "--no-acls", "--no-selinux");
-            checkTopLevel(staging, allowed);
-        });
+        // Checked and unpacked from a private copy, so that the file cannot change between the two.
+        Path copy = layers.scratch(".tar");
+        try {
+            Files.copy(source, copy);
+            TarballCheck.check(copy, source, allowed);
+            return layers.store("the tarball " + source, staging -> {
+                // Second line of defence behind the check: GNU tar itself refuses '..' and strips leading '/'.
+                LayerStore.run("cannot unpack the tarball " + source, "tar", "--extract", "--file", copy.toString(),
+                        "--directory", staging.toString(), "--numeric-owner", "--same-owner", "--same-permissions",
+                        "--no-xattrs", "--no-acls", "--no-selinux");
+                checkTopLevel(staging, allowed);
+            });
+        } catch (IOException e) {
+            throw new VmRuntimeException("cannot copy the tarball " + source + ": " + e.getMessage(), e);
+        } finally {
+            LayerStore.remove(copy);
+        }
     }
 
-    static boolean isTarball(Path source) {
+    private static boolean isTarball(Path source) {
         String name = source.getFileName() == null ? "" : source.getFileName().toString();
         return Files.isRegularFile(source) && (name.endsWith(".tar") || name.endsWith(".tar.gz")
                 || name.endsWith(".tgz"));

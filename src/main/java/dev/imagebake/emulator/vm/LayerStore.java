@@ -88,6 +88,11 @@ final class LayerStore {
         }
     }
 
+    /** A fresh path next to the layers (same file system, hidden from machines) for a temporary file. */
+    Path scratch(String suffix) {
+        return root.resolve(".scratch-" + UUID.randomUUID() + suffix);
+    }
+
     /** Runs a host tool and throws with its output when it fails. */
     static void run(String failure, String... command) throws IOException, InterruptedException,
             VmRuntimeException {

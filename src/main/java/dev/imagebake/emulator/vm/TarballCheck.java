@@ -36,14 +36,18 @@ final class TarballCheck {
         this.allowed = allowed;
     }
 
-    /** @param allowed the top-level directories the content may hold */
-    static void check(Path tarball, List<String> allowed) throws VmRuntimeException {
+    /**
+     * @param tarball the file to read
+     * @param shown   the name messages give it
+     * @param allowed the top-level directories the content may hold
+     */
+    static void check(Path tarball, Path shown, List<String> allowed) throws VmRuntimeException {
         try (InputStream in = open(tarball)) {
-            new TarballCheck(tarball, allowed).read(in);
+            new TarballCheck(shown, allowed).read(in);
         } catch (EOFException e) {
-            throw new ImageContentException("The tarball " + tarball + " is truncated.");
+            throw new ImageContentException("The tarball " + shown + " is truncated.");
         } catch (IOException e) {
-            throw new ImageContentException("cannot read the tarball " + tarball + ": " + e.getMessage());
+            throw new ImageContentException("cannot read the tarball " + shown + ": " + e.getMessage());
         }
     }
 
