@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Immutable image layers under {@code DATA/vm/layers/ID/}: a frozen copy of a machine's overlay upper directories
- * (whiteouts and overlay attributes included), or of a local folder or tarball ({@link LayerImport}). The ID is the SHA-256 of the content, so capturing the same
- * content twice stores it once.
+ * (whiteouts and overlay attributes included), or of a local folder or tarball ({@link LayerImport}). The ID is
+ * the SHA-256 of the content, so capturing the same content twice stores it once.
  */
 final class LayerStore {
     private final Path root;
