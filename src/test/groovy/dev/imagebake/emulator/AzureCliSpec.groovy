@@ -244,6 +244,26 @@ class AzureCliSpec extends Specification {
         image.storageProfile.osDisk.osState == 'Generalized'
     }
 
+    def "should create an image from a local folder given as a file URI, and refuse a VHD URL"() {
+        given:
+        def folder = Files.createDirectories(dir.resolve('cli-content/opt/app')).parent.parent
+        Files.writeString(folder.resolve('opt/app/hello.txt'), 'hello\n')
+
+        when:
+        def image = ok(az.run(['image', 'create', '-g', RG, '-n', 'cli-folder-image', '--source',
+                               folder.toUri().toString(), '--os-type', 'Linux']))
+        def vhd = az.run(['image', 'create', '-g', RG, '-n', 'cli-vhd-image', '--source',
+                          'https://account.blob.core.windows.net/vhds/disk.vhd', '--os-type', 'Linux'])
+
+        then:
+        image.provisioningState == 'Succeeded'
+        image.storageProfile.osDisk.blobUri == folder.toUri().toString()
+        image.storageProfile.osDisk.osType == 'Linux'
+        image.storageProfile.osDisk.osState == 'Generalized'
+        vhd.exitCode == 1
+        vhd.err.contains("The emulator cannot read the VHD at 'https://account.blob.core.windows.net/vhds/disk.vhd'")
+    }
+
     def "should refuse to start a generalized VM"() {
         when:
         def result = az.run(['vm', 'start', '-g', RG, '-n', 'cli-vm'])

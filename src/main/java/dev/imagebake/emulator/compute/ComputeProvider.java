@@ -14,6 +14,7 @@ import dev.imagebake.emulator.vm.VmRuntime;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.*;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,8 +26,8 @@ import java.util.UUID;
 /**
  * {@code Microsoft.Compute} control plane under a resource group: virtualMachines (PUT from a marketplace image or
  * a managed image, power actions, generalize, instance view), the managed OS disks they create, and managed images
- * captured from generalized VMs. Nothing runs: a VM is a document with a power state. PUT, DELETE and power actions
- * answer as Azure's asynchronous operations; generalize is synchronous, as on Azure.
+ * captured from generalized VMs or imported from a local folder or tarball ({@link FileImage}). PUT, DELETE and
+ * power actions answer as Azure's asynchronous operations; generalize is synchronous, as on Azure.
  */
 public final class ComputeProvider implements ResourceProvider {
     static final String NAMESPACE = "Microsoft.Compute";
@@ -488,20 +489,22 @@ public final class ComputeProvider implements ResourceProvider {
 
     private Response putImage(ArmRequest request, String id, String name, Map<String, Object> body)
             throws ArmException {
-        String location = location(body);
+        location(body);
+        Map<String, Object> requested = map(body.get("properties"));
+        String blobUri = FileImage.blobUri(requested);
+        if (blobUri != null && !(map(requested.get("sourceVirtualMachine")).get("id") instanceof String)) {
+            return putImageFromFiles(request, id, name, body, blobUri);
+        }
         Object outcome = store.write(state -> {
             try {
-                Map<String, Object> existing = state.resource(id);
-                if (existing != null) {
-                    throw ArmException.conflict("OperationNotAllowed", "The image '" + name + "' already exists;"
-                            + " updating images is not supported by the emulator.");
-                }
+                checkNewImage(state, id, name);
                 Map<String, Object> properties = map(deepCopy(body.get("properties")));
                 properties.remove("provisioningState");
                 String sourceId = map(properties.get("sourceVirtualMachine")).get("id") instanceof String s ? s : null;
                 if (sourceId == null) {
-                    throw ArmException.badRequest("InvalidParameter", "The emulator can only create images from a"
-                            + " virtual machine: properties.sourceVirtualMachine.id is required.");
+                    throw ArmException.badRequest("InvalidParameter", "The emulator creates images from a virtual"
+                            + " machine (properties.sourceVirtualMachine.id) or from a local folder or tarball"
+                            + " (properties.storageProfile.osDisk.blobUri); the request gives neither.");
                 }
                 Map<String, Object> vm = state.resource(sourceId);
                 if (vm == null || !String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
@@ -530,26 +533,70 @@ public final class ComputeProvider implements ResourceProvider {
                 properties.put("sourceVirtualMachine", new LinkedHashMap<>(Map.of("id", vm.get("id"))));
                 properties.put("storageProfile", storage);
                 properties.put("hyperVGeneration", internal.get("hyperVGeneration"));
-                properties.put("provisioningState", "Creating");
-                Map<String, Object> image = new LinkedHashMap<>();
-                image.put("name", name);
-                image.put("id", id);
-                image.put("type", NAMESPACE + "/" + IMAGE);
-                image.put("location", location);
-                if (body.get("tags") instanceof Map<?, ?> tags) {
-                    image.put("tags", new LinkedHashMap<>(tags));
-                }
-                image.put("properties", properties);
-                image.put(INTERNAL, new LinkedHashMap<>(Map.of(VmMachines.LAYERS, layers)));
-                state.putResource(id, image);
-                String operationId = operations.start(state, PUT_KIND, id);
-                return operations.asyncAccepted(request, 201, view(image, false), NAMESPACE, location, operationId,
-                        false);
+                return createImage(state, request, id, name, body, properties, layers);
             } catch (ArmException e) {
                 return e;
             }
         });
         return answer(outcome);
+    }
+
+    /**
+     * An image from a local folder or tarball (see {@link FileImage}). The import runs outside the store's lock,
+     * since large content takes a while; the layer it leaves behind if the image appeared meanwhile is harmless.
+     */
+    private Response putImageFromFiles(ArmRequest request, String id, String name, Map<String, Object> body,
+                                       String blobUri) throws ArmException {
+        Map<String, Object> requested = map(body.get("properties"));
+        Path source = FileImage.source(requested, blobUri);
+        ArmException exists = store.read(state -> state.resource(id) == null ? null : imageExists(name));
+        if (exists != null) {
+            throw exists;
+        }
+        List<String> layers = machines.importLayers(source);
+        Object outcome = store.write(state -> {
+            try {
+                checkNewImage(state, id, name);
+                Map<String, Object> properties = new LinkedHashMap<>();
+                properties.put("storageProfile", FileImage.storageProfile(requested, blobUri));
+                properties.put("hyperVGeneration", FileImage.hyperVGeneration(requested));
+                return createImage(state, request, id, name, body, properties, layers);
+            } catch (ArmException e) {
+                return e;
+            }
+        });
+        return answer(outcome);
+    }
+
+    private static void checkNewImage(State state, String id, String name) throws ArmException {
+        if (state.resource(id) != null) {
+            throw imageExists(name);
+        }
+    }
+
+    private static ArmException imageExists(String name) {
+        return ArmException.conflict("OperationNotAllowed", "The image '" + name + "' already exists;"
+                + " updating images is not supported by the emulator.");
+    }
+
+    /** Stores the image document with its layers and answers the PUT as Azure's asynchronous creation. */
+    private Response createImage(State state, ArmRequest request, String id, String name, Map<String, Object> body,
+                                 Map<String, Object> properties, List<String> layers) throws ArmException {
+        String location = location(body);
+        properties.put("provisioningState", "Creating");
+        Map<String, Object> image = new LinkedHashMap<>();
+        image.put("name", name);
+        image.put("id", id);
+        image.put("type", NAMESPACE + "/" + IMAGE);
+        image.put("location", location);
+        if (body.get("tags") instanceof Map<?, ?> tags) {
+            image.put("tags", new LinkedHashMap<>(tags));
+        }
+        image.put("properties", properties);
+        image.put(INTERNAL, new LinkedHashMap<>(Map.of(VmMachines.LAYERS, layers)));
+        state.putResource(id, image);
+        String operationId = operations.start(state, PUT_KIND, id);
+        return operations.asyncAccepted(request, 201, view(image, false), NAMESPACE, location, operationId, false);
     }
 
     private static void putDone(State state, String target) {

@@ -2,6 +2,7 @@ package dev.imagebake.emulator.compute;
 
 import dev.imagebake.emulator.arm.ArmException;
 import dev.imagebake.emulator.state.State;
+import dev.imagebake.emulator.vm.ImageContentException;
 import dev.imagebake.emulator.vm.MachineSpec;
 import dev.imagebake.emulator.vm.SshEndpoint;
 import dev.imagebake.emulator.vm.VmRuntime;
@@ -11,6 +12,7 @@ import static dev.imagebake.emulator.arm.ProviderSupport.map;
 import static dev.imagebake.emulator.arm.ProviderSupport.maps;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -66,6 +68,18 @@ final class VmMachines {
             return runtime.capture(spec(vm));
         } catch (VmRuntimeException e) {
             throw failure(vm, e);
+        }
+    }
+
+    /** The layers of an image made from a local folder or tarball: its content as one new layer. */
+    List<String> importLayers(Path source) throws ArmException {
+        try {
+            return runtime.importLayer(source);
+        } catch (ImageContentException e) {
+            throw ArmException.badRequest("InvalidParameter", e.getMessage());
+        } catch (VmRuntimeException e) {
+            throw new ArmException(500, "VMRuntimeError", "The emulator could not import " + source + ": "
+                    + e.getMessage());
         }
     }
 

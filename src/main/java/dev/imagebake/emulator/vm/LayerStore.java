@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -21,8 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Immutable image layers under {@code DATA/vm/layers/ID/}: a frozen copy of a machine's overlay upper directories
- * (whiteouts and overlay attributes included). The ID is the SHA-256 of the content, so capturing the same
- * content twice stores it once.
+ * (whiteouts and overlay attributes included), or of a local folder or tarball ({@link LayerImport}). The ID is
+ * the SHA-256 of the content, so capturing the same content twice stores it once.
  */
 final class LayerStore {
     private final Path root;
@@ -44,26 +45,62 @@ final class LayerStore {
 
     /** Copies {@code upper} (with owners, modes, devices and attributes) into a new layer and returns its id. */
     String freeze(Path upper) throws VmRuntimeException {
+        return store("the machine's layer " + upper, staging -> run("cannot copy the machine's layer " + upper,
+                "cp", "-a", upper + "/.", staging.toString()));
+    }
+
+    /** Writes a layer's content into an empty folder. */
+    interface Filler {
+        void fill(Path staging) throws IOException, InterruptedException, VmRuntimeException;
+    }
+
+    /**
+     * Fills a staging folder and moves it into place under the id of its content, or throws it away if a layer
+     * with that content exists. Returns the id.
+     */
+    String store(String what, Filler filler) throws VmRuntimeException {
         Path staging = root.resolve(".staging-" + UUID.randomUUID());
         try {
             Files.createDirectories(staging);
-            Process copy = new ProcessBuilder("cp", "-a", upper + "/.", staging.toString())
-                    .redirectErrorStream(true).start();
-            String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!copy.waitFor(10, TimeUnit.MINUTES) || copy.exitValue() != 0) {
-                throw new VmRuntimeException("cannot copy the machine's layer " + upper + ": " + output.strip());
-            }
+            filler.fill(staging);
             String id = digest(staging);
             Path target = root.resolve(id);
             if (Files.isDirectory(target)) {
                 remove(staging);
             } else {
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileSystemException e) {
+                    // An import of the same content may have stored it meanwhile.
+                    if (!Files.isDirectory(target)) {
+                        throw e;
+                    }
+                    remove(staging);
+                }
             }
             return id;
         } catch (IOException | InterruptedException e) {
             remove(staging);
-            throw new VmRuntimeException("cannot freeze the machine's layer " + upper + ": " + e.getMessage(), e);
+            throw new VmRuntimeException("cannot freeze " + what + ": " + e.getMessage(), e);
+        } catch (VmRuntimeException | RuntimeException e) {
+            remove(staging);
+            throw e;
+        }
+    }
+
+    /** A fresh path next to the layers (same file system, hidden from machines) for a temporary file. */
+    Path scratch(String suffix) {
+        return root.resolve(".scratch-" + UUID.randomUUID() + suffix);
+    }
+
+    /** Runs a host tool and throws with its output when it fails. */
+    static void run(String failure, String... command) throws IOException, InterruptedException,
+            VmRuntimeException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new VmRuntimeException(failure + ": " + output.strip());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.imagebake.emulator.vm;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /** Control plane only: VMs are documents with a power state and nothing runs behind them. */
@@ -24,6 +25,11 @@ public final class NoVmRuntime implements VmRuntime {
     @Override
     public List<String> capture(MachineSpec spec) {
         return spec.layers();
+    }
+
+    @Override
+    public List<String> importLayer(Path source) {
+        return List.of();
     }
 
     @Override

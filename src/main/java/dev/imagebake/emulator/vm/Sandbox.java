@@ -26,6 +26,16 @@ final class Sandbox {
     /** Directories that become overlays when they are real directories on the host. */
     static final List<String> OVERLAID = List.of("etc", "usr", "var", "opt", "srv", "home", "root", "boot",
             "bin", "sbin", "lib", "lib32", "lib64", "libx32");
+    /**
+     * The top-level directories an image layer may hold on this host: those of {@link #OVERLAID} that are real
+     * directories here (where /bin is a link to usr/bin, a layer's bin/ would never show).
+     */
+    static List<String> overlaidHere() {
+        return OVERLAID.stream().map(name -> Path.of("/", name))
+                .filter(host -> Files.isDirectory(host, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .map(host -> host.getFileName().toString()).toList();
+    }
+
     /** Exit status of PID 1 when the guest asked for a reboot. */
     static final int REBOOT_STATUS = 42;
     private static final String UID_MAP = "0 0 65536\n";

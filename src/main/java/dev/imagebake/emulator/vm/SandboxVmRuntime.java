@@ -169,6 +169,12 @@ public final class SandboxVmRuntime implements VmRuntime {
         return image;
     }
 
+    /** Not synchronized: a large import must not hold up the machines; layers are stored atomically. */
+    @Override
+    public List<String> importLayer(Path source) throws VmRuntimeException {
+        return List.of(LayerImport.store(layers, source));
+    }
+
     @Override
     public synchronized void close() {
         running.values().forEach(SandboxMachine::close);

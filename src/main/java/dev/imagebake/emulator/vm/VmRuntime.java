@@ -1,5 +1,6 @@
 package dev.imagebake.emulator.vm;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -29,6 +30,16 @@ public interface VmRuntime extends AutoCloseable {
      * followed by the layers the machine was created from. The machine must be stopped.
      */
     List<String> capture(MachineSpec spec) throws VmRuntimeException;
+
+    /**
+     * Copies a local folder or tarball (.tar, .tar.gz, .tgz) into a new immutable layer and returns the image's
+     * layers: that one alone, laid over the host's root like every image. Nothing is written outside the layer and
+     * the source is only read. A runtime without machines returns no layers.
+     *
+     * @throws ImageContentException when the content is not acceptable (paths that leave the layer, top-level
+     *                               directories a machine does not overlay, ...), saying what to change
+     */
+    List<String> importLayer(Path source) throws VmRuntimeException;
 
     /** Stops all machines (their disks stay for the next start of the emulator). */
     @Override

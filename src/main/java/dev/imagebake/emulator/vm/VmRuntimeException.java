@@ -1,7 +1,7 @@
 package dev.imagebake.emulator.vm;
 
 /** A machine could not be booted, captured or set up; the message says why and what to do. */
-public final class VmRuntimeException extends Exception {
+public class VmRuntimeException extends Exception {
     public VmRuntimeException(String message) {
         super(message);
     }
