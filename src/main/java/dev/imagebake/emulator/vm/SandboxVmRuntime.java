@@ -42,6 +42,9 @@ public final class SandboxVmRuntime implements VmRuntime {
         try {
             Files.createDirectories(vmDir.resolve("machines"));
             Files.createDirectories(vmDir.resolve("layers"));
+            // Disks and images hold the machines' files with their real owners and modes (setuid ones too): only
+            // the emulator's user may enter.
+            Files.setPosixFilePermissions(vmDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             if (Files.getFileStore(vmDir).type().startsWith("overlay")) {
                 throw new VmRuntimeException("The emulator's data folder " + hidden + " is on overlayfs, which"
                         + " cannot hold the VMs' overlay layers; put it on another file system (for example a"
