@@ -45,7 +45,7 @@ public final class Rollout {
         ScaleSets.Model before = api.read(rg, name);
         Upgrade mode = mode(settings.upgrade(), before.upgradePolicy());
         List<Instance> instances = api.instances(rg, name);
-        boolean sameImage = image.equals(before.image());
+        boolean sameImage = image.sameAs(before.image());
         List<List<String>> batches = batches(sameImage ? behind(instances) : ids(instances),
                 batchSize(instances.size(), settings.maxBatchPercent()));
         say("rollout.plan", "Scale set " + name + " (policy " + before.upgradePolicy() + ", " + instances.size()

@@ -44,6 +44,11 @@ public interface ScaleSets {
             return new ImageRef(id, null, null, null, null);
         }
 
+        /** The same image; resource IDs compare without case, as Azure treats them. */
+        public boolean sameAs(ImageRef other) {
+            return id != null && other.id != null ? id.equalsIgnoreCase(other.id) : equals(other);
+        }
+
         public String describe() {
             return id != null ? id : publisher + ":" + offer + ":" + sku + ":" + version;
         }

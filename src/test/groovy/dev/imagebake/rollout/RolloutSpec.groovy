@@ -167,6 +167,21 @@ class RolloutSpec extends Specification {
                 ' it. Roll back with: imagebake rollout --image /images/old --scale-set rg/web'
     }
 
+    def "a scale set already on the image (its ID in other case) only has its stragglers upgraded"() {
+        given:
+        api.create(3, 'Manual')
+        api.image = NEW
+        api.instances['0'].image = NEW
+
+        when:
+        def result = rollout().run(settings(), ImageRef.of('/IMAGES/NEW'), false)
+
+        then:
+        result.ok()
+        api.upgradeCalls == [['1'], ['2']]
+        lines[0].startsWith('Scale set web (policy Manual, 3 instance(s)): already points at /IMAGES/NEW')
+    }
+
     def "upgrade none changes only the model"() {
         given:
         api.create(2, 'Manual')
