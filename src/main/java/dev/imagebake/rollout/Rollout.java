@@ -94,10 +94,11 @@ public final class Rollout {
         String text = "Roll-out to " + name + " stopped: " + failure + describe(unhealthy);
         boolean rolledBack = false;
         if (settings.rollbackOnFailure() && !sameImage) {
-            String rollback = rollBack(rg, name, before.image(), mode, upgraded, previousRoll);
+            String rollback = rollBack(rg, name, before.image(), mode, upgraded);
             rolledBack = rollback == null;
             text += rolledBack ? "\nRolled back: the model points at " + before.image().describe() + " again"
-                    + (upgraded.isEmpty() ? "." : " and instance(s) " + upgraded + " were reimaged to it.")
+                    + (mode == Upgrade.ROLLING ? " and Azure's rolling upgrade returned the instances to it."
+                    : upgraded.isEmpty() ? "." : " and instance(s) " + upgraded + " were reimaged to it.")
                     : "\nRollback failed: " + rollback;
         } else if (!sameImage) {
             text += "\nThe model still points at " + image.describe() + "; instance(s) " + upgraded
@@ -164,9 +165,28 @@ public final class Rollout {
 
     private String rolling(String rg, String name, ScaleSets.RollingStatus previous, List<String> all, int allowed,
                            Map<String, String> unhealthy) throws Exception {
+        ScaleSets.RollingStatus status = awaitRoll(rg, name, previous);
+        if (status == null) {
+            return "the rolling upgrade did not finish within 2h";
+        }
+        if (!status.code().equals("Completed")) {
+            return "Azure's rolling upgrade ended " + status.code() + (status.error() == null ? ""
+                    : ": " + status.error());
+        }
+        unhealthy.putAll(health(rg, name, all));
+        return unhealthy.size() > allowed ? unhealthy.size() + " unhealthy instance(s) after the rolling upgrade,"
+                + " more than allowed (" + allowed + ")" : null;
+    }
+
+    /**
+     * Follows the rolling upgrade that started after {@code previous} (the latest one before the model changed)
+     * until it ends; returns its last status, or null when it did not end within 2 hours.
+     */
+    private ScaleSets.RollingStatus awaitRoll(String rg, String name, ScaleSets.RollingStatus previous)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofHours(2).toNanos();
         String lastSeen = null;
-        while (true) {
+        while (System.nanoTime() < deadline) {
             ScaleSets.RollingStatus status = api.rollingStatus(rg, name);
             boolean ours = status != null && (previous == null || !String.valueOf(status.startTime())
                     .equals(String.valueOf(previous.startTime())));
@@ -181,25 +201,13 @@ public final class Rollout {
                             status.successful(), "inProgress", status.inProgress(), "pending", status.pending(),
                             "failed", status.failed()));
                 }
-                switch (status.code()) {
-                    case "Completed" -> {
-                        unhealthy.putAll(health(rg, name, all));
-                        return unhealthy.size() > allowed ? unhealthy.size() + " unhealthy instance(s) after the"
-                                + " rolling upgrade, more than allowed (" + allowed + ")" : null;
-                    }
-                    case "Faulted", "Cancelled" -> {
-                        return "Azure's rolling upgrade ended " + status.code()
-                                + (status.error() == null ? "" : ": " + status.error());
-                    }
-                    default -> {
-                    }
+                if (!status.code().equals("RollingForward")) {
+                    return status;
                 }
-            }
-            if (System.nanoTime() > deadline) {
-                return "the rolling upgrade did not finish within 2h";
             }
             sleep(poll);
         }
+        return null;
     }
 
     /** Waits for each instance to run, then probes it until healthy or the health timeout has passed. */
@@ -231,15 +239,20 @@ public final class Rollout {
         return failed;
     }
 
-    private String rollBack(String rg, String name, ImageRef previous, Upgrade mode, List<String> upgraded,
-                            ScaleSets.RollingStatus previousRoll) throws InterruptedException {
+    private String rollBack(String rg, String name, ImageRef previous, Upgrade mode, List<String> upgraded)
+            throws InterruptedException {
         say("rollout.rollback", "Rolling back: pointing the model at " + previous.describe()
                 + (mode == Upgrade.MANUAL && !upgraded.isEmpty() ? " and reimaging " + upgraded : ""),
                 fields("image", previous.describe(), "instances", upgraded));
         try {
             if (mode == Upgrade.ROLLING) {
+                // Azure rolls the instances back itself, as it rolled them forward; follow that roll too.
+                ScaleSets.RollingStatus forward = api.rollingStatus(rg, name);
                 api.setImage(rg, name, previous, null);
-                return null; // Azure rolls the instances back itself, as it rolled them forward.
+                ScaleSets.RollingStatus back = awaitRoll(rg, name, forward);
+                return back == null ? "the rolling upgrade back did not finish within 2h"
+                        : back.code().equals("Completed") ? null : "the rolling upgrade back ended " + back.code()
+                        + (back.error() == null ? "" : ": " + back.error());
             }
             api.setImage(rg, name, previous, null);
             if (mode == Upgrade.MANUAL && !upgraded.isEmpty()) {

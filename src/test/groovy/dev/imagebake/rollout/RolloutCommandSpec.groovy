@@ -151,6 +151,20 @@ class RolloutCommandSpec extends Specification {
         policy.maxBatchInstancePercent() == 50
     }
 
+    def "instances unhealthy after Azure's roll should have the model rolled back and Azure's roll back followed"() {
+        when: 'a health URL no instance answers'
+        def r = rollout('--image', imageA, '--scale-set', 'web/rolling', '--max-batch-percent', '50', '--health-url',
+                'http://{address}:9/', '--health-timeout', '1s', '--rollback-on-failure')
+
+        then:
+        r.code == 1
+        r.out.contains('Roll-out to rolling stopped: 2 unhealthy instance(s) after the rolling upgrade, more than ' +
+                'allowed (0)')
+        r.out.contains("Rolled back: the model points at $imageB again and Azure's rolling upgrade returned the " +
+                'instances to it.')
+        instances('rolling') == [['0', 'img-b'], ['1', 'img-b']]
+    }
+
     def "should refuse, before changing anything, what cannot work"() {
         when:
         def r = rollout(args as String[])

@@ -114,6 +114,24 @@ class RolloutSpec extends Specification {
         events.contains('rollout.rolling')
     }
 
+    def "an unhealthy instance after Azure's roll should roll the model back and follow the roll back"() {
+        given:
+        api.create(3, 'Rolling')
+        HealthProbe probe = { ScaleSets.Address a -> a.ip() == '10.0.0.6' ? 'down' : null }
+
+        when:
+        def result = rollout(probe).run(settings(rollback: true), NEW, false)
+
+        then:
+        !result.ok()
+        result.rolledBack()
+        api.image == OLD
+        api.rolls == 2
+        api.instances.values().every { it.image == OLD }
+        result.message().endsWith("Rolled back: the model points at /images/old again and Azure's rolling upgrade " +
+                'returned the instances to it.')
+    }
+
     def "should report a faulted rolling upgrade"() {
         given:
         api.create(3, 'Rolling')
@@ -204,6 +222,7 @@ class RolloutSpec extends Specification {
         RollingPolicy rollingPolicy
         String rollingOutcome = 'Completed'
         RollingStatus rolling
+        int rolls
 
         void create(int count, String policy) {
             this.policy = policy
@@ -216,7 +235,8 @@ class RolloutSpec extends Specification {
             this.image = image
             this.rollingPolicy = rolling
             if (policy == 'Rolling') {
-                this.rolling = new RollingStatus(rollingOutcome, 'now', 3, 0, 0, 0,
+                rolls++
+                this.rolling = new RollingStatus(rollingOutcome, "start-$rolls", 3, 0, 0, 0,
                         rollingOutcome == 'Faulted' ? 'Boom: failed' : null)
                 if (rollingOutcome == 'Completed') {
                     instances.values().each { it.image = image }
