@@ -40,10 +40,13 @@ final class RolloutCommand implements Callable<Integer> {
             + "when the scale set's policy is Rolling, else manual).")
     String upgrade;
 
-    @Option(names = "--max-batch-percent", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-percent", paramLabel = "N", defaultValue = "20",
+            description = "The largest share of instances upgraded at once, 5-100 (default ${DEFAULT-VALUE}).")
     int maxBatchPercent;
 
-    @Option(names = "--max-unhealthy-percent", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-unhealthy-percent", paramLabel = "N", defaultValue = "20",
+            description = "The share of all instances that may be unhealthy; one more stops the roll (default "
+                    + "${DEFAULT-VALUE}).")
     int maxUnhealthyPercent;
 
     @Option(names = "--pause", paramLabel = "DURATION", description = "Pause between batches, e.g. 30s.")
@@ -53,7 +56,7 @@ final class RolloutCommand implements Callable<Integer> {
             + "instance; exit 0 means healthy. Needs --ssh-user and --ssh-key.")
     String healthCommand;
 
-    @Option(names = "--ssh-user", paramLabel = "USER")
+    @Option(names = "--ssh-user", paramLabel = "USER", description = "SSH user for --health-command.")
     String sshUser;
 
     @Option(names = "--ssh-key", paramLabel = "FILE", description = "Private key for --health-command.")
@@ -63,7 +66,8 @@ final class RolloutCommand implements Callable<Integer> {
             + "instance's private IP.")
     String healthUrl;
 
-    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "5m")
+    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "5m",
+            description = "How long an upgraded instance may take to become healthy (default ${DEFAULT-VALUE}).")
     String healthTimeout;
 
     @Option(names = "--rollback-on-failure", description = "On failure, return the model and the upgraded "
