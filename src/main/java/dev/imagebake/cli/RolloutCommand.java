@@ -37,7 +37,7 @@ final class RolloutCommand implements Callable<Integer> {
     String scaleSet;
 
     @Option(names = "--upgrade", paramLabel = "MODE", description = "rolling, manual or none (default: rolling "
-            + "when the scale set's policy is Rolling, else manual).")
+            + "for a Rolling policy, manual for Manual; for Automatic, Azure upgrades and imagebake checks).")
     String upgrade;
 
     @Option(names = "--max-batch-percent", paramLabel = "N", defaultValue = "20",

@@ -46,7 +46,8 @@ public final class ScaleSetContext extends StepContext {
     /**
      * How instances reach the new image: {@code 'rolling'} (Azure's rolling upgrade; the scale set's policy must be
      * Rolling), {@code 'manual'} (imagebake upgrades them in batches and checks each batch), {@code 'none'} (only
-     * the model changes). Default: {@code 'rolling'} when the scale set's policy is Rolling, else {@code 'manual'}.
+     * the model changes). Default: {@code 'rolling'} for a Rolling policy, {@code 'manual'} for Manual; for Automatic,
+     * Azure upgrades every instance and imagebake checks them.
      */
     public void upgrade(Object value) {
         String text = string("upgrade", value);

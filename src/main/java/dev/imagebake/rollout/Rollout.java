@@ -44,13 +44,17 @@ public final class Rollout {
         String name = settings.name();
         ScaleSets.Model before = api.read(rg, name);
         Upgrade mode = mode(settings.upgrade(), before.upgradePolicy());
+        // Automatic policy: Azure reimages every instance once the model changes; imagebake waits and checks.
+        boolean azureUpgradesAll = settings.upgrade() == Upgrade.AUTO
+                && "Automatic".equalsIgnoreCase(before.upgradePolicy());
         List<Instance> instances = api.instances(rg, name);
         boolean sameImage = image.sameAs(before.image());
         List<List<String>> batches = batches(sameImage ? behind(instances) : ids(instances),
                 batchSize(instances.size(), settings.maxBatchPercent()));
         say("rollout.plan", "Scale set " + name + " (policy " + before.upgradePolicy() + ", " + instances.size()
                 + " instance(s)): " + (sameImage ? "already points at " + image.describe()
-                : before.image().describe() + " -> " + image.describe()) + "; upgrade " + mode.keyword()
+                : before.image().describe() + " -> " + image.describe()) + "; upgrade "
+                + (azureUpgradesAll ? "by Azure, every instance at once" : mode.keyword())
                 + (mode == Upgrade.MANUAL ? ", batches " + batches : ""),
                 fields("scaleSet", before.id(), "from", before.image().describe(), "to", image.describe(),
                         "policy", before.upgradePolicy(), "upgrade", mode.keyword(), "batches", batches,
@@ -72,7 +76,7 @@ public final class Rollout {
         String failure;
         try {
             failure = switch (mode) {
-                case NONE -> null;
+                case NONE -> azureUpgradesAll ? automatic(rg, name, ids(instances), allowed, unhealthy) : null;
                 case ROLLING -> sameImage && batches.isEmpty() ? null
                         : rolling(rg, name, previousRoll, ids(instances), allowed, unhealthy);
                 default -> manual(settings, batches, allowed, unhealthy, upgraded);
@@ -86,6 +90,7 @@ public final class Rollout {
         }
         if (failure == null) {
             String text = "Rolled " + image.describe() + " out to " + name + ": " + (mode == Upgrade.NONE
+                    && !azureUpgradesAll
                     ? "model only (instances take it when reimaged or created)"
                     : instances.size() + " instance(s) on the new model, healthy");
             say("rollout.finished", text, fields("ok", true));
@@ -112,7 +117,8 @@ public final class Rollout {
     private static Upgrade mode(Upgrade wanted, String policy) {
         boolean rollingPolicy = "Rolling".equalsIgnoreCase(policy);
         if (wanted == Upgrade.AUTO) {
-            return rollingPolicy ? Upgrade.ROLLING : Upgrade.MANUAL;
+            return rollingPolicy ? Upgrade.ROLLING : "Automatic".equalsIgnoreCase(policy) ? Upgrade.NONE
+                    : Upgrade.MANUAL;
         }
         if (wanted == Upgrade.ROLLING && !rollingPolicy) {
             throw new IllegalArgumentException("upgrade 'rolling' needs a scale set whose upgrade policy is Rolling;"
@@ -210,7 +216,17 @@ public final class Rollout {
         return null;
     }
 
-    /** Waits for each instance to run, then probes it until healthy or the health timeout has passed. */
+    private String automatic(String rg, String name, List<String> all, int allowed, Map<String, String> unhealthy)
+            throws Exception {
+        unhealthy.putAll(health(rg, name, all));
+        return unhealthy.size() > allowed ? unhealthy.size() + " unhealthy instance(s) after Azure upgraded them,"
+                + " more than allowed (" + allowed + ")" : null;
+    }
+
+    /**
+     * Waits for each instance to run the current model, then probes it until healthy or the health timeout has
+     * passed.
+     */
     private Map<String, String> health(String rg, String name, List<String> ids) throws Exception {
         long deadline = System.nanoTime() + healthTimeout.toNanos();
         Map<String, String> failed = new LinkedHashMap<>();
@@ -221,6 +237,8 @@ public final class Rollout {
                         .findFirst().orElse(null);
                 if (instance == null) {
                     reason = "the instance is gone";
+                } else if (!instance.latestModel()) {
+                    reason = "not on the scale set's current model";
                 } else if (!instance.running()) {
                     reason = "not running (provisioning " + instance.provisioningState() + ", power "
                             + instance.powerState() + ")";

@@ -200,6 +200,20 @@ class RolloutSpec extends Specification {
         lines[0].startsWith('Scale set web (policy Manual, 3 instance(s)): already points at /IMAGES/NEW')
     }
 
+    def "an Automatic scale set is left to Azure, then every instance is checked"() {
+        given:
+        api.create(2, 'Automatic')
+
+        when:
+        def result = rollout().run(settings(), NEW, false)
+
+        then:
+        result.ok()
+        api.upgradeCalls == []
+        lines[0].endsWith('; upgrade by Azure, every instance at once')
+        lines.last() == 'Rolled /images/new out to web: 2 instance(s) on the new model, healthy'
+    }
+
     def "upgrade none changes only the model"() {
         given:
         api.create(2, 'Manual')
@@ -234,6 +248,9 @@ class RolloutSpec extends Specification {
         void setImage(String rg, String name, ImageRef image, RollingPolicy rolling) {
             this.image = image
             this.rollingPolicy = rolling
+            if (policy == 'Automatic') {
+                instances.values().each { it.image = image }
+            }
             if (policy == 'Rolling') {
                 rolls++
                 this.rolling = new RollingStatus(rollingOutcome, "start-$rolls", 3, 0, 0, 0,
