@@ -165,6 +165,20 @@ class RolloutCommandSpec extends Specification {
         instances('rolling') == [['0', 'img-b'], ['1', 'img-b']]
     }
 
+    def "should leave an Automatic scale set's upgrade to Azure and check every instance on the new model"() {
+        given:
+        scaleSet('automatic', UpgradeMode.AUTOMATIC, 2)
+
+        when:
+        def r = rollout('--image', imageB, '--scale-set', 'web/automatic')
+
+        then:
+        r.code == 0
+        r.out.readLines()[0].endsWith('; upgrade by Azure, every instance at once')
+        r.out.readLines().last() == "Rolled $imageB out to automatic: 2 instance(s) on the new model, healthy"
+        instances('automatic') == [['0', 'img-b'], ['1', 'img-b']]
+    }
+
     def "should refuse, before changing anything, what cannot work"() {
         when:
         def r = rollout(args as String[])
