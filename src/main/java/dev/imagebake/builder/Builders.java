@@ -20,6 +20,7 @@ import dev.imagebake.plan.SshBuilderSpec;
 import dev.imagebake.plan.Step;
 import dev.imagebake.post.ManifestPostProcessor;
 import dev.imagebake.post.ScaleSetPostProcessor;
+import dev.imagebake.post.ScaleSetTargetCheck;
 import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
@@ -52,6 +53,12 @@ public final class Builders implements StepSource {
         }
         if (build.builder() instanceof AzureBuilderSpec spec) {
             AzureBuilder builder = new AzureBuilder(spec, azure, build.name(), runId);
+            for (Step post : build.post()) {
+                if (post.spec() instanceof ScaleSetPost scaleSet) {
+                    steps.add(PlannedStep.builderStep(new ScaleSetTargetCheck(scaleSet, spec.auth(), azure,
+                            label(post))));
+                }
+            }
             builder.prepare().forEach(s -> steps.add(PlannedStep.builderStep(s)));
             build.steps().forEach(s -> steps.add(provisioner(s)));
             builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));

@@ -48,8 +48,7 @@ public final class ScaleSetPostProcessor implements BuildStep {
                     + " builder makes none; limit the post-processor to azure builds with `only`");
         }
         String image = image(context);
-        AzureClients clients = new AzureClients(AzureCloud.resolve(auth, options.cloudFile(),
-                context.templateFolder(), options.environment()));
+        AzureClients clients = clients(auth, options, context);
         HealthProbe probe = InstanceHealth.of(spec.health(), context.templateFolder());
         Duration healthTimeout = spec.health() == null ? Duration.ofMinutes(10) : spec.health().timeout();
         Rollout rollout = new Rollout(new AzureScaleSets(clients, context::cancelled), probe, healthTimeout,
@@ -66,6 +65,12 @@ public final class ScaleSetPostProcessor implements BuildStep {
         if (!result.ok()) {
             throw new StepFailedException(result.message());
         }
+    }
+
+    static AzureClients clients(AzureBuilderSpec.Auth auth, AzureOptions options, BuildContext context)
+            throws java.io.IOException {
+        return new AzureClients(AzureCloud.resolve(auth, options.cloudFile(), context.templateFolder(),
+                options.environment()));
     }
 
     private String image(BuildContext context) throws StepFailedException {

@@ -114,7 +114,11 @@ public final class Rollout {
         return new RolloutResult(false, text, unhealthy, rolledBack);
     }
 
-    private static Upgrade mode(Upgrade wanted, String policy) {
+    /**
+     * The mode a roll-out uses for a scale set with this upgrade policy; refuses one the policy contradicts (a build
+     * checks this before it bakes).
+     */
+    public static Upgrade mode(Upgrade wanted, String policy) {
         boolean rollingPolicy = "Rolling".equalsIgnoreCase(policy);
         if (wanted == Upgrade.AUTO) {
             return rollingPolicy ? Upgrade.ROLLING : "Automatic".equalsIgnoreCase(policy) ? Upgrade.NONE

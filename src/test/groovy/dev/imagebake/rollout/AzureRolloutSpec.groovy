@@ -70,7 +70,7 @@ class AzureRolloutSpec extends Specification {
     }
 
     /** A template that writes {@code version} to /opt/app and, if {@code healthy}, the file the health check wants. */
-    private Path template(String version, boolean healthy) {
+    private Path template(String version, boolean healthy, String scaleSet = 'fleet') {
         Path file = dir.resolve("web-${version}.imagebake.groovy")
         Files.writeString(file, """
             builder azure {
@@ -85,7 +85,7 @@ class AzureRolloutSpec extends Specification {
             }
             post scaleSet {
                 resourceGroup 'web'
-                name 'fleet'
+                name '${scaleSet}'
                 upgrade 'manual'
                 maxBatchPercent 34
                 maxUnhealthyPercent 0
@@ -172,5 +172,21 @@ class AzureRolloutSpec extends Specification {
         and: 'the model and the instance tried are back on the previous image; the others were never touched'
         modelImage().endsWith('/images/web-v1')
         onEachInstance('cat /opt/app/version') == ['0': 'v1', '1': 'v1', '2': 'v1']
+    }
+
+    def "a bake whose scale set does not exist should fail in its first step, before any VM is made"() {
+        when:
+        def r = build(template('v3', true, 'nope'))
+        def failed = r.events.find { it.event == 'step.finished' && !it.ok }
+
+        then:
+        r.code == 1
+        failed.index == 1
+        failed.step == 'check roll-out target of scaleSet (line 11)'
+        failed.error.startsWith("scaleSet (line 11) cannot roll out to scale set web/nope: reading scale set web/nope " +
+                "failed: ResourceNotFound: The Resource 'Microsoft.Compute/virtualMachineScaleSets/nope' under " +
+                "resource group 'web' was not found.")
+        !r.events.any { it.event == 'step.started' && it.step == 'create VM' }
+        compute.virtualMachineCustomImages().listByResourceGroup('images').collect { it.name() }.sort() == ['web-v1', 'web-v2']
     }
 }
