@@ -23,6 +23,8 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Which Azure to talk to and as whom: the endpoints (public, China, US Government, or a cloud file for Azure Stack
@@ -31,6 +33,19 @@ import java.util.Map;
  * applies (environment variables, workload identity, managed identity, Azure CLI session).
  */
 public final class AzureCloud {
+    /**
+     * Where the credentials fetch their tokens. Left to itself, azure-identity runs each token request on
+     * azure-core's shared pool (10 threads per core), and the JDK HTTP client's read timeout hands every body read
+     * to that same pool: with as many builds signing in at once as the pool has threads, every thread waits for a
+     * read queued behind it until the 90 s read timeout, twice. A pool of their own, which grows with the builds,
+     * keeps the token requests from starving their own reads.
+     */
+    private static final ExecutorService TOKEN_REQUESTS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "imagebake-token-request");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final AzureEnvironment environment;
     private final HttpClient httpClient;
     private final TokenCredential credential;
@@ -103,18 +118,19 @@ public final class AzureCloud {
             credential = new ClientCertificateCredentialBuilder().authorityHost(authority).tenantId(tenant)
                     .clientId(auth.clientId()).pemCertificate(templateFolder.resolve(auth.clientCertificate())
                             .toString())
-                    .httpClient(http).build();
+                    .httpClient(http).executorService(TOKEN_REQUESTS).build();
         } else if (clientId != null && first(auth.clientSecret(), (String) file.get("clientSecret"), null) != null) {
             secret = first(auth.clientSecret(), (String) file.get("clientSecret"), null);
             ClientSecretCredentialBuilder builder = new ClientSecretCredentialBuilder().authorityHost(authority)
-                    .tenantId(tenant).clientId(clientId).clientSecret(secret).httpClient(http);
+                    .tenantId(tenant).clientId(clientId).clientSecret(secret).httpClient(http)
+                    .executorService(TOKEN_REQUESTS);
             if (cloudFile != null) {
                 builder.disableInstanceDiscovery(); // a private authority has no instance-discovery endpoint
             }
             credential = builder.build();
         } else {
             credential = new DefaultAzureCredentialBuilder().authorityHost(authority).tenantId(tenant)
-                    .httpClient(http).build();
+                    .httpClient(http).executorService(TOKEN_REQUESTS).build();
         }
         boolean loopback = environment.getResourceManagerEndpoint().matches("https://(127\\.[0-9.]+|localhost|\\[::1])[:/].*");
         return new AzureCloud(environment, http, credential, tenant, subscription, description, loopback, secret);
