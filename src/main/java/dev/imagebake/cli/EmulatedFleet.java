@@ -25,13 +25,18 @@ import dev.imagebake.builder.azure.OpenSshKeys;
 import dev.imagebake.plan.AzureBuilderSpec;
 import dev.imagebake.plan.ScaleSetPost;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
  * {@code build --emulator} with {@code post scaleSet}: the scale set to roll out to, made when it does not exist yet
- * (three instances of the build's marketplace source, policy Manual, an admin key nobody keeps), so that the
- * roll-out has a fleet to act on.
+ * (three instances of the build's marketplace source, policy Manual), so that the roll-out has a fleet to act on.
+ * The admin user's private key is kept in the emulator's data folder, readable only by its owner, for health
+ * checks and for looking at the instances.
  */
 final class EmulatedFleet {
     static final int INSTANCES = 3;
@@ -40,7 +45,7 @@ final class EmulatedFleet {
     }
 
     static void ensure(AzureClients clients, ScaleSetPost target, String location, AzureBuilderSpec.ImageSource source,
-                       PrintStream err) {
+                       Path dataFolder, PrintStream err) throws IOException {
         String rg = target.resourceGroup();
         try {
             clients.compute().getVirtualMachineScaleSets().getByResourceGroup(rg, target.name());
@@ -61,7 +66,12 @@ final class EmulatedFleet {
                 .withVersion(m.version() == null ? "latest" : m.version())
                 : new ImageReference().withPublisher("Canonical").withOffer("0001-com-ubuntu-server-jammy")
                 .withSku("22_04-lts-gen2").withVersion("latest");
-        String key = OpenSshKeys.generate("emulated-fleet").publicLine();
+        OpenSshKeys keys = OpenSshKeys.generate("emulated-fleet");
+        Path keyFile = dataFolder.resolve("fleet-keys").resolve(rg + "_" + target.name());
+        Files.createDirectories(keyFile.getParent());
+        Files.writeString(keyFile, keys.privateKeyText());
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        String key = keys.publicLine();
         VirtualMachineScaleSetInner scaleSet = new VirtualMachineScaleSetInner().withLocation(location)
                 .withSku(new Sku().withName("Standard_B1s").withTier("Standard").withCapacity((long) INSTANCES))
                 .withUpgradePolicy(new UpgradePolicy().withMode(UpgradeMode.MANUAL))
@@ -79,6 +89,7 @@ final class EmulatedFleet {
                                                         .withId(vnet.subnets().get(0).id()))))))));
         clients.compute().getVirtualMachineScaleSets().createOrUpdate(rg, target.name(), scaleSet);
         err.println("Created scale set " + rg + "/" + target.name() + " (" + INSTANCES + " instances of the source"
-                + " image, policy Manual) for post scaleSet to roll out to");
+                + " image, policy Manual) for post scaleSet to roll out to; its admin user azureuser logs in with "
+                + keyFile);
     }
 }

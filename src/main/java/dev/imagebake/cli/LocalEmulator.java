@@ -84,7 +84,7 @@ final class LocalEmulator implements AutoCloseable {
             }
             for (Step step : build.post()) {
                 if (step.spec() instanceof ScaleSetPost scaleSet) {
-                    EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), err);
+                    EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), folder, err);
                 }
             }
             AzureBuilderSpec.GalleryDestination g = spec.gallery();

@@ -71,7 +71,8 @@ class AzureBakeSpec extends Specification {
         result.out =~ /replication: westeurope Completed 100%, northeurope Completed 100%/
         result.out =~ /(?m)^azure +succeeded .*\/galleries\/corp\/images\/web\/versions\/1\.4\.0$/
         result.out.contains('deleting resource group imagebake-azure-')
-        result.err.contains('Created scale set prod-web/web-vmss (3 instances of the source image, policy Manual)')
+        result.err.contains('Created scale set prod-web/web-vmss (3 instances of the source image, policy Manual) for ' +
+                "post scaleSet to roll out to; its admin user azureuser logs in with ${dir.resolve('emulator/fleet-keys/prod-web_web-vmss')}")
     }
 
     def "should roll the gallery version out to the example's scale set a third at a time"() {
@@ -121,6 +122,23 @@ class AzureBakeSpec extends Specification {
         scaleSet.virtualMachines().list().collect { [it.instanceId(), it.isLatestScaleSetUpdateApplied(),
                                                       it.powerState().toString()] } ==
                 [['0', true, 'PowerState/running'], ['1', true, 'PowerState/running'], ['2', true, 'PowerState/running']]
+
+        and: 'each instance, over SSH with the key the emulator kept, has the site configuration provisioning wrote'
+        String key = Files.readString(dir.resolve('emulator/fleet-keys/prod-web_web-vmss'))
+        scaleSet.virtualMachines().list().collect { vm ->
+            def nic = compute.networkManager().networkInterfaces()
+                    .listByVirtualMachineScaleSetInstanceId('prod-web', 'web-vmss', vm.instanceId()).first()
+            int port = (nic.tags().get('imagebake-emulator-ssh-port') ?: '22') as int
+            def ssh = SshCommunicator.connect(new SshEndpoint(nic.primaryPrivateIP(), port, 'azureuser', key, null,
+                    null, false, [], null, true, null), Duration.ofSeconds(20), { })
+            def out = new StringBuilder()
+            try {
+                ssh.run(RemoteCommand.of('cat /etc/nginx/sites-available/default'), { st, line -> out.append(line).append('\n') })
+            } finally {
+                ssh.close()
+            }
+            out.toString()
+        } == [Files.readString(Path.of('dsl-examples/files/site.conf'))] * 3
     }
 
     def "should have published a replicated gallery version and a managed image"() {
