@@ -158,7 +158,9 @@ public final class Rollout {
             Map<String, String> failed = health(rg, name, batch);
             unhealthy.putAll(failed);
             say("rollout.batch.finished", label + ": " + (batch.size() - failed.size()) + " healthy"
-                    + (failed.isEmpty() ? "" : ", unhealthy: " + failed), fields("batch", i + 1, "batches",
+                    + (failed.isEmpty() ? "" : ", unhealthy: " + String.join(", ", failed.entrySet().stream()
+                    .map(f -> "instance " + f.getKey() + " (" + f.getValue() + ")").toList())),
+                    fields("batch", i + 1, "batches",
                     batches.size(), "instances", batch, "unhealthy", failed));
             if (unhealthy.size() > allowed) {
                 return unhealthy.size() + " unhealthy instance(s), more than maxUnhealthyPercent "

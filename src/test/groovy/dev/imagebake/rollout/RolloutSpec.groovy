@@ -56,6 +56,7 @@ class RolloutSpec extends Specification {
         !result.ok()
         result.rolledBack()
         result.unhealthy() == ['1': 'health command exited 1: no']
+        lines.contains('batch 2/3: 0 healthy, unhealthy: instance 1 (health command exited 1: no)')
         api.upgradeCalls == [['0'], ['1'], ['0', '1']]
         api.image == OLD
         api.instances.values().every { it.image == OLD }
