@@ -42,7 +42,7 @@ public final class ScaleSetTargetCheck implements BuildStep {
         try {
             model = new AzureScaleSets(ScaleSetPostProcessor.clients(auth, options, context), context::cancelled)
                     .read(spec.resourceGroup(), spec.name());
-            Rollout.mode(spec.upgrade(), model.upgradePolicy());
+            Rollout.mode(spec.upgrade(), model);
             InstanceHealth.of(spec.health(), context.templateFolder());
         } catch (IllegalStateException | IllegalArgumentException | java.io.IOException e) {
             throw new StepFailedException(post + " cannot roll out to scale set " + target + ": " + e.getMessage(),

@@ -56,7 +56,9 @@ public final class AzureScaleSets implements ScaleSets {
                 : scaleSet.upgradePolicy().mode().toString();
         int capacity = scaleSet.sku() == null || scaleSet.sku().capacity() == null ? 0
                 : scaleSet.sku().capacity().intValue();
-        return new Model(scaleSet.id(), ref, policy, capacity);
+        String orchestration = scaleSet.orchestrationMode() == null ? "Uniform"
+                : scaleSet.orchestrationMode().toString();
+        return new Model(scaleSet.id(), ref, policy, capacity, orchestration);
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class Rollout {
         String rg = settings.resourceGroup();
         String name = settings.name();
         ScaleSets.Model before = api.read(rg, name);
-        Upgrade mode = mode(settings.upgrade(), before.upgradePolicy());
+        Upgrade mode = mode(settings.upgrade(), before);
         // Automatic policy: Azure reimages every instance once the model changes; imagebake waits and checks.
         boolean azureUpgradesAll = settings.upgrade() == Upgrade.AUTO
                 && "Automatic".equalsIgnoreCase(before.upgradePolicy());
@@ -115,9 +115,20 @@ public final class Rollout {
     }
 
     /**
-     * The mode a roll-out uses for a scale set with this upgrade policy; refuses one the policy contradicts (a build
-     * checks this before it bakes).
+     * The mode a roll-out uses for this scale set; refuses a scale set in Flexible orchestration mode, and a mode its
+     * upgrade policy contradicts (a build checks this before it bakes).
      */
+    public static Upgrade mode(Upgrade wanted, ScaleSets.Model scaleSet) {
+        if (scaleSet.flexible()) {
+            throw new IllegalArgumentException("scale set " + scaleSet.id().substring(scaleSet.id().lastIndexOf('/')
+                    + 1) + " uses Flexible orchestration, whose instances are separate virtual machines; imagebake"
+                    + " rolls out to Uniform scale sets only. Update a Flexible one with az vmss update and az vmss"
+                    + " update-instances --instance-ids VM_NAMES.");
+        }
+        return mode(wanted, scaleSet.upgradePolicy());
+    }
+
+    /** The mode a roll-out uses for a scale set with this upgrade policy; refuses one the policy contradicts. */
     public static Upgrade mode(Upgrade wanted, String policy) {
         boolean rollingPolicy = "Rolling".equalsIgnoreCase(policy);
         if (wanted == Upgrade.AUTO) {

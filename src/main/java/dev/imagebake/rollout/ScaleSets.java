@@ -34,8 +34,12 @@ public interface ScaleSets {
      * A scale set's model.
      *
      * @param upgradePolicy Azure's mode: Automatic, Manual or Rolling
+     * @param orchestration Azure's orchestration mode: Uniform or Flexible
      */
-    record Model(String id, ImageRef image, String upgradePolicy, int capacity) {
+    record Model(String id, ImageRef image, String upgradePolicy, int capacity, String orchestration) {
+        public boolean flexible() {
+            return "Flexible".equalsIgnoreCase(orchestration);
+        }
     }
 
     /** An image reference: a resource ID, or a marketplace image. */

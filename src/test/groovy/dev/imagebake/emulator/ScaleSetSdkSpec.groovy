@@ -6,6 +6,7 @@ import com.azure.resourcemanager.compute.ComputeManager
 import com.azure.resourcemanager.compute.models.HyperVGeneration
 import com.azure.resourcemanager.compute.models.HyperVGenerationTypes
 import com.azure.resourcemanager.compute.models.ImageReference
+import com.azure.resourcemanager.compute.models.OrchestrationMode
 import com.azure.resourcemanager.compute.models.PowerState
 import com.azure.resourcemanager.compute.models.RollingUpgradeActionType
 import com.azure.resourcemanager.compute.models.RollingUpgradePolicy
@@ -379,6 +380,17 @@ class ScaleSetSdkSpec extends Specification {
         def missingVersion = thrown(ManagementException)
         missingVersion.response.statusCode == 404
         missingVersion.value.code == 'GalleryImageNotFound'
+
+        when: 'a Flexible scale set with instances, whose virtual machines the emulator does not make'
+        def flexible = compute.serviceClient().virtualMachineScaleSets.getByResourceGroup(rg, 'vmss-manual')
+                .withOrchestrationMode(OrchestrationMode.FLEXIBLE)
+                .withPlatformFaultDomainCount(1)
+        compute.serviceClient().virtualMachineScaleSets.createOrUpdate(rg, 'vmss-bad', flexible)
+
+        then:
+        def notEmulated = thrown(ManagementException)
+        notEmulated.response.statusCode == 400
+        notEmulated.value.code == 'NotSupportedByEmulator'
         compute.virtualMachineScaleSets().listByResourceGroup(rg)*.name() as Set == ['vmss-manual', 'vmss-roll'] as Set
     }
 

@@ -196,6 +196,25 @@ class RolloutCommandSpec extends Specification {
         ['--image', 'x', '--scale-set', 'web/manual', '--health-command', 'true'] | 2 | 'Error: --health-command runs over SSH and needs --ssh-user and --ssh-key'
     }
 
+    def "a scale set in Flexible orchestration mode should be refused before anything changes"() {
+        given: 'a Flexible scale set, which the emulator keeps as a model with no instances'
+        compute.virtualMachineScaleSets().define('flex').withRegion(Region.EUROPE_WEST).withExistingResourceGroup('web')
+                .withFlexibleOrchestrationMode().create()
+
+        when:
+        def r = rollout('--image', imageB, '--scale-set', 'web/flex')
+
+        then:
+        r.code == 1
+        r.err.readLines()[0] == 'Error: scale set flex uses Flexible orchestration, whose instances are separate ' +
+                'virtual machines; imagebake rolls out to Uniform scale sets only. Update a Flexible one with az vmss ' +
+                'update and az vmss update-instances --instance-ids VM_NAMES.'
+        r.out == ''
+        def flex = compute.virtualMachineScaleSets().getByResourceGroup('web', 'flex').innerModel()
+        flex.orchestrationMode().toString() == 'Flexible'
+        flex.virtualMachineProfile() == null
+    }
+
     def "an image that does not exist fails the roll with Azure's error and leaves the model as it was"() {
         when:
         def r = rollout('--image', '/subscriptions/x/resourceGroups/web/providers/Microsoft.Compute/images/nope',

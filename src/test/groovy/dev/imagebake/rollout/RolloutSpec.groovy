@@ -244,7 +244,7 @@ class RolloutSpec extends Specification {
             count.times { instances[it.toString()] = [image: OLD] }
         }
 
-        Model read(String rg, String name) { new Model('/vmss/web', image, policy, instances.size()) }
+        Model read(String rg, String name) { new Model('/vmss/web', image, policy, instances.size(), 'Uniform') }
 
         void setImage(String rg, String name, ImageRef image, RollingPolicy rolling) {
             this.image = image

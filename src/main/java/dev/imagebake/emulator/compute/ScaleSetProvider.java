@@ -37,7 +37,8 @@ import java.util.UUID;
  * client polling at that pace sees every batch; {@code pauseTimeBetweenBatches} is honoured. The operation of
  * {@code osRollingUpgrade} succeeds once the roll has started, not when it ends.
  *
- * <p>Not emulated: Flexible orchestration, overprovisioning, zones, load balancers and health probes (a roll never
+ * <p>A scale set in Flexible orchestration mode is kept as a model with no instances (capacity 0): its virtual
+ * machines are not created. Not emulated: overprovisioning, zones, load balancers and health probes (a roll never
  * faults), extensions, reimage and the other per-instance actions (only the power actions and DELETE of one
  * instance), instance OS disks as {@code disks} resources.
  */
@@ -200,28 +201,37 @@ public final class ScaleSetProvider implements ResourceProvider {
 
     private Response create(Scope scope, State state, Map<String, Object> body) throws ArmException {
         String location = location(body);
+        Map<String, Object> properties = map(deepCopy(body.get("properties")));
+        boolean flexible = flexible(properties);
         Map<String, Object> sku = map(deepCopy(body.get("sku")));
-        if (!(sku.get("name") instanceof String)) {
+        if (!(sku.get("name") instanceof String) && !flexible) {
             throw ArmException.badRequest("InvalidParameter", "Required parameter 'sku.name' is missing (null).");
         }
-        sku.putIfAbsent("tier", "Standard");
+        if (sku.get("name") instanceof String) {
+            sku.putIfAbsent("tier", "Standard");
+        }
         sku.put("capacity", capacity(sku.getOrDefault("capacity", 0)));
-        Map<String, Object> properties = map(deepCopy(body.get("properties")));
         properties.remove("provisioningState");
         properties.put("upgradePolicy", upgradePolicy(map(properties.get("upgradePolicy"))));
         Map<String, Object> profile = map(properties.get("virtualMachineProfile"));
-        Map<String, Object> osProfile = map(profile.get("osProfile"));
-        if (!(osProfile.get("adminUsername") instanceof String)) {
-            throw ArmException.badRequest("InvalidParameter", "Required parameter 'osProfile' is missing (null).");
+        if (flexible) {
+            checkFlexible(properties, sku);
         }
-        osProfile.remove("adminPassword");
-        osProfile.putIfAbsent("computerNamePrefix", scope.name());
-        profile.put("osProfile", osProfile);
-        checkNetwork(state, scope.id(), profile);
-        properties.put("virtualMachineProfile", profile);
+        if (!flexible || !profile.isEmpty()) {
+            Map<String, Object> osProfile = map(profile.get("osProfile"));
+            if (!(osProfile.get("adminUsername") instanceof String)) {
+                throw ArmException.badRequest("InvalidParameter", "Required parameter 'osProfile' is missing"
+                        + " (null).");
+            }
+            osProfile.remove("adminPassword");
+            osProfile.putIfAbsent("computerNamePrefix", scope.name());
+            profile.put("osProfile", osProfile);
+            checkNetwork(state, scope.id(), profile);
+            properties.put("virtualMachineProfile", profile);
+        }
         properties.putIfAbsent("overprovision", false);
-        properties.putIfAbsent("singlePlacementGroup", true);
-        properties.put("orchestrationMode", "Uniform");
+        properties.putIfAbsent("singlePlacementGroup", !flexible);
+        properties.put("orchestrationMode", flexible ? "Flexible" : "Uniform");
         properties.put("uniqueId", UUID.randomUUID().toString());
         properties.put("timeCreated", Instant.now().toString());
         properties.put("provisioningState", "Creating");
@@ -240,7 +250,9 @@ public final class ScaleSetProvider implements ResourceProvider {
         internal.put("modelVersion", 1);
         internal.put("nextInstanceId", 0);
         scaleSet.put(INTERNAL, internal);
-        resolveModelImage(state, scaleSet);
+        if (properties.containsKey("virtualMachineProfile")) {
+            resolveModelImage(state, scaleSet);
+        }
         state.putResource(scope.id(), scaleSet);
         reconcileCapacity(state, scaleSet);
         String operationId = operations.start(state, PUT_KIND, scope.id());
@@ -289,6 +301,9 @@ public final class ScaleSetProvider implements ResourceProvider {
                     .put("imageReference", newImage);
         }
         newProperties.put("upgradePolicy", upgradePolicy(map(newProperties.get("upgradePolicy"))));
+        if (flexible(newProperties)) {
+            checkFlexible(newProperties, sku);
+        }
         Map<String, Object> profile = map(newProperties.get("virtualMachineProfile"));
         boolean modelChanged = !before.equals(deepCopy(profile));
         if (modelChanged) {
@@ -305,6 +320,26 @@ public final class ScaleSetProvider implements ResourceProvider {
         String operationId = operations.start(state, PUT_KIND, scope.id());
         return operations.asyncAccepted(scope.request(), 200, view(scaleSet), NAMESPACE,
                 (String) scaleSet.get("location"), operationId, false);
+    }
+
+    private static boolean flexible(Map<String, Object> properties) {
+        return "Flexible".equalsIgnoreCase(String.valueOf(properties.get("orchestrationMode")));
+    }
+
+    /**
+     * A Flexible scale set is kept as a model only: its instances would be separate virtual machines, which the
+     * emulator does not create, so it must have no capacity.
+     */
+    private static void checkFlexible(Map<String, Object> properties, Map<String, Object> sku) throws ArmException {
+        if (!(properties.get("platformFaultDomainCount") instanceof Number)) {
+            throw ArmException.badRequest("InvalidParameter", "Required parameter 'platformFaultDomainCount' is"
+                    + " missing (null).");
+        }
+        if (((Number) sku.get("capacity")).intValue() > 0) {
+            throw ArmException.badRequest("NotSupportedByEmulator", "The local emulator keeps a scale set in"
+                    + " Flexible orchestration mode as a model only and does not create its virtual machines; give it"
+                    + " capacity 0.");
+        }
     }
 
     /** Resolves the model's image once, for every instance built from this model. */
