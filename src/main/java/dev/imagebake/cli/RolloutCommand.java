@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code imagebake rollout}: what {@code post scaleSet} does after a bake, for an image that already exists. */
 @Command(name = "rollout", mixinStandardHelpOptions = true,
@@ -98,24 +99,36 @@ final class RolloutCommand implements Callable<Integer> {
         }
         String fromEnv = main.environment.get("IMAGEBAKE_CLOUD");
         Path cloudFile = cloud != null ? cloud : fromEnv == null || fromEnv.isEmpty() ? null : Path.of(fromEnv);
+        AtomicBoolean interrupted = new AtomicBoolean();
         Rollout rollout;
         try {
             AzureClients clients = new AzureClients(AzureCloud.resolve(AzureBuilderSpec.Auth.DEFAULT, cloudFile,
                     Path.of("."), main.environment));
-            rollout = new Rollout(new AzureScaleSets(clients, () -> false),
+            rollout = new Rollout(new AzureScaleSets(clients, interrupted::get),
                     InstanceHealth.of(settings.health(), Path.of(".")), settings.health() == null
-                    ? Duration.ofMinutes(10) : settings.health().timeout(), this::print, () -> false,
+                    ? Duration.ofMinutes(10) : settings.health().timeout(), this::print, interrupted::get,
                     Duration.ofSeconds(2));
         } catch (IOException e) {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.INVALID;
         }
+        Signals.install(() -> {
+            if (interrupted.getAndSet(true)) {
+                main.err.println("\nInterrupted again: quitting without saying where the scale set was left");
+                System.exit(ExitCodes.INTERRUPTED);
+            }
+            main.err.println("\nInterrupted: stopping the roll-out (Azure finishes an operation already sent)");
+        });
         RolloutResult result;
         try {
             result = rollout.run(settings, ScaleSets.ImageRef.of(image), dryRun);
+        } catch (InterruptedException e) {
+            return ExitCodes.INTERRUPTED;
         } catch (IllegalArgumentException | IllegalStateException | StepFailedException e) {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.FAILED;
+        } finally {
+            Signals.restore();
         }
         return result.ok() ? ExitCodes.OK : ExitCodes.FAILED;
     }

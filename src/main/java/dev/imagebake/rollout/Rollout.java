@@ -63,27 +63,34 @@ public final class Rollout {
             return new RolloutResult(true, "Dry run: nothing changed.", Map.of(), false);
         }
         ScaleSets.RollingStatus previousRoll = mode == Upgrade.ROLLING ? api.rollingStatus(rg, name) : null;
-        if (!sameImage) {
-            api.setImage(rg, name, image, mode == Upgrade.ROLLING ? new ScaleSets.RollingPolicy(
-                    settings.maxBatchPercent(), settings.maxUnhealthyPercent(),
-                    settings.pauseBetweenBatches().toSeconds()) : null);
-            say("rollout.model", "Model of " + name + " now points at " + image.describe(),
-                    fields("scaleSet", before.id(), "image", image.describe()));
-        }
         int allowed = instances.size() * settings.maxUnhealthyPercent() / 100;
         Map<String, String> unhealthy = new LinkedHashMap<>();
         List<String> upgraded = new ArrayList<>();
+        List<String> sending = new ArrayList<>();
+        boolean modelSet = sameImage;
         String failure;
         try {
+            if (!sameImage) {
+                api.setImage(rg, name, image, mode == Upgrade.ROLLING ? new ScaleSets.RollingPolicy(
+                        settings.maxBatchPercent(), settings.maxUnhealthyPercent(),
+                        settings.pauseBetweenBatches().toSeconds()) : null);
+                modelSet = true;
+                say("rollout.model", "Model of " + name + " now points at " + image.describe(),
+                        fields("scaleSet", before.id(), "image", image.describe()));
+            }
             failure = switch (mode) {
                 case NONE -> azureUpgradesAll ? automatic(rg, name, ids(instances), allowed, unhealthy) : null;
                 case ROLLING -> sameImage && batches.isEmpty() ? null
                         : rolling(rg, name, previousRoll, ids(instances), allowed, unhealthy);
-                default -> manual(settings, batches, allowed, unhealthy, upgraded);
+                default -> manual(settings, batches, allowed, unhealthy, upgraded, sending);
             };
         } catch (InterruptedException e) {
-            say("rollout.finished", "Roll-out to " + name + " cancelled: the model points at " + image.describe()
+            say("rollout.finished", "Roll-out to " + name + " cancelled: " + (modelSet ? "the model points at "
+                    : "the update of the model to ") + image.describe() + (modelSet ? "" : " was sent; Azure may"
+                    + " still apply it")
                     + (upgraded.isEmpty() ? "" : "; instance(s) " + upgraded + " were reimaged to it")
+                    + (sending.isEmpty() ? "" : "; the reimage of instance(s) " + sending + " was sent and Azure"
+                    + " may still finish it")
                     + ". Roll back with: imagebake rollout --image " + before.image().describe() + " --scale-set "
                     + rg + "/" + name, fields("ok", false, "cancelled", true));
             throw e;
@@ -148,7 +155,8 @@ public final class Rollout {
     }
 
     private String manual(ScaleSetPost settings, List<List<String>> batches, int allowed,
-                          Map<String, String> unhealthy, List<String> upgraded) throws Exception {
+                          Map<String, String> unhealthy, List<String> upgraded, List<String> sending)
+            throws Exception {
         String rg = settings.resourceGroup();
         String name = settings.name();
         for (int i = 0; i < batches.size(); i++) {
@@ -157,10 +165,13 @@ public final class Rollout {
             say("rollout.batch.started", label + ": reimaging instance(s) " + batch,
                     fields("batch", i + 1, "batches", batches.size(), "instances", batch));
             try {
+                sending.addAll(batch);
                 api.upgrade(rg, name, batch);
+                sending.clear();
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
+                sending.clear();
                 batch.forEach(id -> unhealthy.put(id, "upgrade failed: " + e.getMessage()));
                 upgraded.addAll(batch);
                 return label + " could not be upgraded";

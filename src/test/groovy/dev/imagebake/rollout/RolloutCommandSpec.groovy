@@ -24,6 +24,7 @@ import spock.lang.TempDir
 
 import java.nio.file.Path
 import java.time.Duration
+import java.util.concurrent.TimeUnit
 
 /**
  * `imagebake rollout` against the emulator's control plane (instances are documents here; AzureRolloutSpec rolls
@@ -131,6 +132,40 @@ class RolloutCommandSpec extends Specification {
                           'rollout.batch.finished', 'rollout.finished']
         events.findAll { it.event == 'rollout.batch.started' }*.instances == [['0'], ['1'], ['2']]
         events.last().ok == true
+        instances('manual') == [['0', 'img-b'], ['1', 'img-b'], ['2', 'img-b']]
+    }
+
+    def "Ctrl-C between batches should stop the roll, say where the scale set was left, and exit 130"() {
+        given: 'imagebake rollout in a process of its own, pausing a minute after each batch'
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
+        def p = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
+                'rollout', '--cloud', emulator.cloudFile().toString(), '--image', imageA, '--scale-set', 'web/manual',
+                '--max-batch-percent', '34', '--pause', '60s').redirectErrorStream(true).start()
+        def out = new StringBuilder()
+        def reader = new BufferedReader(new InputStreamReader(p.inputStream, 'UTF-8'))
+        String line
+        while ((line = reader.readLine()) != null && !line.startsWith('pausing')) {
+            out.append(line).append('\n')
+        }
+
+        when:
+        new ProcessBuilder('kill', '-INT', p.pid().toString()).start().waitFor()
+        out.append(reader.text)
+        p.waitFor(60, TimeUnit.SECONDS)
+
+        then:
+        p.exitValue() == 130
+        out.toString().contains('batch 1/3: 1 healthy')
+        out.toString().contains('Interrupted: stopping the roll-out')
+        out.toString().readLines().last() == "Roll-out to manual cancelled: the model points at $imageA; instance(s) " +
+                "[0] were reimaged to it. Roll back with: imagebake rollout --image $imageB --scale-set web/manual"
+        instances('manual') == [['0', 'img-a'], ['1', 'img-b'], ['2', 'img-b']]
+
+        when: 'the roll-back command it printed'
+        def back = rollout('--image', imageB, '--scale-set', 'web/manual')
+
+        then:
+        back.code == 0
         instances('manual') == [['0', 'img-b'], ['1', 'img-b'], ['2', 'img-b']]
     }
 
