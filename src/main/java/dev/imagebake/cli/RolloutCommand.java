@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 + "for health; --dry-run shows what would change.")
 final class RolloutCommand implements Callable<Integer> {
     @Option(names = "--image", required = true, paramLabel = "ID",
-            description = "The image's resource ID: a managed image or a gallery image version.")
+            description = "The image's resource ID (a managed image or a gallery image version), or a marketplace "
+                    + "image as PUBLISHER:OFFER:SKU:VERSION.")
     String image;
 
     @Option(names = "--scale-set", required = true, paramLabel = "RG/NAME", description = "The scale set.")
@@ -91,8 +92,10 @@ final class RolloutCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ScaleSetPost settings;
+        ScaleSets.ImageRef imageRef;
         try {
             settings = settings();
+            imageRef = ScaleSets.ImageRef.parse(image);
         } catch (IllegalArgumentException e) {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.INVALID;
@@ -121,7 +124,7 @@ final class RolloutCommand implements Callable<Integer> {
         });
         RolloutResult result;
         try {
-            result = rollout.run(settings, ScaleSets.ImageRef.of(image), dryRun);
+            result = rollout.run(settings, imageRef, dryRun);
         } catch (InterruptedException e) {
             return ExitCodes.INTERRUPTED;
         } catch (IllegalArgumentException | IllegalStateException | StepFailedException e) {

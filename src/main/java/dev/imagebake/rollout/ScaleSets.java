@@ -48,6 +48,22 @@ public interface ScaleSets {
             return new ImageRef(id, null, null, null, null);
         }
 
+        /**
+         * A resource ID, or a marketplace image as {@code PUBLISHER:OFFER:SKU:VERSION} (the form {@link #describe()}
+         * prints and the Azure CLI takes).
+         */
+        public static ImageRef parse(String text) {
+            String[] urn = text.split(":", -1);
+            if (!text.startsWith("/") && urn.length == 4 && java.util.Arrays.stream(urn).noneMatch(String::isBlank)) {
+                return new ImageRef(null, urn[0], urn[1], urn[2], urn[3]);
+            }
+            if (!text.startsWith("/")) {
+                throw new IllegalArgumentException("--image takes a resource ID (/subscriptions/...) or a marketplace"
+                        + " image PUBLISHER:OFFER:SKU:VERSION; got '" + text + "'");
+            }
+            return of(text);
+        }
+
         /** The same image; resource IDs compare without case, as Azure treats them. */
         public boolean sameAs(ImageRef other) {
             return id != null && other.id != null ? id.equalsIgnoreCase(other.id) : equals(other);

@@ -226,9 +226,10 @@ class RolloutCommandSpec extends Specification {
         where:
         args                                                                  | code | message
         ['--image', 'x', '--scale-set', 'manual']                             | 2    | "Error: --scale-set takes RESOURCE_GROUP/NAME; got 'manual'"
-        ['--image', 'x', '--scale-set', 'web/manual', '--upgrade', 'rolling'] | 1    | "Error: upgrade 'rolling' needs a scale set whose upgrade policy is Rolling; this one's is Manual. Use upgrade 'manual' to let imagebake upgrade it in batches."
-        ['--image', 'x', '--scale-set', 'web/nope']                           | 1    | "Error: reading scale set web/nope failed: ResourceNotFound: The Resource 'Microsoft.Compute/virtualMachineScaleSets/nope' under resource group 'web' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix (HTTP 404)"
+        ['--image', '/x', '--scale-set', 'web/manual', '--upgrade', 'rolling'] | 1    | "Error: upgrade 'rolling' needs a scale set whose upgrade policy is Rolling; this one's is Manual. Use upgrade 'manual' to let imagebake upgrade it in batches."
+        ['--image', '/x', '--scale-set', 'web/nope']                           | 1    | "Error: reading scale set web/nope failed: ResourceNotFound: The Resource 'Microsoft.Compute/virtualMachineScaleSets/nope' under resource group 'web' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix (HTTP 404)"
         ['--image', 'x', '--scale-set', 'web/manual', '--health-command', 'true'] | 2 | 'Error: --health-command runs over SSH and needs --ssh-user and --ssh-key'
+        ['--image', 'Canonical:jammy', '--scale-set', 'web/manual']            | 2    | "Error: --image takes a resource ID (/subscriptions/...) or a marketplace image PUBLISHER:OFFER:SKU:VERSION; got 'Canonical:jammy'"
     }
 
     def "a scale set in Flexible orchestration mode should be refused before anything changes"() {
@@ -248,6 +249,28 @@ class RolloutCommandSpec extends Specification {
         def flex = compute.virtualMachineScaleSets().getByResourceGroup('web', 'flex').innerModel()
         flex.orchestrationMode().toString() == 'Flexible'
         flex.virtualMachineProfile() == null
+    }
+
+    def "should roll a marketplace image given as PUBLISHER:OFFER:SKU:VERSION, the form a cancelled roll prints"() {
+        given:
+        scaleSet('market', UpgradeMode.MANUAL, 1)
+
+        when:
+        def r = rollout('--image', 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest', '--scale-set',
+                'web/market')
+
+        then:
+        r.code == 0
+        r.out.readLines()[0] == "Scale set market (policy Manual, 1 instance(s)): $imageA -> " +
+                'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest; upgrade manual, batches [[0]]'
+        def model = compute.virtualMachineScaleSets().getByResourceGroup('web', 'market').storageProfile()
+                .imageReference()
+        [model.id(), model.publisher(), model.offer(), model.sku(), model.version()] ==
+                [null, 'Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2', 'latest']
+        def instance = compute.virtualMachineScaleSets().getByResourceGroup('web', 'market').virtualMachines().list()
+                .first()
+        instance.isLatestScaleSetUpdateApplied()
+        instance.storageProfile().imageReference().offer() == '0001-com-ubuntu-server-jammy'
     }
 
     def "an image that does not exist fails the roll with Azure's error and leaves the model as it was"() {
