@@ -56,6 +56,7 @@ public final class AzureBuilderContext extends BuilderContext {
     private Duration sshTimeout = Duration.ofMinutes(20);
     private boolean deprovision = true;
     private ManagedImageDestination managedImage;
+    private boolean managedImageStorageTypeGiven;
     private GalleryDestination gallery;
 
     AzureBuilderContext(Evaluation evaluation, String name) {
@@ -181,6 +182,19 @@ public final class AzureBuilderContext extends BuilderContext {
         }
         if (options.containsKey("type")) {
             osDiskType = storageType("osDisk", "type", options.get("type"));
+            checkImageStorageType();
+        }
+    }
+
+    /**
+     * A managed image takes the storage type of the disk it is captured from, so the build VM's OS disk gets the
+     * image's {@code storageType} (as Packer's {@code managed_image_storage_account_type} does); both given must agree.
+     */
+    private void checkImageStorageType() {
+        if (managedImageStorageTypeGiven && osDiskType != null && !osDiskType.equals(managedImage.storageType())) {
+            throw new TemplateError("`managedImage` storageType '" + managedImage.storageType() + "' and `osDisk` type '"
+                    + osDiskType + "' differ: a managed image takes the storage type of the build VM's OS disk, so"
+                    + " give one of them");
         }
     }
 
@@ -302,6 +316,8 @@ public final class AzureBuilderContext extends BuilderContext {
                         ? storageType("managedImage", "storageType", options.get("storageType"))
                         : "Standard_LRS",
                 options.containsKey("zoneResilient") && bool("zoneResilient", options.get("zoneResilient")));
+        managedImageStorageTypeGiven = options.containsKey("storageType");
+        checkImageStorageType();
     }
 
     /**
@@ -402,11 +418,20 @@ public final class AzureBuilderContext extends BuilderContext {
         } else if (!allowedSshFrom.isEmpty()) {
             net = new Network(null, null, null, false, allowedSshFrom);
         }
+        // The image is captured from the OS disk: the disk's type is the image's, whichever of the two was given.
+        String diskType = osDiskType;
+        ManagedImageDestination imageDestination = managedImage;
+        if (managedImage != null && diskType == null) {
+            diskType = managedImage.storageType();
+        } else if (managedImage != null && !managedImageStorageTypeGiven) {
+            imageDestination = new ManagedImageDestination(managedImage.name(), managedImage.resourceGroup(),
+                    diskType, managedImage.zoneResilient());
+        }
         AzureBuilderSpec spec = new AzureBuilderSpec(
                 new AzureBuilderSpec.Auth(cloud, subscription, tenant, clientId, clientSecret, clientCertificate),
-                source, purchasePlan, location, vmSize, osType, osDiskSizeGb, osDiskType, dataDisks, spot,
+                source, purchasePlan, location, vmSize, osType, osDiskSizeGb, diskType, dataDisks, spot,
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, net, sshUser, sshTimeout,
-                deprovision, managedImage, galleryDestination);
+                deprovision, imageDestination, galleryDestination);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

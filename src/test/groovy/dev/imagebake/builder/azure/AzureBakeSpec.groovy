@@ -154,6 +154,9 @@ class AzureBakeSpec extends Specification {
                 ['northeurope', 'westeurope']
         image.size() == 1
         image[0].name().startsWith('web-')
+
+        and: "the plan's managed image storage type, which the image takes from the build VM's OS disk"
+        image[0].osDiskImage().storageAccountType().toString() == 'Standard_LRS'
     }
 
     def "should start a VM from the gallery version that has nginx and the site configuration"() {
