@@ -51,7 +51,7 @@ final class LocalEmulator implements AutoCloseable {
         LocalEmulator local = new LocalEmulator(emulator, folder, data == null);
         err.println("Started a local Azure emulator at " + emulator.endpoint() + " (data in " + folder + ")");
         try {
-            local.prepareDestinations(builds, err);
+            local.prepareDestinations(builds, err, true);
         } catch (RuntimeException | IOException e) {
             local.close();
             throw e;
@@ -67,7 +67,11 @@ final class LocalEmulator implements AutoCloseable {
         return emulator.identity().clientSecret();
     }
 
-    private void prepareDestinations(List<Build> builds, PrintStream err) throws IOException {
+    /**
+     * Creates what the builds' azure builders publish to (resource groups, gallery and image definition) and, with
+     * {@code fleets}, the scale sets their {@code post scaleSet} roll out to.
+     */
+    void prepareDestinations(List<Build> builds, PrintStream err, boolean fleets) throws IOException {
         AzureClients clients = null;
         for (Build build : builds) {
             if (!(build.builder() instanceof AzureBuilderSpec spec)) {
@@ -82,7 +86,7 @@ final class LocalEmulator implements AutoCloseable {
             if (spec.managedImage() != null) {
                 groups.createOrUpdate(spec.managedImage().resourceGroup(), new ResourceGroupInner().withLocation(location));
             }
-            for (Step step : build.post()) {
+            for (Step step : fleets ? build.post() : List.<Step>of()) {
                 if (step.spec() instanceof ScaleSetPost scaleSet) {
                     EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), folder, err);
                 }

@@ -1,9 +1,11 @@
 package dev.imagebake.cli;
 
 import dev.imagebake.builder.azure.AzureOptions;
+import dev.imagebake.dsl.Diagnostic;
 import dev.imagebake.dsl.TemplateEvaluator;
 import dev.imagebake.dsl.VariableInputs;
 import dev.imagebake.dsl.sandbox.Limits;
+import dev.imagebake.plan.Build;
 import dev.imagebake.repl.Repl;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -12,10 +14,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /** {@code imagebake repl}: an interactive session on the template language and a live build machine. */
 @Command(name = "repl", mixinStandardHelpOptions = true,
@@ -25,8 +30,13 @@ final class ReplCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "TEMPLATE", description = "A template to load first.")
     Path template;
 
-    @Option(names = "-var", paramLabel = "NAME=VALUE", description = "Set a variable (repeatable).")
+    @Option(names = "-var", paramLabel = "NAME=VALUE", description = "Set a variable (repeatable; highest "
+            + "precedence).")
     List<String> vars = new ArrayList<>();
+
+    @Option(names = "-var-file", paramLabel = "FILE",
+            description = "Read variables from a JSON file or a Groovy file of `name = value` lines (repeatable).")
+    List<Path> varFiles = new ArrayList<>();
 
     @Option(names = "--emulator", description = "Start the azure builder's machine on a local Azure emulator run "
             + "in this process on a temporary folder.")
@@ -49,13 +59,23 @@ final class ReplCommand implements Callable<Integer> {
             main.err.println("Error: --emulator and --cloud (or IMAGEBAKE_CLOUD) exclude each other");
             return ExitCodes.INVALID;
         }
-        try (LocalEmulator local = emulator ? LocalEmulator.start(main.err, java.util.List.of(), null) : null) {
-            return session(local != null ? local.cloudFile() : cloud);
+        try (LocalEmulator local = emulator ? LocalEmulator.start(main.err, List.of(), null) : null) {
+            return session(local != null ? local.cloudFile() : cloud, local);
         }
     }
 
-    private int session(Path cloudFile) throws Exception {
+    private int session(Path cloudFile, LocalEmulator local) throws Exception {
+        TemplateEvaluator evaluator = new TemplateEvaluator(Limits.DEFAULT);
         VariableInputs.Builder inputs = new VariableInputs.Builder(main.environment);
+        List<Diagnostic> problems = new ArrayList<>();
+        for (Path file : varFiles) {
+            TemplateOptions.readVarFile(evaluator, file, inputs, problems);
+        }
+        if (!problems.isEmpty()) {
+            problems.forEach(main.err::println);
+            main.err.println(problems.size() == 1 ? "1 error." : problems.size() + " errors.");
+            return ExitCodes.INVALID;
+        }
         for (String assignment : vars) {
             int eq = assignment.indexOf('=');
             if (eq <= 0) {
@@ -72,10 +92,18 @@ final class ReplCommand implements Callable<Integer> {
         // Without a terminal (piped input, a script) JLine reads the plain streams, and Ctrl-C comes as a signal.
         try (Terminal terminal = tty ? TerminalBuilder.builder().name("imagebake").system(true).build()
                 : Repl.dumbTerminal(System.in, main.out)) {
-            Repl repl = new Repl(terminal, new Repl.Settings(new TemplateEvaluator(Limits.DEFAULT), inputs.build(),
+            // On the built-in emulator, :start first makes what the build publishes to, as build --emulator does.
+            Consumer<Build> beforeStart = local == null ? build -> { } : build -> {
+                try {
+                    local.prepareDestinations(List.of(build), main.err, false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+            Repl repl = new Repl(terminal, new Repl.Settings(evaluator, inputs.build(),
                     template == null ? Path.of("").toAbsolutePath() : template.toAbsolutePath().getParent(),
                     history, main.environment.get("NO_COLOR") == null,
-                    new AzureOptions(cloudFile, template, main.environment, false)));
+                    new AzureOptions(cloudFile, template, main.environment, false), beforeStart));
             if (!tty) {
                 // No line editor to turn Ctrl-C into a dropped line: between commands it ends the session (after
                 // cleaning up), as SIGTERM does.

@@ -72,7 +72,7 @@ public final class TemplateOptions {
         return report(evaluator.evaluate(source, inputs.build(), err), err);
     }
 
-    private static void readVarFile(TemplateEvaluator evaluator, Path file, VariableInputs.Builder inputs,
+    static void readVarFile(TemplateEvaluator evaluator, Path file, VariableInputs.Builder inputs,
                                     List<Diagnostic> problems) {
         String label = "var-file " + file;
         try {

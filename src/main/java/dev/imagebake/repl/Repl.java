@@ -1,6 +1,7 @@
 package dev.imagebake.repl;
 
 import dev.imagebake.builder.azure.AzureOptions;
+import dev.imagebake.plan.Build;
 import dev.imagebake.dsl.Suggestions;
 import dev.imagebake.dsl.TemplateEvaluator;
 import dev.imagebake.dsl.VariableInputs;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The read-eval-print loop on a JLine terminal: a real one, or a dumb one over piped streams (scripts, tests).
@@ -39,8 +41,14 @@ public final class Repl {
      * @param folder      what relative paths are relative to
      * @param historyFile where the line history is kept (inputs that hold secrets never are)
      */
+    /** @param beforeStart runs before {@code :start} boots a build's machine (the local emulator makes its destinations) */
     public record Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,
-                           boolean color, AzureOptions azure) {
+                           boolean color, AzureOptions azure, Consumer<Build> beforeStart) {
+        public Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,
+                        boolean color, AzureOptions azure) {
+            this(evaluator, inputs, folder, historyFile, color, azure, build -> { });
+        }
+
         public Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,
                         boolean color) {
             this(evaluator, inputs, folder, historyFile, color, new AzureOptions(null, null, java.util.Map.of(), false));
@@ -65,6 +73,7 @@ public final class Repl {
         this.session = new ReplSession(settings.evaluator(), settings.inputs(), settings.folder(), out, secrets,
                 new Reporters(secrets, List.of(new ConsoleReporter(out, settings.color() && !dumb, !dumb))));
         session.azure(settings.azure());
+        session.beforeStart(settings.beforeStart());
         COMMANDS.forEach(c -> commands.put(c.name(), c));
         this.history = new SecretAwareHistory(session::holdsSecret);
         this.reader = LineReaderBuilder.builder()

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The state of a REPL session and what its commands do, with no terminal in sight (the {@link Repl} reads lines).
@@ -41,6 +42,7 @@ public final class ReplSession {
     private final Secrets secrets;
     private final Reporter reporter;
     private AzureOptions azure = new AzureOptions(null, null, java.util.Map.of(), false);
+    private Consumer<Build> beforeStart = build -> { };
     private final SessionTemplate template;
     private final List<Attempt> attempts = new ArrayList<>();
     private LiveMachine machine;
@@ -63,6 +65,11 @@ public final class ReplSession {
     /** How {@code :start} reaches Azure for an azure builder (a cloud file, the environment). */
     public void azure(AzureOptions options) {
         this.azure = options;
+    }
+
+    /** What runs before {@code :start} boots a build's machine. */
+    public void beforeStart(Consumer<Build> action) {
+        this.beforeStart = action;
     }
 
     // ---- template input ----------------------------------------------------------------------------------------
@@ -120,6 +127,7 @@ public final class ReplSession {
             throw new ReplException("the machine of " + machine.build().name() + " is running already; :stop it first");
         }
         Build build = build(name);
+        beforeStart.accept(build);
         machine = LiveMachine.start(build, folder, reporter, secrets, azure);
         long pending = template.entries().stream().filter(e -> e.status == Entry.Status.PENDING).count();
         out.println("started " + build.name() + ": provision statements now run on it"

@@ -9,7 +9,9 @@ import dev.imagebake.testsupport.ReplRun
 import spock.lang.Specification
 import spock.lang.TempDir
 
+import java.nio.file.Files
 import java.nio.file.Path
+import java.util.concurrent.TimeUnit
 
 /** The REPL on an azure builder's machine: an emulated VM over real SSH, started, used and cleaned up. */
 class ReplAzureSpec extends Specification {
@@ -43,5 +45,40 @@ provision shell { inline 'echo from-repl | sudo tee /etc/repl-marker' }
 
         cleanup:
         emulator?.close()
+    }
+
+    def "repl --emulator -var-file: :start makes the gallery the template publishes to, and :bake publishes there"() {
+        given: 'a template whose gallery does not exist, and its version in a variables file'
+        Files.writeString(dir.resolve('web.imagebake.groovy'), """\
+variable 'version', default: '0.0.1'
+builder azure {
+    location 'westeurope'
+    vmSize 'Standard_B1s'
+    source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
+    gallery 'corp', resourceGroup: 'gallery-rg', image: 'web', version: var.version
+    sshTimeout '30s'
+}
+""")
+        Files.writeString(dir.resolve('vars.json'), '{"version": "2.3.4"}')
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
+        def builder = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
+                'repl', '--emulator', '-var-file', 'vars.json', 'web.imagebake.groovy')
+                .directory(dir.toFile()).redirectErrorStream(true)
+        builder.environment().put('IMAGEBAKE_REPL_HISTORY', dir.resolve('history').toString())
+
+        when:
+        def p = builder.start()
+        p.outputStream.withWriter('UTF-8') {
+            it << 'println "version=${var.version}"\n:start\n'
+            it << 'provision shell { inline "echo baked | sudo tee /etc/repl-baked" }\n:bake\n:quit\n'
+        }
+        String out = p.inputStream.getText('UTF-8')
+        p.waitFor(120, TimeUnit.SECONDS)
+
+        then:
+        p.exitValue() == 0
+        out.contains('version=2.3.4')
+        out.readLines().any { it ==~ /artifact: \/subscriptions\/.*\/resourceGroups\/gallery-rg\/providers\/Microsoft.Compute\/galleries\/corp\/images\/web\/versions\/2.3.4/ }
+        out.contains('stopped azure: cleaned up, nothing left behind')
     }
 }
