@@ -54,6 +54,9 @@ public final class AzureBuilderContext extends BuilderContext {
     private final List<String> allowedSshFrom = new ArrayList<>();
     private String sshUser = "imagebake";
     private Duration sshTimeout = Duration.ofMinutes(20);
+    /** Packer's defaults: {@code polling_duration_timeout} and {@code shared_image_gallery_timeout}. */
+    private Duration operationTimeout = Duration.ofMinutes(15);
+    private Duration galleryTimeout = Duration.ofMinutes(60);
     private boolean deprovision = true;
     private ManagedImageDestination managedImage;
     private boolean managedImageStorageTypeGiven;
@@ -297,6 +300,24 @@ public final class AzureBuilderContext extends BuilderContext {
         sshTimeout = duration("sshTimeout", value);
     }
 
+    /** How long one Azure operation (creating the VM, capturing the image...) may take (default 15m). */
+    public void operationTimeout(Object value) {
+        operationTimeout = positive("operationTimeout", value);
+    }
+
+    /** How long publishing the gallery image version, replication included, may take (default 1h). */
+    public void galleryTimeout(Object value) {
+        galleryTimeout = positive("galleryTimeout", value);
+    }
+
+    private Duration positive(String keyword, Object value) {
+        Duration d = duration(keyword, value);
+        if (d.isZero()) {
+            throw new TemplateError("`" + keyword + "` must be longer than 0s");
+        }
+        return d;
+    }
+
     /** Runs {@code waagent -force -deprovision+user} last (default true). */
     public void deprovision(Object enabled) {
         deprovision = bool("deprovision", enabled);
@@ -431,7 +452,7 @@ public final class AzureBuilderContext extends BuilderContext {
                 new AzureBuilderSpec.Auth(cloud, subscription, tenant, clientId, clientSecret, clientCertificate),
                 source, purchasePlan, location, vmSize, osType, osDiskSizeGb, diskType, dataDisks, spot,
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, net, sshUser, sshTimeout,
-                deprovision, imageDestination, galleryDestination);
+                operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

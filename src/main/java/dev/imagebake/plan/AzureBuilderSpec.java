@@ -28,6 +28,8 @@ public record AzureBuilderSpec(
         Network network,
         String sshUser,
         Duration sshTimeout,
+        Duration operationTimeout,
+        Duration galleryTimeout,
         boolean deprovision,
         ManagedImageDestination managedImage,
         GalleryDestination gallery) implements BuilderSpec {

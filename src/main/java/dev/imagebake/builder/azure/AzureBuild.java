@@ -23,10 +23,8 @@ final class AzureBuild {
     static final String TAG_PID = "imagebake-pid";
     /** How long a build may own its temporary resources before {@code gc} considers them abandoned. */
     static final Duration LEASE = Duration.ofHours(12);
-    /** Packer's default for one ARM operation. */
+    /** How long one ARM operation may take when no build says (deleting what {@code gc} finds). */
     static final Duration OPERATION_LIMIT = Duration.ofMinutes(15);
-    /** Packer's default for gallery publishing. */
-    static final Duration PUBLISH_LIMIT = Duration.ofMinutes(60);
 
     final AzureBuilderSpec spec;
     final AzureOptions options;
@@ -99,5 +97,15 @@ final class AzureBuild {
         } catch (java.io.IOException e) {
             return "unknown";
         }
+    }
+
+    /** How long one ARM operation of this build may take: the template's {@code operationTimeout}. */
+    Duration operationLimit() {
+        return spec.operationTimeout();
+    }
+
+    /** How long publishing the gallery image version may take: the template's {@code galleryTimeout}. */
+    Duration publishLimit() {
+        return spec.galleryTimeout();
     }
 }

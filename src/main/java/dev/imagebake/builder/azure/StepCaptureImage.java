@@ -27,7 +27,7 @@ final class StepCaptureImage implements BuildStep {
         AzureBuilderSpec.ManagedImageDestination dest = build.spec.managedImage();
         var images = build.clients.compute().getImages();
         if (StepCheckDestination.exists(() -> images.getByResourceGroup(dest.resourceGroup(), dest.name()))) {
-            Lro.await(context, "deleting the existing image " + dest.name(), AzureBuild.OPERATION_LIMIT,
+            Lro.await(context, "deleting the existing image " + dest.name(), build.operationLimit(),
                     () -> images.beginDelete(dest.resourceGroup(), dest.name()));
         }
         ImageInner image = new ImageInner().withSourceVirtualMachine(new SubResource().withId(build.vmId))
@@ -35,7 +35,7 @@ final class StepCaptureImage implements BuildStep {
         image.withLocation(build.location).withTags(build.spec.tags());
         unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
                 + "/providers/Microsoft.Compute/images/" + dest.name();
-        ImageInner made = Lro.await(context, "capturing managed image " + dest.name(), AzureBuild.OPERATION_LIMIT,
+        ImageInner made = Lro.await(context, "capturing managed image " + dest.name(), build.operationLimit(),
                 () -> images.beginCreateOrUpdate(dest.resourceGroup(), dest.name(), image));
         unfinished = null;
         build.managedImageId = made.id();

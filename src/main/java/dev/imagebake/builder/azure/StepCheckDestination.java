@@ -58,7 +58,7 @@ final class StepCheckDestination implements BuildStep {
                 if (existing.provisioningState() == GalleryProvisioningState.FAILED) {
                     context.warn("gallery image version " + gallery.version() + " was left Failed by an earlier run; "
                             + "removing it so that this build can publish the same number");
-                    Lro.await(context, "deleting gallery image version " + existing.id(), AzureBuild.OPERATION_LIMIT,
+                    Lro.await(context, "deleting gallery image version " + existing.id(), build.operationLimit(),
                             () -> compute.getGalleryImageVersions().beginDelete(gallery.resourceGroup(),
                                     gallery.gallery(), gallery.image(), gallery.version()));
                 } else if (!build.options.force()) {

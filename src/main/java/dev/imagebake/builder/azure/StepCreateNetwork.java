@@ -68,7 +68,7 @@ final class StepCreateNetwork implements BuildStep {
                     .withDirection(SecurityRuleDirection.INBOUND).withPriority(100)
                     .withSourceAddressPrefixes(sources).withSourcePortRange("*")
                     .withDestinationAddressPrefix("*").withDestinationPortRange("22")));
-            String id = Lro.await(context, "creating network security group", AzureBuild.OPERATION_LIMIT,
+            String id = Lro.await(context, "creating network security group", build.operationLimit(),
                     () -> client.getNetworkSecurityGroups().beginCreateOrUpdate(rg, build.name("nsg"), group)).id();
             created.add(id);
             return id;
@@ -86,7 +86,7 @@ final class StepCreateNetwork implements BuildStep {
             vnet.withLocation(build.location).withTags(build.tags);
             vnet.withAddressSpace(new AddressSpace().withAddressPrefixes(List.of("10.0.0.0/16")))
                     .withSubnets(List.of(new SubnetInner().withName("build").withAddressPrefix("10.0.0.0/24")));
-            VirtualNetworkInner made = Lro.await(context, "creating virtual network", AzureBuild.OPERATION_LIMIT,
+            VirtualNetworkInner made = Lro.await(context, "creating virtual network", build.operationLimit(),
                     () -> client.getVirtualNetworks().beginCreateOrUpdate(rg, build.name("vnet"), vnet));
             created.add(made.id());
             return made.subnets().get(0).id();
@@ -99,7 +99,7 @@ final class StepCreateNetwork implements BuildStep {
             address.withLocation(build.location).withTags(build.tags);
             address.withSku(new PublicIpAddressSku().withName(PublicIpAddressSkuName.STANDARD))
                     .withPublicIpAllocationMethod(IpAllocationMethod.STATIC);
-            String id = Lro.await(context, "creating public IP address", AzureBuild.OPERATION_LIMIT,
+            String id = Lro.await(context, "creating public IP address", build.operationLimit(),
                     () -> client.getPublicIpAddresses().beginCreateOrUpdate(rg, build.name("pip"), address)).id();
             created.add(id);
             return id;
@@ -120,7 +120,7 @@ final class StepCreateNetwork implements BuildStep {
                 .withNetworkSecurityGroup(new NetworkSecurityGroupInner().withId(nsgId))
                 .withIpConfigurations(List.of(ip));
         nic.withLocation(build.location).withTags(build.tags);
-        build.nicId = Lro.await(context, "creating network interface", AzureBuild.OPERATION_LIMIT,
+        build.nicId = Lro.await(context, "creating network interface", build.operationLimit(),
                 () -> client.getNetworkInterfaces().beginCreateOrUpdate(rg, build.name("nic"), nic)).id();
         created.add(build.nicId);
         context.info("network ready: SSH allowed from " + String.join(", ", sources)

@@ -55,7 +55,7 @@ final class StepCreateResourceGroup implements BuildStep {
         }
         context.info("deleting resource group " + build.resourceGroup + " and everything in it");
         try {
-            Lro.awaitEvenIfCancelled("deleting resource group " + build.resourceGroup, AzureBuild.OPERATION_LIMIT,
+            Lro.awaitEvenIfCancelled("deleting resource group " + build.resourceGroup, build.operationLimit(),
                     () -> build.clients.resources().getResourceGroups().beginDelete(build.resourceGroup));
         } catch (StepFailedException e) {
             if (!AzureErrors.notFound(e.getCause())) {

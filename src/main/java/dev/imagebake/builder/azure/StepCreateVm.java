@@ -101,7 +101,7 @@ final class StepCreateVm implements BuildStep {
         context.info("creating VM " + build.name("vm") + " (" + spec.vmSize() + ") from " + build.sourceDescription);
         // Recorded before the call: a create that fails halfway can still leave a VM behind.
         created = build.resourceId("Microsoft.Compute", "virtualMachines", build.name("vm"));
-        VirtualMachineInner made = Lro.await(context, "creating VM " + build.name("vm"), AzureBuild.OPERATION_LIMIT,
+        VirtualMachineInner made = Lro.await(context, "creating VM " + build.name("vm"), build.operationLimit(),
                 () -> build.clients.compute().getVirtualMachines().beginCreateOrUpdate(build.resourceGroup,
                         build.name("vm"), vm));
         build.vmId = made.id();

@@ -24,7 +24,7 @@ final class StepGeneralize implements BuildStep {
             context.machine().close();
         }
         var vms = build.clients.compute().getVirtualMachines();
-        Lro.await(context, "deallocating VM " + build.name("vm"), AzureBuild.OPERATION_LIMIT,
+        Lro.await(context, "deallocating VM " + build.name("vm"), build.operationLimit(),
                 () -> vms.beginDeallocate(build.resourceGroup, build.name("vm")));
         try {
             vms.generalize(build.resourceGroup, build.name("vm"));

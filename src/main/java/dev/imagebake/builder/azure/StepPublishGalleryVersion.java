@@ -47,7 +47,7 @@ final class StepPublishGalleryVersion implements BuildStep {
         AzureBuilderSpec.GalleryDestination dest = build.spec.gallery();
         var versions = build.clients.compute().getGalleryImageVersions();
         if (StepCheckDestination.find(build, dest) != null) {
-            Lro.await(context, "deleting the existing version " + dest.version(), AzureBuild.OPERATION_LIMIT,
+            Lro.await(context, "deleting the existing version " + dest.version(), build.operationLimit(),
                     () -> versions.beginDelete(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version()));
         }
         List<TargetRegion> regions = new ArrayList<>();
@@ -77,7 +77,7 @@ final class StepPublishGalleryVersion implements BuildStep {
                 + "/providers/Microsoft.Compute/galleries/" + dest.gallery() + "/images/" + dest.image() + "/versions/"
                 + dest.version();
         GalleryImageVersionInner made = Lro.await(context::cancelled, "publishing gallery image version "
-                        + dest.version(), AzureBuild.PUBLISH_LIMIT,
+                        + dest.version(), build.publishLimit(),
                 () -> versions.beginCreateOrUpdate(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version(),
                         version),
                 elapsed -> progress(context, dest, elapsed));

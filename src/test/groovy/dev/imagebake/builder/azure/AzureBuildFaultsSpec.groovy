@@ -84,6 +84,32 @@ provision shell { inline 'echo provisioned | sudo tee /etc/provisioned' }
         'PUT virtualMachines:hang'                               | 'times out'      | '--timeout 45s reached: stopping and cleaning up' | NONE
     }
 
+    def "an operation still in progress at the template's operationTimeout fails its step, and nothing is left"() {
+        given: 'a VM create that never completes'
+        Emulator emulator = Emulator.start(new Emulator.Settings(dir.resolve('emulator'), 0, Operations.Settings.DEFAULT,
+                Emulator.Machines.SANDBOX).withConditions(Conditions.DEFAULT.withFaults('PUT virtualMachines:hang')))
+        def sdk = new AzureSdkClients(emulator.cloudFile())
+        seed(sdk)
+        Path template = dir.resolve('t.imagebake.groovy')
+        Files.writeString(template, TEMPLATE.replace("sshTimeout '30s'", "sshTimeout '30s'; operationTimeout '3s'"))
+        def out = new ByteArrayOutputStream()
+
+        when:
+        long started = System.nanoTime()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(out, true, 'UTF-8'), [:],
+                ['build', '--cloud', emulator.cloudFile().toString(), template.toString()] as String[])
+        String text = out.toString('UTF-8')
+
+        then:
+        code == 1
+        text =~ /creating VM \S+ did not finish within 3.0 s \(Azure still reports it in progress\)/
+        (System.nanoTime() - started) < 60_000_000_000L
+        leftovers(sdk) == []
+
+        cleanup:
+        emulator?.close()
+    }
+
     def "should name what it could not delete when the cleanup itself fails, and gc removes it"() {
         given:
         Emulator emulator = Emulator.start(new Emulator.Settings(dir.resolve('emulator'), 0, Operations.Settings.DEFAULT,
