@@ -67,10 +67,14 @@ public final class Rollout {
         Map<String, String> unhealthy = new LinkedHashMap<>();
         List<String> upgraded = new ArrayList<>();
         List<String> sending = new ArrayList<>();
+        // What has reached Azure, for the message when the roll is cancelled.
+        boolean modelSent = sameImage;
         boolean modelSet = sameImage;
         String failure;
         try {
             if (!sameImage) {
+                checkCancelled();
+                modelSent = true;
                 api.setImage(rg, name, image, mode == Upgrade.ROLLING ? new ScaleSets.RollingPolicy(
                         settings.maxBatchPercent(), settings.maxUnhealthyPercent(),
                         settings.pauseBetweenBatches().toSeconds()) : null);
@@ -85,14 +89,25 @@ public final class Rollout {
                 default -> manual(settings, batches, allowed, unhealthy, upgraded, sending);
             };
         } catch (InterruptedException e) {
-            say("rollout.finished", "Roll-out to " + name + " cancelled: " + (modelSet ? "the model points at "
-                    : "the update of the model to ") + image.describe() + (modelSet ? "" : " was sent; Azure may"
-                    + " still apply it")
-                    + (upgraded.isEmpty() ? "" : "; instance(s) " + upgraded + " were reimaged to it")
-                    + (sending.isEmpty() ? "" : "; the reimage of instance(s) " + sending + " was sent and Azure"
-                    + " may still finish it")
-                    + ". Roll back with: imagebake rollout --image " + before.image().describe() + " --scale-set "
-                    + rg + "/" + name, fields("ok", false, "cancelled", true));
+            String text;
+            if (!modelSent) {
+                text = "Roll-out to " + name + " cancelled before anything changed: the model still points at "
+                        + before.image().describe();
+            } else {
+                String azureGoesOn = !modelSet ? ""
+                        : mode == Upgrade.ROLLING ? "; Azure's rolling upgrade to it goes on (az vmss rolling-upgrade"
+                        + " cancel stops it)" : azureUpgradesAll ? "; Azure goes on upgrading every instance to it" : "";
+                text = "Roll-out to " + name + " cancelled: " + (modelSet ? "the model points at "
+                        : "the update of the model to ") + image.describe() + (modelSet ? "" : " was sent; Azure may"
+                        + " still apply it") + azureGoesOn
+                        + (upgraded.isEmpty() ? "" : "; instance(s) " + upgraded + " were reimaged to it")
+                        + (sending.isEmpty() ? "" : "; the reimage of instance(s) " + sending + " was sent and Azure"
+                        + " may still finish it")
+                        + ". Roll back with: " + rollbackCommand(before.image(), rg, name);
+            }
+            say("rollout.finished", text, fields("ok", false, "cancelled", true, "modelSent", modelSent,
+                    "modelSet", modelSet, "upgraded", upgraded, "inFlight", sending,
+                    "rollbackImage", before.image().describe()));
             throw e;
         }
         if (failure == null) {
@@ -106,7 +121,17 @@ public final class Rollout {
         String text = "Roll-out to " + name + " stopped: " + failure + describe(unhealthy);
         boolean rolledBack = false;
         if (settings.rollbackOnFailure() && !sameImage) {
-            String rollback = rollBack(rg, name, before.image(), mode, upgraded);
+            String rollback;
+            try {
+                rollback = rollBack(rg, name, before.image(), mode, upgraded);
+            } catch (InterruptedException e) {
+                say("rollout.finished", text + "\nRoll-back cancelled: the model may not point at "
+                        + before.image().describe() + " yet, and instance(s) " + upgraded + " may still run "
+                        + image.describe() + ". Finish it with: " + rollbackCommand(before.image(), rg, name),
+                        fields("ok", false, "cancelled", true, "unhealthy", unhealthy, "rolledBack", false,
+                                "upgraded", upgraded, "rollbackImage", before.image().describe()));
+                throw e;
+            }
             rolledBack = rollback == null;
             text += rolledBack ? "\nRolled back: the model points at " + before.image().describe() + " again"
                     + (mode == Upgrade.ROLLING ? " and Azure's rolling upgrade returned the instances to it."
@@ -114,8 +139,7 @@ public final class Rollout {
                     : "\nRollback failed: " + rollback;
         } else if (!sameImage) {
             text += "\nThe model still points at " + image.describe() + "; instance(s) " + upgraded
-                    + " run it. Roll back with: imagebake rollout --image " + before.image().describe()
-                    + " --scale-set " + rg + "/" + name;
+                    + " run it. Roll back with: " + rollbackCommand(before.image(), rg, name);
         }
         say("rollout.finished", text, fields("ok", false, "unhealthy", unhealthy, "rolledBack", rolledBack));
         return new RolloutResult(false, text, unhealthy, rolledBack);
@@ -162,6 +186,7 @@ public final class Rollout {
         for (int i = 0; i < batches.size(); i++) {
             List<String> batch = batches.get(i);
             String label = "batch " + (i + 1) + "/" + batches.size();
+            checkCancelled();
             say("rollout.batch.started", label + ": reimaging instance(s) " + batch,
                     fields("batch", i + 1, "batches", batches.size(), "instances", batch));
             try {
@@ -348,6 +373,17 @@ public final class Rollout {
             map.put((String) pairs[i], pairs[i + 1]);
         }
         return map;
+    }
+
+    private static String rollbackCommand(ImageRef previous, String rg, String name) {
+        return "imagebake rollout --image " + previous.describe() + " --scale-set " + rg + "/" + name;
+    }
+
+    /** Called before each change sent to Azure, so that nothing new starts once the roll is cancelled. */
+    private void checkCancelled() throws InterruptedException {
+        if (cancelled.getAsBoolean()) {
+            throw new InterruptedException("the roll-out was cancelled");
+        }
     }
 
     private void sleep(Duration duration) throws InterruptedException {

@@ -186,6 +186,78 @@ class RolloutSpec extends Specification {
                 ' it. Roll back with: imagebake rollout --image /images/old --scale-set rg/web'
     }
 
+    def "a roll cancelled before it changes anything sends nothing and says so"() {
+        given:
+        api.create(3, 'Manual')
+        def rollout = new Rollout(api, HealthProbe.RUNNING, Duration.ofMillis(200),
+                { event, text, fields -> events << event; lines << text }, { true }, Duration.ofMillis(10))
+
+        when:
+        rollout.run(settings(), NEW, false)
+
+        then:
+        thrown(InterruptedException)
+        api.image == OLD
+        api.upgradeCalls == []
+        lines.last() == 'Roll-out to web cancelled before anything changed: the model still points at /images/old'
+    }
+
+    def "Ctrl-C during a batch's health check, with no pause, sends no further batch"() {
+        given: 'cancelled while the first batch is being checked'
+        api.create(3, 'Manual')
+        boolean cancelled = false
+        HealthProbe probe = { ScaleSets.Address a -> cancelled = true; null }
+        def rollout = new Rollout(api, probe, Duration.ofMillis(200),
+                { event, text, fields -> events << event; lines << text }, { cancelled }, Duration.ofMillis(10))
+
+        when:
+        rollout.run(settings(), NEW, false)
+
+        then:
+        thrown(InterruptedException)
+        api.upgradeCalls == [['0']]
+        lines.last().startsWith('Roll-out to web cancelled: the model points at /images/new; instance(s) [0] were')
+    }
+
+    def "a cancelled rolling upgrade says that Azure's roll goes on"() {
+        given: 'a roll Azure has not finished when imagebake is cancelled'
+        api.create(2, 'Rolling')
+        api.rollingOutcome = 'RollingForward'
+        boolean cancelled = false
+        api.afterSetImage = { cancelled = true }
+        def rollout = new Rollout(api, HealthProbe.RUNNING, Duration.ofMillis(200),
+                { event, text, fields -> events << event; lines << text }, { cancelled }, Duration.ofMillis(10))
+
+        when:
+        rollout.run(settings(), NEW, false)
+
+        then:
+        thrown(InterruptedException)
+        lines.last() == "Roll-out to web cancelled: the model points at /images/new; Azure's rolling upgrade to it " +
+                'goes on (az vmss rolling-upgrade cancel stops it). Roll back with: imagebake rollout --image ' +
+                '/images/old --scale-set rg/web'
+    }
+
+    def "a roll-back that is cancelled says what may be left and how to finish it"() {
+        given: 'an unhealthy first batch, and Ctrl-C while the roll-back reimages it'
+        api.create(3, 'Manual')
+        boolean cancelled = false
+        api.afterUpgrade = { if (api.upgradeCalls.size() == 2) { cancelled = true; throw new InterruptedException() } }
+        HealthProbe probe = { ScaleSets.Address a -> 'health command exited 1' }
+        def rollout = new Rollout(api, probe, Duration.ofMillis(50),
+                { event, text, fields -> events << event; lines << text }, { cancelled }, Duration.ofMillis(10))
+
+        when:
+        rollout.run(settings(rollback: true), NEW, false)
+
+        then:
+        thrown(InterruptedException)
+        api.upgradeCalls == [['0'], ['0']]
+        lines.last().startsWith('Roll-out to web stopped: ')
+        lines.last().endsWith('\nRoll-back cancelled: the model may not point at /images/old yet, and instance(s) ' +
+                '[0] may still run /images/new. Finish it with: imagebake rollout --image /images/old --scale-set rg/web')
+    }
+
     def "a scale set already on the image (its ID in other case) only has its stragglers upgraded"() {
         given:
         api.create(3, 'Manual')
@@ -246,7 +318,10 @@ class RolloutSpec extends Specification {
 
         Model read(String rg, String name) { new Model('/vmss/web', image, policy, instances.size(), 'Uniform') }
 
+        Closure afterSetImage = {}
+
         void setImage(String rg, String name, ImageRef image, RollingPolicy rolling) {
+            afterSetImage()
             this.image = image
             this.rollingPolicy = rolling
             if (policy == 'Automatic') {
