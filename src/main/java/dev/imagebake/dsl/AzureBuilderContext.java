@@ -26,8 +26,14 @@ import java.util.regex.Pattern;
  */
 public final class AzureBuilderContext extends BuilderContext {
     private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+\\.\\d+");
-    private static final Set<String> STORAGE_TYPES = Set.of("Standard_LRS", "Standard_ZRS", "Premium_LRS",
-            "Premium_ZRS", "StandardSSD_LRS", "StandardSSD_ZRS", "PremiumV2_LRS");
+    /** What an OS disk, and so a managed image captured from one, can be (Premium SSD v2 and Ultra are data only). */
+    private static final Set<String> OS_DISK_TYPES = Set.of("Standard_LRS", "Premium_LRS", "Premium_ZRS",
+            "StandardSSD_LRS", "StandardSSD_ZRS");
+    private static final Set<String> DATA_DISK_TYPES = Set.of("Standard_LRS", "Premium_LRS", "Premium_ZRS",
+            "StandardSSD_LRS", "StandardSSD_ZRS", "PremiumV2_LRS", "UltraSSD_LRS");
+    /** A gallery image version's storage account types per region. */
+    private static final Set<String> GALLERY_STORAGE_TYPES = Set.of("Standard_LRS", "Standard_ZRS", "Premium_LRS",
+            "PremiumV2_LRS");
 
     private String cloud = "public";
     private String subscription;
@@ -184,7 +190,7 @@ public final class AzureBuilderContext extends BuilderContext {
             osDiskSizeGb = integer("sizeGb", options.get("sizeGb"), 1, 4095);
         }
         if (options.containsKey("type")) {
-            osDiskType = storageType("osDisk", "type", options.get("type"));
+            osDiskType = storageType("osDisk", "type", options.get("type"), OS_DISK_TYPES);
             checkImageStorageType();
         }
     }
@@ -195,9 +201,9 @@ public final class AzureBuilderContext extends BuilderContext {
      */
     private void checkImageStorageType() {
         if (managedImageStorageTypeGiven && osDiskType != null && !osDiskType.equals(managedImage.storageType())) {
-            throw new TemplateError("`managedImage` storageType '" + managedImage.storageType() + "' and `osDisk` type '"
-                    + osDiskType + "' differ: a managed image takes the storage type of the build VM's OS disk, so"
-                    + " give one of them");
+            throw new TemplateError("`managedImage` storageType '" + managedImage.storageType()
+                    + "' and `osDisk` type '" + osDiskType + "' differ: a managed image takes the storage type of the"
+                    + " build VM's OS disk, so give one of them");
         }
     }
 
@@ -211,7 +217,8 @@ public final class AzureBuilderContext extends BuilderContext {
             }
         }
         dataDisks.add(new DataDisk(lun, integer("sizeGb", options.get("sizeGb"), 1, 32767),
-                options.containsKey("type") ? storageType("dataDisk", "type", options.get("type")) : "Standard_LRS"));
+                options.containsKey("type") ? storageType("dataDisk", "type", options.get("type"), DATA_DISK_TYPES)
+                        : "Standard_LRS"));
     }
 
     /** Builds on a Spot VM at up to the on-demand price. */
@@ -334,7 +341,7 @@ public final class AzureBuilderContext extends BuilderContext {
         managedImage = new ManagedImageDestination(string("managedImage", imageName),
                 string("resourceGroup", options.get("resourceGroup")),
                 options.containsKey("storageType")
-                        ? storageType("managedImage", "storageType", options.get("storageType"))
+                        ? storageType("managedImage", "storageType", options.get("storageType"), OS_DISK_TYPES)
                         : "Standard_LRS",
                 options.containsKey("zoneResilient") && bool("zoneResilient", options.get("zoneResilient")));
         managedImageStorageTypeGiven = options.containsKey("storageType");
@@ -383,19 +390,22 @@ public final class AzureBuilderContext extends BuilderContext {
         gallery = new GalleryDestination(string("gallery", galleryName),
                 options.containsKey("resourceGroup") ? string("resourceGroup", options.get("resourceGroup")) : null,
                 string("image", options.get("image")), version, regions,
-                options.containsKey("storageType") ? storageType("gallery", "storageType", options.get("storageType"))
+                options.containsKey("storageType") ? storageType("gallery", "storageType", options.get("storageType"),
+                        GALLERY_STORAGE_TYPES)
                         : "Standard_LRS",
                 options.containsKey("shallow") && bool("shallow", options.get("shallow")),
                 options.containsKey("excludeFromLatest") && bool("excludeFromLatest", options.get("excludeFromLatest")),
                 endOfLife);
     }
 
-    private String storageType(String keyword, String option, Object value) {
+    private String storageType(String keyword, String option, Object value, Set<String> allowed) {
         String type = string(option, value);
-        if (!STORAGE_TYPES.contains(type)) {
-            throw new TemplateError("`" + keyword + "` " + option + " '" + type + "' is not a storage type."
-                    + Suggestions.didYouMean(type, STORAGE_TYPES) + " Storage types: "
-                    + String.join(", ", STORAGE_TYPES.stream().sorted().toList()));
+        if (!allowed.contains(type)) {
+            throw new TemplateError("`" + keyword + "` " + option + " '" + type + "' is not a storage type "
+                    + (allowed == GALLERY_STORAGE_TYPES ? "for a gallery image version."
+                    : allowed == DATA_DISK_TYPES ? "for a data disk." : "for an OS disk.")
+                    + Suggestions.didYouMean(type, allowed) + " Storage types: "
+                    + String.join(", ", allowed.stream().sorted().toList()));
         }
         return type;
     }

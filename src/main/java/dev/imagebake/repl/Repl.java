@@ -41,7 +41,10 @@ public final class Repl {
      * @param folder      what relative paths are relative to
      * @param historyFile where the line history is kept (inputs that hold secrets never are)
      */
-    /** @param beforeStart runs before {@code :start} boots a build's machine (the local emulator makes its destinations) */
+    /**
+     * @param beforeStart runs before {@code :start} boots a build's machine (the local emulator makes its
+     *                    destinations there)
+     */
     public record Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,
                            boolean color, AzureOptions azure, Consumer<Build> beforeStart) {
         public Settings(TemplateEvaluator evaluator, VariableInputs inputs, Path folder, Path historyFile,

@@ -96,7 +96,8 @@ public final class Rollout {
             } else {
                 String azureGoesOn = !modelSet ? ""
                         : mode == Upgrade.ROLLING ? "; Azure's rolling upgrade to it goes on (az vmss rolling-upgrade"
-                        + " cancel stops it)" : azureUpgradesAll ? "; Azure goes on upgrading every instance to it" : "";
+                        + " cancel stops it)"
+                        : azureUpgradesAll ? "; Azure goes on upgrading every instance to it" : "";
                 text = "Roll-out to " + name + " cancelled: " + (modelSet ? "the model points at "
                         : "the update of the model to ") + image.describe() + (modelSet ? "" : " was sent; Azure may"
                         + " still apply it") + azureGoesOn
