@@ -50,7 +50,11 @@ public final class AzureScaleSets implements ScaleSets {
         ImageReference image = scaleSet.virtualMachineProfile() == null
                 || scaleSet.virtualMachineProfile().storageProfile() == null ? null
                 : scaleSet.virtualMachineProfile().storageProfile().imageReference();
-        ImageRef ref = image == null ? ImageRef.of(null) : new ImageRef(image.id(), image.publisher(),
+        // A gallery shared directly or through a community gallery is referenced by an ID of its own kind.
+        String id = image == null ? null : image.id() != null ? image.id()
+                : image.sharedGalleryImageId() != null ? image.sharedGalleryImageId()
+                : image.communityGalleryImageId();
+        ImageRef ref = image == null ? ImageRef.of(null) : new ImageRef(id, image.publisher(),
                 image.offer(), image.sku(), image.version());
         String policy = scaleSet.upgradePolicy() == null || scaleSet.upgradePolicy().mode() == null ? "Manual"
                 : scaleSet.upgradePolicy().mode().toString();
@@ -63,9 +67,13 @@ public final class AzureScaleSets implements ScaleSets {
 
     @Override
     public void setImage(String resourceGroup, String name, ImageRef image, RollingPolicy rolling) throws Exception {
-        ImageReference reference = image.id() != null ? new ImageReference().withId(image.id())
-                : new ImageReference().withPublisher(image.publisher()).withOffer(image.offer())
-                .withSku(image.sku()).withVersion(image.version());
+        ImageReference reference = image.id() == null ? new ImageReference().withPublisher(image.publisher())
+                .withOffer(image.offer()).withSku(image.sku()).withVersion(image.version())
+                : startsWithIgnoreCase(image.id(), "/SharedGalleries/")
+                ? new ImageReference().withSharedGalleryImageId(image.id())
+                : startsWithIgnoreCase(image.id(), "/CommunityGalleries/")
+                ? new ImageReference().withCommunityGalleryImageId(image.id())
+                : new ImageReference().withId(image.id());
         VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withVirtualMachineProfile(
                 new VirtualMachineScaleSetUpdateVMProfile().withStorageProfile(
                         new VirtualMachineScaleSetUpdateStorageProfile().withImageReference(reference)));
@@ -178,5 +186,9 @@ public final class AzureScaleSets implements ScaleSets {
         } catch (ManagementException e) {
             throw new IllegalStateException(what + " failed: " + AzureErrors.describe(e), e);
         }
+    }
+
+    private static boolean startsWithIgnoreCase(String text, String prefix) {
+        return text.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 }

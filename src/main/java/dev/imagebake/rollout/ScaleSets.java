@@ -54,7 +54,8 @@ public interface ScaleSets {
          */
         public static ImageRef parse(String text) {
             String[] urn = text.split(":", -1);
-            if (!text.startsWith("/") && urn.length == 4 && java.util.Arrays.stream(urn).noneMatch(String::isBlank)) {
+            if (!text.startsWith("/") && urn.length == 4 && java.util.Arrays.stream(urn)
+                    .noneMatch(part -> part.isBlank() || part.equals("null"))) {
                 return new ImageRef(null, urn[0], urn[1], urn[2], urn[3]);
             }
             if (!text.startsWith("/")) {
@@ -64,9 +65,12 @@ public interface ScaleSets {
             return of(text);
         }
 
-        /** The same image; resource IDs compare without case, as Azure treats them. */
+        /** The same image; resource IDs and marketplace names compare without case, as Azure treats them. */
         public boolean sameAs(ImageRef other) {
-            return id != null && other.id != null ? id.equalsIgnoreCase(other.id) : equals(other);
+            if (id != null || other.id != null) {
+                return id != null && id.equalsIgnoreCase(other.id);
+            }
+            return describe().equalsIgnoreCase(other.describe());
         }
 
         public String describe() {

@@ -258,6 +258,26 @@ class RolloutSpec extends Specification {
                 '[0] may still run /images/new. Finish it with: imagebake rollout --image /images/old --scale-set rg/web')
     }
 
+    def "image references: IDs and marketplace names compare without case; --image text is an ID or a marketplace URN"() {
+        expect:
+        ImageRef.of('/Subscriptions/S/images/A').sameAs(ImageRef.of('/subscriptions/s/images/a'))
+        ImageRef.parse('canonical:UbuntuServer:22_04-LTS:latest').sameAs(
+                new ImageRef(null, 'Canonical', 'ubuntuserver', '22_04-lts', 'latest'))
+        !ImageRef.parse('Canonical:UbuntuServer:22_04-lts:latest').sameAs(ImageRef.of('/images/x'))
+        ImageRef.parse('/SharedGalleries/abc/Images/web/Versions/1.0.0').id() == '/SharedGalleries/abc/Images/web/Versions/1.0.0'
+
+        when:
+        ImageRef.parse(text)
+
+        then:
+        def e = thrown(IllegalArgumentException)
+        e.message == "--image takes a resource ID (/subscriptions/...) or a marketplace image " +
+                "PUBLISHER:OFFER:SKU:VERSION; got '${text}'"
+
+        where:
+        text << ['null:null:null:null', 'Canonical:offer:sku', 'web-image', 'a::b:c']
+    }
+
     def "a scale set already on the image (its ID in other case) only has its stragglers upgraded"() {
         given:
         api.create(3, 'Manual')
