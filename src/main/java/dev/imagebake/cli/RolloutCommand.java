@@ -42,16 +42,18 @@ final class RolloutCommand implements Callable<Integer> {
             + "for a Rolling policy, manual for Manual; for Automatic, Azure upgrades and imagebake checks).")
     String upgrade;
 
-    @Option(names = "--max-batch-percent", paramLabel = "N", defaultValue = "20",
-            description = "The largest share of instances upgraded at once, 5-100 (default ${DEFAULT-VALUE}).")
-    int maxBatchPercent;
+    @Option(names = "--max-batch-percent", paramLabel = "N",
+            description = "The largest share of instances upgraded at once, 5-100 (default 20; for a Rolling "
+                    + "scale set, its own policy).")
+    Integer maxBatchPercent;
 
-    @Option(names = "--max-unhealthy-percent", paramLabel = "N", defaultValue = "20",
-            description = "The share of all instances that may be unhealthy; one more stops the roll (default "
-                    + "${DEFAULT-VALUE}).")
-    int maxUnhealthyPercent;
+    @Option(names = "--max-unhealthy-percent", paramLabel = "N",
+            description = "The share of all instances that may be unhealthy; one more stops the roll (default 20; "
+                    + "for a Rolling scale set, its own policy).")
+    Integer maxUnhealthyPercent;
 
-    @Option(names = "--pause", paramLabel = "DURATION", description = "Pause between batches, e.g. 30s.")
+    @Option(names = "--pause", paramLabel = "DURATION", description = "Pause between batches, e.g. 30s (default "
+            + "none; for a Rolling scale set, its own policy).")
     String pause;
 
     @Option(names = "--health-command", paramLabel = "CMD", description = "Run over SSH on each upgraded "
@@ -151,7 +153,8 @@ final class RolloutCommand implements Callable<Integer> {
                         + upgrade + "'");
             };
         }
-        if (maxBatchPercent < 5 || maxBatchPercent > 100 || maxUnhealthyPercent < 0 || maxUnhealthyPercent > 100) {
+        if (maxBatchPercent != null && (maxBatchPercent < 5 || maxBatchPercent > 100)
+                || maxUnhealthyPercent != null && (maxUnhealthyPercent < 0 || maxUnhealthyPercent > 100)) {
             throw new IllegalArgumentException("--max-batch-percent is 5-100 and --max-unhealthy-percent 0-100");
         }
         if (healthCommand != null && (sshUser == null || sshKey == null)) {
@@ -161,7 +164,7 @@ final class RolloutCommand implements Callable<Integer> {
                 : new ScaleSetPost.Health(healthCommand, sshUser, sshKey, null, healthUrl,
                 duration("--health-timeout", healthTimeout));
         return new ScaleSetPost(parts[0], parts[1], mode, maxBatchPercent, maxUnhealthyPercent,
-                pause == null ? Duration.ZERO : duration("--pause", pause), health, rollback,
+                pause == null ? null : duration("--pause", pause), health, rollback,
                 ScaleSetPost.ImageChoice.GALLERY);
     }
 

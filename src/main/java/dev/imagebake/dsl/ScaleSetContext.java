@@ -17,9 +17,10 @@ public final class ScaleSetContext extends StepContext {
     private String resourceGroup;
     private String name;
     private ScaleSetPost.Upgrade upgrade = ScaleSetPost.Upgrade.AUTO;
-    private int maxBatchPercent = 20;
-    private int maxUnhealthyPercent = 20;
-    private Duration pauseBetweenBatches = Duration.ZERO;
+    /** Null when not given: the defaults, or for {@code rolling} the scale set's own rolling-upgrade policy. */
+    private Integer maxBatchPercent;
+    private Integer maxUnhealthyPercent;
+    private Duration pauseBetweenBatches;
     private ScaleSetPost.Health health;
     private boolean rollbackOnFailure;
     private ScaleSetPost.ImageChoice image = ScaleSetPost.ImageChoice.GALLERY;
@@ -57,17 +58,26 @@ public final class ScaleSetContext extends StepContext {
                         + text + "'"));
     }
 
-    /** The largest share of instances upgraded at once, in percent (default 20; at least one instance). */
+    /**
+     * The largest share of instances upgraded at once, in percent (at least one instance). Default 20, or for
+     * {@code rolling} the scale set's own policy.
+     */
     public void maxBatchPercent(Object value) {
         maxBatchPercent = integer("maxBatchPercent", value, 5, 100);
     }
 
-    /** The share of all instances that may be unhealthy before the roll stops, in percent (default 20). */
+    /**
+     * The share of all instances that may be unhealthy before the roll stops, in percent. Default 20, or for
+     * {@code rolling} the scale set's own policy.
+     */
     public void maxUnhealthyPercent(Object value) {
         maxUnhealthyPercent = integer("maxUnhealthyPercent", value, 0, 100);
     }
 
-    /** The wait between a healthy batch and the next, for example {@code '30s'} (default none). */
+    /**
+     * The wait between a healthy batch and the next, for example {@code '30s'}. Default none, or for {@code rolling}
+     * the scale set's own policy.
+     */
     public void pauseBetweenBatches(Object value) {
         pauseBetweenBatches = duration("pauseBetweenBatches", value);
     }

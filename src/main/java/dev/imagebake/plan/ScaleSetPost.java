@@ -10,16 +10,26 @@ import java.util.Locale;
  * @param resourceGroup       the scale set's resource group
  * @param name                the scale set's name
  * @param upgrade             how instances reach the new model
- * @param maxBatchPercent     the largest share of instances upgraded at once (at least one instance)
- * @param maxUnhealthyPercent the share of all instances that may be unhealthy before the roll stops
- * @param pauseBetweenBatches the wait after each batch is healthy, before the next
+ * @param maxBatchPercent     the largest share of instances upgraded at once (at least one instance); null when not
+ *                            given: {@link #DEFAULT_BATCH_PERCENT}, or a Rolling scale set's own policy
+ * @param maxUnhealthyPercent the share of all instances that may be unhealthy before the roll stops; null when not
+ *                            given: {@link #DEFAULT_UNHEALTHY_PERCENT}, or a Rolling scale set's own policy
+ * @param pauseBetweenBatches the wait after each batch is healthy, before the next; null when not given: none, or a
+ *                            Rolling scale set's own policy
  * @param health              how an upgraded instance proves it is healthy, beyond running; or null
  * @param rollbackOnFailure   on failure, point the model back at the previous image and reimage what was upgraded
  * @param image               which of the build's images to roll out when it made both
  */
-public record ScaleSetPost(String resourceGroup, String name, Upgrade upgrade, int maxBatchPercent,
-                           int maxUnhealthyPercent, Duration pauseBetweenBatches, Health health,
+public record ScaleSetPost(String resourceGroup, String name, Upgrade upgrade, Integer maxBatchPercent,
+                           Integer maxUnhealthyPercent, Duration pauseBetweenBatches, Health health,
                            boolean rollbackOnFailure, ImageChoice image) implements StepSpec {
+    public static final int DEFAULT_BATCH_PERCENT = 20;
+    public static final int DEFAULT_UNHEALTHY_PERCENT = 20;
+
+    /** Whether any of the batch settings was given (a Rolling scale set's policy is changed only then). */
+    public boolean batchSettingsGiven() {
+        return maxBatchPercent != null || maxUnhealthyPercent != null || pauseBetweenBatches != null;
+    }
 
     /** How instances are brought to the new model. */
     public enum Upgrade {

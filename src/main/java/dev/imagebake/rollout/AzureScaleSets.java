@@ -62,7 +62,14 @@ public final class AzureScaleSets implements ScaleSets {
                 : scaleSet.sku().capacity().intValue();
         String orchestration = scaleSet.orchestrationMode() == null ? "Uniform"
                 : scaleSet.orchestrationMode().toString();
-        return new Model(scaleSet.id(), ref, policy, capacity, orchestration);
+        RollingUpgradePolicy rolling = scaleSet.upgradePolicy() == null ? null
+                : scaleSet.upgradePolicy().rollingUpgradePolicy();
+        RollingPolicy current = rolling == null ? null : new RollingPolicy(
+                rolling.maxBatchInstancePercent() == null ? 20 : rolling.maxBatchInstancePercent(),
+                rolling.maxUnhealthyInstancePercent() == null ? 20 : rolling.maxUnhealthyInstancePercent(),
+                rolling.pauseTimeBetweenBatches() == null ? 0
+                        : Duration.parse(rolling.pauseTimeBetweenBatches()).toSeconds());
+        return new Model(scaleSet.id(), ref, policy, capacity, orchestration, current);
     }
 
     @Override

@@ -44,13 +44,16 @@ public final class Rollout {
         String name = settings.name();
         ScaleSets.Model before = api.read(rg, name);
         Upgrade mode = mode(settings.upgrade(), before);
+        // Batch settings not given are the defaults, or for Azure's rolling upgrade the scale set's own policy.
+        boolean policyGiven = settings.batchSettingsGiven();
+        ScaleSetPost applied = applied(settings, mode == Upgrade.ROLLING ? before.rollingPolicy() : null);
         // Automatic policy: Azure reimages every instance once the model changes; imagebake waits and checks.
-        boolean azureUpgradesAll = settings.upgrade() == Upgrade.AUTO
+        boolean azureUpgradesAll = applied.upgrade() == Upgrade.AUTO
                 && "Automatic".equalsIgnoreCase(before.upgradePolicy());
         List<Instance> instances = api.instances(rg, name);
         boolean sameImage = image.sameAs(before.image());
         List<List<String>> batches = batches(sameImage ? behind(instances) : ids(instances),
-                batchSize(instances.size(), settings.maxBatchPercent()));
+                batchSize(instances.size(), applied.maxBatchPercent()));
         say("rollout.plan", "Scale set " + name + " (policy " + before.upgradePolicy() + ", " + instances.size()
                 + " instance(s)): " + (sameImage ? "already points at " + image.describe()
                 : before.image().describe() + " -> " + image.describe()) + "; upgrade "
@@ -63,7 +66,7 @@ public final class Rollout {
             return new RolloutResult(true, "Dry run: nothing changed.", Map.of(), false);
         }
         ScaleSets.RollingStatus previousRoll = mode == Upgrade.ROLLING ? api.rollingStatus(rg, name) : null;
-        int allowed = instances.size() * settings.maxUnhealthyPercent() / 100;
+        int allowed = instances.size() * applied.maxUnhealthyPercent() / 100;
         Map<String, String> unhealthy = new LinkedHashMap<>();
         List<String> upgraded = new ArrayList<>();
         List<String> sending = new ArrayList<>();
@@ -75,9 +78,9 @@ public final class Rollout {
             if (!sameImage) {
                 checkCancelled();
                 modelSent = true;
-                api.setImage(rg, name, image, mode == Upgrade.ROLLING ? new ScaleSets.RollingPolicy(
-                        settings.maxBatchPercent(), settings.maxUnhealthyPercent(),
-                        settings.pauseBetweenBatches().toSeconds()) : null);
+                api.setImage(rg, name, image, mode == Upgrade.ROLLING && policyGiven ? new ScaleSets.RollingPolicy(
+                        applied.maxBatchPercent(), applied.maxUnhealthyPercent(),
+                        applied.pauseBetweenBatches().toSeconds()) : null);
                 modelSet = true;
                 say("rollout.model", "Model of " + name + " now points at " + image.describe(),
                         fields("scaleSet", before.id(), "image", image.describe()));
@@ -86,7 +89,7 @@ public final class Rollout {
                 case NONE -> azureUpgradesAll ? automatic(rg, name, ids(instances), allowed, unhealthy) : null;
                 case ROLLING -> sameImage && batches.isEmpty() ? null
                         : rolling(rg, name, previousRoll, ids(instances), allowed, unhealthy);
-                default -> manual(settings, batches, allowed, unhealthy, upgraded, sending);
+                default -> manual(applied, batches, allowed, unhealthy, upgraded, sending);
             };
         } catch (InterruptedException e) {
             String text;
@@ -121,7 +124,7 @@ public final class Rollout {
         }
         String text = "Roll-out to " + name + " stopped: " + failure + describe(unhealthy);
         boolean rolledBack = false;
-        if (settings.rollbackOnFailure() && !sameImage) {
+        if (applied.rollbackOnFailure() && !sameImage) {
             String rollback;
             try {
                 rollback = rollBack(rg, name, before.image(), mode, upgraded);
@@ -374,6 +377,18 @@ public final class Rollout {
             map.put((String) pairs[i], pairs[i + 1]);
         }
         return map;
+    }
+
+    /** The settings with every batch setting filled in: as given, else from {@code own}, else the default. */
+    static ScaleSetPost applied(ScaleSetPost given, ScaleSets.RollingPolicy own) {
+        int batch = given.maxBatchPercent() != null ? given.maxBatchPercent()
+                : own != null ? own.maxBatchPercent() : ScaleSetPost.DEFAULT_BATCH_PERCENT;
+        int unhealthy = given.maxUnhealthyPercent() != null ? given.maxUnhealthyPercent()
+                : own != null ? own.maxUnhealthyPercent() : ScaleSetPost.DEFAULT_UNHEALTHY_PERCENT;
+        Duration pause = given.pauseBetweenBatches() != null ? given.pauseBetweenBatches()
+                : own != null ? Duration.ofSeconds(own.pauseSeconds()) : Duration.ZERO;
+        return new ScaleSetPost(given.resourceGroup(), given.name(), given.upgrade(), batch, unhealthy, pause,
+                given.health(), given.rollbackOnFailure(), given.image());
     }
 
     private static String rollbackCommand(ImageRef previous, String rg, String name) {

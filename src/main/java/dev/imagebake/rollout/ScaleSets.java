@@ -35,8 +35,10 @@ public interface ScaleSets {
      *
      * @param upgradePolicy Azure's mode: Automatic, Manual or Rolling
      * @param orchestration Azure's orchestration mode: Uniform or Flexible
+     * @param rollingPolicy the rolling-upgrade policy the scale set has, or null
      */
-    record Model(String id, ImageRef image, String upgradePolicy, int capacity, String orchestration) {
+    record Model(String id, ImageRef image, String upgradePolicy, int capacity, String orchestration,
+                 RollingPolicy rollingPolicy) {
         public boolean flexible() {
             return "Flexible".equalsIgnoreCase(orchestration);
         }

@@ -200,6 +200,26 @@ class RolloutCommandSpec extends Specification {
         instances('rolling') == [['0', 'img-b'], ['1', 'img-b']]
     }
 
+    def "without batch options, a Rolling scale set's own rolling-upgrade policy is kept"() {
+        given: 'a policy of 30% batches and a 2 s pause, set on the scale set itself'
+        def inner = compute.serviceClient().virtualMachineScaleSets.getByResourceGroup('web', 'rolling')
+        inner.upgradePolicy().rollingUpgradePolicy().withMaxBatchInstancePercent(30).withPauseTimeBetweenBatches('PT2S')
+        compute.serviceClient().virtualMachineScaleSets.update('web', 'rolling',
+                new com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate()
+                        .withUpgradePolicy(inner.upgradePolicy()))
+
+        when:
+        def r = rollout('--image', imageA, '--scale-set', 'web/rolling')
+
+        then:
+        r.code == 0
+        instances('rolling') == [['0', 'img-a'], ['1', 'img-a']]
+        def policy = compute.virtualMachineScaleSets().getByResourceGroup('web', 'rolling').innerModel().upgradePolicy()
+                .rollingUpgradePolicy()
+        policy.maxBatchInstancePercent() == 30
+        policy.pauseTimeBetweenBatches() == 'PT2S'
+    }
+
     def "should leave an Automatic scale set's upgrade to Azure and check every instance on the new model"() {
         given:
         scaleSet('automatic', UpgradeMode.AUTOMATIC, 2)

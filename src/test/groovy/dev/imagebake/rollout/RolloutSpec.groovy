@@ -278,6 +278,33 @@ class RolloutSpec extends Specification {
         text << ['null:null:null:null', 'Canonical:offer:sku', 'web-image', 'a::b:c']
     }
 
+    def "a Rolling scale set keeps its own rolling-upgrade policy unless the template gives batch settings"() {
+        given: 'a scale set whose policy is 10% batches, 30% unhealthy, 15 s pause'
+        api.create(2, 'Rolling')
+        api.ownPolicy = new ScaleSets.RollingPolicy(10, 30, 15)
+        def given = new ScaleSetPost('rg', 'web', Upgrade.AUTO, batch, null, null, null, false,
+                ScaleSetPost.ImageChoice.GALLERY)
+
+        when:
+        def result = rollout().run(given, NEW, false)
+
+        then:
+        result.ok()
+        api.rollingPolicy == sent
+
+        where:
+        batch | sent
+        null  | null
+        50    | new ScaleSets.RollingPolicy(50, 30, 15)
+    }
+
+    def "unset batch settings of a Manual roll are the defaults: 20% batches, 20% unhealthy, no pause"() {
+        expect:
+        Rollout.applied(new ScaleSetPost('rg', 'web', Upgrade.MANUAL, null, null, null, null, false,
+                ScaleSetPost.ImageChoice.GALLERY), null) == new ScaleSetPost('rg', 'web', Upgrade.MANUAL, 20, 20,
+                Duration.ZERO, null, false, ScaleSetPost.ImageChoice.GALLERY)
+    }
+
     def "a scale set already on the image (its ID in other case) only has its stragglers upgraded"() {
         given:
         api.create(3, 'Manual')
@@ -336,7 +363,11 @@ class RolloutSpec extends Specification {
             count.times { instances[it.toString()] = [image: OLD] }
         }
 
-        Model read(String rg, String name) { new Model('/vmss/web', image, policy, instances.size(), 'Uniform') }
+        RollingPolicy ownPolicy
+
+        Model read(String rg, String name) {
+            new Model('/vmss/web', image, policy, instances.size(), 'Uniform', ownPolicy)
+        }
 
         Closure afterSetImage = {}
 
