@@ -1,6 +1,7 @@
 package dev.imagebake.emulator.compute;
 
 import dev.imagebake.emulator.arm.ArmException;
+import dev.imagebake.emulator.vm.VmRuntime;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.map;
 
@@ -17,12 +18,13 @@ import java.util.Map;
 
 /**
  * A managed image "from a VHD" as the emulator reads it: {@code storageProfile.osDisk.blobUri} is a {@code file://}
- * URI (or an absolute path) naming a local folder or a .tar, .tar.gz or .tgz file, whose content becomes the image's
- * only layer over the host's root. A real VHD cannot be read.
+ * URI (or an absolute path) naming a local folder or a tarball ({@link VmRuntime#TARBALLS}), whose content becomes
+ * the image's only layer over the host's root. A real VHD cannot be read.
  */
 final class FileImage {
     private static final String HOW = "The emulator imports only local files: give a file:// URI or an absolute"
-            + " path naming a folder or a .tar, .tar.gz or .tgz file, whose content is laid over the host's root.";
+            + " path naming a folder or a " + VmRuntime.TARBALLS + " file, whose content is laid over the host's"
+            + " root.";
 
     private FileImage() {
     }
@@ -50,10 +52,10 @@ final class FileImage {
         }
         String name = path.getFileName() == null ? "" : path.getFileName().toString();
         boolean tarball = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
-                && List.of(".tar", ".tar.gz", ".tgz").stream().anyMatch(name::endsWith);
+                && VmRuntime.TARBALL_SUFFIXES.stream().anyMatch(name::endsWith);
         if (!tarball && !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
             throw ArmException.badRequest("InvalidParameter", "properties.storageProfile.osDisk.blobUri names "
-                    + path + ", which is neither a folder nor a .tar, .tar.gz or .tgz file.");
+                    + path + ", which is neither a folder nor a " + VmRuntime.TARBALLS + " file.");
         }
         return path;
     }

@@ -16,7 +16,8 @@ import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads the headers of a tarball (POSIX ustar, pax and GNU long names; plain or gzip) before anything is unpacked,
+ * Reads the headers of a tarball (POSIX ustar, pax and GNU long names; plain or gzip, the other compressions undone
+ * before) before anything is unpacked,
  * and refuses every entry that could write outside the layer: absolute paths, {@code ..}, entries at or below a
  * symbolic link of the same archive, hard links to anything but a file given earlier, and device nodes other than
  * overlay whiteouts (character device 0:0). Symbolic links themselves may point anywhere: they are resolved inside
@@ -73,7 +74,7 @@ final class TarballCheck {
                 throw new EOFException();
             }
             if (!checksumMatches(header)) {
-                throw refuse("is not a tar archive (only .tar and gzip-compressed .tar.gz or .tgz are read)");
+                throw refuse("is not a tar archive (plain, or compressed with gzip, xz, bzip2 or zstd)");
             }
             char type = (char) header[156];
             long size = pax.containsKey("size") ? paxSize(pax.get("size")) : number(header, 124, 12);

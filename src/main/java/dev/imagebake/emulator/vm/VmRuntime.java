@@ -8,6 +8,12 @@ import java.util.List;
  * (create, power actions, delete, image capture); the control plane stays the provider's business.
  */
 public interface VmRuntime extends AutoCloseable {
+    /** The names of the tarballs an image can be imported from: plain, gzip, xz, bzip2 or zstd. */
+    List<String> TARBALL_SUFFIXES = List.of(".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2",
+            ".tar.zst", ".tzst");
+    /** {@link #TARBALL_SUFFIXES} as messages list them. */
+    String TARBALLS = ".tar, .tar.gz, .tgz, .tar.xz, .txz, .tar.bz2, .tbz2, .tar.zst or .tzst";
+
 
     /**
      * Boots the machine (creating it on first use) unless it is already running, and returns where its SSH server
@@ -32,7 +38,7 @@ public interface VmRuntime extends AutoCloseable {
     List<String> capture(MachineSpec spec) throws VmRuntimeException;
 
     /**
-     * Copies a local folder or tarball (.tar, .tar.gz, .tgz) into a new immutable layer and returns the image's
+     * Copies a local folder or tarball ({@link #TARBALLS}) into a new immutable layer and returns the image's
      * layers: that one alone, laid over the host's root like every image. Nothing is written outside the layer and
      * the source is only read. A runtime without machines returns no layers.
      *

@@ -79,20 +79,28 @@ class ImageImportSpec extends Specification {
         snapshot(folder) == before
     }
 
-    def "should boot a VM from a gzipped tarball's image named by its absolute path"() {
+    def "should boot a VM from a #compression tarball's image named by its absolute path"() {
         given:
-        def tarball = dir.resolve('content.tar.gz')
-        tar('--create', '--gzip', '--file', tarball.toString(), '--directory', content('for-tarball').toString(), '.')
+        def tarball = dir.resolve("content-${compression}${suffix}")
+        tar('--create', "--${compression}", '--file', tarball.toString(), '--directory',
+                content("for-${compression}").toString(), '.')
         def bytes = Files.readAllBytes(tarball)
 
         when:
-        def image = imageFrom('from-tarball', tarball.toString())
-        def seen = shell.await(createVm('vm-tarball', image.id()), 'azureuser', INSPECT)
+        def image = imageFrom("from-${compression}", tarball.toString())
+        def seen = shell.await(createVm("vm-${compression}", image.id()), 'azureuser', INSPECT)
 
         then:
         seen == [0, 'hello from the folder\nsetting=1\n4321:4321 644\n0:0 640\nhost root below\n']
         hostUntouched()
         Files.readAllBytes(tarball) == bytes
+
+        where:
+        compression | suffix
+        'gzip'      | '.tar.gz'
+        'xz'        | '.txz'
+        'bzip2'     | '.tar.bz2'
+        'zstd'      | '.tar.zst'
     }
 
     def "should refuse a tarball that would write outside its layer and leave no trace: #what"() {
@@ -128,6 +136,19 @@ class ImageImportSpec extends Specification {
         'a file through its own link' | 'symlink'  | ImageImportSpec.&symlinkTarball       || "has an entry 'opt/app/link/escape' at or below the symbolic link 'opt/app/link' of the same archive"
     }
 
+    def "should answer 400 for a compressed tarball its compressor cannot read"() {
+        given: 'xz magic bytes followed by garbage'
+        def broken = dir.resolve('broken.tar.xz')
+        Files.write(broken, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2, 3, 4, 5, 6, 7, 8] as byte[])
+
+        when:
+        def answer = refusal('broken-xz', broken.toString())
+
+        then:
+        answer[0] == 400
+        answer[2].startsWith("cannot decompress the tarball ${broken} with xz: ")
+    }
+
     def "should answer 400 for a real VHD, a missing path, a top-level directory not overlaid and a top-level link"() {
         given:
         def stray = Files.createDirectories(dir.resolve('stray/data'))
@@ -144,7 +165,8 @@ class ImageImportSpec extends Specification {
         vhd == [400, 'InvalidParameter', 'The emulator cannot read the VHD at'
                 + " 'https://account.blob.core.windows.net/vhds/disk.vhd' (properties.storageProfile.osDisk.blobUri)."
                 + ' The emulator imports only local files: give a file:// URI or an absolute path naming a folder'
-                + " or a .tar, .tar.gz or .tgz file, whose content is laid over the host's root."]
+                + " or a .tar, .tar.gz, .tgz, .tar.xz, .txz, .tar.bz2, .tbz2, .tar.zst or .tzst file, whose content is"
+                + " laid over the host's root."]
         missing == [400, 'InvalidParameter', 'properties.storageProfile.osDisk.blobUri names'
                 + " /nonexistent/imagebake/disk, which does not exist on the emulator's host."]
         link == [400, 'InvalidParameter', "'etc' at the top of the image content must be a directory, not a link or"
