@@ -111,6 +111,22 @@ final class BuildCommand implements Callable<Integer> {
             main.err.println("Error: --emulator and --cloud (or IMAGEBAKE_CLOUD) exclude each other");
             return ExitCodes.INVALID;
         }
+        if (emulatorData != null && !emulator) {
+            // Without --emulator the build would go to the cloud the environment names: refuse, never guess.
+            main.err.println("Error: --emulator-data is where --emulator keeps its state; give --emulator too");
+            return ExitCodes.INVALID;
+        }
+        if (parallel < 0) {
+            main.err.println("Error: --parallel takes a number of builds, at least 1 (0 or none: all at once); got "
+                    + parallel);
+            return ExitCodes.INVALID;
+        }
+        if (cloud != null && !java.nio.file.Files.isRegularFile(cloud)) {
+            main.err.println("Error: no cloud file " + cloud + (main.environment.get("IMAGEBAKE_CLOUD") != null
+                    && cloud.toString().equals(main.environment.get("IMAGEBAKE_CLOUD")) ? " (from IMAGEBAKE_CLOUD)"
+                    : ""));
+            return ExitCodes.INVALID;
+        }
         dev.imagebake.communicator.CryptoWarmup.start(); // overlaps with evaluating the template and connecting
         EvaluationResult result = template.evaluate(main.err, main.environment);
         if (!result.ok()) {

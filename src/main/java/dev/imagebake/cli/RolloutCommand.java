@@ -112,7 +112,7 @@ final class RolloutCommand implements Callable<Integer> {
             rollout = new Rollout(new AzureScaleSets(clients, interrupted::get),
                     InstanceHealth.of(settings.health(), Path.of(".")), settings.health() == null
                     ? Duration.ofMinutes(10) : settings.health().timeout(), this::print, interrupted::get,
-                    Duration.ofSeconds(2));
+                    Duration.ofSeconds(2)).cloudFile(cloudFile);
         } catch (IOException e) {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.INVALID;

@@ -6,6 +6,7 @@ import dev.imagebake.dsl.sandbox.SandboxRuntime;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.BuilderSpec;
 import dev.imagebake.plan.Plan;
+import dev.imagebake.plan.Redactor;
 import dev.imagebake.plan.SourcePosition;
 import dev.imagebake.plan.Step;
 import dev.imagebake.plan.Variable;
@@ -297,6 +298,11 @@ public final class Evaluation implements ImplicitScope {
 
     Appendable out() {
         return out;
+    }
+
+    /** The text with every sensitive value declared so far masked: what the template prints or fails with. */
+    String redact(String text) {
+        return text == null || sensitive.isEmpty() ? text : new Redactor(sensitive).redact(text);
     }
 
     VariableInputs inputs() {

@@ -69,7 +69,7 @@ public final class Helpers {
         String text = evaluation.text(value) + System.lineSeparator();
         Guard.current().countOutput(text.length());
         try {
-            evaluation.out().append(text);
+            evaluation.out().append(evaluation.redact(text));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -62,11 +62,23 @@ public final class TemplateEvaluator {
      */
     public EvaluationResult evaluate(TemplateSource source, VariableInputs inputs, Appendable out) {
         TemplateFiles files = new TemplateFiles(source.folder());
-        return sandboxed(source, script -> {
+        AtomicReference<Evaluation> state = new AtomicReference<>();
+        return redacted(sandboxed(source, script -> {
             Evaluation evaluation = new Evaluation(source.displayName(), files, inputs, clock.instant(), out);
+            state.set(evaluation);
             evaluation.start((TemplateScript) script);
             return evaluation;
-        }, Evaluation::diagnostics, evaluation -> evaluation.finish(source.displayName()));
+        }, Evaluation::diagnostics, evaluation -> evaluation.finish(source.displayName())), state.get());
+    }
+
+    /** The result with the sensitive values the evaluation saw masked in every message. */
+    private static EvaluationResult redacted(EvaluationResult result, Evaluation evaluation) {
+        if (evaluation == null || result.diagnostics().isEmpty()) {
+            return result;
+        }
+        List<Diagnostic> masked = result.diagnostics().stream()
+                .map(d -> new Diagnostic(d.at(), evaluation.redact(d.message()))).toList();
+        return new EvaluationResult(result.plan(), masked, result.failure(), result.stuck());
     }
 
     /**
@@ -88,8 +100,10 @@ public final class TemplateEvaluator {
         TemplateSource first = pieces.get(0);
         TemplateFiles files = new TemplateFiles(first.folder());
         AtomicReference<List<dev.imagebake.plan.Step>> steps = new AtomicReference<>(List.of());
+        AtomicReference<Evaluation> state = new AtomicReference<>();
         EvaluationResult result = sandboxed(pieces, true, script -> {
             Evaluation evaluation = new Evaluation(first.displayName(), files, inputs, clock.instant(), out);
+            state.set(evaluation);
             evaluation.partial();
             evaluation.start((TemplateScript) script);
             return evaluation;
@@ -97,7 +111,7 @@ public final class TemplateEvaluator {
             steps.set(evaluation.steps());
             return evaluation.finish(first.displayName());
         });
-        return new PartialResult(result, steps.get());
+        return new PartialResult(redacted(result, state.get()), steps.get());
     }
 
     /**

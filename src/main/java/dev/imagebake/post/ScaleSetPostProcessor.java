@@ -55,7 +55,7 @@ public final class ScaleSetPostProcessor implements BuildStep {
                 (event, text, fields) -> {
                     context.info(text);
                     context.reporter().event(context.name(), event, fields);
-                }, context::cancelled, Duration.ofSeconds(2));
+                }, context::cancelled, Duration.ofSeconds(2)).cloudFile(cloudFile(auth, options, context));
         RolloutResult result;
         try {
             result = rollout.run(spec, ScaleSets.ImageRef.of(image), false);
@@ -71,6 +71,13 @@ public final class ScaleSetPostProcessor implements BuildStep {
             throws java.io.IOException {
         return new AzureClients(AzureCloud.resolve(auth, options.cloudFile(), context.templateFolder(),
                 options.environment()));
+    }
+
+    /** The cloud file the build reached Azure through, or null for a named cloud. */
+    private static java.nio.file.Path cloudFile(AzureBuilderSpec.Auth auth, AzureOptions options,
+                                                BuildContext context) {
+        return options.cloudFile() != null ? options.cloudFile() : AzureCloud.isNamedCloud(auth.cloud()) ? null
+                : context.templateFolder().resolve(auth.cloud());
     }
 
     private String image(BuildContext context) throws StepFailedException {

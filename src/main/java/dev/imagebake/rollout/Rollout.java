@@ -24,6 +24,7 @@ public final class Rollout {
     private final HealthProbe probe;
     private final RolloutListener listener;
     private final BooleanSupplier cancelled;
+    private java.nio.file.Path cloudFile;
     private final Duration poll;
     private final Duration healthTimeout;
 
@@ -391,8 +392,18 @@ public final class Rollout {
                 given.health(), given.rollbackOnFailure(), given.image());
     }
 
-    private static String rollbackCommand(ImageRef previous, String rg, String name) {
-        return "imagebake rollout --image " + previous.describe() + " --scale-set " + rg + "/" + name;
+    /**
+     * The cloud file the roll-out reached Azure through, so that the roll-back command it prints reaches the same
+     * cloud; null for public Azure.
+     */
+    public Rollout cloudFile(java.nio.file.Path file) {
+        this.cloudFile = file;
+        return this;
+    }
+
+    private String rollbackCommand(ImageRef previous, String rg, String name) {
+        return "imagebake rollout --image " + previous.describe() + " --scale-set " + rg + "/" + name
+                + (cloudFile == null ? "" : " --cloud " + cloudFile.toAbsolutePath());
     }
 
     /** Called before each change sent to Azure, so that nothing new starts once the roll is cancelled. */

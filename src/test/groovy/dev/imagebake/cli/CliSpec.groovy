@@ -123,6 +123,21 @@ provision shell { inline "echo ${var.region}" }
         new JsonSlurper().parseText(json.out).builds[0].builder.password == '<sensitive>'
     }
 
+    def "build refuses options that would send it somewhere the user did not say, before evaluating anything"() {
+        when:
+        def r = run(args.collect { it == 'TEMPLATE' ? template() : it } as String[])
+
+        then:
+        r.code == 2
+        r.err.readLines()[0] == message
+
+        where:
+        args                                                           | message
+        ['build', '--emulator-data', 'd', 'TEMPLATE']                  | 'Error: --emulator-data is where --emulator keeps its state; give --emulator too'
+        ['build', '--cloud', '/nonexistent/cloud.json', 'TEMPLATE']    | 'Error: no cloud file /nonexistent/cloud.json'
+        ['build', '--parallel', '-1', 'TEMPLATE']                      | 'Error: --parallel takes a number of builds, at least 1 (0 or none: all at once); got -1'
+    }
+
     def "a wrongly typed -var should be reported at the variable's declaration"() {
         when:
         def r = run('validate', '-var', 'count=many', template())

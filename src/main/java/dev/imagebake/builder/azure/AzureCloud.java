@@ -136,7 +136,7 @@ public final class AzureCloud {
         return new AzureCloud(environment, http, credential, tenant, subscription, description, loopback, secret);
     }
 
-    static boolean isNamedCloud(String cloud) {
+    public static boolean isNamedCloud(String cloud) {
         return switch (cloud.toLowerCase()) {
             case "public", "azure", "china", "usgovernment" -> true;
             default -> false;
