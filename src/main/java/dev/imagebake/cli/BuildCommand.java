@@ -158,7 +158,14 @@ final class BuildCommand implements Callable<Integer> {
             targets.add(new LogFileReporter(log));
         }
         Path folder = template.template.toAbsolutePath().getParent();
-        try (LocalEmulator local = emulator ? LocalEmulator.start(main.err, builds, emulatorData) : null) {
+        LocalEmulator started;
+        try {
+            started = emulator ? LocalEmulator.start(main.err, builds, emulatorData) : null;
+        } catch (dev.imagebake.emulator.DataDirInUseException e) {
+            main.err.println("Error: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+        try (LocalEmulator local = started) {
             Path cloudFile = local != null ? local.cloudFile() : cloud;
             if (local != null) {
                 secrets.add(local.clientSecret());

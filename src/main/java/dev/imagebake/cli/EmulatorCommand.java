@@ -1,5 +1,6 @@
 package dev.imagebake.cli;
 
+import dev.imagebake.emulator.DataDirInUseException;
 import dev.imagebake.emulator.Emulator;
 import dev.imagebake.emulator.arm.Conditions;
 import dev.imagebake.emulator.arm.FaultSpec;
@@ -98,7 +99,14 @@ final class EmulatorCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Operations.Settings operations = new Operations.Settings(retryAfter, Operations.Settings.DEFAULT.pollsBeforeDone(),
                 Operations.Settings.DEFAULT.overdueAfter());
-        try (Emulator emulator = Emulator.start(new Emulator.Settings(data, port, operations, machines, conditions))) {
+        Emulator started;
+        try {
+            started = Emulator.start(new Emulator.Settings(data, port, operations, machines, conditions));
+        } catch (DataDirInUseException e) {
+            main.err.println("Error: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+        try (Emulator emulator = started) {
             // The secret stays in cloud.json (readable by its owner only); it is never printed.
             main.out.println("Azure emulator listening on " + emulator.endpoint());
             main.out.println("Cloud settings (endpoint, CA, credentials): " + emulator.cloudFile());

@@ -19,7 +19,7 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     TemplateOptions template;
 
-    @Option(names = "--json", description = "Print the plan as JSON (schema: docs/plan-json.md).")
+    @Option(names = "--json", description = "Print the plan as JSON (schema: src/docs/plan-json.md).")
     boolean json;
 
     @ParentCommand

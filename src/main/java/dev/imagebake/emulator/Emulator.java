@@ -87,9 +87,12 @@ public final class Emulator implements AutoCloseable {
     private final ComputeProvider compute;
     private final StateStore store;
 
-    private Emulator(DataDir dir, Identity identity, RequestLog log, HttpsListener listener,
+    private final DataDirLock lock;
+
+    private Emulator(DataDir dir, DataDirLock lock, Identity identity, RequestLog log, HttpsListener listener,
                      ComputeProvider compute, StateStore store) {
         this.dir = dir;
+        this.lock = lock;
         this.identity = identity;
         this.log = log;
         this.listener = listener;
@@ -100,6 +103,17 @@ public final class Emulator implements AutoCloseable {
     public static Emulator start(Settings settings) throws IOException {
         DataDir dir = new DataDir(settings.dataDir());
         dir.create();
+        // One emulator per data folder: a second would rewrite cloud.json and state.json under the first.
+        DataDirLock lock = DataDirLock.acquire(dir);
+        try {
+            return start(settings, dir, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static Emulator start(Settings settings, DataDir dir, DataDirLock lock) throws IOException {
         TlsMaterial tls = TlsMaterial.loadOrCreate(dir);
         Identity identity = Identity.loadOrCreate(dir);
         StateStore store = StateStore.open(dir.stateFile());
@@ -140,7 +154,7 @@ public final class Emulator implements AutoCloseable {
             store.close();
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
-        Emulator emulator = new Emulator(dir, identity, log, listener, compute, store);
+        Emulator emulator = new Emulator(dir, lock, identity, log, listener, compute, store);
         compute.resumeMachines();
         scaleSets.resumeMachines();
         CloudFile.write(dir, emulator.endpoint(), identity);
@@ -185,5 +199,6 @@ public final class Emulator implements AutoCloseable {
         compute.closeMachines();
         log.close();
         store.close(); // after the listener: no request changes the state once it is saved for the last time
+        lock.close();
     }
 }

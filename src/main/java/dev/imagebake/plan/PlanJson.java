@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The plan as JSON, in the stable schema documented in docs/plan-json.md. Sensitive values are redacted. */
+/** The plan as JSON, in the stable schema documented in src/docs/plan-json.md. Sensitive values are redacted. */
 public final class PlanJson {
     public static final int SCHEMA_VERSION = 1;
 

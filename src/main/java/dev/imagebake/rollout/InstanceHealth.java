@@ -83,7 +83,7 @@ public final class InstanceHealth implements HealthProbe {
             return result.exitStatus() == 0 ? null : "health command exited " + result.exitStatus()
                     + (output.length() == 0 ? "" : ": " + output);
         } catch (IOException e) {
-            return "health command failed: " + e.getMessage();
+            return "health command failed: " + reason(e);
         } finally {
             ssh.close();
         }
@@ -97,8 +97,21 @@ public final class InstanceHealth implements HealthProbe {
             int status = response.statusCode();
             return status >= 200 && status < 300 ? null : "GET " + target + " answered " + status;
         } catch (IOException | IllegalArgumentException e) {
-            return "GET " + target + " failed: " + e.getMessage();
+            return "GET " + target + " failed: " + reason(e);
         }
+    }
+
+    /** What went wrong, also for the JDK's exceptions that carry no message (a refused connection). */
+    static String reason(Exception e) {
+        if (e.getMessage() != null && !e.getMessage().isBlank()) {
+            return e.getMessage();
+        }
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null && !cause.getMessage().isBlank()) {
+            return cause.getMessage();
+        }
+        return e instanceof java.net.ConnectException ? "connection refused (nothing listens there, or it is not"
+                + " reachable)" : e.getClass().getSimpleName();
     }
 
     private static String expandHome(String path) {

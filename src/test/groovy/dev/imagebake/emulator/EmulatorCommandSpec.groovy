@@ -37,4 +37,40 @@ class EmulatorCommandSpec extends Specification {
         !printed.contains(cloud.clientSecret as String)
         code == ExitCodes.INTERRUPTED
     }
+
+    def "a second emulator on the same data folder, in another process, is refused and changes nothing"() {
+        given: 'an emulator running on the folder'
+        Emulator first = Emulator.start(new Emulator.Settings(dir, 0,
+                dev.imagebake.emulator.arm.Operations.Settings.DEFAULT))
+        String cloud = java.nio.file.Files.readString(dir.resolve('cloud.json'))
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
+
+        when:
+        def p = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
+                'emulator', '--data', dir.toString()).redirectErrorStream(true).start()
+        String output = p.inputStream.getText('UTF-8')
+        p.waitFor(60, TimeUnit.SECONDS)
+
+        then:
+        p.exitValue() == ExitCodes.FAILED
+        output.readLines().last() == "Error: another emulator uses the data folder ${dir.toAbsolutePath()} " +
+                "(process ${ProcessHandle.current().pid()}); stop it first, or give another --data"
+        java.nio.file.Files.readString(dir.resolve('cloud.json')) == cloud
+
+        cleanup:
+        first?.close()
+    }
+
+    def "the data folder is free again once an emulator stops"() {
+        when:
+        Emulator.start(new Emulator.Settings(dir, 0, dev.imagebake.emulator.arm.Operations.Settings.DEFAULT)).close()
+        Emulator again = Emulator.start(new Emulator.Settings(dir, 0,
+                dev.imagebake.emulator.arm.Operations.Settings.DEFAULT))
+
+        then:
+        again != null
+
+        cleanup:
+        again?.close()
+    }
 }
