@@ -170,8 +170,17 @@ final class BuildCommand implements Callable<Integer> {
             if (local != null) {
                 secrets.add(local.clientSecret());
             }
-            return run(result, builds, secrets, targets, log, folder, policy, interaction, limit,
+            int code = run(result, builds, secrets, targets, log, folder, policy, interaction, limit,
                     new AzureOptions(cloudFile, template.template, main.environment, force));
+            if (local != null && policy == OnError.ABORT && code != ExitCodes.OK) {
+                // The kept machine lives in the emulator, which ends with this command.
+                main.err.println(emulatorData == null
+                        ? "note: --emulator ran Azure inside this command, and what it kept stops with it; to keep"
+                        + " it, build with --emulator-data DIR, then run: imagebake emulator --data DIR"
+                        : "note: the kept machine runs again once the emulator does: imagebake emulator --data "
+                        + emulatorData.toAbsolutePath());
+            }
+            return code;
         }
     }
 

@@ -84,8 +84,15 @@ public final class Engine {
             String error = outcome.failure();
             if (outcome.aborted() && context.hasMachine()) {
                 var endpoint = context.machine().endpoint();
+                java.nio.file.Path key = null;
+                try {
+                    key = context.machine().keptPrivateKeyFile();
+                } catch (java.io.IOException e) {
+                    context.warn("could not keep the machine's private key for logging in: " + e.getMessage());
+                }
                 context.warn("--on-error=abort: nothing was cleaned up; the build machine is kept for inspection: "
-                        + "ssh -p " + endpoint.port() + " " + endpoint.user() + "@" + endpoint.host()
+                        + "ssh " + (key == null ? "" : "-i " + key + " ") + "-p " + endpoint.port() + " "
+                        + endpoint.user() + "@" + endpoint.host()
                         + (outcome.leftovers().isEmpty() ? "" : "; delete what is listed below when done"));
             }
             if (status == BuildResult.Status.FAILED && failFast && !cancelled) {

@@ -87,6 +87,23 @@ public final class Machine implements AutoCloseable {
         return file;
     }
 
+    /**
+     * A copy of the private key (0600, in a 0700 folder of its own) that outlives the build, for a person to log in
+     * to a machine kept by {@code --on-error=abort}; null when the machine is not reached with a key.
+     */
+    public synchronized Path keptPrivateKeyFile() throws IOException {
+        String text = endpoint.privateKey();
+        if (text == null) {
+            return null;
+        }
+        Path folder = Files.createTempDirectory("imagebake-kept-", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        Path file = Files.createFile(folder.resolve("id"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, text.endsWith("\n") ? text : text + "\n", StandardCharsets.UTF_8);
+        return file;
+    }
+
     /** A known_hosts file holding the host key this build verified. */
     public synchronized Path knownHostsFile() throws IOException, ConnectionFailedException, InterruptedException {
         Path file = files().resolve("known_hosts");

@@ -138,6 +138,31 @@ provision shell { inline "echo ${var.region}" }
         ['build', '--parallel', '-1', 'TEMPLATE']                      | 'Error: --parallel takes a number of builds, at least 1 (0 or none: all at once); got -1'
     }
 
+    def "a cloud file whose endpoint nothing answers fails at once, naming the endpoint: #command"() {
+        given: 'a cloud file for an emulator that is not running'
+        def closed = new ServerSocket(0)
+        int port = closed.localPort
+        closed.close()
+        Path cloud = dir.resolve('cloud.json')
+        Files.writeString(cloud, """{"resourceManagerEndpoint": "https://127.0.0.1:${port}/"}""")
+
+        when:
+        long started = System.nanoTime()
+        def r = run(([command, '--cloud', cloud.toString()] + extra) as String[])
+
+        then:
+        r.code == 2
+        r.err.readLines()[0] == "Error: nothing answers at https://127.0.0.1:${port}/ (the resourceManagerEndpoint " +
+                "of ${cloud}): Connection refused; is its emulator running? Start it with: imagebake emulator " +
+                "--data ${dir.toAbsolutePath()}"
+        (System.nanoTime() - started) < 10_000_000_000L
+
+        where:
+        command   | extra
+        'gc'      | ['--dry-run']
+        'rollout' | ['--image', '/x', '--scale-set', 'rg/vmss']
+    }
+
     def "a wrongly typed -var should be reported at the variable's declaration"() {
         when:
         def r = run('validate', '-var', 'count=many', template())

@@ -86,6 +86,7 @@ public final class AzureCloud {
         if (cloudFile != null) {
             Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
             String arm = required(file, "resourceManagerEndpoint", cloudFile);
+            checkReachable(arm, cloudFile);
             endpoints.put("resourceManagerEndpointUrl", arm);
             endpoints.put("activeDirectoryEndpointUrl",
                     String.valueOf(file.getOrDefault("activeDirectoryEndpoint", arm)));
@@ -134,6 +135,32 @@ public final class AzureCloud {
         }
         boolean loopback = environment.getResourceManagerEndpoint().matches("https://(127\\.[0-9.]+|localhost|\\[::1])[:/].*");
         return new AzureCloud(environment, http, credential, tenant, subscription, description, loopback, secret);
+    }
+
+    /**
+     * Fails at once, naming the endpoint, when nothing answers there: the SDK would retry a refused connection for
+     * a minute and a half and then report it without saying where.
+     */
+    private static void checkReachable(String arm, Path cloudFile) throws IOException {
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(arm);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the resourceManagerEndpoint of " + cloudFile + " is not a URL: " + arm);
+        }
+        if (uri.getHost() == null) {
+            throw new IOException("the resourceManagerEndpoint of " + cloudFile + " is not a URL: " + arm);
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(uri.getHost(), port), 5000);
+        } catch (IOException e) {
+            boolean local = uri.getHost().equals("127.0.0.1") || uri.getHost().equals("localhost");
+            throw new IOException("nothing answers at " + arm + " (the resourceManagerEndpoint of " + cloudFile
+                    + "): " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                    + (local ? "; is its emulator running? Start it with: imagebake emulator --data "
+                    + cloudFile.toAbsolutePath().getParent() : ""));
+        }
     }
 
     public static boolean isNamedCloud(String cloud) {

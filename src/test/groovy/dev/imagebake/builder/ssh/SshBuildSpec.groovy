@@ -231,7 +231,18 @@ provision shell { only 'b'; inline 'sleep 20' }
 
         then:
         abort.code == 1
-        abort.out.contains("the build machine is kept for inspection: ssh -p ${sshd.port} ${LoopbackSshd.USER}@127.0.0.1")
+        def printed = (abort.out =~ /kept for inspection: (ssh -i (\S+) -p ${sshd.port} ${LoopbackSshd.USER}@127\.0\.0\.1)/)
+        printed.find()
+        java.nio.file.Files.getPosixFilePermissions(Path.of(printed.group(2))) ==
+                java.nio.file.attribute.PosixFilePermissions.fromString('rw-------')
+
+        and: 'the printed command logs in with the real OpenSSH client'
+        def login = new ProcessBuilder((printed.group(1).split(' ') as List).plus(1, ['-o', 'BatchMode=yes', '-o',
+                'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null']).plus('echo kept-machine-reached'))
+                .redirectErrorStream(true).start()
+        login.inputStream.getText('UTF-8').contains('kept-machine-reached')
+        login.waitFor() == 0
+
         fast.code == 1
         fast.out.contains('--fail-fast: cancelling the other builds')
         fast.out =~ /(?m)^b\s+cancelled/
