@@ -47,6 +47,8 @@ public final class Evaluation implements ImplicitScope {
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final Map<String, Variable> variables = new LinkedHashMap<>();
     private final Set<String> sensitive = new LinkedHashSet<>();
+    /** The shortest sensitive value masked in what the template prints and in error messages. */
+    static final int MASKED_LENGTH = 4;
     private final Map<String, Object> bindings = new LinkedHashMap<>();
     private final Deque<BlockContext> blocks = new ArrayDeque<>();
     private final Set<Object> unusedDeclarations = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -300,9 +302,16 @@ public final class Evaluation implements ImplicitScope {
         return out;
     }
 
-    /** The text with every sensitive value declared so far masked: what the template prints or fails with. */
+    /**
+     * The text with every sensitive value declared so far masked: what the template prints or fails with. Values
+     * under {@link #MASKED_LENGTH} characters are left: masking every {@code p} of a message for a one-letter test
+     * password would garble it and protect nothing.
+     */
     String redact(String text) {
-        return text == null || sensitive.isEmpty() ? text : new Redactor(sensitive).redact(text);
+        if (text == null || sensitive.isEmpty()) {
+            return text;
+        }
+        return new Redactor(sensitive.stream().filter(v -> v.length() >= MASKED_LENGTH).toList()).redact(text);
     }
 
     VariableInputs inputs() {
