@@ -15,14 +15,33 @@ public interface Communicator extends AutoCloseable {
      */
     CommandResult run(RemoteCommand command, OutputListener output) throws IOException, InterruptedException;
 
-    /** Copies a local file, or a folder and everything in it, to {@code remote}; file modes are kept. */
-    void upload(Path local, String remote) throws IOException;
+    /**
+     * Copies a local file, or a folder and everything in it, to {@code remote}; file modes are kept. Every file's
+     * size on the machine is checked against what was sent, and its SHA-256 too when {@code verifyHash} is set
+     * and the machine has {@code sha256sum}.
+     *
+     * @throws TransferFailedException when a file did not arrive whole
+     */
+    Transfer upload(Path local, String remote, boolean verifyHash) throws IOException;
 
-    /** Writes {@code content} to the remote file {@code remote} with the given mode. */
-    void upload(byte[] content, String remote, int mode) throws IOException;
+    /** {@link #upload(Path, String, boolean)} with every checksum compared. */
+    default Transfer upload(Path local, String remote) throws IOException {
+        return upload(local, remote, true);
+    }
 
-    /** Copies a remote file or folder to {@code local}. */
-    void download(String remote, Path local) throws IOException;
+    /** Writes {@code content} to the remote file {@code remote} with the given mode, checked like any upload. */
+    Transfer upload(byte[] content, String remote, int mode) throws IOException;
+
+    /**
+     * Copies a remote file to exactly {@code local}, or a remote folder's contents into the folder {@code local};
+     * each file is checked against the machine's copy as uploads are.
+     */
+    Transfer download(String remote, Path local, boolean verifyHash) throws IOException;
+
+    /** {@link #download(String, Path, boolean)} with every checksum compared. */
+    default Transfer download(String remote, Path local) throws IOException {
+        return download(remote, local, true);
+    }
 
     /** A short description for messages, for example {@code deploy@10.1.2.3:22}. */
     String describe();

@@ -6,6 +6,8 @@ import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.Buffer;
 import net.schmizz.sshj.connection.channel.direct.DirectConnection;
 import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.sftp.FileAttributes;
+import net.schmizz.sshj.sftp.FileMode;
 import net.schmizz.sshj.sftp.SFTPClient;
 import net.schmizz.sshj.transport.TransportException;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
@@ -410,13 +412,8 @@ public final class SshCommunicator implements Communicator {
                     "ssh-stderr");
             errors.setDaemon(true);
             errors.start();
-            if (command.stdin() != null) {
-                try (OutputStream in = running.getOutputStream()) {
-                    in.write(command.stdin().getBytes(StandardCharsets.UTF_8));
-                }
-            } else {
-                running.getOutputStream().close();
-            }
+            byte[] stdin = command.stdin() == null ? null : command.stdin().getBytes(StandardCharsets.UTF_8);
+            sendAll(running, stdin == null ? null : out -> out.write(stdin));
             pump(running.getInputStream(), OutputListener.Stream.STDOUT, filtered);
             try {
                 running.join();
@@ -454,60 +451,149 @@ public final class SshCommunicator implements Communicator {
         }
     }
 
-    // ---- files -------------------------------------------------------------------------------------------------
+    // ---- files ----------------------------------------------------------------------------------------------
 
     @Override
-    public void upload(Path local, String remote) throws IOException {
+    public Transfer upload(Path local, String remote, boolean verifyHash) throws IOException {
+        String what = "upload of " + local + " to " + remote;
         if (Files.isDirectory(local)) {
-            String command = "d=" + ShellQuoting.quote(remote) + "; mkdir -p \"$d\" && tar -x -m -o -f - -C \"$d\"";
-            transfer(command, out -> TarStream.write(local, out), "upload of " + local + " to " + remote);
-            return;
+            String folder = ShellQuoting.quote(remote);
+            List<List<FileEntry>> sent = new ArrayList<>(1);
+            exec("d=" + folder + "; mkdir -p \"$d\" && tar -x -m -o -f - -C \"$d\"",
+                    out -> sent.add(TarStream.write(local, out)), what);
+            List<FileEntry> files = sent.get(0);
+            List<String> report = exec(RemoteChecks.ofFilesIn(folder, verifyHash),
+                    out -> out.write(RemoteChecks.names(files)), "check of the " + what);
+            return RemoteChecks.compare(what, true, files, RemoteChecks.parseFiles(files, report), true);
         }
         int mode = Files.isExecutable(local) ? 0755 : 0644;
         try (InputStream in = Files.newInputStream(local)) {
-            stream(in, remote, mode);
+            return stream(in, remote, mode, verifyHash, what);
         }
     }
 
     @Override
-    public void upload(byte[] content, String remote, int mode) throws IOException {
-        stream(new java.io.ByteArrayInputStream(content), remote, mode);
+    public Transfer upload(byte[] content, String remote, int mode) throws IOException {
+        return stream(new java.io.ByteArrayInputStream(content), remote, mode, true, "upload to " + remote);
     }
 
     /**
      * Streams bytes into {@code cat} on the machine: one session, no per-packet acknowledgements (unlike SFTP), so
-     * the transfer runs at the speed of the channel's encryption.
+     * the transfer runs at the speed of the channel's encryption. The same session then reports the size (and sum)
+     * of what landed on the machine's disk.
      */
-    private void stream(InputStream in, String remote, int mode) throws IOException {
+    private Transfer stream(InputStream in, String remote, int mode, boolean verifyHash, String what)
+            throws IOException {
         String command = "f=" + ShellQuoting.quote(remote) + "; mkdir -p \"$(dirname \"$f\")\" && cat > \"$f\" && chmod "
-                + Integer.toOctalString(mode) + " \"$f\"";
-        transfer(command, in::transferTo, "upload to " + remote);
+                + Integer.toOctalString(mode) + " \"$f\" && " + RemoteChecks.ofFileIn("f", verifyHash);
+        String name = remote.substring(remote.lastIndexOf('/') + 1);
+        List<FileEntry> sent = new ArrayList<>(1);
+        List<String> report = exec(command, out -> sent.add(Digests.copy(name, in, out, Long.MAX_VALUE)), what);
+        FileEntry landed = RemoteChecks.parseFile(name, report, verifyHash);
+        return RemoteChecks.compare(what, true, sent, List.of(landed), false);
     }
 
     private interface Writer {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** Runs {@code command} with {@code content} as its standard input, in one session; fails on a non-zero exit. */
-    private void transfer(String command, Writer content, String what) throws IOException {
+    /**
+     * Runs {@code command} with {@code content} (or nothing) as its standard input, in one session; fails on a
+     * non-zero exit, naming {@code what} and the command's error output.
+     *
+     * @return the lines the command printed
+     */
+    private List<String> exec(String command, Writer content, String what) throws IOException {
         try (Session session = client.startSession()) {
             Session.Command running = session.exec(command);
-            try (OutputStream out = running.getOutputStream()) {
-                content.writeTo(out);
-            }
+            sendAll(running, content);
+            List<String> lines = new String(running.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .lines().toList();
             String errors = new String(running.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             running.join(1, TimeUnit.HOURS);
             Integer status = running.getExitStatus();
             if (status == null || status != 0) {
                 throw new IOException(what + " failed" + (errors.isEmpty() ? "" : ": " + errors));
             }
+            return lines;
         }
     }
 
+    /**
+     * Writes a command's whole standard input, then closes it. sshj's close() alone sends EOF without waiting for
+     * the remote window: what is still buffered when the window is full (up to a packet, 32 KiB) is silently
+     * dropped. flush() waits for the window to open, so nothing is left for close() to drop.
+     */
+    private static void sendAll(Session.Command command, Writer content) throws IOException {
+        OutputStream out = command.getOutputStream();
+        if (content != null) {
+            content.writeTo(out);
+            out.flush();
+        }
+        out.close();
+    }
+
     @Override
-    public void download(String remote, Path local) throws IOException {
+    public Transfer download(String remote, Path local, boolean verifyHash) throws IOException {
+        String what = "download of " + remote + " to " + local;
         try (SFTPClient sftp = client.newSFTPClient()) {
-            sftp.get(remote, new FileSystemFile(local.toFile()));
+            FileAttributes attributes;
+            try {
+                attributes = sftp.stat(remote);
+            } catch (net.schmizz.sshj.sftp.SFTPException e) {
+                throw new IOException(what + " failed: no file or folder " + remote + " on the machine ("
+                        + e.getMessage() + ")");
+            }
+            if (attributes.getType() == FileMode.Type.DIRECTORY) {
+                List<FileEntry> received = new ArrayList<>();
+                Files.createDirectories(local);
+                fetchFolder(sftp, remote, "", local, received, verifyHash, 0);
+                List<String> report = exec(RemoteChecks.ofFilesIn(ShellQuoting.quote(remote), verifyHash),
+                        out -> out.write(RemoteChecks.names(received)), "check of the " + what);
+                return RemoteChecks.compare(what, false, RemoteChecks.parseFiles(received, report), received, true);
+            }
+            if (Files.isDirectory(local)) {
+                throw new IOException(what + " failed: " + local + " is a folder on this host");
+            }
+            if (local.getParent() != null) {
+                Files.createDirectories(local.getParent());
+            }
+            String name = remote.substring(remote.lastIndexOf('/') + 1);
+            FileEntry got = fetchFile(sftp, remote, name, local, verifyHash);
+            List<String> report = exec("f=" + ShellQuoting.quote(remote) + "; " + RemoteChecks.ofFileIn("f",
+                    verifyHash), null, "check of the " + what);
+            return RemoteChecks.compare(what, false, List.of(RemoteChecks.parseFile(name, report, verifyHash)),
+                    List.of(got), false);
+        }
+    }
+
+    private static FileEntry fetchFile(SFTPClient sftp, String remote, String name, Path local, boolean hash)
+            throws IOException {
+        sftp.get(remote, new FileSystemFile(local.toFile()));
+        return hash ? Digests.of(name, local) : new FileEntry(name, Files.size(local), null);
+    }
+
+    /** Fetches a remote folder's files into {@code local}, following links (as {@code cp -rL} would). */
+    private static void fetchFolder(SFTPClient sftp, String remote, String prefix, Path local,
+                                    List<FileEntry> received, boolean hash, int depth) throws IOException {
+        if (depth > 40) {
+            throw new IOException("download of " + remote + " failed: folders nested over 40 deep (a link loop?)");
+        }
+        List<net.schmizz.sshj.sftp.RemoteResourceInfo> entries = new ArrayList<>(sftp.ls(remote));
+        entries.sort(java.util.Comparator.comparing(net.schmizz.sshj.sftp.RemoteResourceInfo::getName));
+        for (var entry : entries) {
+            String path = remote + "/" + entry.getName();
+            FileMode.Type type = entry.getAttributes().getType();
+            if (type == FileMode.Type.SYMLINK) {
+                type = sftp.stat(path).getType();
+            }
+            Path target = local.resolve(entry.getName());
+            if (type == FileMode.Type.DIRECTORY) {
+                Files.createDirectories(target);
+                fetchFolder(sftp, path, prefix + entry.getName() + "/", target, received, hash, depth + 1);
+            } else if (type == FileMode.Type.REGULAR) {
+                received.add(fetchFile(sftp, path, prefix + entry.getName(), target, hash));
+            }
         }
     }
 

@@ -21,7 +21,9 @@ final class TarStream {
     private TarStream() {
     }
 
-    static void write(Path root, OutputStream out) throws IOException {
+    /** @return the regular files written, with the size and SHA-256 of the bytes that went into the stream */
+    static List<FileEntry> write(Path root, OutputStream out) throws IOException {
+        List<FileEntry> written = new java.util.ArrayList<>();
         List<Path> entries;
         try (Stream<Path> walk = Files.walk(root)) {
             entries = walk.sorted().toList();
@@ -38,13 +40,21 @@ final class TarStream {
             long size = dir ? 0 : Files.size(path);
             header(out, name, mode(path, dir), size, dir ? '5' : '0');
             if (!dir) {
+                FileEntry entry;
                 try (InputStream in = Files.newInputStream(path)) {
-                    in.transferTo(out);
+                    // At most the size the header announced: a file that grows meanwhile must not corrupt the stream.
+                    entry = Digests.copy(name, in, out, size);
                 }
+                if (entry.size() != size) {
+                    throw new TransferFailedException(path + " shrank while it was being uploaded (" + size
+                            + " bytes when the upload started, " + entry.size() + " then)");
+                }
+                written.add(entry);
                 pad(out, size);
             }
         }
         out.write(new byte[BLOCK * 2]);
+        return written;
     }
 
     private static int mode(Path path, boolean dir) throws IOException {

@@ -22,6 +22,15 @@ class LoopbackSshd implements Closeable {
     private Process process
 
     LoopbackSshd() {
+        this(null)
+    }
+
+    /**
+     * @param stdinFilter a command every session's standard input passes through before the session's command
+     *                    reads it (for example {@code pv -q -L 2m}, a machine that drains its input slowly), with
+     *                    PATH set to {@code path} when given; null for a plain sshd
+     */
+    LoopbackSshd(String stdinFilter, String path = null) {
         ensureUser()
         dir = Files.createTempDirectory('imagebake-sshd-')
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString('rwxr-xr-x'))
@@ -33,6 +42,7 @@ class LoopbackSshd implements Closeable {
         authorize(Files.readString(dir.resolve('client.pub')))
         setPassword(password)
         port = freePort()
+        String forced = stdinFilter == null ? '' : "ForceCommand ${filtering(stdinFilter, path)}\n"
         Files.writeString(dir.resolve('sshd_config'), """\
 ListenAddress 127.0.0.1
 Port ${port}
@@ -47,12 +57,25 @@ UsePAM no
 StrictModes yes
 ClientAliveInterval 5
 Subsystem sftp internal-sftp
-""")
+${forced}""")
         Files.createDirectories(Path.of('/run/sshd'))
         start()
     }
 
     String getHome() { "/home/${USER}" }
+
+    /** A forced command that runs the client's command with its input through {@code filter} (SFTP unchanged). */
+    private Path filtering(String filter, String path) {
+        Path script = dir.resolve('filtered-session')
+        Files.writeString(script, """\
+#!/bin/sh
+case "\$SSH_ORIGINAL_COMMAND" in internal-sftp|*sftp-server) exec /usr/lib/openssh/sftp-server ;; esac
+${path == null ? '' : "PATH='${path}'; export PATH"}
+${filter} | /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
+""")
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString('rwxr-xr-x'))
+        script
+    }
 
     void start() {
         process = new ProcessBuilder(SSHD.toString(), '-D', '-f', dir.resolve('sshd_config').toString(),
