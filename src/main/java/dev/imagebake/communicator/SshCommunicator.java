@@ -513,7 +513,8 @@ public final class SshCommunicator implements Communicator {
             running.join(1, TimeUnit.HOURS);
             Integer status = running.getExitStatus();
             if (status == null || status != 0) {
-                throw new IOException(what + " failed" + (errors.isEmpty() ? "" : ": " + errors));
+                throw new IOException(what + " failed on the machine" + (errors.isEmpty()
+                        ? " (exit status " + status + ")" : ": " + errors));
             }
             return lines;
         }

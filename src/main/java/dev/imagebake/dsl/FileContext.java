@@ -11,6 +11,7 @@ public final class FileContext extends StepContext {
     private SourcePosition sourceAt;
     private String content;
     private String destination;
+    private boolean verify = true;
 
     FileContext(Evaluation evaluation) {
         super(evaluation);
@@ -35,6 +36,14 @@ public final class FileContext extends StepContext {
     /** Where to copy to: a remote path for an upload, a local path for a download. */
     public void destination(Object path) {
         destination = string("destination", path);
+    }
+
+    /**
+     * Whether to compare every file's SHA-256 on both sides after the transfer (default true, where the machine has
+     * {@code sha256sum}). Sizes are always compared.
+     */
+    public void verify(Object value) {
+        verify = bool("verify", value);
     }
 
     /** {@code 'upload'} (the default) or {@code 'download'}. */
@@ -62,7 +71,7 @@ public final class FileContext extends StepContext {
         } else if (source == null || content != null) {
             errorAtBlock("file download needs a remote `source` and no `content`");
         }
-        return new FileStep(direction, source, content, destination);
+        return new FileStep(direction, source, content, destination, verify);
     }
 
     /** Checked after the block ran, because only then is it known that {@code source} is a local path. */

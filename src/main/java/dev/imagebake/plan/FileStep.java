@@ -7,8 +7,10 @@ package dev.imagebake.plan;
  * @param source      a path on the source side (for an upload, relative to the template's folder)
  * @param content     inline content to upload instead of a source file
  * @param destination a path on the receiving side
+ * @param verify      compare every file's SHA-256 on both sides (sizes are always compared)
  */
-public record FileStep(String direction, String source, String content, String destination) implements StepSpec {
+public record FileStep(String direction, String source, String content, String destination, boolean verify)
+        implements StepSpec {
     @Override
     public String kind() {
         return "file";

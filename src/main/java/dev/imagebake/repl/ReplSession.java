@@ -204,13 +204,13 @@ public final class ReplSession {
     }
 
     public void upload(Path local, String remote) throws Exception {
-        live().context().communicator().upload(folder.resolve(local), remote);
-        out.println("uploaded " + local + " to " + remote);
+        var done = live().context().communicator().upload(folder.resolve(local), remote);
+        out.println("uploaded " + local + " to " + remote + " (" + done.verification() + ")");
     }
 
     public void download(String remote, Path local) throws Exception {
-        live().context().communicator().download(remote, folder.resolve(local));
-        out.println("downloaded " + remote + " to " + local);
+        var done = live().context().communicator().download(remote, folder.resolve(local));
+        out.println("downloaded " + remote + " to " + local + " (" + done.verification() + ")");
     }
 
     /** Ends the commands running on the machine (Ctrl-C while a step runs); the session goes on. */

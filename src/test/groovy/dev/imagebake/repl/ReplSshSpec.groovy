@@ -131,9 +131,9 @@ provision shell {
 """)
 
         then:
-        run.out.contains("uploaded up.txt to ${marker}-up.txt")
+        run.out.contains("uploaded up.txt to ${marker}-up.txt (SHA-256 verified)")
         run.lines().contains('uploaded text')
-        run.out.contains("downloaded ${marker}-down.txt to down.txt")
+        run.out.contains("downloaded ${marker}-down.txt to down.txt (SHA-256 verified)")
         Files.readString(folder.resolve('down.txt')) == 'remote text\n'
     }
 

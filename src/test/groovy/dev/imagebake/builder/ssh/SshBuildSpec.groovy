@@ -113,7 +113,7 @@ provision shell { inline 'seq 1 20000', 'echo "héllo wörld ✓ 日本語"' }
         run.out.contains('box: héllo wörld ✓ 日本語')
     }
 
-    def "files, folders (modes kept) and content are uploaded; files are downloaded"() {
+    def "files, folders (modes kept) and content are uploaded and downloaded where Packer would put them, each checked"() {
         given:
         Files.writeString(folder.resolve('a.txt'), 'alpha\n')
         Path tree = Files.createDirectories(folder.resolve('tree/sub'))
@@ -124,21 +124,49 @@ provision shell { inline 'seq 1 20000', 'echo "héllo wörld ✓ 日本語"' }
         when:
         def run = build(folder, sshBuilder(sshd) + """
 provision file { source 'a.txt'; destination '${remote}/a.txt' }
-provision file { source 'tree'; destination '${remote}/tree' }
+provision file { source 'tree'; destination '${remote}/named' }
+provision file { source 'tree/'; destination '${remote}/contents' }
+provision file { source 'a.txt'; destination '${remote}/into/'; verify false }
 provision file { content 'inline text'; destination '${remote}/c.txt' }
-provision shell { inline 'cat ${remote}/a.txt ${remote}/c.txt; echo', '${remote}/tree/sub/run.sh' }
-provision file { direction 'download'; source '${remote}/c.txt'; destination '${folder}/back.txt' }
+provision shell { inline 'cat ${remote}/a.txt ${remote}/c.txt; echo', '${remote}/named/tree/sub/run.sh', '${remote}/contents/sub/run.sh', 'cat ${remote}/into/a.txt' }
+provision file { direction 'download'; source '${remote}/c.txt'; destination 'back/deeper/back.txt' }
+provision file { direction 'download'; source '${remote}/c.txt'; destination 'logs/' }
+provision file { direction 'download'; source '${remote}/named/tree'; destination 'fetched' }
 """)
 
         then:
         run.code == 0
         run.out.contains('box: alpha')
         run.out.contains('box: inline text')
-        run.out.contains('box: run')
-        Files.readString(folder.resolve('back.txt')) == 'inline text'
+        run.out.readLines().count { it == '    box: run' } == 2
+        run.out =~ /uploaded a\.txt to \/tmp\/ib-files-\d+\/a\.txt \(0\.0 MiB in \d+\.\d\d s, SHA-256 verified\)/
+        run.out =~ /uploaded tree to \/tmp\/ib-files-\d+\/named\/tree \(0\.0 MiB in \d+\.\d\d s, SHA-256 verified\)/
+        run.out =~ /uploaded a\.txt to \/tmp\/ib-files-\d+\/into\/a\.txt \(0\.0 MiB in \d+\.\d\d s, size verified\)/
+        run.out.contains("wrote 11 characters to ${remote}/c.txt (SHA-256 verified)")
+        Files.readString(folder.resolve('back/deeper/back.txt')) == 'inline text'
+        Files.readString(folder.resolve('logs/c.txt')) == 'inline text'
+        Files.isExecutable(folder.resolve('fetched/sub/run.sh'))
+        run.out.contains("downloaded ${remote}/named/tree to ${folder.resolve('fetched')} (0.0 MiB in")
 
         cleanup:
         sshd.asUser("rm -rf ${remote}")
+    }
+
+    def "a transfer that cannot happen names the path and the side it failed on"() {
+        when:
+        def missingLocal = build(folder, sshBuilder(sshd) + "provision file { source 'gone/'; destination '/tmp/x' }\n")
+        def unwritable = build(folder, sshBuilder(sshd) + "provision file { content 'x'; destination '/proc/ib/x' }\n")
+        def missingRemote = build(folder, sshBuilder(sshd) +
+                "provision file { direction 'download'; source '/nonexistent/ib'; destination 'x' }\n")
+
+        then:
+        missingLocal.code == 2
+        missingLocal.err.contains("t.imagebake.groovy:11:18: `source`: no file or folder 'gone/' next to the template")
+        unwritable.code == 1
+        unwritable.out.contains('upload to /proc/ib/x failed on the machine: mkdir: cannot create directory')
+        missingRemote.code == 1
+        missingRemote.out.contains("download of /nonexistent/ib to ${folder.resolve('x')} failed: no file or folder " +
+                '/nonexistent/ib on the machine')
     }
 
     def "shellLocal runs on this host with the build's facts"() {
