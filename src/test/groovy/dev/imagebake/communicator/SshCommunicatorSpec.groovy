@@ -1,6 +1,13 @@
 package dev.imagebake.communicator
 
+import org.apache.sshd.core.CoreModuleProperties
+import org.apache.sshd.server.Environment
+import org.apache.sshd.server.ExitCallback
 import org.apache.sshd.server.SshServer
+import org.apache.sshd.server.channel.ChannelSession
+import org.apache.sshd.server.channel.ChannelSessionAware
+import org.apache.sshd.server.command.Command
+import org.apache.sshd.server.command.CommandFactory
 import org.apache.sshd.server.auth.pubkey.AcceptAllPublickeyAuthenticator
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider
 import org.apache.sshd.server.shell.ProcessShellCommandFactory
@@ -38,8 +45,12 @@ class SshCommunicatorSpec extends Specification {
     }
 
     SshCommunicator connect(List<String> hostKeys = []) {
+        connectTo(server.port, hostKeys)
+    }
+
+    static SshCommunicator connectTo(int port, List<String> hostKeys = []) {
         def pair = KeyPairGenerator.getInstance('Ed25519').generateKeyPair()
-        SshCommunicator.connect(new SshEndpoint('127.0.0.1', server.port, 'tester', null, pair, null, false,
+        SshCommunicator.connect(new SshEndpoint('127.0.0.1', port, 'tester', null, pair, null, false,
                 hostKeys, null, hostKeys.isEmpty(), null), Duration.ofSeconds(10), {})
     }
 
@@ -91,6 +102,70 @@ class SshCommunicatorSpec extends Specification {
         Files.readString(target.resolve('one.txt')) == 'one'
         Files.isExecutable(target.resolve('tree/sub/run.sh'))
         Files.readString(target.resolve('tree/sub/run.sh')).contains('echo ok')
+    }
+
+    def "an upload whose last packet waits for a full SSH window still arrives whole"() {
+        given: 'a server whose 64 KiB window is filled before it reads anything, and which reads only after EOF or 2 s'
+        SshServer slow = SshServer.setUpDefaultServer()
+        slow.host = '127.0.0.1'
+        slow.port = 0
+        slow.keyPairProvider = new SimpleGeneratorHostKeyProvider()
+        slow.publickeyAuthenticator = AcceptAllPublickeyAuthenticator.INSTANCE
+        CoreModuleProperties.WINDOW_SIZE.set(slow, 65536L)
+        CoreModuleProperties.MAX_PACKET_SIZE.set(slow, 32768L)
+        slow.commandFactory = { channel, command -> new ReadsWhenWindowIsFull() } as CommandFactory
+        slow.start()
+        Files.write(dir.resolve('three-packets.bin'), new byte[98304].tap { new Random(3).nextBytes(it) })
+
+        when: 'two packets fill the window; the third is still buffered when the upload ends'
+        Transfer transfer = connectTo(slow.port).withCloseable {
+            it.upload(dir.resolve('three-packets.bin'), '/ignored/three-packets.bin')
+        }
+
+        then:
+        transfer.bytes() == 98304
+        transfer.hashed()
+
+        cleanup:
+        slow.stop()
+    }
+
+    /** Reads its input only once its window is used up and then EOF arrived (or 2 s passed), then reports it. */
+    static class ReadsWhenWindowIsFull implements Command, ChannelSessionAware {
+        InputStream input
+        OutputStream output
+        ExitCallback exit
+        ChannelSession channel
+
+        void setInputStream(InputStream in) { input = in }
+
+        void setOutputStream(OutputStream out) { output = out }
+
+        void setErrorStream(OutputStream err) {}
+
+        void setExitCallback(ExitCallback callback) { exit = callback }
+
+        void setChannelSession(ChannelSession session) { channel = session }
+
+        void start(ChannelSession session, Environment env) {
+            Thread.start {
+                long deadline = System.nanoTime() + 20_000_000_000L
+                while (channel.localWindow.size > 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait()
+                }
+                long eofDeadline = System.nanoTime() + 2_000_000_000L
+                while (!channel.eofSignalled && System.nanoTime() < eofDeadline) {
+                    Thread.onSpinWait()
+                }
+                byte[] received = input.readAllBytes()
+                String sum = java.security.MessageDigest.getInstance('SHA-256').digest(received).encodeHex()
+                output.write("${received.length}\n${sum}  -\n".getBytes('UTF-8'))
+                output.flush()
+                exit.onExit(0)
+            }
+        }
+
+        void destroy(ChannelSession session) {}
     }
 
     def "interrupting ends the remote process group, not only the channel"() {
