@@ -87,7 +87,7 @@ public final class SshBuilderContext extends BuilderContext {
     Evaluation.BuilderDeclaration build() {
         target.check(blockName(), this::errorAtBlock);
         return new Evaluation.BuilderDeclaration(name, new SshBuilderSpec(target.host, target.port, target.user,
-                target.privateKey, target.password, target.agent, target.hostKey, target.knownHosts,
+                target.privateKey, target.privateKeyFile, target.password, target.agent, target.hostKey, target.knownHosts,
                 target.insecureHostKey, bastion, connectTimeout), declaredAt);
     }
 }

@@ -12,6 +12,7 @@ final class SshTarget {
     int port = 22;
     String user;
     String privateKey;
+    String privateKeyFile;
     String password;
     boolean agent;
     String hostKey;
@@ -41,6 +42,7 @@ final class SshTarget {
             throw new TemplateError("`privateKey` takes the key's text, usually privateKey file('id_ed25519')");
         }
         evaluation.markSensitive(privateKey);
+        privateKeyFile = evaluation.files().readFrom(privateKey);
     }
 
     void password(Object secret) {

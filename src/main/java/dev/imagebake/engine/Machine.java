@@ -19,13 +19,24 @@ import java.time.Duration;
  */
 public final class Machine implements AutoCloseable {
     private final SshEndpoint endpoint;
+    private final Path ownKeyFile;
     private final Duration connectTimeout;
     private final BuildContext context;
     private SshCommunicator current;
+    private String knownHostsLine;
     private Path toolFiles;
 
     public Machine(SshEndpoint endpoint, Duration connectTimeout, BuildContext context) {
+        this(endpoint, null, connectTimeout, context);
+    }
+
+    /**
+     * @param ownKeyFile the file the template read the endpoint's private key from, or null: a person logging in
+     *                   is pointed at it rather than at a copy
+     */
+    public Machine(SshEndpoint endpoint, Path ownKeyFile, Duration connectTimeout, BuildContext context) {
         this.endpoint = endpoint;
+        this.ownKeyFile = ownKeyFile;
         this.connectTimeout = connectTimeout;
         this.context = context;
     }
@@ -58,7 +69,9 @@ public final class Machine implements AutoCloseable {
     private SshCommunicator connect(Duration timeout) throws ConnectionFailedException, InterruptedException {
         try (AutoCloseable waiting = context.reporter().waiting(context.name(), "connecting to "
                 + endpoint.describe())) {
-            return SshCommunicator.connect(endpoint, timeout, message -> { });
+            SshCommunicator connected = SshCommunicator.connect(endpoint, timeout, message -> { });
+            knownHostsLine = connected.knownHostsLine();
+            return connected;
         } catch (ConnectionFailedException | InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -88,20 +101,46 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * A copy of the private key (0600, in a 0700 folder of its own) that outlives the build, for a person to log in
-     * to a machine kept by {@code --on-error=abort}; null when the machine is not reached with a key.
+     * An {@code ssh} command a person can paste to log in while the build runs (at a breakpoint): its key and
+     * known_hosts files live in this build's owner-only folder, deleted when the build ends.
      */
-    public synchronized Path keptPrivateKeyFile() throws IOException {
-        String text = endpoint.privateKey();
-        if (text == null) {
-            return null;
+    public synchronized String loginCommand() throws IOException {
+        Path key = ownKeyFile != null ? ownKeyFile : privateKeyFile();
+        Path knownHosts = null;
+        if (knownHostsLine != null) {
+            knownHosts = files().resolve("known_hosts");
+            Files.writeString(knownHosts, knownHostsLine + "\n", StandardCharsets.UTF_8);
         }
-        Path folder = Files.createTempDirectory("imagebake-kept-", PosixFilePermissions.asFileAttribute(
+        return LoginCommand.of(endpoint, key, knownHosts);
+    }
+
+    /**
+     * An {@code ssh} command that logs in to a machine kept by {@code --on-error=abort}, after the build has ended.
+     * Its known_hosts file (the host key this build verified) and, when the key lived only in memory, a copy of the
+     * key (0600) go in a new owner-only (0700) folder that outlives the build; a key the template read from a file is
+     * used from that file, never copied.
+     */
+    public synchronized String keptLoginCommand() throws IOException {
+        Path folder = null;
+        Path key = ownKeyFile;
+        String text = endpoint.privateKey();
+        if (key == null && text != null) {
+            folder = keptFolder();
+            key = Files.createFile(folder.resolve("id"), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(key, text.endsWith("\n") ? text : text + "\n", StandardCharsets.UTF_8);
+        }
+        Path knownHosts = null;
+        if (knownHostsLine != null) {
+            knownHosts = (folder == null ? keptFolder() : folder).resolve("known_hosts");
+            Files.writeString(knownHosts, knownHostsLine + "\n", StandardCharsets.UTF_8);
+        }
+        return LoginCommand.of(endpoint, key, knownHosts);
+    }
+
+    private static Path keptFolder() throws IOException {
+        return Files.createTempDirectory("imagebake-kept-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
-        Path file = Files.createFile(folder.resolve("id"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, text.endsWith("\n") ? text : text + "\n", StandardCharsets.UTF_8);
-        return file;
     }
 
     /** A known_hosts file holding the host key this build verified. */

@@ -20,9 +20,8 @@ public final class BreakpointProvisioner extends Provisioner<BreakpointStep> {
                     : " (" + spec.note() + ")"));
             return;
         }
-        String where = context.hasMachine() ? " The machine: ssh " + context.machine().endpoint().describe() + "."
-                : "";
+        String where = context.hasMachine() ? " Log in with: " + context.machine().loginCommand() : "";
         context.interaction().ask("Breakpoint" + (spec.note().isEmpty() ? "" : ": " + spec.note()) + "." + where
-                + " Press Enter to continue. ");
+                + (where.isEmpty() ? " " : "\n") + "Press Enter to continue. ");
     }
 }

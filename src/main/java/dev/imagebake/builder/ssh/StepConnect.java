@@ -31,7 +31,9 @@ final class StepConnect implements BuildStep {
         if (spec.insecureHostKey()) {
             context.warn("insecureHostKey is on: the host key of " + spec.host() + " is NOT verified");
         }
-        machine = new Machine(endpoint, spec.connectTimeout(), context);
+        Path keyFile = spec.privateKeyFile() == null || context.templateFolder() == null ? null
+                : context.templateFolder().resolve(spec.privateKeyFile()).toAbsolutePath().normalize();
+        machine = new Machine(endpoint, keyFile, spec.connectTimeout(), context);
         context.machine(machine);
         try {
             SshCommunicator communicator = machine.communicator();

@@ -231,15 +231,15 @@ provision shell { only 'b'; inline 'sleep 20' }
 
         then:
         abort.code == 1
-        def printed = (abort.out =~ /kept for inspection: (ssh -i (\S+) -p ${sshd.port} ${LoopbackSshd.USER}@127\.0\.0\.1)/)
+        def printed = (abort.out =~ /kept for inspection: (ssh -i (\S+) -o UserKnownHostsFile=\S+ -p ${sshd.port} ${LoopbackSshd.USER}@127\.0\.0\.1)/)
         printed.find()
-        java.nio.file.Files.getPosixFilePermissions(Path.of(printed.group(2))) ==
-                java.nio.file.attribute.PosixFilePermissions.fromString('rw-------')
+        printed.group(2) == folder.resolve('id_ed25519').toAbsolutePath().toString()
 
         and: 'the printed command logs in with the real OpenSSH client'
-        def login = new ProcessBuilder((printed.group(1).split(' ') as List).plus(1, ['-o', 'BatchMode=yes', '-o',
-                'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null']).plus('echo kept-machine-reached'))
-                .redirectErrorStream(true).start()
+        Files.setPosixFilePermissions(folder.resolve('id_ed25519'),
+                java.nio.file.attribute.PosixFilePermissions.fromString('rw-------'))
+        def login = new ProcessBuilder((printed.group(1).split(' ') as List).plus(1, ['-o', 'BatchMode=yes'])
+                .plus('echo kept-machine-reached')).redirectErrorStream(true).start()
         login.inputStream.getText('UTF-8').contains('kept-machine-reached')
         login.waitFor() == 0
 
