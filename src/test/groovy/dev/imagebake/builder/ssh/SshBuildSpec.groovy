@@ -46,7 +46,7 @@ provision shell {
         run.out.contains("box: user=${LoopbackSshd.USER}")
         run.out.contains('box: it\'s|a $HOME `x` "q"|two')
         run.out.contains('box: lines|')
-        run.out.contains('box: to-stderr')
+        run.out.contains('box (stderr): to-stderr')
     }
 
     def "a failing command fails the step with its exit status, and later steps do not run"() {
