@@ -1,5 +1,7 @@
 package dev.imagebake.dsl;
 
+import dev.imagebake.util.PrivateKeys;
+
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -43,6 +45,10 @@ final class SshTarget {
         }
         evaluation.markSensitive(privateKey);
         privateKeyFile = evaluation.files().readFrom(privateKey);
+        if (PrivateKeys.encrypted(privateKey)) {
+            throw new TemplateError("the private key " + (privateKeyFile == null ? "" : "'" + privateKeyFile + "' ")
+                    + "is encrypted (it has a passphrase); " + PrivateKeys.encryptedAdvice(privateKeyFile));
+        }
     }
 
     void password(Object secret) {

@@ -402,7 +402,8 @@ provision shell { inline 'echo after reboot' }
 
         then:
         run.code == 1
-        run.out.contains('is not the expected one: refusing to connect (not in ')
+        run.out.contains("the host key of 127.0.0.1:${sshd.port} is unknown: ${folder.resolve('known_hosts')} does not " +
+                "list it: refusing to connect. The machine presented ${sshd.hostKeyFingerprint}")
     }
 
     def "secrets never appear in the console, JSON events, log file or manifest"() {
