@@ -22,9 +22,40 @@ final class LoginCommand {
     private LoginCommand() {
     }
 
-    /** @param key a private key file, or null; @param knownHosts a known_hosts file, or null */
-    static String of(SshEndpoint endpoint, Path key, Path knownHosts) {
+    /**
+     * How to go through the jump host: its key file (null for ssh-agent or a password), checked against the same
+     * known_hosts file, which then holds its host key too.
+     */
+    record Jump(Path key) {
+    }
+
+    /**
+     * @param key        a private key file, or null
+     * @param knownHosts a known_hosts file, or null
+     * @param jump       how to go through {@code endpoint.via()}, or null when its host key is not known: then
+     *                   {@code -J}, with the person's own ssh settings for the jump host
+     */
+    static String of(SshEndpoint endpoint, Path key, Path knownHosts, Jump jump) {
         List<String> words = new ArrayList<>(List.of("ssh"));
+        words.addAll(options(key, knownHosts, endpoint.port()));
+        SshEndpoint via = endpoint.via();
+        if (via != null && jump != null) {
+            List<String> proxy = new ArrayList<>(List.of("ssh"));
+            proxy.addAll(options(jump.key(), knownHosts, via.port()));
+            proxy.addAll(List.of("-W", "%h:%p", via.user() + "@" + via.host()));
+            words.add("-o");
+            words.add("ProxyCommand=" + String.join(" ", proxy.stream().map(LoginCommand::quoted).toList()));
+        } else if (via != null) {
+            words.add("-J");
+            words.add(via.user() + "@" + via.host() + (via.port() == 22 ? "" : ":" + via.port()));
+        }
+        words.add(endpoint.user() + "@" + endpoint.host());
+        return String.join(" ", words.stream().map(LoginCommand::quoted).toList())
+                + notes(endpoint, jump, key, jump == null ? null : jump.key());
+    }
+
+    private static List<String> options(Path key, Path knownHosts, int port) {
+        List<String> words = new ArrayList<>();
         if (key != null) {
             words.add("-i");
             words.add(key.toAbsolutePath().toString());
@@ -33,33 +64,26 @@ final class LoginCommand {
             words.add("-o");
             words.add("UserKnownHostsFile=" + knownHosts.toAbsolutePath());
         }
-        if (endpoint.port() != 22) {
+        if (port != 22) {
             words.add("-p");
-            words.add(String.valueOf(endpoint.port()));
+            words.add(String.valueOf(port));
         }
-        if (endpoint.via() != null) {
-            SshEndpoint via = endpoint.via();
-            words.add("-J");
-            words.add(via.user() + "@" + via.host() + (via.port() == 22 ? "" : ":" + via.port()));
-        }
-        words.add(endpoint.user() + "@" + endpoint.host());
-        StringBuilder line = new StringBuilder();
-        for (String word : words) {
-            line.append(line.isEmpty() ? "" : " ").append(quoted(word));
-        }
-        return line.toString() + notes(endpoint, key);
+        return words;
     }
 
     /** What the command cannot do by itself, said after it. */
-    private static String notes(SshEndpoint endpoint, Path key) {
+    private static String notes(SshEndpoint endpoint, Jump jump, Path... keys) {
         StringBuilder notes = new StringBuilder();
-        if (endpoint.via() != null) {
-            notes.append(" (ssh reaches the jump host ").append(endpoint.via().host())
-                    .append(" with your own keys and ~/.ssh/known_hosts)");
+        if (endpoint.via() != null && jump == null) {
+            notes.append(" (the jump host ").append(endpoint.via().host()).append(" did not answer just now, so its ")
+                    .append("host key is not in that known_hosts file: ssh reaches it with your own keys and ")
+                    .append("~/.ssh/known_hosts)");
         }
-        if (key != null && readableByOthers(key)) {
-            notes.append(" (ssh ignores a key others can read: chmod 600 ").append(quoted(key.toString()))
-                    .append(" first)");
+        for (Path key : new java.util.LinkedHashSet<>(java.util.Arrays.asList(keys))) {
+            if (key != null && readableByOthers(key)) {
+                notes.append(" (ssh ignores a key others can read: chmod 600 ").append(quoted(key.toString()))
+                        .append(" first)");
+            }
         }
         return notes.toString();
     }

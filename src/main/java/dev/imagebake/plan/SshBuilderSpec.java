@@ -27,8 +27,17 @@ public record SshBuilderSpec(String host, int port, String user, String privateK
         return "ssh";
     }
 
-    /** A jump host the connection goes through. */
-    public record Bastion(String host, int port, String user, String privateKey, String password, boolean agent,
-                          String hostKey, boolean insecureHostKey) {
+    /**
+     * A jump host the connection goes through.
+     *
+     * @param privateKeyFile the file below the template's folder its key was read from, or null
+     */
+    public record Bastion(String host, int port, String user, String privateKey, String privateKeyFile,
+                          String password, boolean agent, String hostKey, boolean insecureHostKey) {
+        /** A jump host whose key, if any, was not read from a file. */
+        public Bastion(String host, int port, String user, String privateKey, String password, boolean agent,
+                       String hostKey, boolean insecureHostKey) {
+            this(host, port, user, privateKey, null, password, agent, hostKey, insecureHostKey);
+        }
     }
 }

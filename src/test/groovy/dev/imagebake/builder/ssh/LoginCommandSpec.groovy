@@ -91,6 +91,44 @@ class LoginCommandSpec extends Specification {
         knownHosts?.parent?.toFile()?.deleteDir()
     }
 
+    def "with a bastion, the printed command goes through it with its own key and known host key"() {
+        given:
+        String bastion = """
+    bastion {
+        host '127.0.0.1'
+        port ${sshd.port}
+        user '${LoopbackSshd.USER}'
+        privateKey file('id_ed25519')
+        hostKey '${sshd.hostKeyFingerprint}'
+    }"""
+
+        when:
+        def run = build(folder, sshBuilder(sshd, 'box', bastion) + "provision shell { inline 'exit 1' }\n",
+                ['--on-error=abort'])
+        def printed = run.out =~ /(?m)kept for inspection: (ssh .*)$/
+        printed.find()
+        String command = printed.group(1)
+        String key = folder.resolve('id_ed25519').toAbsolutePath()
+        def shape = command =~ ("^ssh -i ${key} -o UserKnownHostsFile=(\\S+) -p ${sshd.port} -o 'ProxyCommand=ssh " +
+                "-i ${key} -o UserKnownHostsFile=(\\S+) -p ${sshd.port} -W %h:%p ${LoopbackSshd.USER}@127\\.0\\.0\\.1' " +
+                "${LoopbackSshd.USER}@127\\.0\\.0\\.1\$")
+
+        then:
+        run.code == 1
+        shape.matches()
+        shape.group(1) == shape.group(2)
+
+        and: 'it runs commands there, with no prompt'
+        def reached = login(command, 'echo through-the-jump')
+        reached.out == 'through-the-jump\n'
+        reached.code == 0
+
+        cleanup:
+        if (shape?.matches()) {
+            Path.of(shape.group(1)).parent.toFile().deleteDir()
+        }
+    }
+
     def "a key that lives only in memory is kept owner-only next to the known_hosts file"() {
         given: 'a build whose key was not read from a file, as the azure builder generates one'
         def spec = new SshBuilderSpec('127.0.0.1', sshd.port, LoopbackSshd.USER, sshd.clientKeyText, null, false,
