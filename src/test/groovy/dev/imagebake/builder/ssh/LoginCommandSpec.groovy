@@ -91,6 +91,27 @@ class LoginCommandSpec extends Specification {
         knownHosts?.parent?.toFile()?.deleteDir()
     }
 
+    def "a key file others can read is named with the chmod that makes ssh accept it"() {
+        given:
+        Path key = folder.resolve('id_ed25519').toAbsolutePath()
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString('rw-r--r--'))
+
+        when:
+        def run = build(folder, sshBuilder(sshd) + "provision shell { inline 'exit 1' }\n", ['--on-error=abort'])
+        def printed = run.out =~ /(?m)kept for inspection: (ssh .*)$/
+        printed.find()
+
+        then:
+        printed.group(1) ==~ "ssh -i ${key} -o UserKnownHostsFile=\\S+ -p ${sshd.port} ${LoopbackSshd.USER}@127\\.0\\.0\\.1 " +
+                "\\(ssh ignores a key others can read: chmod 600 ${key} first\\)"
+
+        cleanup:
+        def kept = printed ? printed.group(1) =~ /UserKnownHostsFile=(\S+)/ : null
+        if (kept?.find()) {
+            Path.of(kept.group(1)).parent.toFile().deleteDir()
+        }
+    }
+
     def "with a bastion, the printed command goes through it with its own key and known host key"() {
         given:
         String bastion = """
