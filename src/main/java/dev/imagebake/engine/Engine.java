@@ -85,13 +85,16 @@ public final class Engine {
             if (outcome.aborted() && context.hasMachine()) {
                 String login;
                 try {
-                    login = context.machine().keptLoginCommand();
+                    LoginCommand.Login kept = context.machine().keptLoginCommand();
+                    login = kept.notes() + "; log in with: " + kept.command();
                 } catch (java.io.IOException e) {
-                    login = "ssh " + context.machine().endpoint().describe() + " (could not write its key and "
-                            + "known_hosts files: " + e.getMessage() + ")";
+                    login = " (could not write its key and known_hosts files: " + e.getMessage() + "): "
+                            + context.machine().endpoint().describe();
                 }
-                context.warn("--on-error=abort: nothing was cleaned up; the build machine is kept for inspection: "
-                        + login + (outcome.leftovers().isEmpty() ? "" : "; delete what is listed below when done"));
+                // The command ends the line, so that everything after "log in with:" can be pasted.
+                context.warn("--on-error=abort: nothing was cleaned up"
+                        + (outcome.leftovers().isEmpty() ? "" : " (delete what is listed below when done)")
+                        + "; the build machine is kept for inspection" + login);
             }
             if (status == BuildResult.Status.FAILED && failFast && !cancelled) {
                 context.warn("--fail-fast: cancelling the other builds");

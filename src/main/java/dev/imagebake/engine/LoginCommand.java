@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * names the key, a known_hosts file holding the host key the build verified (so ssh does not ask), the port and
  * the jump host.
  */
-final class LoginCommand {
+public final class LoginCommand {
     private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_./:@%+=,-]+");
 
     private LoginCommand() {
@@ -30,12 +30,20 @@ final class LoginCommand {
     }
 
     /**
+     * @param command the command line, to be printed last on its line so that it can be pasted as it stands
+     * @param notes   what the command cannot do by itself, as parenthesised remarks (each starting with a space), or
+     *                empty
+     */
+    public record Login(String command, String notes) {
+    }
+
+    /**
      * @param key        a private key file, or null
      * @param knownHosts a known_hosts file, or null
      * @param jump       how to go through {@code endpoint.via()}, or null when its host key is not known: then
      *                   {@code -J}, with the person's own ssh settings for the jump host
      */
-    static String of(SshEndpoint endpoint, Path key, Path knownHosts, Jump jump) {
+    static Login of(SshEndpoint endpoint, Path key, Path knownHosts, Jump jump) {
         List<String> words = new ArrayList<>(List.of("ssh"));
         words.addAll(options(key, knownHosts, endpoint.port()));
         SshEndpoint via = endpoint.via();
@@ -50,8 +58,8 @@ final class LoginCommand {
             words.add(via.user() + "@" + via.host() + (via.port() == 22 ? "" : ":" + via.port()));
         }
         words.add(endpoint.user() + "@" + endpoint.host());
-        return String.join(" ", words.stream().map(LoginCommand::quoted).toList())
-                + notes(endpoint, jump, key, jump == null ? null : jump.key());
+        return new Login(String.join(" ", words.stream().map(LoginCommand::quoted).toList()),
+                notes(endpoint, jump, key, jump == null ? null : jump.key()));
     }
 
     private static List<String> options(Path key, Path knownHosts, int port) {
@@ -71,7 +79,7 @@ final class LoginCommand {
         return words;
     }
 
-    /** What the command cannot do by itself, said after it. */
+    /** What the command cannot do by itself. */
     private static String notes(SshEndpoint endpoint, Jump jump, Path... keys) {
         StringBuilder notes = new StringBuilder();
         if (endpoint.via() != null && jump == null) {

@@ -110,7 +110,7 @@ public final class Machine implements AutoCloseable {
      * An {@code ssh} command a person can paste to log in while the build runs (at a breakpoint): its key and
      * known_hosts files live in this build's owner-only folder, deleted when the build ends.
      */
-    public synchronized String loginCommand() throws IOException {
+    public synchronized LoginCommand.Login loginCommand() throws IOException {
         return login(files());
     }
 
@@ -120,10 +120,10 @@ public final class Machine implements AutoCloseable {
      * the key (0600) go in a new owner-only (0700) folder that outlives the build; a key the template read from a
      * file is used from that file, never copied.
      */
-    public synchronized String keptLoginCommand() throws IOException {
+    public synchronized LoginCommand.Login keptLoginCommand() throws IOException {
         Path folder = Files.createTempDirectory("imagebake-kept-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
-        String command = login(folder);
+        LoginCommand.Login command = login(folder);
         try (var left = Files.list(folder)) {
             if (left.findAny().isEmpty()) {
                 Files.delete(folder);
@@ -132,7 +132,7 @@ public final class Machine implements AutoCloseable {
         return command;
     }
 
-    private String login(Path folder) throws IOException {
+    private LoginCommand.Login login(Path folder) throws IOException {
         Path key = ownKeyFile != null ? ownKeyFile : keyCopy(folder, "id", endpoint.privateKey());
         StringBuilder known = new StringBuilder();
         if (knownHostsLine != null) {

@@ -20,7 +20,11 @@ public final class BreakpointProvisioner extends Provisioner<BreakpointStep> {
                     : " (" + spec.note() + ")"));
             return;
         }
-        String where = context.hasMachine() ? " Log in with: " + context.machine().loginCommand() : "";
+        String where = "";
+        if (context.hasMachine()) {
+            var login = context.machine().loginCommand();
+            where = login.notes() + " Log in with: " + login.command();
+        }
         context.interaction().ask("Breakpoint" + (spec.note().isEmpty() ? "" : ": " + spec.note()) + "." + where
                 + (where.isEmpty() ? " " : "\n") + "Press Enter to continue. ");
     }

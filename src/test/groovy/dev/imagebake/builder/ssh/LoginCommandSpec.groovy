@@ -62,7 +62,7 @@ class LoginCommandSpec extends Specification {
     def "--on-error=abort prints an ssh command that logs in as printed, with the template's own key file"() {
         when:
         def run = build(folder, sshBuilder(sshd) + "provision shell { inline 'exit 1' }\n", ['--on-error=abort'])
-        def printed = run.out =~ /(?m)kept for inspection: (ssh .*)$/
+        def printed = run.out =~ /(?m)kept for inspection; log in with: (ssh .*)$/
         printed.find()
         String command = printed.group(1)
         def shape = command =~ /^ssh -i (\S+) -o UserKnownHostsFile=(\S+) -p (\d+) (\S+)$/
@@ -98,15 +98,16 @@ class LoginCommandSpec extends Specification {
 
         when:
         def run = build(folder, sshBuilder(sshd) + "provision shell { inline 'exit 1' }\n", ['--on-error=abort'])
-        def printed = run.out =~ /(?m)kept for inspection: (ssh .*)$/
+        def printed = run.out =~ /(?m)--on-error=abort: .*$/
         printed.find()
 
         then:
-        printed.group(1) ==~ "ssh -i ${key} -o UserKnownHostsFile=\\S+ -p ${sshd.port} ${LoopbackSshd.USER}@127\\.0\\.0\\.1 " +
-                "\\(ssh ignores a key others can read: chmod 600 ${key} first\\)"
+        printed.group() ==~ "--on-error=abort: nothing was cleaned up; the build machine is kept for inspection " +
+                "\\(ssh ignores a key others can read: chmod 600 ${key} first\\); log in with: ssh -i ${key} " +
+                "-o UserKnownHostsFile=\\S+ -p ${sshd.port} ${LoopbackSshd.USER}@127\\.0\\.0\\.1"
 
         cleanup:
-        def kept = printed ? printed.group(1) =~ /UserKnownHostsFile=(\S+)/ : null
+        def kept = printed ? printed.group() =~ /UserKnownHostsFile=(\S+)/ : null
         if (kept?.find()) {
             Path.of(kept.group(1)).parent.toFile().deleteDir()
         }
@@ -126,7 +127,7 @@ class LoginCommandSpec extends Specification {
         when:
         def run = build(folder, sshBuilder(sshd, 'box', bastion) + "provision shell { inline 'exit 1' }\n",
                 ['--on-error=abort'])
-        def printed = run.out =~ /(?m)kept for inspection: (ssh .*)$/
+        def printed = run.out =~ /(?m)kept for inspection; log in with: (ssh .*)$/
         printed.find()
         String command = printed.group(1)
         String key = folder.resolve('id_ed25519').toAbsolutePath()
@@ -161,7 +162,7 @@ class LoginCommandSpec extends Specification {
         when:
         engine(OnError.ABORT, warnings, null).run(null, [new Build('box', spec, [failing], [], [], null)],
                 new Secrets([]))
-        def printed = warnings.find { it.contains('kept for inspection') } =~ /kept for inspection: (ssh .*)$/
+        def printed = warnings.find { it.contains('kept for inspection') } =~ /kept for inspection; log in with: (ssh .*)$/
         printed.find()
         String command = printed.group(1)
         def shape = command =~ /^ssh -i (\S+)\/id -o UserKnownHostsFile=(\S+)\/known_hosts -p (\d+) (\S+)$/

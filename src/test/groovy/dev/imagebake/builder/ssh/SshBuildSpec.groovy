@@ -231,7 +231,7 @@ provision shell { only 'b'; inline 'sleep 20' }
 
         then:
         abort.code == 1
-        def printed = (abort.out =~ /kept for inspection: (ssh -i (\S+) -o UserKnownHostsFile=\S+ -p ${sshd.port} ${LoopbackSshd.USER}@127\.0\.0\.1)/)
+        def printed = (abort.out =~ /kept for inspection; log in with: (ssh -i (\S+) -o UserKnownHostsFile=\S+ -p ${sshd.port} ${LoopbackSshd.USER}@127\.0\.0\.1)/)
         printed.find()
         printed.group(2) == folder.resolve('id_ed25519').toAbsolutePath().toString()
 
