@@ -62,7 +62,8 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON-lines events instead of the console output.")
     boolean json;
 
-    @Option(names = "--log-file", paramLabel = "FILE", description = "Write a full log (redacted) to FILE.")
+    @Option(names = "--log-file", paramLabel = "FILE",
+            description = "Write a full log (redacted) to FILE; each run starts the file anew.")
     Path logFile;
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Cancel (and clean up) after this long.")
@@ -131,6 +132,13 @@ final class BuildCommand implements Callable<Integer> {
         EvaluationResult result = template.evaluate(main.err, main.environment);
         if (!result.ok()) {
             Diagnostics.trace(main, result);
+            if (json) {
+                JsonReporter events = new JsonReporter(main.out);
+                for (var problem : result.diagnostics()) {
+                    events.templateError(problem.at().file(), problem.at().line(), problem.at().column(),
+                            problem.message());
+                }
+            }
             return ExitCodes.INVALID;
         }
         List<Build> builds = new ArrayList<>();
@@ -153,7 +161,7 @@ final class BuildCommand implements Callable<Integer> {
         targets.add(json ? new JsonReporter(main.out) : new ConsoleReporter(main.out,
                 terminal && System.getenv("NO_COLOR") == null && main.environment.get("NO_COLOR") == null, terminal));
         PrintStream log = logFile == null ? null
-                : new PrintStream(new FileOutputStream(logFile.toFile(), true), true, StandardCharsets.UTF_8);
+                : new PrintStream(new FileOutputStream(logFile.toFile(), false), true, StandardCharsets.UTF_8);
         if (log != null) {
             targets.add(new LogFileReporter(log));
         }

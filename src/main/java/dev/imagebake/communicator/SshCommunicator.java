@@ -1,5 +1,6 @@
 package dev.imagebake.communicator;
 
+import dev.imagebake.util.PrivateKeys;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
@@ -326,6 +327,9 @@ public final class SshCommunicator implements Communicator {
             keys.add(client.loadKeys(endpoint.keyPair()));
         }
         if (endpoint.privateKey() != null) {
+            if (PrivateKeys.encrypted(endpoint.privateKey())) {
+                throw new EncryptedKeyException();
+            }
             keys.add(client.loadKeys(endpoint.privateKey(), null, null));
         }
         if (!keys.isEmpty()) {
@@ -341,8 +345,18 @@ public final class SshCommunicator implements Communicator {
         }
     }
 
+    /** A private key with a passphrase, which imagebake has no way to be given. */
+    private static final class EncryptedKeyException extends UserAuthException {
+        EncryptedKeyException() {
+            super("the private key is encrypted (it has a passphrase); " + PrivateKeys.encryptedAdvice(null));
+        }
+    }
+
     private static ConnectionFailedException classify(SshEndpoint endpoint, IOException e, PublicKey seen) {
         String where = endpoint.describe();
+        if (e instanceof EncryptedKeyException) {
+            return new ConnectionFailedException("login to " + where + " failed: " + e.getMessage(), false, e);
+        }
         if (e instanceof UserAuthException) {
             return new ConnectionFailedException("login to " + where + " failed: " + e.getMessage()
                     + " (check the user and the key or password)", false, e);
@@ -350,6 +364,9 @@ public final class SshCommunicator implements Communicator {
         String message = String.valueOf(e.getMessage());
         if (e instanceof TransportException && (message.contains("HostKeyVerifier")
                 || message.contains("Could not verify") && message.contains("host key"))) {
+            if (endpoint.hostKeys().isEmpty() && !endpoint.insecureHostKey()) {
+                return new ConnectionFailedException(knownHostsRefusal(endpoint, seen), false, e);
+            }
             return new ConnectionFailedException("the host key of " + endpoint.host() + ":" + endpoint.port()
                     + " is not the expected one: refusing to connect (" + expectedKeys(endpoint)
                     + (seen == null ? "" : ", got " + fingerprint(seen)) + ")", false, e);
@@ -362,6 +379,54 @@ public final class SshCommunicator implements Communicator {
             return new ConnectionFailedException("unknown host " + endpoint.host(), true, e);
         }
         return new ConnectionFailedException(e.getClass().getSimpleName() + ": " + e.getMessage(), true, e);
+    }
+
+    /** Why a known_hosts file refused the host's key (not listed, or listed with another key), and what to do. */
+    private static String knownHostsRefusal(SshEndpoint endpoint, PublicKey seen) {
+        Path file = endpoint.knownHosts() != null ? endpoint.knownHosts()
+                : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
+        String shown = endpoint.knownHosts() != null ? endpoint.knownHosts().toString() : "~/.ssh/known_hosts";
+        String machine = endpoint.host() + ":" + endpoint.port();
+        String got = seen == null ? null : fingerprint(seen);
+        if (seen != null && listsAnotherKey(file, endpoint, seen)) {
+            String name = endpoint.port() == 22 ? endpoint.host() : "'[" + endpoint.host() + "]:" + endpoint.port()
+                    + "'";
+            return "the host key of " + machine + " has changed: " + shown + " lists another key for it, and the "
+                    + "machine presented " + got + ": refusing to connect (another machine answers there, or its "
+                    + "keys were made anew; once you trust the new key, write hostKey '" + got + "', or remove the "
+                    + "old line with ssh-keygen -R " + name + " -f " + shown + ")";
+        }
+        return "the host key of " + machine + " is unknown: " + shown
+                + (Files.isRegularFile(file) ? " does not list it" : " does not exist") + ": refusing to connect. "
+                + (got == null ? "Once you have checked the machine's key fingerprint"
+                : "The machine presented " + got + "; once you have checked that it is the machine's")
+                + " (on the machine: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), trust it with hostKey '"
+                + (got == null ? "SHA256:..." : got) + "', or with knownHosts 'FILE' naming a known_hosts file that "
+                + "lists the host, or turn the check off with insecureHostKey true";
+    }
+
+    private static boolean listsAnotherKey(Path file, SshEndpoint endpoint, PublicKey seen) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        boolean[] changed = new boolean[1];
+        try {
+            new OpenSSHKnownHosts(file.toFile()) {
+                @Override
+                protected boolean hostKeyUnverifiableAction(String hostname, PublicKey key) {
+                    return false;
+                }
+
+                @Override
+                protected boolean hostKeyChangedAction(String hostname, PublicKey key) {
+                    changed[0] = true;
+                    return false;
+                }
+            }.verify(endpoint.host(), endpoint.port(), seen);
+        } catch (IOException e) {
+            return false;
+        }
+        return changed[0];
     }
 
     private static String expectedKeys(SshEndpoint endpoint) {

@@ -58,7 +58,7 @@ public final class BastionContext extends BlockContext {
 
     SshBuilderSpec.Bastion build() {
         target.check(blockName(), this::errorAtBlock);
-        return new SshBuilderSpec.Bastion(target.host, target.port, target.user, target.privateKey, target.password,
-                target.agent, target.hostKey, target.insecureHostKey);
+        return new SshBuilderSpec.Bastion(target.host, target.port, target.user, target.privateKey,
+                target.privateKeyFile, target.password, target.agent, target.hostKey, target.insecureHostKey);
     }
 }

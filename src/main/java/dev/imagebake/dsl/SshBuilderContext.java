@@ -41,7 +41,11 @@ public final class SshBuilderContext extends BuilderContext {
         target.user(name);
     }
 
-    /** An OpenSSH private key's text, usually {@code privateKey file('id_ed25519')}. Sensitive. */
+    /**
+     * An OpenSSH private key's text, usually {@code privateKey file('id_ed25519')}. Sensitive. A key with a
+     * passphrase is refused (there is no passphrase setting): use a copy without one, or ssh-agent and
+     * {@code agent true}.
+     */
     public void privateKey(Object key) {
         target.privateKey(key);
     }
@@ -87,7 +91,7 @@ public final class SshBuilderContext extends BuilderContext {
     Evaluation.BuilderDeclaration build() {
         target.check(blockName(), this::errorAtBlock);
         return new Evaluation.BuilderDeclaration(name, new SshBuilderSpec(target.host, target.port, target.user,
-                target.privateKey, target.password, target.agent, target.hostKey, target.knownHosts,
+                target.privateKey, target.privateKeyFile, target.password, target.agent, target.hostKey, target.knownHosts,
                 target.insecureHostKey, bastion, connectTimeout), declaredAt);
     }
 }

@@ -1,5 +1,7 @@
 package dev.imagebake.dsl;
 
+import dev.imagebake.util.PrivateKeys;
+
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -12,6 +14,7 @@ final class SshTarget {
     int port = 22;
     String user;
     String privateKey;
+    String privateKeyFile;
     String password;
     boolean agent;
     String hostKey;
@@ -41,6 +44,11 @@ final class SshTarget {
             throw new TemplateError("`privateKey` takes the key's text, usually privateKey file('id_ed25519')");
         }
         evaluation.markSensitive(privateKey);
+        privateKeyFile = evaluation.files().readFrom(privateKey);
+        if (PrivateKeys.encrypted(privateKey)) {
+            throw new TemplateError("the private key " + (privateKeyFile == null ? "" : "'" + privateKeyFile + "' ")
+                    + "is encrypted (it has a passphrase); " + PrivateKeys.encryptedAdvice(privateKeyFile));
+        }
     }
 
     void password(Object secret) {

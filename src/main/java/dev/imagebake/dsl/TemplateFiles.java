@@ -14,6 +14,7 @@ import java.nio.file.Path;
 public final class TemplateFiles {
     static final int MAX_FILE_BYTES = 1 << 20;
     private final Path root;
+    private final java.util.Map<String, String> readFrom = new java.util.HashMap<>();
 
     /** @param root the template's folder, or null when the template has none (text from standard input) */
     public TemplateFiles(Path root) {
@@ -59,6 +60,11 @@ public final class TemplateFiles {
         return Files.exists(resolve(relative));
     }
 
+    /** The path (as the template gave it) of a file whose whole text is {@code text}, or null. */
+    String readFrom(String text) {
+        return readFrom.get(text);
+    }
+
     String read(String relative) {
         Path target = resolve(relative);
         if (!Files.isRegularFile(target)) {
@@ -69,8 +75,10 @@ public final class TemplateFiles {
                 throw new TemplateError("'" + relative + "' is larger than " + (MAX_FILE_BYTES >> 20)
                         + " MiB; upload it with a file provisioner instead of reading it into the template");
             }
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(target)))
-                    .toString();
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(target))).toString();
+            readFrom.put(text, relative);
+            return text;
         } catch (CharacterCodingException e) {
             throw new TemplateError("'" + relative + "' is not UTF-8 text");
         } catch (IOException e) {

@@ -83,17 +83,18 @@ public final class Engine {
                     : context.cancelled() ? BuildResult.Status.CANCELLED : BuildResult.Status.FAILED;
             String error = outcome.failure();
             if (outcome.aborted() && context.hasMachine()) {
-                var endpoint = context.machine().endpoint();
-                java.nio.file.Path key = null;
+                String login;
                 try {
-                    key = context.machine().keptPrivateKeyFile();
+                    LoginCommand.Login kept = context.machine().keptLoginCommand();
+                    login = kept.notes() + "; log in with: " + kept.command();
                 } catch (java.io.IOException e) {
-                    context.warn("could not keep the machine's private key for logging in: " + e.getMessage());
+                    login = " (could not write its key and known_hosts files: " + e.getMessage() + "): "
+                            + context.machine().endpoint().describe();
                 }
-                context.warn("--on-error=abort: nothing was cleaned up; the build machine is kept for inspection: "
-                        + "ssh " + (key == null ? "" : "-i " + key + " ") + "-p " + endpoint.port() + " "
-                        + endpoint.user() + "@" + endpoint.host()
-                        + (outcome.leftovers().isEmpty() ? "" : "; delete what is listed below when done"));
+                // The command ends the line, so that everything after "log in with:" can be pasted.
+                context.warn("--on-error=abort: nothing was cleaned up"
+                        + (outcome.leftovers().isEmpty() ? "" : " (delete what is listed below when done)")
+                        + "; the build machine is kept for inspection" + login);
             }
             if (status == BuildResult.Status.FAILED && failFast && !cancelled) {
                 context.warn("--fail-fast: cancelling the other builds");

@@ -18,14 +18,31 @@ import java.time.Duration;
  * files, deleted when the build ends.
  */
 public final class Machine implements AutoCloseable {
+    private static final Duration JUMP_KEY_TIMEOUT = Duration.ofSeconds(15);
     private final SshEndpoint endpoint;
+    private final Path ownKeyFile;
+    private final Path ownJumpKeyFile;
     private final Duration connectTimeout;
     private final BuildContext context;
     private SshCommunicator current;
+    private String knownHostsLine;
+    private String jumpKnownHostsLine;
     private Path toolFiles;
 
     public Machine(SshEndpoint endpoint, Duration connectTimeout, BuildContext context) {
+        this(endpoint, null, null, connectTimeout, context);
+    }
+
+    /**
+     * @param ownKeyFile     the file the template read the endpoint's private key from, or null: a person logging
+     *                       in is pointed at it rather than at a copy
+     * @param ownJumpKeyFile the same for the jump host's key
+     */
+    public Machine(SshEndpoint endpoint, Path ownKeyFile, Path ownJumpKeyFile, Duration connectTimeout,
+                   BuildContext context) {
         this.endpoint = endpoint;
+        this.ownKeyFile = ownKeyFile;
+        this.ownJumpKeyFile = ownJumpKeyFile;
         this.connectTimeout = connectTimeout;
         this.context = context;
     }
@@ -58,7 +75,9 @@ public final class Machine implements AutoCloseable {
     private SshCommunicator connect(Duration timeout) throws ConnectionFailedException, InterruptedException {
         try (AutoCloseable waiting = context.reporter().waiting(context.name(), "connecting to "
                 + endpoint.describe())) {
-            return SshCommunicator.connect(endpoint, timeout, message -> { });
+            SshCommunicator connected = SshCommunicator.connect(endpoint, timeout, message -> { });
+            knownHostsLine = connected.knownHostsLine();
+            return connected;
         } catch (ConnectionFailedException | InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -88,20 +107,80 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * A copy of the private key (0600, in a 0700 folder of its own) that outlives the build, for a person to log in
-     * to a machine kept by {@code --on-error=abort}; null when the machine is not reached with a key.
+     * An {@code ssh} command a person can paste to log in while the build runs (at a breakpoint): its key and
+     * known_hosts files live in this build's owner-only folder, deleted when the build ends.
      */
-    public synchronized Path keptPrivateKeyFile() throws IOException {
-        String text = endpoint.privateKey();
+    public synchronized LoginCommand.Login loginCommand() throws IOException {
+        return login(files());
+    }
+
+    /**
+     * An {@code ssh} command that logs in to a machine kept by {@code --on-error=abort}, after the build has ended.
+     * Its known_hosts file (the host keys this build verified) and, for a key that lived only in memory, a copy of
+     * the key (0600) go in a new owner-only (0700) folder that outlives the build; a key the template read from a
+     * file is used from that file, never copied.
+     */
+    public synchronized LoginCommand.Login keptLoginCommand() throws IOException {
+        Path folder = Files.createTempDirectory("imagebake-kept-", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        LoginCommand.Login command = login(folder);
+        try (var left = Files.list(folder)) {
+            if (left.findAny().isEmpty()) {
+                Files.delete(folder);
+            }
+        }
+        return command;
+    }
+
+    private LoginCommand.Login login(Path folder) throws IOException {
+        Path key = ownKeyFile != null ? ownKeyFile : keyCopy(folder, "id", endpoint.privateKey());
+        StringBuilder known = new StringBuilder();
+        if (knownHostsLine != null) {
+            known.append(knownHostsLine).append('\n');
+        }
+        LoginCommand.Jump jump = null;
+        if (endpoint.via() != null && jumpKnownHostsLine() != null) {
+            known.append(jumpKnownHostsLine).append('\n');
+            jump = new LoginCommand.Jump(ownJumpKeyFile != null ? ownJumpKeyFile
+                    : keyCopy(folder, "jump_id", endpoint.via().privateKey()));
+        }
+        Path knownHosts = null;
+        if (!known.isEmpty()) {
+            knownHosts = folder.resolve("known_hosts");
+            Files.writeString(knownHosts, known, StandardCharsets.UTF_8);
+        }
+        return LoginCommand.of(endpoint, key, knownHosts, jump);
+    }
+
+    /** A copy (0600) of a key that lives only in memory; null when there is no key. */
+    private static Path keyCopy(Path folder, String name, String text) throws IOException {
         if (text == null) {
             return null;
         }
-        Path folder = Files.createTempDirectory("imagebake-kept-", PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")));
-        Path file = Files.createFile(folder.resolve("id"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, text.endsWith("\n") ? text : text + "\n", StandardCharsets.UTF_8);
+        Path file = folder.resolve(name);
+        if (!Files.exists(file)) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, text.endsWith("\n") ? text : text + "\n", StandardCharsets.UTF_8);
+        }
         return file;
+    }
+
+    /**
+     * The jump host's key as a known_hosts line, learnt from a connection of its own (verified as the build's was);
+     * null when the jump host cannot be reached now.
+     */
+    private String jumpKnownHostsLine() {
+        if (jumpKnownHostsLine == null) {
+            try (SshCommunicator jump = SshCommunicator.connect(endpoint.via(), JUMP_KEY_TIMEOUT, message -> { })) {
+                jumpKnownHostsLine = jump.knownHostsLine();
+            } catch (ConnectionFailedException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return jumpKnownHostsLine;
     }
 
     /** A known_hosts file holding the host key this build verified. */

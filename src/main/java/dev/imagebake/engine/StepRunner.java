@@ -25,6 +25,8 @@ public final class StepRunner {
 
     private final OnError policy;
     private final AtomicBoolean skipCleanup;
+    /** The index of the last step started, counted across every run of this build's steps (onError, post). */
+    private int index;
 
     /** @param skipCleanup set by a second Ctrl-C: remaining cleanups are skipped and reported as left behind */
     public StepRunner(OnError policy, AtomicBoolean skipCleanup) {
@@ -44,7 +46,6 @@ public final class StepRunner {
         String failure = null;
         boolean provisioningFailed = false;
         boolean abort = false;
-        int index = 0;
         for (PlannedStep planned : steps) {
             if (context.cancelled()) {
                 failure = "cancelled";
@@ -63,9 +64,8 @@ public final class StepRunner {
         if (failure != null && provisioningFailed && !context.cancelled() && !onError.isEmpty()) {
             context.warn("provisioning failed; running the " + onError.size() + " onError step"
                     + (onError.size() == 1 ? "" : "s"));
-            int n = 0;
             for (PlannedStep planned : onError) {
-                attempt(context, ++n, planned);
+                attempt(context, ++index, planned);
             }
         }
         List<String> leftovers = new ArrayList<>();

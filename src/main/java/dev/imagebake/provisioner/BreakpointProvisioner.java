@@ -20,9 +20,12 @@ public final class BreakpointProvisioner extends Provisioner<BreakpointStep> {
                     : " (" + spec.note() + ")"));
             return;
         }
-        String where = context.hasMachine() ? " The machine: ssh " + context.machine().endpoint().describe() + "."
-                : "";
+        String where = "";
+        if (context.hasMachine()) {
+            var login = context.machine().loginCommand();
+            where = login.notes() + " Log in with: " + login.command();
+        }
         context.interaction().ask("Breakpoint" + (spec.note().isEmpty() ? "" : ": " + spec.note()) + "." + where
-                + " Press Enter to continue. ");
+                + (where.isEmpty() ? " " : "\n") + "Press Enter to continue. ");
     }
 }

@@ -18,10 +18,14 @@ final class LocalProcess {
     /** @return the exit status */
     static int run(BuildContext context, String step, List<String> command, Map<String, String> env, String stdin)
             throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(context.templateFolder().toFile())
-                .redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(context.templateFolder().toFile());
         builder.environment().putAll(env);
         Process process = builder.start();
+        // Standard error is read in a thread of its own, so that each line keeps its stream's label.
+        Thread errors = new Thread(() -> copyLines(context, step, process.getErrorStream(), "stderr"),
+                "local-stderr");
+        errors.setDaemon(true);
+        errors.start();
         try (OutputStream in = process.getOutputStream()) {
             if (stdin != null) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -38,6 +42,19 @@ final class LocalProcess {
                 process.destroy(); // a timeout or Ctrl-C: do not leave the local command behind
             }
         }
-        return process.waitFor();
+        int status = process.waitFor();
+        errors.join(5_000);
+        return status;
+    }
+
+    private static void copyLines(BuildContext context, String step, java.io.InputStream stream, String label) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                context.reporter().output(context.name(), step, label, line);
+            }
+        } catch (IOException e) {
+            // the process was stopped; what it printed so far has been reported
+        }
     }
 }

@@ -34,11 +34,17 @@ public final class ConsoleReporter implements Reporter {
     }
 
     private String prefix(String build) {
+        return prefix(build, "");
+    }
+
+    /** {@code box: }, or with a label {@code box (stderr): }. */
+    private String prefix(String build, String label) {
+        String tail = (label.isEmpty() ? "" : " (" + label + ")") + ": ";
         if (!color) {
-            return build + ": ";
+            return build + tail;
         }
         String c = buildColors.computeIfAbsent(build, b -> COLORS[buildColors.size() % COLORS.length]);
-        return c + build + RESET + ": ";
+        return c + build + RESET + tail;
     }
 
     private synchronized void print(String line) {
@@ -68,7 +74,7 @@ public final class ConsoleReporter implements Reporter {
 
     @Override
     public void output(String build, String step, String stream, String line) {
-        print("    " + prefix(build) + line);
+        print("    " + prefix(build, "stderr".equals(stream) ? "stderr" : "") + line);
     }
 
     @Override

@@ -34,6 +34,12 @@ public final class JsonReporter implements Reporter {
         }
     }
 
+    /** A problem in the template, which stops the build before it starts: an {@code error} event with no build. */
+    public void templateError(String file, int line, int column, String message) {
+        emit("error", null, "level", "error", "text", file + ":" + line + ":" + column + ": " + message, "file", file,
+                "line", line, "column", column, "message", message);
+    }
+
     @Override
     public void buildStarted(String build, String type) {
         emit("build.started", build, "builderType", type);

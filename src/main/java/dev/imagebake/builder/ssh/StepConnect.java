@@ -31,7 +31,9 @@ final class StepConnect implements BuildStep {
         if (spec.insecureHostKey()) {
             context.warn("insecureHostKey is on: the host key of " + spec.host() + " is NOT verified");
         }
-        machine = new Machine(endpoint, spec.connectTimeout(), context);
+        machine = new Machine(endpoint, keyFile(context, spec.privateKeyFile()),
+                spec.bastion() == null ? null : keyFile(context, spec.bastion().privateKeyFile()),
+                spec.connectTimeout(), context);
         context.machine(machine);
         try {
             SshCommunicator communicator = machine.communicator();
@@ -40,6 +42,12 @@ final class StepConnect implements BuildStep {
         } catch (dev.imagebake.communicator.ConnectionFailedException e) {
             throw new StepFailedException(e.getMessage(), e);
         }
+    }
+
+    /** The key file the template read a key from, for a person to log in with; null when there is none. */
+    private static Path keyFile(BuildContext context, String relative) {
+        return relative == null || context.templateFolder() == null ? null
+                : context.templateFolder().resolve(relative).toAbsolutePath().normalize();
     }
 
     static SshEndpoint endpoint(SshBuilderSpec spec, Path folder) {

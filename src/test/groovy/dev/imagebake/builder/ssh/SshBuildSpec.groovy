@@ -46,7 +46,7 @@ provision shell {
         run.out.contains("box: user=${LoopbackSshd.USER}")
         run.out.contains('box: it\'s|a $HOME `x` "q"|two')
         run.out.contains('box: lines|')
-        run.out.contains('box: to-stderr')
+        run.out.contains('box (stderr): to-stderr')
     }
 
     def "a failing command fails the step with its exit status, and later steps do not run"() {
@@ -259,15 +259,15 @@ provision shell { only 'b'; inline 'sleep 20' }
 
         then:
         abort.code == 1
-        def printed = (abort.out =~ /kept for inspection: (ssh -i (\S+) -p ${sshd.port} ${LoopbackSshd.USER}@127\.0\.0\.1)/)
+        def printed = (abort.out =~ /kept for inspection; log in with: (ssh -i (\S+) -o UserKnownHostsFile=\S+ -p ${sshd.port} ${LoopbackSshd.USER}@127\.0\.0\.1)/)
         printed.find()
-        java.nio.file.Files.getPosixFilePermissions(Path.of(printed.group(2))) ==
-                java.nio.file.attribute.PosixFilePermissions.fromString('rw-------')
+        printed.group(2) == folder.resolve('id_ed25519').toAbsolutePath().toString()
 
         and: 'the printed command logs in with the real OpenSSH client'
-        def login = new ProcessBuilder((printed.group(1).split(' ') as List).plus(1, ['-o', 'BatchMode=yes', '-o',
-                'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null']).plus('echo kept-machine-reached'))
-                .redirectErrorStream(true).start()
+        Files.setPosixFilePermissions(folder.resolve('id_ed25519'),
+                java.nio.file.attribute.PosixFilePermissions.fromString('rw-------'))
+        def login = new ProcessBuilder((printed.group(1).split(' ') as List).plus(1, ['-o', 'BatchMode=yes'])
+                .plus('echo kept-machine-reached')).redirectErrorStream(true).start()
         login.inputStream.getText('UTF-8').contains('kept-machine-reached')
         login.waitFor() == 0
 
@@ -430,7 +430,8 @@ provision shell { inline 'echo after reboot' }
 
         then:
         run.code == 1
-        run.out.contains('is not the expected one: refusing to connect (not in ')
+        run.out.contains("the host key of 127.0.0.1:${sshd.port} is unknown: ${folder.resolve('known_hosts')} does not " +
+                "list it: refusing to connect. The machine presented ${sshd.hostKeyFingerprint}")
     }
 
     def "secrets never appear in the console, JSON events, log file or manifest"() {
