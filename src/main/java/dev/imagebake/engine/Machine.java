@@ -21,7 +21,7 @@ public final class Machine implements AutoCloseable {
     private final SshEndpoint endpoint;
     private final Duration connectTimeout;
     private final BuildContext context;
-    private SshCommunicator current;
+    private volatile SshCommunicator current;
     private Path toolFiles;
 
     public Machine(SshEndpoint endpoint, Duration connectTimeout, BuildContext context) {
@@ -66,10 +66,14 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Ends the commands running on the machine now; the connection stays. */
-    public synchronized void interruptCommands() {
-        if (current != null) {
-            current.interruptCommands();
+    /**
+     * Ends the commands running on the machine now; the connection stays. Not synchronized: a step that is
+     * (re)connecting holds the lock for up to the connect timeout, and a timeout or Ctrl-C must not wait for that.
+     */
+    public void interruptCommands() {
+        SshCommunicator communicator = current;
+        if (communicator != null) {
+            communicator.interruptCommands();
         }
     }
 

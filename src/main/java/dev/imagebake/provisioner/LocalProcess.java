@@ -15,29 +15,63 @@ final class LocalProcess {
     private LocalProcess() {
     }
 
-    /** @return the exit status */
+    /**
+     * @return the exit status
+     * @throws InterruptedException on a timeout or Ctrl-C, once the command and everything it started are gone
+     */
     static int run(BuildContext context, String step, List<String> command, Map<String, String> env, String stdin)
             throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(context.templateFolder().toFile())
                 .redirectErrorStream(true);
         builder.environment().putAll(env);
         Process process = builder.start();
-        try (OutputStream in = process.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        // Reading a pipe cannot be interrupted, waiting for the process can: the output is read in a thread of its
+        // own, so that a timeout ends the command even while it prints nothing.
+        Thread output = new Thread(() -> copyLines(context, step, process), "local-output");
+        output.setDaemon(true);
+        output.start();
+        try {
+            try (OutputStream in = process.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // the command ended without reading all of its input; its exit status tells how it went
             }
+            int status = process.waitFor();
+            output.join();
+            return status;
+        } catch (InterruptedException e) {
+            stop(process);
+            output.join(5_000);
+            throw e;
         }
+    }
+
+    private static void copyLines(BuildContext context, String step, Process process) {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
                 context.reporter().output(context.name(), step, "stdout", line);
             }
-        } finally {
-            if (process.isAlive() && Thread.currentThread().isInterrupted()) {
-                process.destroy(); // a timeout or Ctrl-C: do not leave the local command behind
+        } catch (IOException e) {
+            // the process was stopped; what it printed so far has been reported
+        }
+    }
+
+    /** Ends the command and what it started (a shell's children would otherwise live on), TERM first, then KILL. */
+    private static void stop(Process process) {
+        List<ProcessHandle> all = new java.util.ArrayList<>(process.descendants().toList());
+        all.add(0, process.toHandle());
+        all.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        for (ProcessHandle handle : all) {
+            try {
+                handle.onExit().get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                handle.destroyForcibly();
             }
         }
-        return process.waitFor();
     }
 }
