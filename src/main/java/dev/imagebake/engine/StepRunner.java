@@ -168,7 +168,7 @@ public final class StepRunner {
             return describe(e);
         } finally {
             if (watchdog != null) {
-                watchdog.stand();
+                watchdog.standDown();
             }
             Thread.interrupted(); // this attempt's interrupt ends with it
         }
@@ -177,9 +177,9 @@ public final class StepRunner {
     /**
      * Ends one attempt of a step when its time is up: first its remote commands (closing a channel alone would
      * leave them running), then whatever the step's thread waits for (an upload, a local process, a reconnect).
-     * Firing takes a while (an SSH session that kills the remote processes), so {@link #stand()} waits for a firing
-     * watchdog to finish: a late kill or interrupt would otherwise hit the next attempt or the next step, which then
-     * lost its output or ended at once as if it had succeeded.
+     * Firing takes a while (an SSH session that kills the remote processes), so {@link #standDown()} waits for a
+     * firing watchdog to finish: a late kill or interrupt would otherwise hit the next attempt or the next step,
+     * which then lost its output or ended at once as if it had succeeded.
      */
     private static final class Watchdog {
         private static final int WAITING = 0;
@@ -209,7 +209,7 @@ public final class StepRunner {
         }
 
         /** After this returns, the watchdog has done all it will ever do. */
-        void stand() {
+        void standDown() {
             if (state.compareAndSet(WAITING, STOOD_DOWN)) {
                 timer.cancel(false);
                 return;

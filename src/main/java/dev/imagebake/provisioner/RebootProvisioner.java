@@ -55,10 +55,12 @@ public final class RebootProvisioner extends Provisioner<RebootStep> {
                     }
                     context.reporter().output(context.name(), name(), stream.name().toLowerCase(), line);
                 }));
-        try (AutoCloseable waiting = context.reporter().waiting(context.name(), "waiting for the machine to go down")) {
+        try (AutoCloseable waiting = context.reporter().waiting(context.name(),
+                "waiting for the machine to go down")) {
             awaitDown(before, bootId, command, output, started);
         }
-        try (AutoCloseable waiting = context.reporter().waiting(context.name(), "waiting for the machine to come back")) {
+        try (AutoCloseable waiting = context.reporter().waiting(context.name(),
+                "waiting for the machine to come back")) {
             String after = awaitBack(machine, bootId, started);
             context.info("the machine is back (boot id " + bootId + " before, " + after + " now)");
         }
