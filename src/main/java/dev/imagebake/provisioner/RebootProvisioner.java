@@ -33,6 +33,7 @@ public final class RebootProvisioner extends Provisioner<RebootStep> {
     private static final long POLL_MILLIS = 250;
     private static final long PROBE_EVERY_MILLIS = 1_000;
     private static final int OUTPUT_LINES_KEPT = 10;
+    private static final long FAILED_COMMAND_GRACE_MILLIS = 2_000;
 
     public RebootProvisioner(RebootStep spec, String name) {
         super(spec, name);
@@ -84,7 +85,8 @@ public final class RebootProvisioner extends Provisioner<RebootStep> {
         long nextProbe = System.nanoTime();
         while (true) {
             CommandResult result = command.isDone() ? resultOf(command) : null;
-            if (result != null && !result.disconnected() && result.signal() == null && result.exitStatus() != 0) {
+            if (result != null && !result.disconnected() && result.signal() == null && result.exitStatus() != 0
+                    && stillUp(before, bootId)) {
                 throw new StepFailedException("the reboot command `" + spec.command() + "` exited with status "
                         + result.exitStatus() + " and the machine did not go down" + outputOf(output)
                         + "; check the command, and that the user may run it (sudo without a password)");
@@ -109,6 +111,19 @@ public final class RebootProvisioner extends Provisioner<RebootStep> {
             }
             Thread.sleep(POLL_MILLIS);
         }
+    }
+
+    /**
+     * After the command failed: whether the machine is still up as before. A shutdown can end the command with a
+     * status of its own (143 when its shell got TERM) a moment before the connection drops, so it is given that
+     * moment and asked once more.
+     */
+    private static boolean stillUp(SshCommunicator before, String bootId) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FAILED_COMMAND_GRACE_MILLIS);
+        while (before.isConnected() && System.nanoTime() - end < 0) {
+            Thread.sleep(POLL_MILLIS);
+        }
+        return before.isConnected() && bootId.equals(probe(before));
     }
 
     /** Reconnects until the machine answers with a new boot id, and returns it. */

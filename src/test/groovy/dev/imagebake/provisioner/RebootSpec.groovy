@@ -42,7 +42,7 @@ class RebootSpec extends Specification {
         sshd.close()
     }
 
-    def "a reboot of an emulated VM passes, and reports the boot ids before and after"() {
+    def "reboots of an emulated VM pass, and report the boot ids before and after"() {
         given: 'an emulated VM, reached as any SSH machine'
         def runtime = SandboxVmRuntime.open(dir.resolve('data/vm'), dir.resolve('data'))
         def shell = new MachineShell(dir, 'vm-key')
@@ -64,15 +64,21 @@ builder ssh('vm') {
 }
 provision shell { inline 'echo "before: \$(cat /proc/sys/kernel/random/boot_id)"' }
 provision reboot { waitTimeout '2m' }
+provision shell { inline 'echo "between: \$(cat /proc/sys/kernel/random/boot_id)"' }
+provision reboot { command 'sudo sh -c "(sleep 1; reboot) </dev/null >/dev/null 2>&1 &"; exit 5' }
 provision shell { inline 'echo "after: \$(cat /proc/sys/kernel/random/boot_id)"' }
 """)
         String before = (run.out =~ /vm: before: (\S+)/).with { it.find() ? it.group(1) : null }
+        String between = (run.out =~ /vm: between: (\S+)/).with { it.find() ? it.group(1) : null }
         String after = (run.out =~ /vm: after: (\S+)/).with { it.find() ? it.group(1) : null }
 
         then:
         run.code == 0
-        before != null && after != null && before != after
-        run.out.contains("vm: the machine is back (boot id ${before} before, ${after} now)")
+        [before, between, after].every { it != null } && [before, between, after].toSet().size() == 3
+        run.out.contains("vm: the machine is back (boot id ${before} before, ${between} now)")
+
+        and: 'a command that fails as the machine goes down (its shell killed) is no failure when it reboots'
+        run.out.contains("vm: the machine is back (boot id ${between} before, ${after} now)")
 
         cleanup:
         runtime?.close()
