@@ -31,7 +31,8 @@ public final class TemplateOptions {
     List<Path> varFiles = new ArrayList<>();
 
     @Option(names = "--eval-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "Wall-clock limit for evaluating the template (default: ${DEFAULT-VALUE} s).")
+            description = "CPU-time limit for evaluating the template (default: ${DEFAULT-VALUE} s); a "
+                    + "wall-clock backstop of 5 times that (at least 20 s more) stops one that waits.")
     double evalTimeoutSeconds;
 
     @Parameters(index = "0", paramLabel = "TEMPLATE", description = "The template, NAME.imagebake.groovy.")

@@ -100,10 +100,12 @@ public final class SshCommunicator implements Communicator {
         for (var entry : open.entrySet()) {
             String group = entry.getValue().processGroup;
             if (group != null) {
-                String kill = "kill -TERM -" + group + " 2>/dev/null; sleep 2; kill -KILL -" + group + " 2>/dev/null";
+                // TERM now, KILL later in the background, detached from the session so that it ends at once
+                String kill = "kill -TERM -" + group + " 2>/dev/null; (sleep 2; kill -KILL -" + group
+                        + ") </dev/null >/dev/null 2>&1 &";
                 try (Session killer = client.startSession()) {
-                    Session.Command k = killer.exec((entry.getValue().sudo ? "sudo -n sh -c " + ShellQuoting.quote(kill)
-                            : kill) + " &");
+                    Session.Command k = killer.exec(entry.getValue().sudo ? "sudo -n sh -c " + ShellQuoting.quote(kill)
+                            : kill);
                     k.join(5, TimeUnit.SECONDS);
                 } catch (IOException e) {
                     // the connection is going away anyway; closing the channel below is all that is left

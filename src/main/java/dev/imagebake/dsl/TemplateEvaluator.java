@@ -78,7 +78,8 @@ public final class TemplateEvaluator {
         }
         List<Diagnostic> masked = result.diagnostics().stream()
                 .map(d -> new Diagnostic(d.at(), evaluation.redact(d.message()))).toList();
-        return new EvaluationResult(result.plan(), masked, result.failure(), result.stuck());
+        return new EvaluationResult(result.plan(), masked, result.failure(), result.stuck(),
+                result.cpuTime());
     }
 
     /**
@@ -161,6 +162,7 @@ public final class TemplateEvaluator {
         }
         Guard guard = new Guard(limits);
         AtomicReference<EvaluationResult> outcome = new AtomicReference<>();
+        AtomicReference<Duration> cpuTime = new AtomicReference<>();
         Runnable task = () -> {
             guard.install();
             S state = null;
@@ -190,15 +192,17 @@ public final class TemplateEvaluator {
                 diagnostics.add(runtimeError(current, guard, t));
                 outcome.set(new EvaluationResult(null, diagnostics, t, false));
             } finally {
+                cpuTime.set(guard.cpuTimeUsed());
                 guard.uninstall();
             }
         };
         Thread thread = new Thread(null, task, "imagebake-eval", STACK_BYTES);
         thread.setDaemon(true);
         thread.start();
+        String overrun;
         try {
-            thread.join(limits.timeout().plus(GRACE).toMillis());
-            if (thread.isAlive()) {
+            overrun = watch(thread);
+            if (overrun != null) {
                 guard.cancel();
                 thread.interrupt();
                 thread.join(GRACE.toMillis());
@@ -212,10 +216,36 @@ public final class TemplateEvaluator {
         }
         if (thread.isAlive()) {
             return new EvaluationResult(null, List.of(new Diagnostic(new SourcePosition(source.displayName(),
-                    Math.max(1, guard.line()), Math.max(1, guard.column())), "evaluation took longer than "
-                    + limits.timeout().toSeconds() + " s and did not stop when asked")), null, true);
+                    Math.max(1, guard.line()), Math.max(1, guard.column())), "evaluation " + overrun
+                    + " and did not stop when asked")), null, true);
         }
-        return outcome.get();
+        return outcome.get().withCpuTime(cpuTime.get());
+    }
+
+    /**
+     * Waits for the evaluation thread; returns null once it ended, or what it overran: its CPU time (the guard
+     * stops template code itself at a checkpoint; this catches a thread stuck in host code without one, with some
+     * grace) or the generous wall-clock backstop.
+     */
+    private String watch(Thread thread) throws InterruptedException {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpuMeasured = threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
+        long started = System.nanoTime();
+        while (true) {
+            thread.join(50);
+            if (!thread.isAlive()) {
+                return null;
+            }
+            long wall = System.nanoTime() - started;
+            // where the JVM cannot measure CPU time, wall-clock time stands in for it
+            long spent = cpuMeasured ? threads.getThreadCpuTime(thread.getId()) : wall;
+            if (spent > limits.timeout().plus(GRACE).toNanos()) {
+                return "used more than " + Guard.describe(limits.timeout()) + " of CPU time";
+            }
+            if (wall > limits.wallClockBackstop().plus(GRACE).toNanos()) {
+                return "did not finish within " + Guard.describe(limits.wallClockBackstop()) + " of wall-clock time";
+            }
+        }
     }
 
     /** Script classes of pieces evaluated before (the REPL's inputs), by text; the least recently used go first. */

@@ -24,7 +24,7 @@ public final class Machine implements AutoCloseable {
     private final Path ownJumpKeyFile;
     private final Duration connectTimeout;
     private final BuildContext context;
-    private SshCommunicator current;
+    private volatile SshCommunicator current;
     private String knownHostsLine;
     private String jumpKnownHostsLine;
     private Path toolFiles;
@@ -85,10 +85,14 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Ends the commands running on the machine now; the connection stays. */
-    public synchronized void interruptCommands() {
-        if (current != null) {
-            current.interruptCommands();
+    /**
+     * Ends the commands running on the machine now; the connection stays. Not synchronized: a step that is
+     * (re)connecting holds the lock for up to the connect timeout, and a timeout or Ctrl-C must not wait for that.
+     */
+    public void interruptCommands() {
+        SshCommunicator communicator = current;
+        if (communicator != null) {
+            communicator.interruptCommands();
         }
     }
 

@@ -5,11 +5,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a build's steps in order (the model is Packer's multistep). A step's cleanup is registered as soon as it
@@ -152,21 +154,12 @@ public final class StepRunner {
 
     /** Runs a step once; returns null on success, or why it failed. */
     private static String runOnce(BuildContext context, BuildStep step, Duration timeout) {
-        AtomicBoolean timedOut = new AtomicBoolean();
-        Thread worker = Thread.currentThread();
-        ScheduledFuture<?> watchdog = timeout == null ? null : TIMERS.schedule(() -> {
-            timedOut.set(true);
-            context.interruptCurrent();
-            worker.interrupt();
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Watchdog watchdog = timeout == null ? null : new Watchdog(context, Thread.currentThread(), timeout);
         try {
             step.run(context);
-            if (timedOut.get()) {
-                return "timed out after " + dev.imagebake.engine.Durations.format(timeout);
-            }
-            return null;
+            return watchdog != null && watchdog.fired() ? "timed out after " + Durations.format(timeout) : null;
         } catch (Exception e) {
-            if (timedOut.get()) {
+            if (watchdog != null && watchdog.fired()) {
                 return "timed out after " + Durations.format(timeout);
             }
             if (context.cancelled()) {
@@ -175,9 +168,60 @@ public final class StepRunner {
             return describe(e);
         } finally {
             if (watchdog != null) {
-                watchdog.cancel(false);
+                watchdog.standDown();
             }
-            Thread.interrupted(); // a watchdog that fired late must not leak its interrupt into the next step
+            Thread.interrupted(); // this attempt's interrupt ends with it
+        }
+    }
+
+    /**
+     * Ends one attempt of a step when its time is up: first its remote commands (closing a channel alone would
+     * leave them running), then whatever the step's thread waits for (an upload, a local process, a reconnect).
+     * Firing takes a while (an SSH session that kills the remote processes), so {@link #standDown()} waits for a
+     * firing watchdog to finish: a late kill or interrupt would otherwise hit the next attempt or the next step,
+     * which then lost its output or ended at once as if it had succeeded.
+     */
+    private static final class Watchdog {
+        private static final int WAITING = 0;
+        private static final int FIRING = 1;
+        private static final int STOOD_DOWN = 2;
+
+        private final AtomicInteger state = new AtomicInteger(WAITING);
+        private final CountDownLatch done = new CountDownLatch(1);
+        private final ScheduledFuture<?> timer;
+
+        Watchdog(BuildContext context, Thread worker, Duration timeout) {
+            timer = TIMERS.schedule(() -> {
+                if (!state.compareAndSet(WAITING, FIRING)) {
+                    return;
+                }
+                try {
+                    context.interruptCurrent();
+                } finally {
+                    worker.interrupt();
+                    done.countDown();
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        boolean fired() {
+            return state.get() == FIRING;
+        }
+
+        /** After this returns, the watchdog has done all it will ever do. */
+        void standDown() {
+            if (state.compareAndSet(WAITING, STOOD_DOWN)) {
+                timer.cancel(false);
+                return;
+            }
+            while (true) {
+                try {
+                    done.await();
+                    return;
+                } catch (InterruptedException e) {
+                    // the watchdog's own interrupt: keep waiting; the caller clears it
+                }
+            }
         }
     }
 

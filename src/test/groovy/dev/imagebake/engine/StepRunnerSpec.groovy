@@ -92,6 +92,40 @@ class StepRunnerSpec extends Specification {
         outcome.failure() == 'timed out after 200 ms'
     }
 
+    def "a slow timeout (killing remote commands takes a while) is over before the next attempt and the next step"() {
+        given: 'ending the work takes 1.5 s after the command itself is gone, as a remote kill session does'
+        def ctx = context()
+        def commandKilled = new java.util.concurrent.CountDownLatch(1)
+        ctx.onInterrupt {
+            events << 'interrupting'
+            commandKilled.countDown()
+            new java.util.concurrent.CountDownLatch(1).await(1500, java.util.concurrent.TimeUnit.MILLISECONDS)
+            events << 'interrupted'
+        }
+        int attempts = 0
+
+        when:
+        def outcome = new StepRunner(OnError.CLEANUP, new AtomicBoolean()).run(ctx, [
+                planned(step('slow', {
+                    if (++attempts == 1) {
+                        commandKilled.await() // the remote command ends as soon as the kill starts
+                        return
+                    }
+                    events << "retry interrupted: ${Thread.currentThread().isInterrupted()}".toString()
+                }), new StepOptions(Duration.ofMillis(200), 1, Duration.ZERO, [], [])),
+                planned(step('next', { events << "next interrupted: ${Thread.currentThread().isInterrupted()}".toString() }))],
+                [])
+
+        then:
+        outcome.ok()
+        events.findAll { !it.startsWith('INFO') } == ['start slow', 'run slow', 'interrupting', 'interrupted',
+                                                      'fail slow: timed out after 200 ms',
+                                                      'WARN slow failed; trying again in 1 s (attempt 2 of 2)',
+                                                      'start slow', 'run slow', 'retry interrupted: false', 'ok slow',
+                                                      'start next', 'run next', 'next interrupted: false', 'ok next',
+                                                      'cleanup next', 'cleanup slow']
+    }
+
     def "ask: retry the failed step, then clean up"() {
         given:
         def answers = ['r', 'c'].iterator()

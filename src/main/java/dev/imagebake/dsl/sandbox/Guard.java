@@ -19,8 +19,16 @@ public final class Guard {
      */
     static final int MAX_CALL_DEPTH = 1_000;
 
+    /**
+     * The evaluating thread's CPU time is read at most this often (reading it is a system call; the wall clock is
+     * not): an endless loop runs at most this much past the limit.
+     */
+    private static final long CPU_SAMPLE_NANOS = 2_000_000;
+
     private final Limits limits;
-    private final long deadline;
+    private long wallStart;
+    private long cpuBaseline = -1;
+    private long nextCpuSample;
     private volatile boolean cancelled;
     private int line;
     private int column;
@@ -32,7 +40,7 @@ public final class Guard {
     public Guard(Limits limits) {
         this.limits = limits;
         long now = System.nanoTime();
-        this.deadline = now + limits.timeout().toNanos();
+        this.wallStart = now;
         this.lastSample = now - ALLOCATION_SAMPLE_NANOS - 1; // the first checkpoint takes the baseline
     }
 
@@ -60,8 +68,19 @@ public final class Guard {
         }
     }
 
+    /** Makes this the evaluating thread's guard; its CPU time counts from here. */
     public void install() {
         CURRENT.set(this);
+        long now = System.nanoTime();
+        wallStart = now;
+        nextCpuSample = now;
+        cpuBaseline = threadCpuTime();
+    }
+
+    /** The CPU time the evaluating thread used since {@link #install()}; call it on that thread. */
+    public java.time.Duration cpuTimeUsed() {
+        long now = threadCpuTime();
+        return now < 0 || cpuBaseline < 0 ? null : java.time.Duration.ofNanos(now - cpuBaseline);
     }
 
     public void uninstall() {
@@ -89,12 +108,31 @@ public final class Guard {
         this.column = column;
     }
 
+    /**
+     * Stops the evaluation once its thread used more CPU time than the limit. CPU time, not wall-clock time: on a
+     * loaded machine a valid template must not fail because other processes had the CPU. The wall clock is only a
+     * generous backstop, for an evaluation that waits instead of working.
+     */
     public void checkpoint() {
         long now = System.nanoTime();
-        if (cancelled || now - deadline > 0) {
-            cancelled = true;
-            throw new LimitExceededException("evaluation took longer than " + describe(limits.timeout())
-                    + " (raise it with --eval-timeout)", line, column);
+        if (cancelled || now - nextCpuSample > 0) {
+            nextCpuSample = now + CPU_SAMPLE_NANOS;
+            java.time.Duration used = cpuTimeUsed();
+            long wall = now - wallStart;
+            // where the JVM cannot measure CPU time, wall-clock time stands in for it
+            if ((used != null ? used.toNanos() : wall) > limits.timeout().toNanos()) {
+                cancelled = true;
+                throw new LimitExceededException("evaluation used more than " + describe(limits.timeout())
+                        + " of CPU time (raise it with --eval-timeout)", line, column);
+            }
+            if (cancelled || wall > limits.wallClockBackstop().toNanos()) {
+                cancelled = true;
+                throw new LimitExceededException("evaluation did not finish within "
+                        + describe(limits.wallClockBackstop()) + " of wall-clock time" + (used == null ? ""
+                        : ", though it used only " + describe(used.truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                        + " of its " + describe(limits.timeout()) + " of CPU time (is the machine overloaded?)"),
+                        line, column);
+            }
         }
         if (now - lastSample > ALLOCATION_SAMPLE_NANOS) {
             lastSample = now;
@@ -148,6 +186,12 @@ public final class Guard {
         }
     }
 
+    /** The calling thread's CPU time in nanoseconds, or -1 where the JVM cannot measure it. */
+    static long threadCpuTime() {
+        var bean = ManagementFactory.getThreadMXBean();
+        return bean.isCurrentThreadCpuTimeSupported() ? bean.getCurrentThreadCpuTime() : -1;
+    }
+
     private static long allocatedBytes() {
         if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
                 && bean.isThreadAllocatedMemorySupported()) {
@@ -156,7 +200,8 @@ public final class Guard {
         return -1;
     }
 
-    static String describe(java.time.Duration d) {
+    /** A limit as messages name it: {@code 10 s}, {@code 250 ms}. */
+    public static String describe(java.time.Duration d) {
         long ms = d.toMillis();
         return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
     }

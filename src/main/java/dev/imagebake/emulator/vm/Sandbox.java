@@ -175,6 +175,7 @@ final class Sandbox {
         StringBuilder s = new StringBuilder();
         String root = machineDir.resolve("root").toString();
         s.append("set -e\nR=").append(quote(root)).append("\n");
+        s.append("M=").append(quote(machineDir.toString())).append("\n");
         s.append("mount -t tmpfs -o mode=755 vmroot \"$R\"\n");
         for (String name : OVERLAID) {
             Path host = Path.of("/", name);
@@ -208,6 +209,10 @@ final class Sandbox {
                 for p in sys sysrq-trigger irq bus fs; do
                   if [ -e "$R/proc/$p" ]; then mount --bind "$R/proc/$p" "$R/proc/$p"; mount -o remount,bind,ro "$R/proc/$p"; fi
                 done
+                # Each boot its own boot id, as a kernel gives it: what proves that a machine rebooted.
+                cat /proc/sys/kernel/random/uuid > "$M/boot_id"
+                mount --bind "$M/boot_id" "$R/proc/sys/kernel/random/boot_id"
+                mount -o remount,bind,ro "$R/proc/sys/kernel/random/boot_id"
                 for p in kcore keys timer_list sched_debug; do
                   if [ -f "$R/proc/$p" ]; then mount --bind /dev/null "$R/proc/$p"; fi
                 done

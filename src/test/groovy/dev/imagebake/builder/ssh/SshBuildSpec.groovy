@@ -310,34 +310,6 @@ provision shell { inline 'echo reconnected' }
         expected.out.contains('box: reconnected')
     }
 
-    def "a reboot step waits until the machine answers again"() {
-        given:
-        String flag = "/tmp/ib-reboot-${System.nanoTime()}"
-        Thread rebooter = Thread.start {
-            while (!new File(flag).exists()) {
-                Thread.sleep(50)
-            }
-            sshd.stop()
-            Thread.sleep(1500)
-            sshd.start()
-        }
-
-        when:
-        def run = build(folder, sshBuilder(sshd) + """
-provision reboot { command 'touch ${flag}; sleep 60'; waitTimeout '30s' }
-provision shell { inline 'echo after reboot' }
-""")
-        rebooter.join(30_000)
-
-        then:
-        run.code == 0
-        run.out.contains('box: the machine is back')
-        run.out.contains('box: after reboot')
-
-        cleanup:
-        new File(flag).delete()
-    }
-
     def "a wrong host key is refused, and a wrong key fails the login with a clear message"() {
         when:
         def wrongHost = build(folder, sshBuilder(sshd).replace(sshd.hostKeyFingerprint,
