@@ -572,18 +572,47 @@ public final class SshCommunicator implements Communicator {
      */
     private List<String> exec(String command, Writer content, String what) throws IOException {
         try (Session session = client.startSession()) {
-            Session.Command running = session.exec(command);
-            sendAll(running, content);
-            List<String> lines = new String(running.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                    .lines().toList();
-            String errors = new String(running.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            running.join(1, TimeUnit.HOURS);
-            Integer status = running.getExitStatus();
-            if (status == null || status != 0) {
-                throw new IOException(what + " failed on the machine" + (errors.isEmpty()
-                        ? " (exit status " + status + ")" : ": " + errors));
+            // Tracked like any command, so that a timeout or Ctrl-C also ends a transfer stuck on the machine.
+            Running tracked = new Running(false);
+            open.put(session, tracked);
+            try {
+                Session.Command running = session.exec("printf '" + GROUP_MARKER + "%s\\n' $$ >&2; exec sh -c "
+                        + ShellQuoting.quote(command));
+                StringBuffer errors = new StringBuffer();
+                Thread stderr = new Thread(() -> pump(running.getErrorStream(), OutputListener.Stream.STDERR,
+                        (stream, line) -> {
+                            if (tracked.processGroup == null && line.startsWith(GROUP_MARKER)) {
+                                tracked.processGroup = line.substring(GROUP_MARKER.length()).trim();
+                            } else {
+                                errors.append(errors.isEmpty() ? "" : "\n").append(line);
+                            }
+                        }), "ssh-transfer-stderr");
+                stderr.setDaemon(true);
+                stderr.start();
+                sendAll(running, content);
+                List<String> lines = new String(running.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                        .lines().toList();
+                running.join(1, TimeUnit.HOURS);
+                joinQuietly(stderr);
+                Integer status = running.getExitStatus();
+                if (status == null || status != 0) {
+                    String text = errors.toString().trim();
+                    throw new IOException(what + " failed on the machine" + (text.isEmpty()
+                            ? " (exit status " + status + ")" : ": " + text));
+                }
+                return lines;
+            } finally {
+                open.remove(session);
             }
-            return lines;
+        }
+    }
+
+    private static void joinQuietly(Thread thread) throws java.io.InterruptedIOException {
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
         }
     }
 

@@ -126,8 +126,21 @@ onError { provision shell { inline 'echo collecting logs' } }
         run.code == 1
         run.out.contains('timed out after 2.0 s')
         run.out.contains('box: collecting logs')
+        remoteGone(fifo)
 
         cleanup:
         sshd.asUser("timeout 5 cat ${fifo} >/dev/null; rm -f ${fifo}")
+    }
+
+    /** Whether every remote process whose command line names {@code marker} ends within 15 s. */
+    static boolean remoteGone(String marker) {
+        long deadline = System.nanoTime() + 15_000_000_000L
+        while (LoopbackSshd.run(['pgrep', '-u', LoopbackSshd.USER, '-f', marker], true) != null) {
+            if (System.nanoTime() > deadline) {
+                return false
+            }
+            Thread.onSpinWait()
+        }
+        true
     }
 }
