@@ -97,8 +97,13 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
                 }
                 problem = "the connection dropped before the script started";
             } catch (ConnectionFailedException e) {
-                if (!e.retryable()) {
-                    throw e;
+                boolean gaveUpWaiting = e.getCause() instanceof ConnectionFailedException last && last.retryable();
+                if (!e.retryable() && !gaveUpWaiting) {
+                    throw e; // a wrong key or host key: waiting cannot help
+                }
+                if (gaveUpWaiting) {
+                    throw new StepFailedException("could not start " + script.name() + " within "
+                            + Durations.format(spec.startRetryTimeout()) + " (startRetryTimeout): " + e.getMessage(), e);
                 }
                 problem = e.getMessage();
             } catch (IOException e) {
@@ -106,6 +111,9 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
                     throw new StepFailedException("could not run " + script.name() + ": " + e.getMessage(), e);
                 }
                 problem = e.getMessage();
+            }
+            if (context.cancelled() || Thread.interrupted()) {
+                throw new InterruptedException("stopped before " + script.name() + " started");
             }
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) - deadline > 0) {
                 throw new StepFailedException("could not start " + script.name() + " within "
@@ -262,7 +270,7 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
         String files = remote.envVarFile() == null ? "\"$f\"" : "\"$f\" \"$e\"";
         setup.append("fail() { printf 'imagebake: %s\\n' \"$1\" >&2; rm -f ").append(files)
                 .append(stdin ? "; cat >/dev/null" : "").append("; exit 1; }\n");
-        setup.append("umask 077\n");
+        setup.append("u=$(umask); umask 077\n"); // the files are private until done; the script gets the login's umask
         setup.append("rm -f ").append(inBand ? files : "\"$e\"").append('\n');
         setup.append("set -C\n");
         if (remote.envVarFile() != null) {
@@ -299,7 +307,7 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
         setup.append("n=$(wc -c < \"$f\") && [ \"$n\" -eq ").append(size).append(" ] || fail \"only ${n:-0} of ")
                 .append(size).append(" bytes of the script arrived at $f; it was not run\"\n");
         setup.append("chmod 755 \"$f\" || fail 'cannot make the script executable'\n");
-        setup.append("set +C\n");
+        setup.append("set +C; umask \"$u\"\n");
         // The setup above may hold the variables (with a PTY): the long-running process shows only what runs.
         StringBuilder run = new StringBuilder();
         String cleanup = spec.skipClean() ? "" : "rm -f " + ShellQuoting.quote(remote.path())

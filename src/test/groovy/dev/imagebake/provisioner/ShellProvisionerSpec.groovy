@@ -139,6 +139,26 @@ printf ' %s %s\\n' "$PACKER_BUILD_NAME" "$W"
         }
     }
 
+    def "scripts run with the login's umask: what they create as root stays readable, as with Packer"() {
+        given: 'the umask of a plain OpenSSH session'
+        Process ssh = new ProcessBuilder('ssh', '-i', sshd.clientKey.toString(), '-p', sshd.port.toString(), '-o',
+                'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+                "${LoopbackSshd.USER}@127.0.0.1".toString(), 'umask').start()
+        String login = ssh.inputStream.text.trim()
+        assert ssh.waitFor() == 0
+
+        when:
+        def run = build(folder, sshBuilder(sshd) + """
+provision shell { inline 'echo "umask=\$(umask)"', 'echo made-by-root | sudo tee ${remote}/root-file >/dev/null' }
+provision shell { inline 'cat ${remote}/root-file' }
+""")
+
+        then:
+        run.code == 0
+        run.out.contains("box: umask=${login}")
+        run.out.contains('box: made-by-root')
+    }
+
     def "every script gets Packer's and imagebake's build variables, which the step's env may override"() {
         when:
         def run = build(folder, sshBuilder(sshd) + '''
@@ -229,6 +249,50 @@ provision shell { inline 'printf "%s\\\\n" "\$V"'; pty true; useEnvVarFile true;
         run.code == 0
         run.out.contains('box: tty with a \'b\' "c"')
         run.out.contains('box: from the file')
+    }
+
+    /** Stops sshd once the flag file appears, and starts it again after {@code away} ms: a reboot. */
+    Thread rebootWhen(String flag, long away) {
+        Thread.start {
+            long deadline = System.currentTimeMillis() + 30_000
+            while (!new File(flag).exists() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50)
+            }
+            sshd.stop()
+            Thread.sleep(away)
+            sshd.start()
+            new File(flag).delete()
+        }
+    }
+
+    def "a script that cannot start while the machine reboots is tried until startRetryTimeout; an expected disconnect still cleans up"() {
+        given: 'a connect timeout far shorter than the reboot'
+        String flag = "/tmp/ib-reboot-${System.nanoTime()}"
+        String builder = sshBuilder(sshd).replace("connectTimeout '10s'", "connectTimeout '1s'")
+        String reboot = "provision shell { inline 'touch ${flag}', 'sleep 8'; expectDisconnect true; remotePath '${remote}/reboot.sh'; skipClean true }\n"
+
+        when:
+        def waiter = rebootWhen(flag, 4000)
+        def waited = build(folder, builder + reboot + "provision shell { inline 'echo back again' }\n")
+        waiter.join()
+        def impatient = rebootWhen(flag, 4000)
+        def gaveUp = build(folder, builder + reboot + "provision shell { inline 'echo too soon'; startRetryTimeout '1s' }\n")
+        impatient.join()
+        def cleaner = rebootWhen(flag, 3000)
+        def cleaned = build(folder, builder + reboot.replace('reboot.sh', 'cleaned.sh').replace('; skipClean true', '')
+                + "provision shell { inline 'echo cleaned up' }\n")
+        cleaner.join()
+
+        then:
+        waited.code == 0
+        waited.out.contains('the connection dropped, as expected')
+        waited.out.contains('box: back again')
+        gaveUp.code == 1
+        gaveUp.out =~ /could not start the inline commands within 1\.0 s \(startRetryTimeout\)/
+        !gaveUp.out.contains('box: too soon')
+        cleaned.code == 0
+        cleaned.out.contains('box: cleaned up')
+        sshd.asUser("ls ${remote}").readLines() == ['reboot.sh']
     }
 
     def "a timed-out script's processes die and its file is removed"() {
