@@ -256,76 +256,84 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
         return !spec.pty() || script.content().length <= MAX_IN_COMMAND && !contains(script.content(), (byte) 0);
     }
 
-    /** The one session's command: write the files, check them, run the execute command, clean up. */
+    /**
+     * The one session's command: write the files, check them, run the execute command, clean up. It starts as few
+     * processes as it can (each costs a millisecond or two): the script is written without changing the umask (it
+     * ends up 0755, as Packer leaves it), only the variables file is made private from the start.
+     */
     RemoteCommand command(Script script, Remote remote, String marker) {
         boolean inBand = inBand(script);
         boolean stdin = inBand && !spec.pty();
+        boolean envFile = remote.envVarFile() != null;
         String sentinel = "imagebake-end-of-variables:" + UUID.randomUUID();
         StringBuilder input = new StringBuilder();
         StringBuilder setup = new StringBuilder();
         setup.append("f=").append(ShellQuoting.quote(remote.path())).append('\n');
-        if (remote.envVarFile() != null) {
+        if (envFile) {
             setup.append("e=").append(ShellQuoting.quote(remote.envVarFile())).append('\n');
         }
-        String files = remote.envVarFile() == null ? "\"$f\"" : "\"$f\" \"$e\"";
+        String files = envFile ? "\"$f\" \"$e\"" : "\"$f\"";
         setup.append("fail() { printf 'imagebake: %s\\n' \"$1\" >&2; rm -f ").append(files)
                 .append(stdin ? "; cat >/dev/null" : "").append("; exit 1; }\n");
-        setup.append("u=$(umask); umask 077\n"); // the files are private until done; the script gets the login's umask
-        setup.append("rm -f ").append(inBand ? files : "\"$e\"").append('\n');
+        // noclobber: a file in the way that is not ours (and so cannot be removed) is never written through.
         setup.append("set -C\n");
-        if (remote.envVarFile() != null) {
+        if (envFile) {
             String content = remote.envVarFileContent();
+            String cannot = ShellQuoting.quote("cannot write the variables file " + remote.envVarFile());
+            setup.append("rm -f \"$e\"\n");
             if (stdin) {
                 // Read line by line (the shell reads a pipe a byte at a time), so that the script that follows on
                 // standard input is left for cat; the last line proves that the file arrived whole.
                 input.append(content).append(content.isEmpty() || content.endsWith("\n") ? "" : "\n")
                         .append(sentinel).append('\n');
-                setup.append("ok=\n{ while IFS= read -r l; do if [ \"$l\" = ").append(ShellQuoting.quote(sentinel))
-                        .append(" ]; then ok=1; break; fi; printf '%s\\n' \"$l\"; done; } > \"$e\" || fail ")
-                        .append(ShellQuoting.quote("cannot write the variables file " + remote.envVarFile()))
-                        .append('\n');
-                setup.append("[ -n \"$ok\" ] || fail ").append(ShellQuoting.quote("the variables file arrived "
-                        + "incomplete; the script was not run")).append('\n');
+                setup.append("(umask 077; exec > \"$e\" || exit 2; while IFS= read -r l; do [ \"$l\" = ")
+                        .append(ShellQuoting.quote(sentinel)).append(" ] && exit 0; printf '%s\\n' \"$l\"; done; exit 3)\n");
+                setup.append("case $? in 0) ;; 3) fail 'the variables file arrived incomplete; the script was not run' ;; ")
+                        .append("*) fail ").append(cannot).append(" ;; esac\n");
             } else {
-                setup.append("printf '%s' ").append(ShellQuoting.quote(content)).append(" > \"$e\" || fail ")
-                        .append(ShellQuoting.quote("cannot write the variables file " + remote.envVarFile()))
-                        .append('\n');
+                setup.append("(umask 077; printf '%s' ").append(ShellQuoting.quote(content)).append(" > \"$e\") || fail ")
+                        .append(cannot).append('\n');
             }
         }
         int size = script.content().length;
         if (inBand) {
-            String text = text(script.content());
+            String cannot = " || fail " + ShellQuoting.quote("cannot write the script to " + remote.path()) + "\n";
             if (stdin) {
-                input.append(text);
-                setup.append("cat > \"$f\"");
+                input.append(text(script.content()));
+                // Removing a file left from an earlier run costs a process: only when one is in the way.
+                setup.append("{ cat > \"$f\"; } 2>/dev/null || { rm -f \"$f\" && cat > \"$f\"; }").append(cannot);
             } else {
-                setup.append("printf '%s' ").append(ShellQuoting.quote(text)).append(" > \"$f\"");
+                setup.append("rm -f \"$f\"\nprintf '%s' ").append(ShellQuoting.quote(text(script.content())))
+                        .append(" > \"$f\"").append(cannot);
             }
-            setup.append(" || fail ").append(ShellQuoting.quote("cannot write the script to " + remote.path()))
-                    .append('\n');
         }
         setup.append("n=$(wc -c < \"$f\") && [ \"$n\" -eq ").append(size).append(" ] || fail \"only ${n:-0} of ")
                 .append(size).append(" bytes of the script arrived at $f; it was not run\"\n");
         setup.append("chmod 755 \"$f\" || fail 'cannot make the script executable'\n");
-        setup.append("set +C; umask \"$u\"\n");
-        // The setup above may hold the variables (with a PTY): the long-running process shows only what runs.
+        setup.append("set +C\n");
         StringBuilder run = new StringBuilder();
         String cleanup = spec.skipClean() ? "" : "rm -f " + ShellQuoting.quote(remote.path())
-                + (remote.envVarFile() == null ? "" : " " + ShellQuoting.quote(remote.envVarFile()));
+                + (envFile ? " " + ShellQuoting.quote(remote.envVarFile()) : "");
         if (!cleanup.isEmpty()) {
             // A timeout or Ctrl-C signals the whole process group: the files go too.
-            run.append("trap '").append(cleanup.replace("'", "'\\''")).append("; exit 143' TERM\n");
-            run.append("trap '").append(cleanup.replace("'", "'\\''")).append("; exit 129' HUP\n");
-            run.append("trap '").append(cleanup.replace("'", "'\\''")).append("; exit 130' INT\n");
+            String quoted = cleanup.replace("'", "'\\''");
+            run.append("trap '").append(quoted).append("; exit 143' TERM; trap '").append(quoted)
+                    .append("; exit 129' HUP; trap '").append(quoted).append("; exit 130' INT\n");
         }
         run.append("printf '%s\\n' ").append(ShellQuoting.quote(marker)).append(" >&2\n");
+        // A subshell: an `exit` in the execute command cannot skip the clean-up.
         run.append("(\n").append(remote.command()).append("\n) </dev/null\n");
         run.append("rc=$?\n");
         if (!cleanup.isEmpty()) {
             run.append(cleanup).append('\n');
         }
         run.append("exit $rc");
-        setup.append("exec sh -c ").append(ShellQuoting.quote(run.toString()));
+        if (envFile && !stdin) {
+            // The setup holds the variables: the process that stays while the script runs shows only what runs.
+            setup.append("exec sh -c ").append(ShellQuoting.quote(run.toString()));
+        } else {
+            setup.append(run);
+        }
         return new RemoteCommand(setup.toString(), stdin ? input.toString() : null, spec.pty());
     }
 

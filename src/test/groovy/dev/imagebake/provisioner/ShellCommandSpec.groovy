@@ -91,6 +91,25 @@ provision shell { ${settings} }
         Files.list(dir).count() == 0
     }
 
+    def "a file left by an earlier run is replaced"() {
+        given:
+        Path ran = dir.resolve('ran')
+        Files.writeString(dir.resolve('s.sh'), 'an old, longer script that must not survive\n' * 3)
+        ShellStep spec = step("inline 'touch ${ran}'; remotePath '${dir}/s.sh'; skipClean true")
+        def remote = ShellProvisioner.remote(spec, [:], 1, 2)
+        String text = "#!/bin/sh\ntouch ${ran}\n"
+        def script = new ShellProvisioner.Script('x', text.getBytes(StandardCharsets.UTF_8))
+        RemoteCommand command = new ShellProvisioner(spec, 'shell').command(script, remote, 'started-marker')
+
+        when:
+        def (int status, String err) = run(command, command.stdin())
+
+        then:
+        status == 0
+        Files.exists(ran)
+        Files.readString(dir.resolve('s.sh')) == text
+    }
+
     def "a file that is in the way and cannot be removed is not written through, and nothing runs"() {
         given: 'the remote path is a folder, so it can be neither removed with rm -f nor written'
         Path ran = dir.resolve('ran')
