@@ -62,6 +62,18 @@ public final class Machine implements AutoCloseable {
         return current;
     }
 
+    /**
+     * A live connection: the current one, or a new one, waiting up to {@code timeout} for the machine to answer (for
+     * example while it reboots) instead of the connect timeout.
+     */
+    public synchronized SshCommunicator communicator(Duration timeout) throws ConnectionFailedException,
+            InterruptedException {
+        if (current == null || !current.isConnected()) {
+            return reconnect(timeout);
+        }
+        return current;
+    }
+
     /** Connects anew, waiting up to {@code timeout}, and makes that the current connection. */
     public synchronized SshCommunicator reconnect(Duration timeout) throws ConnectionFailedException,
             InterruptedException {

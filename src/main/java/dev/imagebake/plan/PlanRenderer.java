@@ -57,7 +57,24 @@ public final class PlanRenderer {
                     settings.remove("validExitCodes");
                 }
             }
+            if (s.spec() instanceof ShellStep shell) {
+                // Defaults stay out of the way (the JSON plan has them all).
+                removeIf(settings, "executeCommand", ShellStep.defaultExecuteCommand(shell.sudo(), shell.useEnvVarFile()));
+                removeIf(settings, "envVarFormat", ShellStep.defaultEnvVarFormat(shell.useEnvVarFile()));
+                removeIf(settings, "inlineShebang", ShellStep.DEFAULT_INLINE_SHEBANG);
+                removeIf(settings, "remoteFolder", ShellStep.DEFAULT_REMOTE_FOLDER);
+                removeIf(settings, "startRetryTimeout", Values.duration(ShellStep.DEFAULT_START_RETRY_TIMEOUT));
+                if (shell.inline().isEmpty()) {
+                    settings.remove("inlineShebang");
+                }
+            }
             block(out, settings, 7);
+        }
+    }
+
+    private static void removeIf(Map<String, Object> settings, String key, Object value) {
+        if (value.equals(settings.get(key))) {
+            settings.remove(key);
         }
     }
 

@@ -41,7 +41,7 @@ def line(word) { "echo \$word >> ${marker}" }
 provision shell { inline line('one'), 'echo ran-one' }
 provision shell { inline 'echo about-to-fail', 'exit 7' }
 !cat ${marker}; echo shell-done
-provision shell { inline line('two') }
+provision shell { inline line('two'); useEnvVarFile true; inlineShebang '/bin/bash -e' }
 :history
 :save saved.imagebake.groovy
 :stop
@@ -61,7 +61,7 @@ provision shell { inline line('two') }
         history[0] =~ /^\s+1  ok .*provision shell \{ inline line\('one'\), 'echo ran-one' \}$/
         history[1] =~ /^\s+2  FAILED .*provision shell \{ inline 'echo about-to-fail', 'exit 7' \}  -- the script exited with status 7$/
         history[2] =~ /^\s+3  ok .*!cat ${marker}; echo shell-done$/
-        history[3] =~ /^\s+4  ok .*provision shell \{ inline line\('two'\) \}$/
+        history[3] =~ /^\s+4  ok .*provision shell \{ inline line\('two'\); useEnvVarFile true; inlineShe/
 
         and: 'the saved template holds the builder, the function and the steps that succeeded, in order'
         run.out.contains('saved saved.imagebake.groovy: 4 statements, 2 steps; it validates')
@@ -69,6 +69,7 @@ provision shell { inline line('two') }
         def saved = Files.readString(folder.resolve('saved.imagebake.groovy'))
         saved.contains("builder ssh('box')")
         saved.indexOf("inline line('one')") < saved.indexOf("inline line('two')")
+        saved.contains("inline line('two'); useEnvVarFile true; inlineShebang '/bin/bash -e'")
         !saved.contains('exit 7')
         !saved.contains('shell-done')
 

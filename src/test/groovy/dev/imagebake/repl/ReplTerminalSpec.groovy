@@ -54,8 +54,8 @@ class ReplTerminalSpec extends Specification {
 
         when: 'a setting of the shell block is completed with Tab, inside the open block'
         keys('provision shell { inl', 'Tab')
-        waitFor(~/provision shell \{ inline $/)
-        keys("'echo long-started; sleep 60; echo never' }", 'Enter')
+        waitFor(~/provision shell \{ inline\s+inline\s+inlineShebang/)
+        keys(" 'echo long-started; sleep 60; echo never' }", 'Enter')
         waitFor(~/box: long-started/)
 
         and: 'Ctrl-C arrives while the command runs'

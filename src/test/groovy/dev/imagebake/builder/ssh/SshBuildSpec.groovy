@@ -87,8 +87,9 @@ provision shell { script 'two.sh'; executeCommand 'chmod +x {{path}} && {{env}} 
         run.code == 0
         run.out.contains("box: one as ${LoopbackSshd.USER} with hi there")
         run.out.contains('box: one as root with root')
-        run.out =~ /box: two: \/tmp\/imagebake-[0-9a-f-]+\.sh/
-        sshd.asUser('ls /tmp | grep -c "^imagebake-.*\\.sh\$" || true').trim() == '0'
+        def two = run.out =~ /box: two: (\/tmp\/script_\d+\.sh)/
+        two.find()
+        sshd.asUser("test -e ${two.group(1)} && echo left || echo removed").trim() == 'removed'
     }
 
     def "a pty step sees a terminal"() {
