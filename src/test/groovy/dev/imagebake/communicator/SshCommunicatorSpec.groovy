@@ -70,10 +70,10 @@ class SshCommunicatorSpec extends Specification {
         lines.sort() == ['STDERR:err', 'STDOUT:out']
     }
 
-    def "stdin reaches the command, and exported values stay literal"() {
+    def "stdin reaches the command, and quoted values stay literal"() {
         given:
         def lines = []
-        String script = ShellQuoting.exports([V: 'a \'quoted\' $HOME; `x`\nline']) + 'printf "%s|" "$V"; echo\n'
+        String script = "V=${ShellQuoting.quote('a \'quoted\' $HOME; `x`\nline')}\n" + 'printf "%s|" "$V"; echo\n'
 
         when:
         connect().withCloseable { it.run(new RemoteCommand('sh -s', script, false), { s, l -> lines << l }) }
