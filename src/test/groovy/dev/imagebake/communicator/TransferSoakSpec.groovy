@@ -47,8 +47,15 @@ class TransferSoakSpec extends Specification {
     }
 
     def cleanupSpec() {
-        burners*.destroyForcibly()
-        burners*.waitFor(10, TimeUnit.SECONDS)
+        // TERM, which timeout passes on to its loop (a KILL would leave the loop running without it)
+        burners.each { burner ->
+            List<ProcessHandle> loops = burner.descendants().toList()
+            burner.destroy()
+            if (!burner.waitFor(10, TimeUnit.SECONDS)) {
+                burner.destroyForcibly()
+            }
+            loops*.destroyForcibly()
+        }
     }
 
     def setup() {
