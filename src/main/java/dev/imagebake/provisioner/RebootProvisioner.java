@@ -9,11 +9,11 @@ import dev.imagebake.engine.Durations;
 import dev.imagebake.engine.Machine;
 import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.RebootStep;
+import dev.imagebake.util.DaemonThreads;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +46,7 @@ public final class RebootProvisioner extends Provisioner<RebootStep> {
         String bootId = bootIdBefore(before);
         List<String> output = new ArrayList<>();
         long started = System.nanoTime();
-        CompletableFuture<CommandResult> command = background(() -> before.run(RemoteCommand.of(spec.command()),
+        CompletableFuture<CommandResult> command = DaemonThreads.start("reboot-step", () -> before.run(RemoteCommand.of(spec.command()),
                 (stream, line) -> {
                     synchronized (output) {
                         output.add(line);
@@ -164,7 +164,7 @@ public final class RebootProvisioner extends Provisioner<RebootStep> {
     /** The machine's boot id, or null when it does not answer within {@link #PROBE_WAIT}. */
     private static String probe(SshCommunicator machine) throws InterruptedException {
         List<String> lines = new ArrayList<>();
-        CompletableFuture<CommandResult> probe = background(() -> machine.run(RemoteCommand.of(BOOT_ID),
+        CompletableFuture<CommandResult> probe = DaemonThreads.start("reboot-step", () -> machine.run(RemoteCommand.of(BOOT_ID),
                 (stream, line) -> {
                     synchronized (lines) {
                         lines.add(line);
@@ -201,20 +201,5 @@ public final class RebootProvisioner extends Provisioner<RebootStep> {
     private static String lastLines(List<String> lines) {
         return lines.isEmpty() ? "" : ": " + String.join(" | ", lines.subList(Math.max(0, lines.size()
                 - OUTPUT_LINES_KEPT), lines.size()));
-    }
-
-    /** Runs on a daemon thread of its own, so that the step can watch the machine while it runs. */
-    private static <T> CompletableFuture<T> background(Callable<T> work) {
-        CompletableFuture<T> future = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                future.complete(work.call());
-            } catch (Throwable e) {
-                future.completeExceptionally(e);
-            }
-        }, "reboot-step");
-        thread.setDaemon(true);
-        thread.start();
-        return future;
     }
 }

@@ -20,6 +20,7 @@ import dev.imagebake.engine.BuildContext;
 import dev.imagebake.engine.BuildStep;
 import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.AzureBuilderSpec;
+import dev.imagebake.util.DaemonThreads;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -60,7 +61,7 @@ final class StepCreateNetwork implements BuildStep {
         boolean existingNetwork = net.virtualNetwork() != null;
         boolean publicIp = !net.privateIp();
 
-        CompletableFuture<String> nsg = async(() -> {
+        CompletableFuture<String> nsg = DaemonThreads.start("imagebake-azure-create", () -> {
             NetworkSecurityGroupInner group = new NetworkSecurityGroupInner();
             group.withLocation(build.location).withTags(build.tags);
             group.withSecurityRules(List.of(new SecurityRuleInner().withName("ssh-from-builder")
@@ -73,7 +74,7 @@ final class StepCreateNetwork implements BuildStep {
             created.add(id);
             return id;
         });
-        CompletableFuture<String> subnet = async(() -> {
+        CompletableFuture<String> subnet = DaemonThreads.start("imagebake-azure-create", () -> {
             if (existingNetwork) {
                 try {
                     return client.getSubnets().get(net.resourceGroup(), net.virtualNetwork(), net.subnet()).id();
@@ -91,7 +92,7 @@ final class StepCreateNetwork implements BuildStep {
             created.add(made.id());
             return made.subnets().get(0).id();
         });
-        CompletableFuture<String> pip = async(() -> {
+        CompletableFuture<String> pip = DaemonThreads.start("imagebake-azure-create", () -> {
             if (!publicIp) {
                 return null;
             }
@@ -172,28 +173,6 @@ final class StepCreateNetwork implements BuildStep {
     @Override
     public List<String> leftovers(BuildContext context) {
         return build.temporaryGroup ? List.of() : List.copyOf(created);
-    }
-
-    private interface Work<T> {
-        T call() throws Exception;
-    }
-
-    /**
-     * Runs on a thread of its own, not the common pool: the SDK's HTTP client completes its futures on the common
-     * pool, which has a single thread on a two-core machine, so blocking it would deadlock.
-     */
-    private static <T> CompletableFuture<T> async(Work<T> work) {
-        CompletableFuture<T> future = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                future.complete(work.call());
-            } catch (Throwable e) {
-                future.completeExceptionally(e);
-            }
-        }, "imagebake-azure-create");
-        thread.setDaemon(true);
-        thread.start();
-        return future;
     }
 
     private static <T> T join(CompletableFuture<T> future) throws Exception {
