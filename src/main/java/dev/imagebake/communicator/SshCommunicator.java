@@ -21,6 +21,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -480,7 +481,8 @@ public final class SshCommunicator implements Communicator {
             errors.setDaemon(true);
             errors.start();
             byte[] stdin = command.stdin() == null ? null : command.stdin().getBytes(StandardCharsets.UTF_8);
-            sendAll(running, stdin == null ? null : out -> out.write(stdin));
+            // A command may end without reading all of its input; how it ended is told by its exit status.
+            sendQuietly(running, stdin == null ? null : out -> out.write(stdin));
             pump(running.getInputStream(), OutputListener.Stream.STDOUT, filtered);
             try {
                 running.join();
@@ -589,7 +591,9 @@ public final class SshCommunicator implements Communicator {
                         }), "ssh-transfer-stderr");
                 stderr.setDaemon(true);
                 stderr.start();
-                sendAll(running, content);
+                // A command that fails early (mkdir refused) stops reading: its own error says why, not the
+                // closed stream.
+                IOException unsent = sendQuietly(running, content);
                 List<String> lines = new String(running.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
                         .lines().toList();
                 running.join(1, TimeUnit.HOURS);
@@ -600,6 +604,10 @@ public final class SshCommunicator implements Communicator {
                     throw new IOException(what + " failed on the machine" + (text.isEmpty()
                             ? " (exit status " + status + ")" : ": " + text));
                 }
+                if (unsent != null) {
+                    throw new TransferFailedException(what + " failed: the machine stopped reading before the end ("
+                            + unsent.getMessage() + ")");
+                }
                 return lines;
             } finally {
                 open.remove(session);
@@ -607,12 +615,12 @@ public final class SshCommunicator implements Communicator {
         }
     }
 
-    private static void joinQuietly(Thread thread) throws java.io.InterruptedIOException {
+    private static void joinQuietly(Thread thread) throws InterruptedIOException {
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+            throw new InterruptedIOException("interrupted");
         }
     }
 
@@ -621,6 +629,19 @@ public final class SshCommunicator implements Communicator {
      * the remote window: what is still buffered when the window is full (up to a packet, 32 KiB) is silently
      * dropped. flush() waits for the window to open, so nothing is left for close() to drop.
      */
+    /**
+     * {@link #sendAll}, returning (not throwing) a failure of the channel: the command may have ended without
+     * reading all of its input, and how it ended says more. A failure to read what is being sent is thrown.
+     */
+    private static IOException sendQuietly(Session.Command command, Writer content) throws IOException {
+        try {
+            sendAll(command, content);
+            return null;
+        } catch (net.schmizz.sshj.common.SSHException e) {
+            return e;
+        }
+    }
+
     private static void sendAll(Session.Command command, Writer content) throws IOException {
         OutputStream out = command.getOutputStream();
         if (content != null) {

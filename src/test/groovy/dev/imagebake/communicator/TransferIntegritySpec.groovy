@@ -208,4 +208,29 @@ class TransferIntegritySpec extends Specification {
         cleanup:
         lying?.close()
     }
+
+    def "a machine that refuses an upload before reading it says why, not that a stream closed"() {
+        given:
+        randomFile('big.bin', 8 * 1048576)
+
+        when:
+        connect(sshd).withCloseable { it.upload(dir.resolve('big.bin'), '/proc/ib-refused/big.bin') }
+
+        then:
+        def e = thrown(IOException)
+        e.message.startsWith("upload of ${dir.resolve('big.bin')} to /proc/ib-refused/big.bin failed on the machine: " +
+                'mkdir: cannot create directory')
+    }
+
+    def "a command that ends without reading all of its input ends with its own status, the connection intact"() {
+        when:
+        def (result, after) = connect(sshd).withCloseable {
+            [it.run(new RemoteCommand('exit 3', 'x' * (8 * 1048576), false), OutputListener.IGNORE), it.connected]
+        }
+
+        then:
+        result.exitStatus() == 3
+        !result.disconnected()
+        after
+    }
 }
