@@ -275,7 +275,7 @@ provision shell { inline 'printf "%s\\\\n" "\$V"'; pty true; useEnvVarFile true;
         def waiter = rebootWhen(flag, 4000)
         def waited = build(folder, builder + reboot + "provision shell { inline 'echo back again' }\n")
         waiter.join()
-        def impatient = rebootWhen(flag, 4000)
+        def impatient = rebootWhen(flag, 10_000) // down far longer than startRetryTimeout, however slow the machine
         def gaveUp = build(folder, builder + reboot + "provision shell { inline 'echo too soon'; startRetryTimeout '1s' }\n")
         impatient.join()
         def cleaner = rebootWhen(flag, 3000)
@@ -301,13 +301,12 @@ provision shell { inline 'printf "%s\\\\n" "\$V"'; pty true; useEnvVarFile true;
 
         when:
         def run = build(folder, sshBuilder(sshd) + "provision shell { inline '${sleep}'; remotePath '${remote}/slow.sh'; timeout '2s' }\n")
-        Thread.sleep(500)
 
         then:
         run.code == 1
         run.out.contains('timed out after 2.0 s')
-        sshd.asUser("pgrep -u ${LoopbackSshd.USER} -f '[${sleep[0]}]${sleep.substring(1)}' || true").trim() == ''
-        sshd.asUser("ls ${remote}").trim() == ''
+        eventually { sshd.asUser("pgrep -u ${LoopbackSshd.USER} -f '[${sleep[0]}]${sleep.substring(1)}' || true").trim() == '' }
+        eventually { sshd.asUser("ls ${remote}").trim() == '' }
     }
 
     def "a sudo script that times out dies too"() {
@@ -316,11 +315,22 @@ provision shell { inline 'printf "%s\\\\n" "\$V"'; pty true; useEnvVarFile true;
 
         when:
         def run = build(folder, sshBuilder(sshd) + "provision shell { inline '${sleep}'; sudo true; timeout '2s' }\n")
-        Thread.sleep(2500)
 
         then:
         run.code == 1
         run.out.contains('timed out after 2.0 s')
-        LoopbackSshd.run(['sh', '-c', "pgrep -f '[${sleep[0]}]${sleep.substring(1)}' || true".toString()]).trim() == ''
+        eventually { LoopbackSshd.run(['sh', '-c', "pgrep -f '[${sleep[0]}]${sleep.substring(1)}' || true".toString()]).trim() == '' }
+    }
+
+    /** Whether {@code condition} holds within 15 s (remote processes end a little after the build returns). */
+    static boolean eventually(Closure<Boolean> condition) {
+        long deadline = System.nanoTime() + 15_000_000_000L
+        while (!condition()) {
+            if (System.nanoTime() > deadline) {
+                return false
+            }
+            Thread.onSpinWait()
+        }
+        true
     }
 }

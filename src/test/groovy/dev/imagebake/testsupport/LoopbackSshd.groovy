@@ -109,12 +109,12 @@ ${filter} | /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
     /** Stops sshd and every session it serves (as a reboot would). */
     void stop() {
         if (process != null) {
+            // Frozen first, so that no client can slip in a new connection between the old ones' end and the
+            // listener's (a client that reconnects at once, on a busy machine, otherwise does).
+            run(['kill', '-STOP', process.pid().toString()], true)
             dropConnections()
-            process.destroy()
+            process.destroyForcibly()
             process.waitFor(5, TimeUnit.SECONDS)
-            if (process.alive) {
-                process.destroyForcibly()
-            }
             process = null
         }
     }

@@ -155,7 +155,10 @@ class LoginCommandSpec extends Specification {
         given: 'a build whose key was not read from a file, as the azure builder generates one'
         def spec = new SshBuilderSpec('127.0.0.1', sshd.port, LoopbackSshd.USER, sshd.clientKeyText, null, false,
                 sshd.hostKeyFingerprint, null, false, null, Duration.ofSeconds(10))
-        def failing = new Step(new ShellStep(['exit 1'], [], [:], false, null, [0], false, false),
+        def failing = new Step(new ShellStep(['exit 1'], [], [:], false, ShellStep.defaultExecuteCommand(false, false),
+                ShellStep.defaultEnvVarFormat(false), false, ShellStep.DEFAULT_INLINE_SHEBANG,
+                ShellStep.DEFAULT_REMOTE_FOLDER, null, null, false, false, ShellStep.DEFAULT_START_RETRY_TIMEOUT, [0],
+                false, false),
                 StepOptions.DEFAULT, new SourcePosition('t', 2, 1))
         List<String> warnings = Collections.synchronizedList([])
 
