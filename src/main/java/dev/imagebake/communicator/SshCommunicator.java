@@ -627,8 +627,72 @@ public final class SshCommunicator implements Communicator {
     /**
      * Writes a command's whole standard input, then closes it. sshj's close() alone sends EOF without waiting for
      * the remote window: what is still buffered when the window is full (up to a packet, 32 KiB) is silently
-     * dropped. flush() waits for the window to open, so nothing is left for close() to drop.
+     * dropped. Here every write is flushed, so nothing is left for close() to drop.
      */
+    private static void sendAll(Session.Command command, Writer content) throws IOException {
+        OutputStream out = command.getOutputStream();
+        if (content != null) {
+            WindowedOutput windowed = new WindowedOutput(command, out);
+            content.writeTo(windowed);
+            windowed.flush();
+        }
+        out.close();
+    }
+
+    /**
+     * Writes to a channel without ever waiting inside sshj's stream. sshj waits for the remote window while it
+     * holds the stream's lock, and the transport's only reader needs that lock when the channel closes: a command
+     * that ended without reading all of its input froze the whole connection until sshj's wait timed out (30 s).
+     * Here each write goes out only once the window has room for it, and is flushed at once; the wait for room
+     * happens outside sshj, and ends when the channel closes.
+     */
+    private static final class WindowedOutput extends OutputStream {
+        private static final long LONGEST_PAUSE_NANOS = 2_000_000;
+        private final Session.Command channel;
+        private final OutputStream out;
+
+        WindowedOutput(Session.Command channel, OutputStream out) {
+            this.channel = channel;
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            while (length > 0) {
+                int n = (int) Math.min(length, room());
+                out.write(bytes, offset, n);
+                out.flush(); // the window has room for all of it: sshj sends it without waiting
+                offset += n;
+                length -= n;
+            }
+        }
+
+        /** Waits until the remote window is open; fails when the channel closed (the command ended) meanwhile. */
+        private long room() throws IOException {
+            long pause = 20_000;
+            while (true) {
+                if (!channel.isOpen()) {
+                    throw new net.schmizz.sshj.connection.ConnectionException("the command ended before it read "
+                            + "all of its input");
+                }
+                long window = channel.getRemoteWinSize();
+                if (window > 0) {
+                    return window;
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedIOException("interrupted while the machine was not reading");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, LONGEST_PAUSE_NANOS);
+            }
+        }
+    }
+
     /**
      * {@link #sendAll}, returning (not throwing) a failure of the channel: the command may have ended without
      * reading all of its input, and how it ended says more. A failure to read what is being sent is thrown.
@@ -640,15 +704,6 @@ public final class SshCommunicator implements Communicator {
         } catch (net.schmizz.sshj.common.SSHException e) {
             return e;
         }
-    }
-
-    private static void sendAll(Session.Command command, Writer content) throws IOException {
-        OutputStream out = command.getOutputStream();
-        if (content != null) {
-            content.writeTo(out);
-            out.flush();
-        }
-        out.close();
     }
 
     @Override

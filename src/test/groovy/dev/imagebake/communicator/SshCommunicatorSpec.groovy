@@ -130,6 +130,49 @@ class SshCommunicatorSpec extends Specification {
         slow.stop()
     }
 
+    def "a command that ends without reading its input ends the send at once, not after sshj's 30 s window wait"() {
+        given: 'a server with a 64 KiB window whose command exits with status 3 at once, reading nothing'
+        SshServer quitter = SshServer.setUpDefaultServer()
+        quitter.host = '127.0.0.1'
+        quitter.port = 0
+        quitter.keyPairProvider = new SimpleGeneratorHostKeyProvider()
+        quitter.publickeyAuthenticator = AcceptAllPublickeyAuthenticator.INSTANCE
+        CoreModuleProperties.WINDOW_SIZE.set(quitter, 65536L)
+        quitter.commandFactory = { channel, command -> new ExitsAtOnce() } as CommandFactory
+        quitter.start()
+
+        when:
+        long started = System.nanoTime()
+        def (result, connected) = connectTo(quitter.port).withCloseable {
+            [it.run(new RemoteCommand('ignored', 'x' * 1048576, false), OutputListener.IGNORE), it.connected]
+        }
+
+        then:
+        result.exitStatus() == 3
+        !result.disconnected()
+        connected
+        System.nanoTime() - started < 20_000_000_000L
+
+        cleanup:
+        quitter.stop()
+    }
+
+    static class ExitsAtOnce implements Command {
+        ExitCallback exit
+
+        void setInputStream(InputStream in) {}
+
+        void setOutputStream(OutputStream out) {}
+
+        void setErrorStream(OutputStream err) {}
+
+        void setExitCallback(ExitCallback callback) { exit = callback }
+
+        void start(ChannelSession session, Environment env) { Thread.start { exit.onExit(3) } }
+
+        void destroy(ChannelSession session) {}
+    }
+
     /** Reads its input only once its window is used up and then EOF arrived (or 2 s passed), then reports it. */
     static class ReadsWhenWindowIsFull implements Command, ChannelSessionAware {
         InputStream input
