@@ -59,7 +59,7 @@ provision shell { inline line('two'); useEnvVarFile true; inlineShebang '/bin/ba
         def history = run.lines().findAll { it =~ /^\s+\d+  (ok|FAILED)/ }
         history.size() == 4
         history[0] =~ /^\s+1  ok .*provision shell \{ inline line\('one'\), 'echo ran-one' \}$/
-        history[1] =~ /^\s+2  FAILED .*provision shell \{ inline 'echo about-to-fail', 'exit 7' \}  -- the script exited with status 7$/
+        history[1] =~ /^\s+2  FAILED .*provision shell \{ inline 'echo about-to-fail', 'exit 7' \}  -- the script exited with status 7 \(one of its 2 inline commands failed; the shell did not say which\)$/
         history[2] =~ /^\s+3  ok .*!cat ${marker}; echo shell-done$/
         history[3] =~ /^\s+4  ok .*provision shell \{ inline line\('two'\); useEnvVarFile true; inlineShe/
 
