@@ -85,14 +85,14 @@ final class LiveMachine {
         return context;
     }
 
-    /** Runs one provisioning step now, with its options (timeout, retries); returns null or why it failed. */
-    String provision(Step step) {
-        Build single = new Build(build.name(), build.builder(), List.of(step), List.of(), List.of(),
-                build.declaredAt());
-        // The provisioner exactly as `build` makes it: the one provisioning step of a build of just this step.
-        PlannedStep planned = new Builders(runId, azure).steps(single).stream().filter(PlannedStep::provisioning)
-                .findFirst().orElseThrow();
-        return runPlanned(planned);
+    /**
+     * Runs one provisioning step now, with its options (timeout, retries); returns null or why it failed.
+     *
+     * @param label how the step shows in the output
+     */
+    String provision(Step step, String label) {
+        // The provisioner exactly as `build` makes it, named after the REPL's input.
+        return runPlanned(Builders.provisioner(step, label));
     }
 
     /** Runs the builder's finishing steps (capture, record the artifact); returns null or why they failed. */

@@ -134,9 +134,39 @@ provision shell { inline 'echo hi' }
 
         then:
         run.out.contains('error: no machine is running; :start boots the builder\'s machine')
-        run.out.contains('error: unknown command :sav. Did you mean `save`?')
+        run.out.contains('error: unknown command :sav. Did you mean `:save`? :help lists them')
         run.out.contains('nothing has run on a machine yet')
         run.out.contains('error: usage: :save FILE')
+    }
+
+    def "an unknown or ambiguous :command suggests the commands it begins, else the closest"() {
+        when:
+        def run = repl(folder, ":${typed}\n")
+
+        then:
+        run.lines().contains("error: unknown command :${typed}.${suggestion} :help lists them".toString())
+
+        where:
+        typed   || suggestion
+        'pl'    || ' Did you mean `:plan`?'
+        's'     || ' Did you mean `:save`, `:start` or `:stop`?'
+        'strat' || ' Did you mean `:start`?'
+        'xyzzy' || ''
+    }
+
+    def "with piped input, a session in which an input failed exits 1 and says how many failed"() {
+        when:
+        def run = repl(folder, '''\
+a = 1
+b = a + nope
+:pl
+println "a is ${a}"
+''')
+
+        then:
+        run.code == 1
+        run.lines().contains('a is 1')
+        run.lines()[-1] == '2 inputs failed'
     }
 
     def ":start without a builder explains what to declare"() {
