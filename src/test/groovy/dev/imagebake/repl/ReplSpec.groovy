@@ -169,6 +169,29 @@ println "a is ${a}"
         run.lines()[-1] == '2 inputs failed'
     }
 
+    def "bin/imagebake repl < commands.txt exits 1 when an input failed, 0 when all worked"() {
+        given:
+        Files.writeString(folder.resolve('bad.txt'), 'a = 1\n:pl\nprintln "a is ${a}"\n')
+        Files.writeString(folder.resolve('good.txt'), 'a = 1\nprintln "a is ${a}"\n')
+
+        expect:
+        replProcess('bad.txt') == [1, '1 input failed']
+        replProcess('good.txt') == [0, 'a is 1']
+    }
+
+    /** `imagebake repl` in a JVM of its own with its input from a file, as a script runs it: exit code, last line. */
+    private List replProcess(String input) {
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
+        def builder = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
+                'repl').directory(folder.toFile()).redirectErrorStream(true)
+                .redirectInput(folder.resolve(input).toFile())
+        builder.environment().put('IMAGEBAKE_REPL_HISTORY', folder.resolve('history').toString())
+        Process p = builder.start()
+        String out = p.inputStream.getText('UTF-8')
+        assert p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)
+        [p.exitValue(), out.readLines()*.replaceFirst(/^(imagebake> )+/, '').findAll { it }.last()]
+    }
+
     def ":start without a builder explains what to declare"() {
         expect:
         repl(folder, ':start\n').out.contains('error: no builder is declared yet; declare one, for example builder ssh { ... }')
