@@ -94,6 +94,53 @@ provision shell { inline 'echo long-started', 'sleep 60' }
         emulatorFolders() == []
     }
 
+    def "repl --emulator in a terminal: SIGTERM removes the emulator's folder"() {
+        given: 'the REPL in a tmux pane (a real terminal), its java process the pane itself, with a machine started'
+        Files.writeString(folder.resolve('t.imagebake.groovy'), sshBuilder(sshd))
+        String session = "imagebake-emu-${UUID.randomUUID().toString().take(8)}"
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
+        tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '50', '-c', folder.toString(),
+                "exec env IMAGEBAKE_REPL_HISTORY=${folder.resolve('history')} ${java} -Djava.io.tmpdir=${tmp} " +
+                        "-cp ${System.getProperty('java.class.path')} dev.imagebake.cli.Main repl --emulator " +
+                        't.imagebake.groovy')
+        long pid = tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim() as long
+        waitForScreen(session, ~/imagebake> $/)
+        tmux('send-keys', '-t', session, ':start', 'Enter')
+        waitForScreen(session, ~/started box: provision statements now run on it[\s\S]*imagebake> $/)
+        assert emulatorFolders().size() == 1
+
+        when:
+        new ProcessBuilder('kill', '-TERM', pid.toString()).start().waitFor()
+        ProcessHandle handle = ProcessHandle.of(pid).orElse(null)
+        handle?.onExit()?.get(60, TimeUnit.SECONDS)
+
+        then:
+        emulatorFolders() == []
+
+        cleanup:
+        tmux('kill-session', '-t', session)
+    }
+
+    private static String tmux(String... args) {
+        Process p = new ProcessBuilder(['tmux'] + (args as List)).redirectErrorStream(true).start()
+        String out = p.inputStream.text
+        p.waitFor()
+        out
+    }
+
+    private static void waitForScreen(String session, java.util.regex.Pattern pattern, int seconds = 60) {
+        long deadline = System.currentTimeMillis() + seconds * 1000L
+        String screen = ''
+        while (System.currentTimeMillis() < deadline) {
+            screen = tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-200').replaceAll(/\s+$/, '') + ' '
+            if (pattern.matcher(screen).find()) {
+                return
+            }
+            Thread.sleep(100)
+        }
+        throw new AssertionError("the screen did not show ${pattern} within ${seconds} s:\n${screen}")
+    }
+
     private void start(String... args) {
         String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
         def builder = new ProcessBuilder([java, "-Djava.io.tmpdir=${tmp}".toString(), '-cp',
