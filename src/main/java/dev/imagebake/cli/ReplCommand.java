@@ -115,16 +115,16 @@ final class ReplCommand implements Callable<Integer> {
             }
             // SIGTERM (and any other way the JVM ends while a machine runs) cleans it up too; on the built-in
             // emulator, before the emulator stops and its folder (CA key, client secret) goes.
-            Thread cleanup = new Thread(repl::cleanUp, "imagebake-repl-cleanup");
-            if (local != null) {
-                local.beforeStop(repl::cleanUp);
-            } else {
+            Thread cleanup = local == null ? new Thread(repl::cleanUp, "imagebake-repl-cleanup") : null;
+            if (cleanup != null) {
                 Runtime.getRuntime().addShutdownHook(cleanup);
+            } else {
+                local.beforeStop(repl::cleanUp);
             }
             try {
                 return repl.run(template == null ? null : template.getFileName());
             } finally {
-                if (local == null) {
+                if (cleanup != null) {
                     Runtime.getRuntime().removeShutdownHook(cleanup);
                 }
                 if (!tty) {
