@@ -87,7 +87,11 @@ public final class Builders implements StepSource {
     }
 
     static PlannedStep provisioner(Step step) {
-        String name = label(step);
+        return provisioner(step, label(step));
+    }
+
+    /** The provisioner of a step, as a build runs it, shown as {@code name}. */
+    public static PlannedStep provisioner(Step step, String name) {
         BuildStep runnable;
         if (step.spec() instanceof ShellStep s) {
             runnable = new ShellProvisioner(s, name);
@@ -107,7 +111,8 @@ public final class Builders implements StepSource {
         return new PlannedStep(runnable, step.options(), true);
     }
 
-    private static String label(Step step) {
+    /** How a build shows a step: {@code shell (line 14)}. */
+    public static String label(Step step) {
         return step.kind() + " (line " + step.declaredAt().line() + ")";
     }
 }

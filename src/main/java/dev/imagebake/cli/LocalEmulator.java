@@ -23,6 +23,7 @@ import dev.imagebake.plan.Step;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
@@ -32,31 +33,64 @@ import java.util.stream.Stream;
  * {@code post scaleSet} rolls out to.
  */
 final class LocalEmulator implements AutoCloseable {
-    private final Emulator emulator;
     private final Path folder;
     private final boolean temporary;
+    private final List<Runnable> beforeStop = new CopyOnWriteArrayList<>();
+    // The folder holds the emulator's CA key and a cloud file with its client secret: it goes however the JVM ends
+    // (a signal, System.exit), not only through close().
+    private final Thread onExit = new Thread(this::stopOnExit, "imagebake-emulator-stop");
+    private Emulator emulator;
+    private boolean closed;
 
-    private LocalEmulator(Emulator emulator, Path folder, boolean temporary) {
-        this.emulator = emulator;
+    private LocalEmulator(Path folder, boolean temporary) {
         this.folder = folder;
         this.temporary = temporary;
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** @param data where to keep the emulator's state, or null for a temporary folder removed afterwards */
     static LocalEmulator start(PrintStream err, List<Build> builds, Path data) throws IOException {
         Path folder = data != null ? data : Files.createTempDirectory("imagebake-emulator-");
-        // Its VMs are sandboxed machines reachable over SSH: a bake really runs its steps (emulator-vms.md).
-        Emulator emulator = Emulator.start(new Emulator.Settings(folder, 0, Operations.Settings.DEFAULT,
-                Emulator.Machines.SANDBOX));
-        LocalEmulator local = new LocalEmulator(emulator, folder, data == null);
-        err.println("Started a local Azure emulator at " + emulator.endpoint() + " (data in " + folder + ")");
+        LocalEmulator local = new LocalEmulator(folder, data == null);
         try {
+            // Its VMs are sandboxed machines reachable over SSH: a bake really runs its steps (emulator-vms.md).
+            local.started(Emulator.start(new Emulator.Settings(folder, 0, Operations.Settings.DEFAULT,
+                    Emulator.Machines.SANDBOX)));
+            err.println("Started a local Azure emulator at " + local.emulator.endpoint() + " (data in " + folder
+                    + ")");
             local.prepareDestinations(builds, err, true);
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException | IOException | Error e) {
             local.close();
             throw e;
         }
         return local;
+    }
+
+    private synchronized void started(Emulator emulator) {
+        this.emulator = emulator;
+    }
+
+    /**
+     * Runs {@code action} before the emulator stops when the JVM ends without {@link #close()} (a signal, an exit),
+     * so that what runs on the emulator is cleaned up while the emulator still serves it.
+     */
+    void beforeStop(Runnable action) {
+        beforeStop.add(action);
+    }
+
+    private void stopOnExit() {
+        for (Runnable action : beforeStop) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                System.err.println("warning: " + e.getMessage());
+            }
+        }
+        try {
+            stop();
+        } catch (IOException e) {
+            System.err.println("warning: could not remove " + folder + ": " + e.getMessage());
+        }
     }
 
     Path cloudFile() {
@@ -109,12 +143,30 @@ final class LocalEmulator implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        emulator.close();
-        if (!temporary) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            // the JVM is already ending: the hook runs (or ran) stop()
+        }
+        stop();
+    }
+
+    /** Stops the emulator and removes a temporary folder; once, whichever thread comes first. */
+    private synchronized void stop() throws IOException {
+        if (closed) {
             return;
         }
-        try (Stream<Path> files = Files.walk(folder)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        closed = true;
+        try {
+            if (emulator != null) {
+                emulator.close();
+            }
+        } finally {
+            if (temporary && Files.exists(folder)) {
+                try (Stream<Path> files = Files.walk(folder)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
         }
     }
 }

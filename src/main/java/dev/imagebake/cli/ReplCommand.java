@@ -106,21 +106,27 @@ final class ReplCommand implements Callable<Integer> {
                     new AzureOptions(cloudFile, template, main.environment, false), beforeStart));
             if (!tty) {
                 // No line editor to turn Ctrl-C into a dropped line: between commands it ends the session (after
-                // cleaning up), as SIGTERM does.
+                // cleaning up, in the shutdown hooks below), as SIGTERM does.
                 Signals.install(() -> {
                     if (!repl.interrupt()) {
-                        repl.cleanUp();
-                        Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
+                        System.exit(ExitCodes.INTERRUPTED);
                     }
                 });
             }
-            // SIGTERM (and any other way the JVM ends while a machine runs) cleans it up too.
-            Thread cleanup = new Thread(repl::cleanUp, "imagebake-repl-cleanup");
-            Runtime.getRuntime().addShutdownHook(cleanup);
+            // SIGTERM (and any other way the JVM ends while a machine runs) cleans it up too; on the built-in
+            // emulator, before the emulator stops and its folder (CA key, client secret) goes.
+            Thread cleanup = local == null ? new Thread(repl::cleanUp, "imagebake-repl-cleanup") : null;
+            if (cleanup != null) {
+                Runtime.getRuntime().addShutdownHook(cleanup);
+            } else {
+                local.beforeStop(repl::cleanUp);
+            }
             try {
                 return repl.run(template == null ? null : template.getFileName());
             } finally {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
+                if (cleanup != null) {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                }
                 if (!tty) {
                     Signals.restore();
                 }

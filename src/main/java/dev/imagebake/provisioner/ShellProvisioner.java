@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code provision shell}: Packer's {@code shell} provisioner. Each script is uploaded to the remote path, made
@@ -45,13 +46,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ShellProvisioner extends Provisioner<ShellStep> {
     /** Scripts larger than this go in a session of their own when they cannot use standard input (a PTY). */
     private static final int MAX_IN_COMMAND = 64 * 1024;
+    /** After the script's path, a shell's own error message names the line: dash {@code 3: }, bash {@code line 3: }. */
+    private static final java.util.regex.Pattern SHELL_REPORT = java.util.regex.Pattern.compile("(?:line )?(\\d{1,9}): ");
 
     public ShellProvisioner(ShellStep spec, String name) {
         super(spec, name);
     }
 
-    /** One script to run: what people call it, and its bytes as they go to the machine. */
-    record Script(String name, byte[] content) {
+    /**
+     * One script to run: what people call it, its bytes as they go to the machine, and the inline commands it was
+     * made of (empty for a script file).
+     */
+    record Script(String name, byte[] content, List<String> inline) {
+        Script(String name, byte[] content) {
+            this(name, content, List.of());
+        }
     }
 
     /** Where things go on the machine for one run of the step, and what the execute command became. */
@@ -75,10 +84,15 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
         long pause = 500;
         while (true) {
             AtomicBoolean started = new AtomicBoolean();
+            AtomicInteger reportedLine = new AtomicInteger();
             OutputListener listener = (stream, line) -> {
                 if (!started.get() && line.equals(marker)) {
                     started.set(true); // on stderr, or on stdout with a PTY
                     return;
+                }
+                int at = shellReportLine(line, remote.path());
+                if (at > 0) {
+                    reportedLine.set(at);
                 }
                 context.reporter().output(context.name(), name(), stream.name().toLowerCase(), line);
             };
@@ -92,7 +106,7 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
                 }
                 CommandResult result = machine.run(command(script, remote, marker), listener);
                 if (started.get() || !result.disconnected()) {
-                    check(context, result, started.get(), script, remote);
+                    check(context, result, started.get(), script, remote, reportedLine.get());
                     return;
                 }
                 problem = "the connection dropped before the script started";
@@ -131,8 +145,8 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
         return context.machine().communicator(Duration.ofNanos(Math.max(left, 1_000_000_000L)));
     }
 
-    private void check(BuildContext context, CommandResult result, boolean started, Script script, Remote remote)
-            throws Exception {
+    private void check(BuildContext context, CommandResult result, boolean started, Script script, Remote remote,
+                       int reportedLine) throws Exception {
         if (!started) {
             throw new StepFailedException(script.name() + " was not run: it could not be put at " + remote.path()
                     + " whole (see the messages above)");
@@ -151,9 +165,50 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
             throw new StepFailedException("the script was killed by signal " + result.signal());
         }
         if (!spec.validExitCodes().contains(result.exitStatus())) {
-            throw new StepFailedException("the script exited with status " + result.exitStatus()
-                    + (spec.validExitCodes().equals(List.of(0)) ? "" : " (valid: " + spec.validExitCodes() + ")"));
+            String exited = "the script exited with status " + result.exitStatus()
+                    + (spec.validExitCodes().equals(List.of(0)) ? "" : " (valid: " + spec.validExitCodes() + ")");
+            throw new StepFailedException(whichInline(script.inline(), reportedLine, exited));
         }
+    }
+
+    /**
+     * Which inline command failed, as far as it can be known. With one, it is that one. With several, the exit
+     * status does not say which: when the shell itself reported an error (dash: {@code PATH: 3: foo: not found},
+     * bash: {@code PATH: line 3: ...}), its line names an inline command, given as what it is (the last error the
+     * shell reported), not as the failing command, which a later command without a message could have been.
+     */
+    static String whichInline(List<String> inline, int reportedLine, String exited) {
+        if (inline.size() == 1) {
+            return "inline command 1 of 1 failed: " + quoted(inline.get(0)) + " (" + exited + ")";
+        }
+        if (inline.isEmpty()) {
+            return exited;
+        }
+        int line = 2; // line 1 is the #! line
+        for (int i = 0; i < inline.size() && reportedLine > 0; i++) {
+            int lines = inline.get(i).split("\n", -1).length;
+            if (reportedLine < line + lines) {
+                return exited + "; the last error the shell reported (line " + reportedLine + ", above) is in "
+                        + "inline command " + (i + 1) + " of " + inline.size() + ": " + quoted(inline.get(i));
+            }
+            line += lines;
+        }
+        return exited + " (one of its " + inline.size() + " inline commands failed; the shell did not say which)";
+    }
+
+    private static String quoted(String command) {
+        String first = command.strip().lines().findFirst().orElse("");
+        boolean cut = first.length() > 60 || command.strip().contains("\n");
+        return "`" + (first.length() > 60 ? first.substring(0, 57) : first) + (cut ? "...`" : "`");
+    }
+
+    /** The script line a shell's own error message names ({@code PATH: 3: ...} or {@code PATH: line 3: ...}), or 0. */
+    static int shellReportLine(String output, String path) {
+        if (!output.startsWith(path + ": ")) {
+            return 0;
+        }
+        java.util.regex.Matcher m = SHELL_REPORT.matcher(output.substring(path.length() + 2));
+        return m.lookingAt() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /** The session that would have removed the files is gone: remove them once the machine answers again. */
@@ -219,7 +274,8 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
         if (!spec.inline().isEmpty()) {
             StringBuilder text = new StringBuilder("#!").append(spec.inlineShebang()).append('\n');
             spec.inline().forEach(command -> text.append(command).append('\n'));
-            scripts.add(new Script("the inline commands", unixLines(text.toString().getBytes(StandardCharsets.UTF_8))));
+            scripts.add(new Script("the inline commands", unixLines(text.toString().getBytes(StandardCharsets.UTF_8)),
+                    spec.inline()));
         }
         for (String path : spec.scripts()) {
             byte[] content = Files.readAllBytes(context.templateFolder().resolve(path));

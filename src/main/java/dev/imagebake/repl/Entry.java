@@ -22,6 +22,11 @@ final class Entry {
     final String text;
     final List<Step> steps;
     Status status;
+    /** The input's first line in the session, which its steps are labelled by; 0 for a statement of a loaded file. */
+    int lineNumber;
+    /** For a statement of a loaded file: the file, and how many lines of the session came before it when evaluated. */
+    String loadedFrom;
+    int loadOffset;
     /**
      * Whether this entry begins a new piece: the session's template is evaluated as a run of pieces, each compiled
      * once (see ReplSession); an entry that needed the entries before it in the same script joins their piece.

@@ -3,7 +3,6 @@ package dev.imagebake.repl;
 import dev.imagebake.builder.azure.AzureBuilder;
 import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.plan.AzureBuilderSpec;
-import java.util.UUID;
 import dev.imagebake.builder.Builders;
 import dev.imagebake.builder.ssh.SshBuilder;
 import dev.imagebake.engine.BuildContext;
@@ -34,15 +33,11 @@ final class LiveMachine {
     private final BuildContext context;
     private final List<BuildStep> finish;
     private final Deque<BuildStep> started = new ArrayDeque<>();
-    private final String runId = UUID.randomUUID().toString();
 
-    private final AzureOptions azure;
-
-    private LiveMachine(Build build, BuildContext context, List<BuildStep> finish, AzureOptions azure) {
+    private LiveMachine(Build build, BuildContext context, List<BuildStep> finish) {
         this.build = build;
         this.context = context;
         this.finish = finish;
-        this.azure = azure;
     }
 
     /**
@@ -65,7 +60,7 @@ final class LiveMachine {
                     + "the ssh builder can");
         }
         BuildContext context = new BuildContext(build, folder, reporter, secrets, null);
-        LiveMachine machine = new LiveMachine(build, context, finish, azure);
+        LiveMachine machine = new LiveMachine(build, context, finish);
         reporter.buildStarted(build.name(), build.type());
         for (BuildStep step : prepare) {
             String failure = machine.runBuilderStep(step);
@@ -85,14 +80,14 @@ final class LiveMachine {
         return context;
     }
 
-    /** Runs one provisioning step now, with its options (timeout, retries); returns null or why it failed. */
-    String provision(Step step) {
-        Build single = new Build(build.name(), build.builder(), List.of(step), List.of(), List.of(),
-                build.declaredAt());
-        // The provisioner exactly as `build` makes it: the one provisioning step of a build of just this step.
-        PlannedStep planned = new Builders(runId, azure).steps(single).stream().filter(PlannedStep::provisioning)
-                .findFirst().orElseThrow();
-        return runPlanned(planned);
+    /**
+     * Runs one provisioning step now, with its options (timeout, retries); returns null or why it failed.
+     *
+     * @param label how the step shows in the output
+     */
+    String provision(Step step, String label) {
+        // The provisioner exactly as `build` makes it, named after the REPL's input.
+        return runPlanned(Builders.provisioner(step, label));
     }
 
     /** Runs the builder's finishing steps (capture, record the artifact); returns null or why they failed. */

@@ -64,17 +64,20 @@ public final class Repl {
     private final Map<String, Command> commands = new LinkedHashMap<>();
     private final SecretAwareHistory history;
     private final LineReader reader;
+    private final boolean piped;
     private boolean quitting;
     private volatile boolean busy;
+    private int linesRead;
+    private int failedInputs;
 
     public Repl(Terminal terminal, Settings settings) {
         this.terminal = terminal;
         this.out = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
         Secrets secrets = new Secrets(List.of());
-        boolean dumb = Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(
+        this.piped = Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(
                 terminal.getType());
         this.session = new ReplSession(settings.evaluator(), settings.inputs(), settings.folder(), out, secrets,
-                new Reporters(secrets, List.of(new ConsoleReporter(out, settings.color() && !dumb, !dumb))));
+                new Reporters(secrets, List.of(new ConsoleReporter(out, settings.color() && !piped, !piped))));
         session.azure(settings.azure());
         session.beforeStart(settings.beforeStart());
         COMMANDS.forEach(c -> commands.put(c.name(), c));
@@ -123,14 +126,15 @@ public final class Repl {
      * Runs until {@code :quit} or the end of input.
      *
      * @param template a template to load first, or null
-     * @return the exit code
+     * @return the exit code: with piped input (a script), 1 when an input failed (an error, a failed step or
+     *         command), else 0
      */
     public int run(Path template) {
         // Ctrl-C while a step runs reaches this handler (the line editor has its own while it reads a line).
         terminal.handle(Terminal.Signal.INT, signal -> interrupt());
         out.println("imagebake repl: type template statements, :help for the commands, Ctrl-D to leave");
         if (template != null) {
-            execute(":load " + template);
+            execute(":load " + template, 0);
         }
         while (!quitting) {
             String line;
@@ -143,7 +147,9 @@ public final class Repl {
                 quit();
                 break;
             }
-            execute(line);
+            int first = linesRead + 1;
+            linesRead += line.split("\n", -1).length;
+            execute(line, first);
             history.keep(line);
         }
         try {
@@ -151,13 +157,25 @@ public final class Repl {
         } catch (IOException e) {
             out.println("warning: could not save the history: " + e.getMessage());
         }
+        if (piped && failedInputs > 0) {
+            // A script's caller learns from the exit code that not everything worked.
+            out.println(failedInputs + (failedInputs == 1 ? " input" : " inputs") + " failed");
+            out.flush();
+            return 1;
+        }
         out.flush();
         return 0;
     }
 
-    /** Runs one input (a command, a shell command or template text); errors are printed, never thrown. */
-    void execute(String line) {
+    /**
+     * Runs one input (a command, a shell command or template text); errors are printed, never thrown.
+     *
+     * @param lineNumber the input's first line in the session (what its steps are labelled by), or 0
+     */
+    void execute(String line, int lineNumber) {
         String text = line.strip();
+        int failuresBefore = session.failures();
+        boolean ok = true;
         busy = true;
         try {
             if (text.isEmpty()) {
@@ -168,26 +186,47 @@ public final class Repl {
                 String argument = space < 0 ? "" : text.substring(space + 1).strip();
                 Command command = commands.get(name);
                 if (command == null) {
-                    out.println("error: unknown command :" + name + "." + Suggestions.didYouMean(name,
-                            commands.keySet()) + " :help lists them");
+                    out.println("error: unknown command :" + name + "." + closestCommands(name) + " :help lists them");
+                    ok = false;
                 } else {
                     command.run(this, argument);
                 }
             } else if (text.startsWith("!")) {
                 session.shell(text.substring(1).strip());
             } else {
-                session.evaluate(line);
+                ok = session.evaluate(line, lineNumber);
             }
         } catch (ReplException e) {
             out.println("error: " + e.getMessage());
+            ok = false;
         } catch (java.nio.file.NoSuchFileException e) {
             out.println("error: no such file: " + e.getFile());
+            ok = false;
         } catch (Exception e) {
             out.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            ok = false;
         } finally {
             busy = false;
+            if (!ok || session.failures() > failuresBefore) {
+                failedInputs++;
+            }
             out.flush();
         }
+    }
+
+    /** " Did you mean `:plan`?": the commands the name begins (`:s`: save, start, stop), else the closest. */
+    private String closestCommands(String name) {
+        List<String> near = name.isEmpty() ? List.of() : commands.keySet().stream()
+                .filter(c -> c.startsWith(name)).sorted().toList();
+        if (near.isEmpty()) {
+            near = Suggestions.closest(name, commands.keySet());
+        }
+        if (near.isEmpty()) {
+            return "";
+        }
+        List<String> quoted = near.stream().map(c -> "`:" + c + "`").toList();
+        return " Did you mean " + (quoted.size() == 1 ? quoted.get(0) : String.join(", ",
+                quoted.subList(0, quoted.size() - 1)) + " or " + quoted.get(quoted.size() - 1)) + "?";
     }
 
     void help() {

@@ -1,5 +1,6 @@
 package dev.imagebake.repl;
 
+import dev.imagebake.builder.Builders;
 import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.communicator.CommandResult;
 import dev.imagebake.communicator.RemoteCommand;
@@ -46,6 +47,7 @@ public final class ReplSession {
     private final SessionTemplate template;
     private final List<Attempt> attempts = new ArrayList<>();
     private LiveMachine machine;
+    private int failures;
 
     /**
      * @param folder   what relative paths ({@code file(...)}, {@code :upload}) are relative to
@@ -78,13 +80,15 @@ public final class ReplSession {
      * Evaluates one input. When a machine is running, the provisioning steps it declares run at once, and the input
      * is kept only if they succeed.
      *
+     * @param lineNumber the input's first line in the session, which its steps are labelled by; 0 for none
      * @return whether the input was accepted
      */
-    public boolean evaluate(String input) {
+    public boolean evaluate(String input, int lineNumber) {
         Entry entry = template.add(input);
         if (entry == null) {
             return false;
         }
+        entry.lineNumber = lineNumber;
         if (machine != null && entry.status == Entry.Status.PENDING && !run(entry)) {
             template.drop(entry);
             return false;
@@ -98,6 +102,7 @@ public final class ReplSession {
         if (loaded == null) {
             throw new ReplException(file + " was not loaded");
         }
+        loaded.forEach(e -> e.loadedFrom = file.toString());
         long planned = loaded.stream().mapToLong(e -> e.steps.size()).sum();
         out.println("loaded " + file + ": " + loaded.size() + " statements, " + planned + " step"
                 + (planned == 1 ? "" : "s") + " planned" + (planned > 0 ? " (:run runs them on the machine)" : ""));
@@ -173,15 +178,25 @@ public final class ReplSession {
                 continue;
             }
             long started = System.nanoTime();
-            String failure = live.provision(step);
+            String failure = live.provision(step, label(entry, step));
             attempts.add(new Attempt(secrets.redact(summary(entry.text)), failure == null ? null
                     : secrets.redact(failure), Duration.ofNanos(System.nanoTime() - started)));
             if (failure != null) {
+                failures++;
                 return false;
             }
         }
         entry.status = Entry.Status.SUCCEEDED;
         return true;
+    }
+
+    /** A step as the output shows it: by the input line it was typed on, or its line in the loaded file. */
+    private static String label(Entry entry, Step step) {
+        if (entry.loadedFrom != null) {
+            return step.kind() + " (" + entry.loadedFrom + " line " + (step.declaredAt().line() - entry.loadOffset)
+                    + ")";
+        }
+        return entry.lineNumber > 0 ? step.kind() + " (input line " + entry.lineNumber + ")" : Builders.label(step);
     }
 
     /** Runs a one-off shell command on the machine, with live output; it does not become part of the template. */
@@ -198,6 +213,7 @@ public final class ReplSession {
                 : result.exitStatus() != 0 ? "exit status " + result.exitStatus() : null;
         if (failure != null) {
             out.println("(" + failure + ")");
+            failures++;
         }
         attempts.add(new Attempt(secrets.redact("!" + command), failure, Duration.ofNanos(System.nanoTime()
                 - started)));
@@ -245,6 +261,11 @@ public final class ReplSession {
             out.println("stopped " + live.build().name() + ", but these are left behind; delete them by hand:");
             leftovers.forEach(l -> out.println("  " + l));
         }
+    }
+
+    /** How many steps and shell commands have failed on machines in this session. */
+    public int failures() {
+        return failures;
     }
 
     public boolean running() {

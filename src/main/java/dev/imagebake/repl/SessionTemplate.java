@@ -164,7 +164,9 @@ final class SessionTemplate {
             List<Step> mine = fresh.stream().filter(s -> lastOne
                     || (s.declaredAt().line() >= first && s.declaredAt().line() <= last)).toList();
             fresh.removeAll(mine);
-            loaded.add(new Entry(statement.text(), mine));
+            Entry entry = new Entry(statement.text(), mine);
+            entry.loadOffset = offset;
+            loaded.add(entry);
         }
         entries.addAll(loaded);
         entries.forEach(e -> e.startsPiece = false);

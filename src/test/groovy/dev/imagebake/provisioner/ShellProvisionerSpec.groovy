@@ -104,6 +104,38 @@ provision shell { inline 'arr=(x y)', 'echo "bash \${arr[1]}"', 'false', 'echo "
         bash.out.contains('box: no -e: goes on')
     }
 
+    def "a failed inline step names the inline command that failed when that can be known, and says so when not"() {
+        when:
+        def one = build(folder, sshBuilder(sshd) + """
+provision shell { inline 'false' }
+""")
+        def reported = build(folder, sshBuilder(sshd) + '''
+provision shell { inline 'echo one', """if true; then
+  echo in
+fi""", 'no-such-command-xyz', 'echo two' }
+''')
+        def silent = build(folder, sshBuilder(sshd) + """
+provision shell { inline 'echo one', 'false', 'echo two' }
+""")
+
+        then: 'one command: it is the one'
+        one.code == 1
+        one.out.contains('inline command 1 of 1 failed: `false` (the script exited with status 1)')
+
+        and: 'the shell reported an error: its line names the command, given as the last report, not a guess'
+        reported.code == 1
+        reported.out.contains('box: in')
+        !reported.out.contains('box: two')
+        reported.out.contains('the script exited with status 127; the last error the shell reported (line 6, above) '
+                + 'is in inline command 3 of 4: `no-such-command-xyz`')
+
+        and: 'a command that fails without a word: the exit status cannot tell which'
+        silent.code == 1
+        silent.out.contains('the script exited with status 1 (one of its 3 inline commands failed; the shell did '
+                + 'not say which)')
+        !silent.out.contains('inline command 2')
+    }
+
     def "env values reach the script intact with every execute command form, with useEnvVarFile, and as root"() {
         given: 'a script that prints its variables as hex, so that nothing is lost in the printing'
         Files.writeString(folder.resolve('show.sh'), '''#!/bin/sh

@@ -134,9 +134,62 @@ provision shell { inline 'echo hi' }
 
         then:
         run.out.contains('error: no machine is running; :start boots the builder\'s machine')
-        run.out.contains('error: unknown command :sav. Did you mean `save`?')
+        run.out.contains('error: unknown command :sav. Did you mean `:save`? :help lists them')
         run.out.contains('nothing has run on a machine yet')
         run.out.contains('error: usage: :save FILE')
+    }
+
+    def "an unknown or ambiguous :command suggests the commands it begins, else the closest"() {
+        when:
+        def run = repl(folder, ":${typed}\n")
+
+        then:
+        run.lines().contains("error: unknown command :${typed}.${suggestion} :help lists them".toString())
+
+        where:
+        typed   || suggestion
+        'pl'    || ' Did you mean `:plan`?'
+        's'     || ' Did you mean `:save`, `:start` or `:stop`?'
+        'strat' || ' Did you mean `:start`?'
+        'xyzzy' || ''
+    }
+
+    def "with piped input, a session in which an input failed exits 1 and says how many failed"() {
+        when:
+        def run = repl(folder, '''\
+a = 1
+b = a + nope
+:pl
+println "a is ${a}"
+''')
+
+        then:
+        run.code == 1
+        run.lines().contains('a is 1')
+        run.lines()[-1] == '2 inputs failed'
+    }
+
+    def "bin/imagebake repl < commands.txt exits 1 when an input failed, 0 when all worked"() {
+        given:
+        Files.writeString(folder.resolve('bad.txt'), 'a = 1\n:pl\nprintln "a is ${a}"\n')
+        Files.writeString(folder.resolve('good.txt'), 'a = 1\nprintln "a is ${a}"\n')
+
+        expect:
+        replProcess('bad.txt') == [1, '1 input failed']
+        replProcess('good.txt') == [0, 'a is 1']
+    }
+
+    /** `imagebake repl` in a JVM of its own with its input from a file, as a script runs it: exit code, last line. */
+    private List replProcess(String input) {
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
+        def builder = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
+                'repl').directory(folder.toFile()).redirectErrorStream(true)
+                .redirectInput(folder.resolve(input).toFile())
+        builder.environment().put('IMAGEBAKE_REPL_HISTORY', folder.resolve('history').toString())
+        Process p = builder.start()
+        String out = p.inputStream.getText('UTF-8')
+        assert p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)
+        [p.exitValue(), out.readLines()*.replaceFirst(/^(imagebake> )+/, '').findAll { it }.last()]
     }
 
     def ":start without a builder explains what to declare"() {

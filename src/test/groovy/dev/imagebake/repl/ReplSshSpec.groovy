@@ -59,7 +59,7 @@ provision shell { inline line('two'); useEnvVarFile true; inlineShebang '/bin/ba
         def history = run.lines().findAll { it =~ /^\s+\d+  (ok|FAILED)/ }
         history.size() == 4
         history[0] =~ /^\s+1  ok .*provision shell \{ inline line\('one'\), 'echo ran-one' \}$/
-        history[1] =~ /^\s+2  FAILED .*provision shell \{ inline 'echo about-to-fail', 'exit 7' \}  -- the script exited with status 7$/
+        history[1] =~ /^\s+2  FAILED .*provision shell \{ inline 'echo about-to-fail', 'exit 7' \}  -- the script exited with status 7 \(one of its 2 inline commands failed; the shell did not say which\)$/
         history[2] =~ /^\s+3  ok .*!cat ${marker}; echo shell-done$/
         history[3] =~ /^\s+4  ok .*provision shell \{ inline line\('two'\); useEnvVarFile true; inlineShe/
 
@@ -88,6 +88,33 @@ provision shell { inline line('two'); useEnvVarFile true; inlineShebang '/bin/ba
         sshd.asUser("cat ${marker}") == 'one\ntwo\n'
     }
 
+    def "with piped input, a failed step makes the session exit 1; steps are labelled by their input's line"() {
+        given: 'the builder takes the first lines of the input'
+        String builder = sshBuilder(sshd).trim()
+        int start = builder.readLines().size() + 1
+
+        when:
+        def run = repl(folder, builder + '''
+:start
+provision shell { inline 'echo first-ran' }
+provision shell {
+    inline 'echo second-ran', 'false', 'echo never'
+}
+:history
+''')
+
+        then:
+        run.code == 1
+        run.lines().contains("==> box: shell (input line ${start + 1})".toString())
+        run.lines().contains('    box: first-ran')
+        run.lines().contains("==> box: shell (input line ${start + 2})".toString())
+        run.lines().any { it.startsWith("==> box: shell (input line ${start + 2}) failed after") }
+        !run.lines().contains('    box: never')
+        !run.out.contains('(line 1)')
+        run.lines().findAll { it =~ /^\s+\d+  (ok|FAILED)/ }.size() == 2
+        run.lines()[-1] == '1 input failed'
+    }
+
     def ":load plans a template's steps and :run runs them on the machine; :bake prints the artifact"() {
         given:
         Files.writeString(folder.resolve('t.imagebake.groovy'), sshBuilder(sshd) + """
@@ -99,16 +126,24 @@ provision shell {
 }
 """)
 
-        when:
+        List<String> lines = Files.readAllLines(folder.resolve('t.imagebake.groovy'))
+        int one = lines.findIndexOf { it.contains('loaded-one') } + 1
+        int two = lines.findIndexOf { it == 'provision shell {' } + 1
+
+        when: 'typed after a first input, its steps are still labelled by their lines in the file'
         def run = repl(folder, """\
+first = 1
+:load t.imagebake.groovy
 :plan
 :start
 :run
 :bake
-""", [:], Path.of('t.imagebake.groovy'))
+""")
 
         then:
         run.out.contains('loaded t.imagebake.groovy: 3 statements, 2 steps planned (:run runs them on the machine)')
+        run.lines().contains("==> box: shell (t.imagebake.groovy line ${one})".toString())
+        run.lines().contains("==> box: shell (t.imagebake.groovy line ${two})".toString())
         run.out.contains('steps run on a machine so far: 0 of 2')
         run.out.contains('started box: provision statements now run on it; 2 planned statements have not run yet (:run runs them)')
         run.out.contains('every planned step has run on box')

@@ -62,7 +62,7 @@ class ReplTerminalSpec extends Specification {
         keys('C-c')
 
         then: 'the step ends at once, failed, and the REPL takes the next line'
-        waitFor(~/shell \(line \d+\) failed after/, 15)
+        waitFor(~/shell \(input line 2\) failed after/, 15)
         waitFor(~/imagebake> $/)
         keys('!echo still-$((40+2))', 'Enter')
         waitFor(~/(?m)^still-42$/)
