@@ -168,7 +168,7 @@ final class BuildCommand implements Callable<Integer> {
         Path folder = template.template.toAbsolutePath().getParent();
         LocalEmulator started;
         try {
-            started = emulator ? LocalEmulator.start(main.err, builds, emulatorData) : null;
+            started = emulator ? LocalEmulator.start(main.err, builds, emulatorData, folder) : null;
         } catch (dev.imagebake.emulator.DataDirInUseException e) {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.FAILED;

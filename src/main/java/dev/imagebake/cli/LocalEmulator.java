@@ -41,6 +41,8 @@ final class LocalEmulator implements AutoCloseable {
     private final Thread onExit = new Thread(this::stopOnExit, "imagebake-emulator-stop");
     private Emulator emulator;
     private boolean closed;
+    /** The template's folder, where a health block's key path starts; null when there is none. */
+    private Path templateFolder;
 
     private LocalEmulator(Path folder, boolean temporary) {
         this.folder = folder;
@@ -50,8 +52,15 @@ final class LocalEmulator implements AutoCloseable {
 
     /** @param data where to keep the emulator's state, or null for a temporary folder removed afterwards */
     static LocalEmulator start(PrintStream err, List<Build> builds, Path data) throws IOException {
+        return start(err, builds, data, null);
+    }
+
+    /** @param templateFolder the folder of the template the builds come from: health blocks' key paths start there */
+    static LocalEmulator start(PrintStream err, List<Build> builds, Path data, Path templateFolder)
+            throws IOException {
         Path folder = data != null ? data : Files.createTempDirectory("imagebake-emulator-");
         LocalEmulator local = new LocalEmulator(folder, data == null);
+        local.templateFolder = templateFolder;
         try {
             // Its VMs are sandboxed machines reachable over SSH: a bake really runs its steps (emulator-vms.md).
             local.started(Emulator.start(new Emulator.Settings(folder, 0, Operations.Settings.DEFAULT,
@@ -122,7 +131,7 @@ final class LocalEmulator implements AutoCloseable {
             }
             for (Step step : fleets ? build.post() : List.<Step>of()) {
                 if (step.spec() instanceof ScaleSetPost scaleSet) {
-                    EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), folder, err);
+                    EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), folder, templateFolder, err);
                 }
             }
             AzureBuilderSpec.GalleryDestination g = spec.gallery();

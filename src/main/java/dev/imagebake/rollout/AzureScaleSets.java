@@ -1,5 +1,6 @@
 package dev.imagebake.rollout;
 
+import com.azure.resourcemanager.resources.fluentcore.arm.ResourceId;
 import com.azure.core.management.exception.ManagementException;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.fluent.models.RollingUpgradeStatusInfoInner;
@@ -50,12 +51,7 @@ public final class AzureScaleSets implements ScaleSets {
         ImageReference image = scaleSet.virtualMachineProfile() == null
                 || scaleSet.virtualMachineProfile().storageProfile() == null ? null
                 : scaleSet.virtualMachineProfile().storageProfile().imageReference();
-        // A gallery shared directly or through a community gallery is referenced by an ID of its own kind.
-        String id = image == null ? null : image.id() != null ? image.id()
-                : image.sharedGalleryImageId() != null ? image.sharedGalleryImageId()
-                : image.communityGalleryImageId();
-        ImageRef ref = image == null ? ImageRef.of(null) : new ImageRef(id, image.publisher(),
-                image.offer(), image.sku(), image.version());
+        ImageRef ref = imageRef(image);
         String policy = scaleSet.upgradePolicy() == null || scaleSet.upgradePolicy().mode() == null ? "Manual"
                 : scaleSet.upgradePolicy().mode().toString();
         int capacity = scaleSet.sku() == null || scaleSet.sku().capacity() == null ? 0
@@ -67,9 +63,22 @@ public final class AzureScaleSets implements ScaleSets {
         RollingPolicy current = rolling == null ? null : new RollingPolicy(
                 rolling.maxBatchInstancePercent() == null ? 20 : rolling.maxBatchInstancePercent(),
                 rolling.maxUnhealthyInstancePercent() == null ? 20 : rolling.maxUnhealthyInstancePercent(),
+                rolling.maxUnhealthyUpgradedInstancePercent() == null ? 20
+                        : rolling.maxUnhealthyUpgradedInstancePercent(),
                 rolling.pauseTimeBetweenBatches() == null ? 0
                         : Duration.parse(rolling.pauseTimeBetweenBatches()).toSeconds());
-        return new Model(scaleSet.id(), ref, policy, capacity, orchestration, current);
+        return new Model(scaleSet.id(), ref, policy, capacity, orchestration, current, scaleSet.location(),
+                scaleSet.tags());
+    }
+
+    private static ImageRef imageRef(ImageReference image) {
+        if (image == null) {
+            return ImageRef.of(null);
+        }
+        // A gallery shared directly or through a community gallery is referenced by an ID of its own kind.
+        String id = image.id() != null ? image.id() : image.sharedGalleryImageId() != null
+                ? image.sharedGalleryImageId() : image.communityGalleryImageId();
+        return new ImageRef(id, image.publisher(), image.offer(), image.sku(), image.version());
     }
 
     @Override
@@ -85,19 +94,77 @@ public final class AzureScaleSets implements ScaleSets {
                 new VirtualMachineScaleSetUpdateVMProfile().withStorageProfile(
                         new VirtualMachineScaleSetUpdateStorageProfile().withImageReference(reference)));
         if (rolling != null) {
-            update.withUpgradePolicy(new UpgradePolicy().withMode(UpgradeMode.ROLLING).withRollingUpgradePolicy(
-                    new RollingUpgradePolicy().withMaxBatchInstancePercent(rolling.maxBatchPercent())
-                            .withMaxUnhealthyInstancePercent(Math.max(5, rolling.maxUnhealthyPercent()))
-                            .withMaxUnhealthyUpgradedInstancePercent(Math.max(5, rolling.maxUnhealthyPercent()))
-                            .withPauseTimeBetweenBatches("PT" + rolling.pauseSeconds() + "S")));
+            update.withUpgradePolicy(upgradePolicy(rolling));
         }
         Lro.await(cancelled, "Updating the model of scale set " + name, OPERATION_LIMIT,
                 () -> compute.getVirtualMachineScaleSets().beginUpdate(resourceGroup, name, update), null);
     }
 
     @Override
+    public void update(String resourceGroup, String name, Map<String, String> tags, RollingPolicy rolling)
+            throws Exception {
+        // A PATCH without virtualMachineProfile leaves the model as it is: no instance falls behind it.
+        VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withTags(tags);
+        if (rolling != null) {
+            update.withUpgradePolicy(upgradePolicy(rolling));
+        }
+        Lro.await(cancelled, "Updating scale set " + name, OPERATION_LIMIT,
+                () -> compute.getVirtualMachineScaleSets().beginUpdate(resourceGroup, name, update), null);
+    }
+
+    /** The policy as given: the values were checked, or read from the scale set, before. */
+    private static UpgradePolicy upgradePolicy(RollingPolicy rolling) {
+        return new UpgradePolicy().withMode(UpgradeMode.ROLLING).withRollingUpgradePolicy(
+                new RollingUpgradePolicy().withMaxBatchInstancePercent(rolling.maxBatchPercent())
+                        .withMaxUnhealthyInstancePercent(rolling.maxUnhealthyPercent())
+                        .withMaxUnhealthyUpgradedInstancePercent(rolling.maxUnhealthyUpgradedPercent())
+                        .withPauseTimeBetweenBatches("PT" + rolling.pauseSeconds() + "S"));
+    }
+
+    @Override
+    public String missing(ImageRef image, String location) {
+        try {
+            if (image.id() == null) {
+                var images = compute.getVirtualMachineImages();
+                if (image.version().equalsIgnoreCase("latest")) {
+                    return images.list(location, image.publisher(), image.offer(), image.sku()).isEmpty()
+                            ? "no version of " + image.describe() + " is offered in " + location : null;
+                }
+                images.get(location, image.publisher(), image.offer(), image.sku(), image.version());
+                return null;
+            }
+            if (startsWithIgnoreCase(image.id(), "/SharedGalleries/")
+                    || startsWithIgnoreCase(image.id(), "/CommunityGalleries/")) {
+                return null; // readable only through the gallery's sharing; Azure checks it when the model changes
+            }
+            ResourceId id = ResourceId.fromString(image.id());
+            String rg = id.resourceGroupName();
+            switch (id.resourceType().toLowerCase(java.util.Locale.ROOT)) {
+                case "images" -> {
+                    if (id.parent() != null && id.parent().resourceType().equalsIgnoreCase("galleries")) {
+                        compute.getGalleryImages().get(rg, id.parent().name(), id.name());
+                    } else {
+                        compute.getImages().getByResourceGroup(rg, id.name());
+                    }
+                }
+                case "versions" -> compute.getGalleryImageVersions().get(rg, id.parent().parent().name(),
+                        id.parent().name(), id.name());
+                default -> {
+                    return "it is not a managed image, a gallery image or a gallery image version";
+                }
+            }
+            return null;
+        } catch (ManagementException e) {
+            return AzureErrors.describe(e);
+        } catch (IllegalArgumentException e) {
+            return "it is not a resource ID: " + e.getMessage();
+        }
+    }
+
+    @Override
     public void upgrade(String resourceGroup, String name, List<String> instanceIds) throws Exception {
-        Lro.await(cancelled, "Upgrading instance(s) " + instanceIds + " of scale set " + name, OPERATION_LIMIT,
+        Lro.await(cancelled, "Upgrading instance(s) " + String.join(", ", instanceIds) + " of scale set " + name,
+                OPERATION_LIMIT,
                 () -> compute.getVirtualMachineScaleSets().beginUpdateInstances(resourceGroup, name,
                         new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(instanceIds)), null);
     }
@@ -168,7 +235,8 @@ public final class AzureScaleSets implements ScaleSets {
             }
         }
         return new Instance(vm.instanceId(), vm.name(), Boolean.TRUE.equals(vm.latestModelApplied()),
-                vm.provisioningState(), power);
+                vm.provisioningState(), power, imageRef(vm.storageProfile() == null ? null
+                : vm.storageProfile().imageReference()));
     }
 
     private static long numeric(String id) {

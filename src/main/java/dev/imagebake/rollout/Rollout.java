@@ -27,6 +27,11 @@ public final class Rollout {
     private java.nio.file.Path cloudFile;
     private final Duration poll;
     private final Duration healthTimeout;
+    /** Instance ID to name, for what people read (Azure's names, such as web_0). */
+    private final Map<String, String> names = new LinkedHashMap<>();
+    /** Instance ID to how long after the start of the roll its health was decided. */
+    private final Map<String, Long> checked = new LinkedHashMap<>();
+    private long started;
 
     /** @param poll how often instance and rolling-upgrade states are read */
     public Rollout(ScaleSets api, HealthProbe probe, Duration healthTimeout, RolloutListener listener,
@@ -45,58 +50,117 @@ public final class Rollout {
         String name = settings.name();
         ScaleSets.Model before = api.read(rg, name);
         Upgrade mode = mode(settings.upgrade(), before);
+        // An unfinished roll (cancelled, or failed without roll-back) left on the scale set the image its instances
+        // ran before, and the rolling-upgrade policy the scale set had: a re-run and a roll-back go by those.
+        RollMemory memory = RollMemory.of(before.tags());
+        ImageRef from = memory.from() != null && !memory.from().sameAs(image) ? memory.from() : before.image();
+        ImageRef rollbackTo = from.sameAs(image) ? null : from;
+        ScaleSets.RollingPolicy ownPolicy = memory.policy() != null ? memory.policy() : before.rollingPolicy();
         // Batch settings not given are the defaults, or for Azure's rolling upgrade the scale set's own policy.
-        boolean policyGiven = settings.batchSettingsGiven();
-        ScaleSetPost applied = applied(settings, mode == Upgrade.ROLLING ? before.rollingPolicy() : null);
+        ScaleSetPost applied = applied(settings, mode == Upgrade.ROLLING ? ownPolicy : null);
+        ScaleSets.RollingPolicy rollPolicy = mode == Upgrade.ROLLING ? azurePolicy(settings, ownPolicy) : null;
         // Automatic policy: Azure reimages every instance once the model changes; imagebake waits and checks.
         boolean azureUpgradesAll = applied.upgrade() == Upgrade.AUTO
                 && "Automatic".equalsIgnoreCase(before.upgradePolicy());
         List<Instance> instances = api.instances(rg, name);
+        names.clear();
+        instances.forEach(i -> names.put(i.instanceId(), i.name() == null ? i.instanceId() : i.name()));
         boolean sameImage = image.sameAs(before.image());
-        List<List<String>> batches = batches(sameImage ? behind(instances) : ids(instances),
-                batchSize(instances.size(), applied.maxBatchPercent()));
-        say("rollout.plan", "Scale set " + name + " (policy " + before.upgradePolicy() + ", " + instances.size()
-                + " instance(s)): " + (sameImage ? "already points at " + image.describe()
-                : before.image().describe() + " -> " + image.describe()) + "; upgrade "
-                + (azureUpgradesAll ? "by Azure, every instance at once" : mode.keyword())
-                + (mode == Upgrade.MANUAL ? ", batches " + batches : ""),
-                fields("scaleSet", before.id(), "from", before.image().describe(), "to", image.describe(),
-                        "policy", before.upgradePolicy(), "upgrade", mode.keyword(), "batches", batches,
-                        "dryRun", dryRun));
+        // Only instances not on the image are reimaged; those on it (never reached by a roll, or by its roll-back)
+        // just take the latest model, which Azure applies without a reimage.
+        List<String> toReimage = instances.stream().filter(i -> !i.image().runs(image)).map(Instance::instanceId)
+                .toList();
+        List<String> toAlign = instances.stream().filter(i -> i.image().runs(image) && (!sameImage
+                || !i.latestModel())).map(Instance::instanceId).toList();
+        List<String> rollingIds = sameImage ? behind(instances) : ids(instances);
+        List<List<String>> batches = mode == Upgrade.ROLLING
+                ? batches(rollingIds, batchSize(instances.size(), rollPolicy.maxBatchPercent()))
+                : batches(toReimage, batchSize(instances.size(), applied.maxBatchPercent()));
+        String how = azureUpgradesAll ? "by Azure, every instance at once" : mode.keyword();
+        String change = sameImage ? "already points at " + image.describe()
+                : before.image().describe() + " -> " + image.describe();
+        Map<String, Object> planFields = fields("scaleSet", before.id(), "from", before.image().describe(),
+                "to", image.describe(), "policy", before.upgradePolicy(), "upgrade", mode.keyword(),
+                "batches", batches, "dryRun", dryRun, "rollbackImage", rollbackTo == null ? null
+                        : rollbackTo.describe(), "rollingPolicy", rollPolicy == null ? null : rollPolicy.describe());
         if (dryRun) {
+            String missing = api.missing(image, before.location());
+            if (missing != null) {
+                throw new IllegalStateException("the image " + image.describe() + " cannot be rolled out: "
+                        + missing);
+            }
+            say("rollout.plan", "Dry run: nothing changed. Scale set " + name + " (policy " + before.upgradePolicy()
+                    + ", " + instances.size() + " instance(s)): " + change + "; upgrade " + how
+                    + dryRunDetail(mode, azureUpgradesAll, instances, image, batches, toAlign, rollPolicy, ownPolicy,
+                    before.rollingPolicy(), rollbackTo, before.image()), planFields);
             return new RolloutResult(true, "Dry run: nothing changed.", Map.of(), false);
         }
+        say("rollout.plan", "Scale set " + name + " (policy " + before.upgradePolicy() + ", " + instances.size()
+                + " instance(s)): " + change + "; upgrade " + how + (mode == Upgrade.MANUAL
+                ? ", batches: " + describeBatches(batches) : ""), planFields);
         ScaleSets.RollingStatus previousRoll = mode == Upgrade.ROLLING ? api.rollingStatus(rg, name) : null;
+        boolean azureRolling = previousRoll != null && previousRoll.code().equals("RollingForward");
+        if (mode == Upgrade.ROLLING && sameImage && !rollingIds.isEmpty() && !azureRolling) {
+            throw new IllegalStateException("the model of " + name + " already points at " + image.describe()
+                    + " and Azure is not rolling the " + rollingIds.size() + " instance(s) behind it; start its"
+                    + " rolling upgrade with az vmss rolling-upgrade start --resource-group " + rg + " --name " + name
+                    + ", then run this again to follow it");
+        }
+        if (sameImage && azureRolling) {
+            previousRoll = null; // a re-run follows the roll Azure is still making
+        }
         int allowed = instances.size() * applied.maxUnhealthyPercent() / 100;
         Map<String, String> unhealthy = new LinkedHashMap<>();
         List<String> upgraded = new ArrayList<>();
         List<String> sending = new ArrayList<>();
+        checked.clear();
+        started = System.nanoTime();
         // What has reached Azure, for the message when the roll is cancelled.
         boolean modelSent = sameImage;
         boolean modelSet = sameImage;
+        // The policy the scale set has now, to be put back to its own when the roll ends.
+        ScaleSets.RollingPolicy policyNow = before.rollingPolicy();
+        RollMemory remembered = memory;
         String failure;
         try {
             if (!sameImage) {
                 checkCancelled();
+                boolean sendPolicy = rollPolicy != null && !rollPolicy.equals(before.rollingPolicy());
+                RollMemory remember = new RollMemory(from, sendPolicy && !rollPolicy.equals(ownPolicy)
+                        || memory.policy() != null ? ownPolicy : null);
+                if (!remember.equals(memory)) {
+                    // Before the model changes, so that a roll stopped at any point leaves them behind.
+                    api.update(rg, name, remember.applyTo(before.tags()), null);
+                    remembered = remember;
+                }
                 modelSent = true;
-                api.setImage(rg, name, image, mode == Upgrade.ROLLING && policyGiven ? new ScaleSets.RollingPolicy(
-                        applied.maxBatchPercent(), applied.maxUnhealthyPercent(),
-                        applied.pauseBetweenBatches().toSeconds()) : null);
+                api.setImage(rg, name, image, sendPolicy ? rollPolicy : null);
+                policyNow = sendPolicy ? rollPolicy : policyNow;
                 modelSet = true;
-                say("rollout.model", "Model of " + name + " now points at " + image.describe(),
+                say("rollout.model", "Model of " + name + " now points at " + image.describe()
+                        + (sendPolicy ? ", with Azure's rolling-upgrade policy set to " + rollPolicy.describe() : ""),
                         fields("scaleSet", before.id(), "image", image.describe()));
+            }
+            if (mode == Upgrade.MANUAL && !toAlign.isEmpty()) {
+                checkCancelled();
+                api.upgrade(rg, name, toAlign);
+                say("rollout.aligned", names(toAlign) + " already " + (toAlign.size() == 1 ? "runs " : "run ")
+                        + image.shortName() + ": brought to the latest model without a reimage",
+                        fields("instances", toAlign));
             }
             failure = switch (mode) {
                 case NONE -> azureUpgradesAll ? automatic(rg, name, ids(instances), allowed, unhealthy) : null;
-                case ROLLING -> sameImage && batches.isEmpty() ? null
+                case ROLLING -> rollingIds.isEmpty() ? null
                         : rolling(rg, name, previousRoll, ids(instances), allowed, unhealthy);
                 default -> manual(applied, batches, allowed, unhealthy, upgraded, sending);
             };
         } catch (InterruptedException e) {
             String text;
+            String back = rollbackTo == null ? "" : " Roll back with: " + rollbackCommand(rollbackTo, rg, name);
             if (!modelSent) {
+                // An earlier run of this roll may have left instances on another image: say how to go back.
                 text = "Roll-out to " + name + " cancelled before anything changed: the model still points at "
-                        + before.image().describe();
+                        + before.image().describe() + (memory.from() == null ? "" : "." + back);
             } else {
                 String azureGoesOn = !modelSet ? ""
                         : mode == Upgrade.ROLLING ? "; Azure's rolling upgrade to it goes on (az vmss rolling-upgrade"
@@ -105,49 +169,210 @@ public final class Rollout {
                 text = "Roll-out to " + name + " cancelled: " + (modelSet ? "the model points at "
                         : "the update of the model to ") + image.describe() + (modelSet ? "" : " was sent; Azure may"
                         + " still apply it") + azureGoesOn
-                        + (upgraded.isEmpty() ? "" : "; instance(s) " + upgraded + " were reimaged to it")
-                        + (sending.isEmpty() ? "" : "; the reimage of instance(s) " + sending + " was sent and Azure"
+                        + (upgraded.isEmpty() ? "" : "; " + names(upgraded) + (upgraded.size() == 1 ? " was" : " were")
+                        + " reimaged to it")
+                        + (sending.isEmpty() ? "" : "; the reimage of " + names(sending) + " was sent and Azure"
                         + " may still finish it")
-                        + ". Roll back with: " + rollbackCommand(before.image(), rg, name);
+                        + "." + policyLeft(rg, name, policyNow, ownPolicy) + back;
             }
             say("rollout.finished", text, fields("ok", false, "cancelled", true, "modelSent", modelSent,
                     "modelSet", modelSet, "upgraded", upgraded, "inFlight", sending,
-                    "rollbackImage", before.image().describe()));
+                    "rollbackImage", rollbackTo == null ? null : rollbackTo.describe()));
             throw e;
         }
         if (failure == null) {
+            String note = finish(rg, name, before.tags(), remembered, new RollMemory(null, null), policyNow,
+                    ownPolicy);
+            table(rg, name, instances, unhealthy);
             String text = "Rolled " + image.describe() + " out to " + name + ": " + (mode == Upgrade.NONE
                     && !azureUpgradesAll
                     ? "model only (instances take it when reimaged or created)"
-                    : instances.size() + " instance(s) on the new model, healthy");
+                    : instances.size() + " instance(s) on the new model, healthy") + note;
             say("rollout.finished", text, fields("ok", true));
             return new RolloutResult(true, text, Map.of(), false);
         }
         String text = "Roll-out to " + name + " stopped: " + failure + describe(unhealthy);
         boolean rolledBack = false;
-        if (applied.rollbackOnFailure() && !sameImage) {
+        if (applied.rollbackOnFailure() && rollbackTo != null) {
             String rollback;
+            List<String> reimagedBack = new ArrayList<>();
             try {
-                rollback = rollBack(rg, name, before.image(), mode, upgraded);
+                rollback = rollBack(rg, name, rollbackTo, mode, java.util.Objects.equals(policyNow, ownPolicy) ? null : ownPolicy,
+                        reimagedBack);
             } catch (InterruptedException e) {
                 say("rollout.finished", text + "\nRoll-back cancelled: the model may not point at "
-                        + before.image().describe() + " yet, and instance(s) " + upgraded + " may still run "
-                        + image.describe() + ". Finish it with: " + rollbackCommand(before.image(), rg, name),
+                        + rollbackTo.describe() + " yet, and " + (upgraded.isEmpty() ? "some instances"
+                        : names(upgraded)) + " may still run " + image.describe() + ". Finish it with: "
+                        + rollbackCommand(rollbackTo, rg, name),
                         fields("ok", false, "cancelled", true, "unhealthy", unhealthy, "rolledBack", false,
-                                "upgraded", upgraded, "rollbackImage", before.image().describe()));
+                                "upgraded", upgraded, "rollbackImage", rollbackTo.describe()));
                 throw e;
             }
             rolledBack = rollback == null;
-            text += rolledBack ? "\nRolled back: the model points at " + before.image().describe() + " again"
+            if (rolledBack && mode == Upgrade.ROLLING) {
+                policyNow = ownPolicy; // the roll-back's model change put the scale set's own policy back
+            }
+            text += rolledBack ? "\nRolled back: the model points at " + rollbackTo.describe() + " again"
                     + (mode == Upgrade.ROLLING ? " and Azure's rolling upgrade returned the instances to it."
-                    : upgraded.isEmpty() ? "." : " and instance(s) " + upgraded + " were reimaged to it.")
+                    : reimagedBack.isEmpty() ? "." : " and " + names(reimagedBack) + (reimagedBack.size() == 1
+                    ? " was" : " were") + " reimaged to it.")
                     : "\nRollback failed: " + rollback;
-        } else if (!sameImage) {
-            text += "\nThe model still points at " + image.describe() + "; instance(s) " + upgraded
-                    + " run it. Roll back with: " + rollbackCommand(before.image(), rg, name);
+        } else if (rollbackTo != null) {
+            List<String> onImage = new ArrayList<>();
+            try {
+                api.instances(rg, name).stream().filter(i -> i.image().runs(image))
+                        .forEach(i -> onImage.add(i.instanceId()));
+            } catch (IllegalStateException e) {
+                onImage.addAll(upgraded);
+            }
+            text += "\nThe model still points at " + image.describe() + (onImage.isEmpty() ? "; no instance runs it"
+                    : "; " + names(onImage) + (onImage.size() == 1 ? " runs" : " run") + " it") + ". Roll back with: "
+                    + rollbackCommand(rollbackTo, rg, name);
         }
+        text += finish(rg, name, before.tags(), remembered, rolledBack ? new RollMemory(null, null)
+                : new RollMemory(remembered.from(), null), policyNow, ownPolicy);
+        table(rg, name, instances, unhealthy);
         say("rollout.finished", text, fields("ok", false, "unhealthy", unhealthy, "rolledBack", rolledBack));
         return new RolloutResult(false, text, unhealthy, rolledBack);
+    }
+
+    /**
+     * The policy Azure's rolling upgrade uses for this roll: the batch settings given, the scale set's own policy for
+     * the others. Azure takes no less than 5 % unhealthy; imagebake's own check still uses the value given.
+     */
+    static ScaleSets.RollingPolicy azurePolicy(ScaleSetPost settings, ScaleSets.RollingPolicy own) {
+        ScaleSetPost applied = applied(settings, own);
+        if (own != null && !settings.batchSettingsGiven()) {
+            return own;
+        }
+        boolean ownUnhealthy = own != null && settings.maxUnhealthyPercent() == null;
+        int unhealthy = ownUnhealthy ? own.maxUnhealthyPercent() : Math.max(5, applied.maxUnhealthyPercent());
+        return new ScaleSets.RollingPolicy(applied.maxBatchPercent(), unhealthy,
+                ownUnhealthy ? own.maxUnhealthyUpgradedPercent() : unhealthy, applied.pauseBetweenBatches().toSeconds());
+    }
+
+    /**
+     * At the end of a roll that was not cancelled: puts the scale set's own rolling-upgrade policy back if the roll
+     * changed it, and leaves {@code after} as the memory in its tags; returns what to add to the message.
+     */
+    private String finish(String rg, String name, Map<String, String> tags, RollMemory now, RollMemory after,
+                          ScaleSets.RollingPolicy policyNow, ScaleSets.RollingPolicy ownPolicy) {
+        boolean restore = policyNow != null && ownPolicy != null && !policyNow.equals(ownPolicy);
+        if (!restore && now.equals(after)) {
+            return "";
+        }
+        try {
+            api.update(rg, name, after.applyTo(tags), restore ? ownPolicy : null);
+            return restore ? "\nThe scale set's own rolling-upgrade policy is back: " + ownPolicy.describe() + "."
+                    : "";
+        } catch (Exception e) {
+            return "\nThe scale set's rolling-upgrade policy could not be put back (" + e.getMessage() + ")"
+                    + policyLeft(rg, name, policyNow, ownPolicy);
+        }
+    }
+
+    /** Says plainly that the policy is still the one set for this roll, and how to put the scale set's own back. */
+    private String policyLeft(String rg, String name, ScaleSets.RollingPolicy now, ScaleSets.RollingPolicy own) {
+        if (now == null || own == null || now.equals(own)) {
+            return "";
+        }
+        return " The scale set's rolling-upgrade policy is still the one set for this roll (" + now.describe()
+                + "), not its own (" + own.describe() + "); a roll that ends puts it back, or: az vmss update"
+                + " --resource-group " + rg + " --name " + name + " --set"
+                + " upgradePolicy.rollingUpgradePolicy.maxBatchInstancePercent=" + own.maxBatchPercent()
+                + " upgradePolicy.rollingUpgradePolicy.maxUnhealthyInstancePercent=" + own.maxUnhealthyPercent()
+                + " upgradePolicy.rollingUpgradePolicy.maxUnhealthyUpgradedInstancePercent="
+                + own.maxUnhealthyUpgradedPercent() + " upgradePolicy.rollingUpgradePolicy.pauseTimeBetweenBatches=PT"
+                + own.pauseSeconds() + "S.";
+    }
+
+    /** The dry run's lines after the first: each instance by batch, and the policy Azure will use. */
+    private String dryRunDetail(Upgrade mode, boolean azureUpgradesAll, List<Instance> instances, ImageRef image,
+                                List<List<String>> batches, List<String> toAlign, ScaleSets.RollingPolicy rollPolicy,
+                                ScaleSets.RollingPolicy ownPolicy, ScaleSets.RollingPolicy policyNow,
+                                ImageRef rollbackTo, ImageRef modelImage) {
+        Map<String, Instance> byId = new LinkedHashMap<>();
+        instances.forEach(i -> byId.put(i.instanceId(), i));
+        StringBuilder text = new StringBuilder();
+        if (mode == Upgrade.NONE) {
+            text.append(azureUpgradesAll ? "\n  Azure reimages every instance to " + image.shortName()
+                    + " once the model changes" : "\n  only the model changes; the instances keep their image");
+        } else {
+            String who = mode == Upgrade.ROLLING ? "Azure's batch " : "batch ";
+            for (int b = 0; b < batches.size(); b++) {
+                for (String id : batches.get(b)) {
+                    Instance instance = byId.get(id);
+                    text.append("\n  ").append(who).append(b + 1).append("/").append(batches.size()).append(": ")
+                            .append(names.get(id)).append("  ").append(instance.image().shortName())
+                            .append(" -> ").append(image.shortName());
+                }
+            }
+            if (mode == Upgrade.MANUAL) {
+                for (String id : toAlign) {
+                    text.append("\n  ").append(names.get(id)).append(" already runs ").append(image.shortName())
+                            .append(": brought to the latest model without a reimage");
+                }
+            }
+            if (batches.isEmpty() && (mode == Upgrade.ROLLING || toAlign.isEmpty())) {
+                text.append("\n  every instance already runs ").append(image.shortName());
+            }
+        }
+        if (rollPolicy != null) {
+            text.append("\nAzure's rolling-upgrade policy for this roll: ").append(rollPolicy.describe());
+            if (!rollPolicy.equals(ownPolicy) && ownPolicy != null) {
+                text.append(" (the scale set's own: ").append(ownPolicy.describe())
+                        .append("; put back when the roll ends)");
+            } else if (!rollPolicy.equals(policyNow) && policyNow != null) {
+                text.append(" (the scale set's own, put back in place of ").append(policyNow.describe()).append(")");
+            } else {
+                text.append(" (the scale set's own)");
+            }
+        }
+        if (rollbackTo != null && !rollbackTo.sameAs(modelImage)) {
+            text.append("\nAn earlier roll is unfinished: a roll-back goes to ").append(rollbackTo.describe())
+                    .append(", the image the instances ran before it");
+        }
+        return text.toString();
+    }
+
+    /** The per-instance table at the end of a roll: image before and after, health, and when it was checked. */
+    private void table(String rg, String name, List<Instance> before, Map<String, String> unhealthy) {
+        Map<String, ImageRef> after = new LinkedHashMap<>();
+        try {
+            api.instances(rg, name).forEach(i -> after.put(i.instanceId(), i.image()));
+        } catch (Exception e) {
+            return; // the roll's message says what matters; a table needs a fresh look at the instances
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"instance", "image before -> after", "health", "time"});
+        List<Map<String, Object>> machineRows = new ArrayList<>();
+        for (Instance instance : before) {
+            String id = instance.instanceId();
+            ImageRef now = after.get(id);
+            String health = unhealthy.containsKey(id) ? "unhealthy" : checked.containsKey(id) ? "healthy"
+                    : "not checked";
+            Long nanos = checked.get(id);
+            rows.add(new String[] {names.get(id), instance.image().shortName() + " -> " + (now == null ? "(gone)"
+                    : now.shortName()), health, nanos == null ? "-" : Durations.format(Duration.ofNanos(nanos))});
+            machineRows.add(fields("instance", id, "name", names.get(id), "before", instance.image().describe(),
+                    "after", now == null ? null : now.describe(), "health", health, "seconds",
+                    nanos == null ? null : nanos / 1_000_000_000.0));
+        }
+        int[] widths = new int[3];
+        rows.forEach(r -> {
+            for (int c = 0; c < 3; c++) {
+                widths[c] = Math.max(widths[c], r[c].length());
+            }
+        });
+        StringBuilder text = new StringBuilder();
+        for (String[] row : rows) {
+            text.append(text.isEmpty() ? "" : "\n");
+            for (int c = 0; c < 3; c++) {
+                text.append(row[c]).append(" ".repeat(widths[c] - row[c].length() + 2));
+            }
+            text.append(row[3]);
+        }
+        say("rollout.instances", text.toString(), fields("instances", machineRows));
     }
 
     /**
@@ -192,7 +417,7 @@ public final class Rollout {
             List<String> batch = batches.get(i);
             String label = "batch " + (i + 1) + "/" + batches.size();
             checkCancelled();
-            say("rollout.batch.started", label + ": reimaging instance(s) " + batch,
+            say("rollout.batch.started", label + ": reimaging " + names(batch),
                     fields("batch", i + 1, "batches", batches.size(), "instances", batch));
             try {
                 sending.addAll(batch);
@@ -209,9 +434,11 @@ public final class Rollout {
             upgraded.addAll(batch);
             Map<String, String> failed = health(rg, name, batch);
             unhealthy.putAll(failed);
-            say("rollout.batch.finished", label + ": " + (batch.size() - failed.size()) + " healthy"
-                    + (failed.isEmpty() ? "" : ", unhealthy: " + String.join(", ", failed.entrySet().stream()
-                    .map(f -> "instance " + f.getKey() + " (" + f.getValue() + ")").toList())),
+            List<String> healthy = batch.stream().filter(id -> !failed.containsKey(id)).toList();
+            say("rollout.batch.finished", label + ": " + (healthy.isEmpty() ? "" : "healthy: " + names(healthy))
+                    + (failed.isEmpty() ? "" : (healthy.isEmpty() ? "" : "; ") + "unhealthy: " + String.join(", ",
+                    failed.entrySet().stream().map(f -> names.getOrDefault(f.getKey(), f.getKey()) + " ("
+                    + f.getValue() + ")").toList())),
                     fields("batch", i + 1, "batches",
                     batches.size(), "instances", batch, "unhealthy", failed));
             if (unhealthy.size() > allowed) {
@@ -311,28 +538,44 @@ public final class Rollout {
             if (reason != null) {
                 failed.put(id, reason);
             }
+            checked.put(id, System.nanoTime() - started);
         }
         return failed;
     }
 
-    private String rollBack(String rg, String name, ImageRef previous, Upgrade mode, List<String> upgraded)
-            throws InterruptedException {
-        say("rollout.rollback", "Rolling back: pointing the model at " + previous.describe()
-                + (mode == Upgrade.MANUAL && !upgraded.isEmpty() ? " and reimaging " + upgraded : ""),
-                fields("image", previous.describe(), "instances", upgraded));
+    /**
+     * Points the model back at {@code previous} (with the scale set's own rolling-upgrade policy when the roll
+     * changed it) and brings the instances back: Azure's rolling upgrade, or imagebake reimages those not on
+     * {@code previous} and brings the others to the latest model; returns null, or why it failed.
+     */
+    private String rollBack(String rg, String name, ImageRef previous, Upgrade mode,
+                            ScaleSets.RollingPolicy ownPolicy, List<String> reimaged) throws InterruptedException {
+        say("rollout.rollback", "Rolling back: pointing the model at " + previous.describe(),
+                fields("image", previous.describe()));
         try {
             if (mode == Upgrade.ROLLING) {
                 // Azure rolls the instances back itself, as it rolled them forward; follow that roll too.
                 ScaleSets.RollingStatus forward = api.rollingStatus(rg, name);
-                api.setImage(rg, name, previous, null);
+                api.setImage(rg, name, previous, ownPolicy);
                 ScaleSets.RollingStatus back = awaitRoll(rg, name, forward);
                 return back == null ? "the rolling upgrade back did not finish within 2h"
                         : back.code().equals("Completed") ? null : "the rolling upgrade back ended " + back.code()
                         + (back.error() == null ? "" : ": " + back.error());
             }
             api.setImage(rg, name, previous, null);
-            if (mode == Upgrade.MANUAL && !upgraded.isEmpty()) {
-                api.upgrade(rg, name, upgraded);
+            if (mode == Upgrade.MANUAL) {
+                List<Instance> now = api.instances(rg, name);
+                List<String> back = now.stream().filter(i -> !i.image().runs(previous)).map(Instance::instanceId)
+                        .toList();
+                List<String> behind = behind(now).stream().filter(id -> !back.contains(id)).toList();
+                if (!back.isEmpty()) {
+                    say("rollout.rollback", "Rolling back: reimaging " + names(back), fields("instances", back));
+                    api.upgrade(rg, name, back);
+                    reimaged.addAll(back);
+                }
+                if (!behind.isEmpty()) {
+                    api.upgrade(rg, name, behind);
+                }
             }
             return null;
         } catch (InterruptedException e) {
@@ -340,6 +583,17 @@ public final class Rollout {
         } catch (Exception e) {
             return e.getMessage();
         }
+    }
+
+    /** Instance names, for people: "web_0, web_1". */
+    private String names(List<String> ids) {
+        return String.join(", ", ids.stream().map(id -> names.getOrDefault(id, id)).toList());
+    }
+
+    /** Batches for people: "web_0, web_1; web_2". */
+    private String describeBatches(List<List<String>> batches) {
+        return batches.isEmpty() ? "none (every instance already runs the image)"
+                : String.join("; ", batches.stream().map(this::names).toList());
     }
 
     static int batchSize(int instances, int maxBatchPercent) {
@@ -362,9 +616,10 @@ public final class Rollout {
         return instances.stream().filter(i -> !i.latestModel()).map(Instance::instanceId).toList();
     }
 
-    private static String describe(Map<String, String> unhealthy) {
+    private String describe(Map<String, String> unhealthy) {
         StringBuilder text = new StringBuilder();
-        unhealthy.forEach((id, why) -> text.append("\n  instance ").append(id).append(": ").append(why));
+        unhealthy.forEach((id, why) -> text.append("\n  ").append(names.getOrDefault(id, id)).append(": ")
+                .append(why));
         return text.toString();
     }
 

@@ -18,8 +18,21 @@ public interface ScaleSets {
      */
     void setImage(String resourceGroup, String name, ImageRef image, RollingPolicy rolling) throws Exception;
 
-    /** Reimages these instances to the current model ({@code manualupgrade}). */
+    /**
+     * Brings these instances to the current model ({@code manualupgrade}): Azure reimages an instance whose image is
+     * not the model's, and only updates the others.
+     */
     void upgrade(String resourceGroup, String name, List<String> instanceIds) throws Exception;
+
+    /**
+     * Replaces the scale set's tags with {@code tags} (null: leaves them) and sets its rolling-upgrade policy to
+     * {@code rolling} (null: leaves it); neither changes the model the instances run.
+     */
+    void update(String resourceGroup, String name, java.util.Map<String, String> tags, RollingPolicy rolling)
+            throws Exception;
+
+    /** Null when {@code image} exists where the scale set is, else why not (Azure's error). */
+    String missing(ImageRef image, String location) throws Exception;
 
     /** The instances, with their power state, in instance-ID order. */
     List<Instance> instances(String resourceGroup, String name) throws Exception;
@@ -36,9 +49,14 @@ public interface ScaleSets {
      * @param upgradePolicy Azure's mode: Automatic, Manual or Rolling
      * @param orchestration Azure's orchestration mode: Uniform or Flexible
      * @param rollingPolicy the rolling-upgrade policy the scale set has, or null
+     * @param tags          the scale set's tags
      */
     record Model(String id, ImageRef image, String upgradePolicy, int capacity, String orchestration,
-                 RollingPolicy rollingPolicy) {
+                 RollingPolicy rollingPolicy, String location, java.util.Map<String, String> tags) {
+        public Model {
+            tags = tags == null ? java.util.Map.of() : java.util.Map.copyOf(tags);
+        }
+
         public boolean flexible() {
             return "Flexible".equalsIgnoreCase(orchestration);
         }
@@ -78,19 +96,59 @@ public interface ScaleSets {
         public String describe() {
             return id != null ? id : publisher + ":" + offer + ":" + sku + ":" + version;
         }
+
+        /**
+         * True when an instance built from this reference runs {@code target}; a gallery image definition (its
+         * latest version) is run by an instance built from one of its versions.
+         */
+        public boolean runs(ImageRef target) {
+            return sameAs(target) || id != null && target.id != null
+                    && id.toLowerCase(java.util.Locale.ROOT).startsWith(target.id.toLowerCase(java.util.Locale.ROOT)
+                    + "/versions/");
+        }
+
+        /** A short name for tables: the resource's name (a gallery version's image and version), or the URN. */
+        public String shortName() {
+            if (id == null) {
+                return describe();
+            }
+            String[] parts = id.split("/");
+            int versions = parts.length - 2;
+            if (versions >= 2 && parts[versions].equalsIgnoreCase("versions")) {
+                return parts[versions - 1] + "/" + parts[parts.length - 1];
+            }
+            return parts[parts.length - 1];
+        }
     }
 
-    /** Azure's rolling-upgrade policy, in percent and seconds. */
-    record RollingPolicy(int maxBatchPercent, int maxUnhealthyPercent, long pauseSeconds) {
+    /**
+     * Azure's rolling-upgrade policy, in percent and seconds.
+     *
+     * @param maxUnhealthyUpgradedPercent the share of upgraded instances that may be unhealthy
+     */
+    record RollingPolicy(int maxBatchPercent, int maxUnhealthyPercent, int maxUnhealthyUpgradedPercent,
+                         long pauseSeconds) {
+        public RollingPolicy(int maxBatchPercent, int maxUnhealthyPercent, long pauseSeconds) {
+            this(maxBatchPercent, maxUnhealthyPercent, maxUnhealthyPercent, pauseSeconds);
+        }
+
+        /** For people: "batches of 20 %, at most 20 % unhealthy (20 % of the upgraded ones), no pause". */
+        public String describe() {
+            return "batches of " + maxBatchPercent + " %, at most " + maxUnhealthyPercent + " % unhealthy ("
+                    + maxUnhealthyUpgradedPercent + " % of the upgraded ones), " + (pauseSeconds == 0 ? "no pause"
+                    : "a pause of " + dev.imagebake.engine.Durations.format(java.time.Duration.ofSeconds(
+                    pauseSeconds))) + " between batches";
+        }
     }
 
     /**
      * One instance.
      *
      * @param powerState Azure's code without the {@code PowerState/} prefix (running, stopped, ...), or null
+     * @param image      the image the instance was built or last reimaged from
      */
     record Instance(String instanceId, String name, boolean latestModel, String provisioningState,
-                    String powerState) {
+                    String powerState, ImageRef image) {
         public boolean running() {
             return "running".equals(powerState) && "Succeeded".equals(provisioningState);
         }

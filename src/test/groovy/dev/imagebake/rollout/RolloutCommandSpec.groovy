@@ -114,8 +114,9 @@ class RolloutCommandSpec extends Specification {
 
         then:
         r.code == 0
-        r.out == "Scale set manual (policy Manual, 3 instance(s)): $imageA -> $imageB; upgrade manual, batches " +
-                "[[0], [1], [2]]\n"
+        r.out == "Dry run: nothing changed. Scale set manual (policy Manual, 3 instance(s)): $imageA -> $imageB; " +
+                'upgrade manual\n  batch 1/3: manual_0  img-a -> img-b\n  batch 2/3: manual_1  img-a -> img-b\n' +
+                '  batch 3/3: manual_2  img-a -> img-b\n'
         compute.virtualMachineScaleSets().getByResourceGroup('web', 'manual').storageProfile().imageReference().id()
                 .equalsIgnoreCase(imageA)
     }
@@ -129,7 +130,7 @@ class RolloutCommandSpec extends Specification {
         r.code == 0
         events*.event == ['rollout.plan', 'rollout.model', 'rollout.batch.started', 'rollout.batch.finished',
                           'rollout.batch.started', 'rollout.batch.finished', 'rollout.batch.started',
-                          'rollout.batch.finished', 'rollout.finished']
+                          'rollout.batch.finished', 'rollout.instances', 'rollout.finished']
         events.findAll { it.event == 'rollout.batch.started' }*.instances == [['0'], ['1'], ['2']]
         events.last().ok == true
         instances('manual') == [['0', 'img-b'], ['1', 'img-b'], ['2', 'img-b']]
@@ -155,10 +156,10 @@ class RolloutCommandSpec extends Specification {
 
         then:
         p.exitValue() == 130
-        out.toString().contains('batch 1/3: 1 healthy')
+        out.toString().contains('batch 1/3: healthy: manual_0')
         out.toString().contains('Interrupted: stopping the roll-out')
-        out.toString().readLines().last() == "Roll-out to manual cancelled: the model points at $imageA; instance(s) " +
-                "[0] were reimaged to it. Roll back with: imagebake rollout --image $imageB --scale-set web/manual " +
+        out.toString().readLines().last() == "Roll-out to manual cancelled: the model points at $imageA; manual_0 " +
+                "was reimaged to it. Roll back with: imagebake rollout --image $imageB --scale-set web/manual " +
                 "--cloud ${emulator.cloudFile().toAbsolutePath()}"
         instances('manual') == [['0', 'img-a'], ['1', 'img-b'], ['2', 'img-b']]
 
@@ -184,9 +185,11 @@ class RolloutCommandSpec extends Specification {
         r.out.readLines()[0] == "Scale set rolling (policy Rolling, 2 instance(s)): $imageA -> $imageB; upgrade rolling"
         r.out.contains('rolling upgrade Completed: 2 done, 0 in progress, 0 pending, 0 failed')
         instances('rolling') == [['0', 'img-b'], ['1', 'img-b']]
+
+        and: "the 50 % batches were this roll's only: the scale set's own policy is back"
         def policy = compute.virtualMachineScaleSets().getByResourceGroup('web', 'rolling').innerModel().upgradePolicy()
                 .rollingUpgradePolicy()
-        policy.maxBatchInstancePercent() == 50
+        policy.maxBatchInstancePercent() == 20
     }
 
     def "instances unhealthy after Azure's roll should have the model rolled back and Azure's roll back followed"() {
@@ -285,7 +288,7 @@ class RolloutCommandSpec extends Specification {
         then:
         r.code == 0
         r.out.readLines()[0] == "Scale set market (policy Manual, 1 instance(s)): $imageA -> " +
-                'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest; upgrade manual, batches [[0]]'
+                'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest; upgrade manual, batches: market_0'
         def model = compute.virtualMachineScaleSets().getByResourceGroup('web', 'market').storageProfile()
                 .imageReference()
         [model.id(), model.publisher(), model.offer(), model.sku(), model.version()] ==
@@ -323,11 +326,11 @@ class RolloutCommandSpec extends Specification {
 
         then:
         r.code == 1
-        r.out.contains('batch 1/3: reimaging instance(s) [0]')
+        r.out.contains('batch 1/3: reimaging manual_0')
         !r.out.contains('batch 2/3')
-        r.out.contains('Roll-out to manual stopped: batch 1/3 could not be upgraded\n  instance 0: upgrade failed: ' +
-                'Upgrading instance(s) [0] of scale set manual failed: InternalExecutionError: ')
-        r.out.contains("Rolled back: the model points at $imageB again and instance(s) [0] were reimaged to it.")
+        r.out.contains('Roll-out to manual stopped: batch 1/3 could not be upgraded\n  manual_0: upgrade failed: ' +
+                'Upgrading instance(s) 0 of scale set manual failed: InternalExecutionError: ')
+        r.out.contains("Rolled back: the model points at $imageB again.")
         instances('manual').every { it[1] == 'img-b' }
         compute.virtualMachineScaleSets().getByResourceGroup('web', 'manual').storageProfile().imageReference().id()
                 .equalsIgnoreCase(imageB)

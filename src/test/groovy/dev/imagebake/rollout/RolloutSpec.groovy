@@ -41,7 +41,7 @@ class RolloutSpec extends Specification {
         api.instances.values().every { it.image == NEW }
         events.count('rollout.batch.finished') == 3
         lines[0] == 'Scale set web (policy Manual, 5 instance(s)): /images/old -> /images/new; upgrade manual, ' +
-                'batches [[0, 1], [2, 3], [4]]'
+                'batches: web_0, web_1; web_2, web_3; web_4'
     }
 
     def "should stop at the first unhealthy batch and roll the model and its instances back"() {
@@ -56,12 +56,13 @@ class RolloutSpec extends Specification {
         !result.ok()
         result.rolledBack()
         result.unhealthy() == ['1': 'health command exited 1: no']
-        lines.contains('batch 2/3: 0 healthy, unhealthy: instance 1 (health command exited 1: no)')
-        api.upgradeCalls == [['0'], ['1'], ['0', '1']]
+        lines.contains('batch 2/3: unhealthy: web_1 (health command exited 1: no)')
+        api.upgradeCalls == [['0'], ['1'], ['0', '1'], ['2']]
         api.image == OLD
         api.instances.values().every { it.image == OLD }
         result.message().startsWith('Roll-out to web stopped: 1 unhealthy instance(s), more than ' +
-                'maxUnhealthyPercent 0% allows (0)\n  instance 1: health command exited 1: no\nRolled back:')
+                'maxUnhealthyPercent 0% allows (0)\n  web_1: health command exited 1: no\nRolled back:')
+        api.instances.values().every { it.model == api.model }
     }
 
     def "without rollback a failed roll leaves the model on the new image and says how to go back"() {
@@ -182,8 +183,9 @@ class RolloutSpec extends Specification {
         thrown(InterruptedException)
         api.upgradeCalls == [['0']]
         api.image == NEW
-        lines.last() == 'Roll-out to web cancelled: the model points at /images/new; instance(s) [0] were reimaged to' +
+        lines.last() == 'Roll-out to web cancelled: the model points at /images/new; web_0 was reimaged to' +
                 ' it. Roll back with: imagebake rollout --image /images/old --scale-set rg/web'
+        api.tags == ['imagebake-rollout-from': '/images/old']
     }
 
     def "a roll cancelled before it changes anything sends nothing and says so"() {
@@ -216,7 +218,7 @@ class RolloutSpec extends Specification {
         then:
         thrown(InterruptedException)
         api.upgradeCalls == [['0']]
-        lines.last().startsWith('Roll-out to web cancelled: the model points at /images/new; instance(s) [0] were')
+        lines.last().startsWith('Roll-out to web cancelled: the model points at /images/new; web_0 was')
     }
 
     def "a cancelled rolling upgrade says that Azure's roll goes on"() {
@@ -254,8 +256,8 @@ class RolloutSpec extends Specification {
         thrown(InterruptedException)
         api.upgradeCalls == [['0'], ['0']]
         lines.last().startsWith('Roll-out to web stopped: ')
-        lines.last().endsWith('\nRoll-back cancelled: the model may not point at /images/old yet, and instance(s) ' +
-                '[0] may still run /images/new. Finish it with: imagebake rollout --image /images/old --scale-set rg/web')
+        lines.last().endsWith('\nRoll-back cancelled: the model may not point at /images/old yet, and web_0 ' +
+                'may still run /images/new. Finish it with: imagebake rollout --image /images/old --scale-set rg/web')
     }
 
     def "image references: IDs and marketplace names compare without case; --image text is an ID or a marketplace URN"() {
@@ -347,9 +349,31 @@ class RolloutSpec extends Specification {
         api.upgradeCalls == []
     }
 
-    /** A scale set in memory: instances reimage at once and run; their address is 10.0.0.(id+4). */
+    def "what an unfinished roll remembers fits Azure's tags: a long image ID is split, other tags are kept"() {
+        given: 'a gallery version ID longer than the 256 characters a tag value may have'
+        String id = '/subscriptions/s/resourceGroups/' + 'r' * 90 + '/providers/Microsoft.Compute/galleries/' +
+                'g' * 80 + '/images/' + 'i' * 80 + '/versions/1.0.0'
+        def memory = new RollMemory(ImageRef.of(id), new ScaleSets.RollingPolicy(50, 20, 20, 60))
+
+        when:
+        def tags = memory.applyTo([team: 'web', 'imagebake-rollout-from-3': 'left by an older roll'])
+
+        then:
+        tags.keySet() == ['team', 'imagebake-rollout-from', 'imagebake-rollout-from-2', 'imagebake-rollout-policy'] as Set
+        tags.values().every { it.length() <= 256 }
+        RollMemory.of(tags) == memory
+        new RollMemory(null, null).applyTo(tags) == [team: 'web']
+    }
+
+    /**
+     * A scale set in memory: instances reimage at once and run; their address is 10.0.0.(id+4). Each change of the
+     * image is a new model; an instance is on the latest model once upgraded after it.
+     */
     static class FakeScaleSets implements ScaleSets {
         ImageRef image = OLD
+        int model
+        Map<String, String> tags = [:]
+        List<List> updates = []
         String policy
         Map<String, Map> instances = [:]
         List<List<String>> upgradeCalls = []
@@ -360,30 +384,43 @@ class RolloutSpec extends Specification {
 
         void create(int count, String policy) {
             this.policy = policy
-            count.times { instances[it.toString()] = [image: OLD] }
+            count.times { instances[it.toString()] = [image: OLD, model: 0] }
         }
 
         RollingPolicy ownPolicy
 
         Model read(String rg, String name) {
-            new Model('/vmss/web', image, policy, instances.size(), 'Uniform', ownPolicy)
+            new Model('/vmss/web', image, policy, instances.size(), 'Uniform', ownPolicy, 'westeurope', tags)
         }
+
+        void update(String rg, String name, Map<String, String> tags, RollingPolicy rolling) {
+            updates << [tags, rolling]
+            if (tags != null) {
+                this.tags = tags
+            }
+            if (rolling != null) {
+                ownPolicy = rolling
+            }
+        }
+
+        String missing(ImageRef image, String location) { image.id() == '/images/none' ? 'NotFound: no such image' : null }
 
         Closure afterSetImage = {}
 
         void setImage(String rg, String name, ImageRef image, RollingPolicy rolling) {
             afterSetImage()
             this.image = image
+            model++
             this.rollingPolicy = rolling
             if (policy == 'Automatic') {
-                instances.values().each { it.image = image }
+                instances.values().each { it.image = image; it.model = model }
             }
             if (policy == 'Rolling') {
                 rolls++
                 this.rolling = new RollingStatus(rollingOutcome, "start-$rolls", 3, 0, 0, 0,
                         rollingOutcome == 'Faulted' ? 'Boom: failed' : null)
                 if (rollingOutcome == 'Completed') {
-                    instances.values().each { it.image = image }
+                    instances.values().each { it.image = image; it.model = model }
                 }
             }
         }
@@ -392,12 +429,12 @@ class RolloutSpec extends Specification {
 
         void upgrade(String rg, String name, List<String> ids) {
             upgradeCalls << ids
-            ids.each { instances[it].image = image }
+            ids.each { instances[it].image = image; instances[it].model = model }
             afterUpgrade()
         }
 
         List<Instance> instances(String rg, String name) {
-            instances.collect { id, i -> new Instance(id, "web_$id", i.image == image, 'Succeeded', 'running') }
+            instances.collect { id, i -> new Instance(id, "web_$id", i.model == model, 'Succeeded', 'running', i.image) }
         }
 
         RollingStatus rollingStatus(String rg, String name) { rolling }

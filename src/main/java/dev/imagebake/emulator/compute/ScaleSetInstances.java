@@ -101,8 +101,17 @@ public final class ScaleSetInstances {
         return instance;
     }
 
-    /** Reimages an instance to the scale set's current model (its image and OS disk). */
+    /**
+     * Brings an instance to the scale set's current model: reimaged (a new OS disk from the model's image) when its
+     * image is not the model's; otherwise, as on Azure, it takes the model without a reimage and keeps its disk.
+     */
     void upgrade(State state, Map<String, Object> scaleSet, Map<String, Object> instance) {
+        Object modelImage = map(scaleSet.get(INTERNAL)).get("instanceImageReference");
+        Object instanceImage = map(map(instance.get("properties")).get("storageProfile")).get("imageReference");
+        if (modelImage != null && modelImage.equals(instanceImage)) {
+            map(instance.get(INTERNAL)).put("modelVersion", modelVersion(scaleSet));
+            return;
+        }
         applyModel(scaleSet, instance);
         runtime.upgraded(state, scaleSet, instance);
     }
