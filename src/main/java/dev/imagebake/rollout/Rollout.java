@@ -27,6 +27,7 @@ public final class Rollout {
     private java.nio.file.Path cloudFile;
     private final Duration poll;
     private final Duration healthTimeout;
+    // Facts of the run in progress (a Rollout makes one run at a time).
     /** Instance ID to name, for what people read (Azure's names, such as web_0). */
     private final Map<String, String> names = new LinkedHashMap<>();
     /** Instance ID to how long after the start of the roll its health was decided. */
@@ -197,8 +198,8 @@ public final class Rollout {
             String rollback;
             List<String> reimagedBack = new ArrayList<>();
             try {
-                rollback = rollBack(rg, name, rollbackTo, mode, java.util.Objects.equals(policyNow, ownPolicy) ? null : ownPolicy,
-                        reimagedBack);
+                rollback = rollBack(rg, name, rollbackTo, mode,
+                        java.util.Objects.equals(policyNow, ownPolicy) ? null : ownPolicy, reimagedBack);
             } catch (InterruptedException e) {
                 say("rollout.finished", text + "\nRoll-back cancelled: the model may not point at "
                         + rollbackTo.describe() + " yet, and " + (upgraded.isEmpty() ? "some instances"
@@ -247,8 +248,8 @@ public final class Rollout {
         }
         boolean ownUnhealthy = own != null && settings.maxUnhealthyPercent() == null;
         int unhealthy = ownUnhealthy ? own.maxUnhealthyPercent() : Math.max(5, applied.maxUnhealthyPercent());
-        return new ScaleSets.RollingPolicy(applied.maxBatchPercent(), unhealthy,
-                ownUnhealthy ? own.maxUnhealthyUpgradedPercent() : unhealthy, applied.pauseBetweenBatches().toSeconds());
+        return new ScaleSets.RollingPolicy(applied.maxBatchPercent(), unhealthy, ownUnhealthy
+                ? own.maxUnhealthyUpgradedPercent() : unhealthy, applied.pauseBetweenBatches().toSeconds());
     }
 
     /**
@@ -266,8 +267,10 @@ public final class Rollout {
             return restore ? "\nThe scale set's own rolling-upgrade policy is back: " + ownPolicy.describe() + "."
                     : "";
         } catch (Exception e) {
-            return "\nThe scale set's rolling-upgrade policy could not be put back (" + e.getMessage() + ")"
-                    + policyLeft(rg, name, policyNow, ownPolicy);
+            return restore ? "\nThe scale set's rolling-upgrade policy could not be put back (" + e.getMessage() + ")."
+                    + policyLeft(rg, name, policyNow, ownPolicy)
+                    : "\nThe scale set's imagebake-rollout-* tags could not be updated (" + e.getMessage() + "); the"
+                    + " next roll goes by them, so remove them by hand once this roll is done with.";
         }
     }
 
