@@ -169,9 +169,14 @@ class AzureRolloutSpec extends Specification {
         finished.unhealthy['0'].startsWith('health command exited 1')
         r.events.find { it.event == 'build.finished' }.error.contains('Rolled back: the model points at')
 
-        and: 'the model and the instance tried are back on the previous image; the others were never touched'
+        and: 'the model and the instance tried are back on the previous image; the others were never reimaged'
         modelImage().endsWith('/images/web-v1')
         onEachInstance('cat /opt/app/version') == ['0': 'v1', '1': 'v1', '2': 'v1']
+        r.events.findAll { it.event == 'rollout.rollback' && it.instances }*.instances == [['0']]
+
+        and: 'every instance is on the latest model, so none is left behind for the next roll'
+        compute.virtualMachineScaleSets().getByResourceGroup('web', 'fleet').virtualMachines().list()
+                .every { it.isLatestScaleSetUpdateApplied() }
     }
 
     def "a bake whose scale set does not exist should fail in its first step, before any VM is made"() {
