@@ -25,6 +25,7 @@ import dev.imagebake.builder.azure.Lro;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -138,8 +139,11 @@ public final class AzureScaleSets implements ScaleSets {
                 return null; // readable only through the gallery's sharing; Azure checks it when the model changes
             }
             ResourceId id = ResourceId.fromString(image.id());
+            if (!id.subscriptionId().equalsIgnoreCase(compute.getSubscriptionId())) {
+                return null; // another subscription's clients would be needed; Azure checks it when the model changes
+            }
             String rg = id.resourceGroupName();
-            switch (id.resourceType().toLowerCase(java.util.Locale.ROOT)) {
+            switch (id.resourceType().toLowerCase(Locale.ROOT)) {
                 case "images" -> {
                     if (id.parent() != null && id.parent().resourceType().equalsIgnoreCase("galleries")) {
                         compute.getGalleryImages().get(rg, id.parent().name(), id.name());

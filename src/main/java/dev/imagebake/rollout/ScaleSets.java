@@ -1,6 +1,8 @@
 package dev.imagebake.rollout;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The scale-set operations a roll-out needs, narrow so that the roll-out's logic can be specified without Azure;
@@ -28,7 +30,7 @@ public interface ScaleSets {
      * Replaces the scale set's tags with {@code tags} (null: leaves them) and sets its rolling-upgrade policy to
      * {@code rolling} (null: leaves it); neither changes the model the instances run.
      */
-    void update(String resourceGroup, String name, java.util.Map<String, String> tags, RollingPolicy rolling)
+    void update(String resourceGroup, String name, Map<String, String> tags, RollingPolicy rolling)
             throws Exception;
 
     /** Null when {@code image} exists where the scale set is, else why not (Azure's error). */
@@ -49,12 +51,13 @@ public interface ScaleSets {
      * @param upgradePolicy Azure's mode: Automatic, Manual or Rolling
      * @param orchestration Azure's orchestration mode: Uniform or Flexible
      * @param rollingPolicy the rolling-upgrade policy the scale set has, or null
+     * @param location      the scale set's region
      * @param tags          the scale set's tags
      */
     record Model(String id, ImageRef image, String upgradePolicy, int capacity, String orchestration,
-                 RollingPolicy rollingPolicy, String location, java.util.Map<String, String> tags) {
+                 RollingPolicy rollingPolicy, String location, Map<String, String> tags) {
         public Model {
-            tags = tags == null ? java.util.Map.of() : java.util.Map.copyOf(tags);
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
         }
 
         public boolean flexible() {
@@ -103,7 +106,7 @@ public interface ScaleSets {
          */
         public boolean runs(ImageRef target) {
             return sameAs(target) || id != null && target.id != null
-                    && id.toLowerCase(java.util.Locale.ROOT).startsWith(target.id.toLowerCase(java.util.Locale.ROOT)
+                    && id.toLowerCase(Locale.ROOT).startsWith(target.id.toLowerCase(Locale.ROOT)
                     + "/versions/");
         }
 
