@@ -196,9 +196,7 @@ public final class ReplSession {
             starting = null;
         }
         if (failure != null) {
-            // The builder's advice names build's option; the REPL's is an option of :start.
-            throw new ReplException("could not start " + build.name() + ": "
-                    + failure.replace("use --force", "use :start --force"));
+            throw new ReplException("could not start " + build.name() + ": " + failure);
         }
         machine = live;
         machineNumber++;
