@@ -117,7 +117,9 @@ public final class Repl {
         if (!busy) {
             return false;
         }
-        out.println("\nCtrl-C: stopping what runs on the machine");
+        if (session.machineInUse()) {
+            out.println("\nCtrl-C: stopping what runs on the machine");
+        }
         session.interrupt();
         return true;
     }

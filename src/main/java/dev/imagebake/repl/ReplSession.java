@@ -335,6 +335,11 @@ public final class ReplSession {
         }
     }
 
+    /** Whether a machine runs, or is being started: what Ctrl-C would stop. */
+    boolean machineInUse() {
+        return starting != null || machine != null;
+    }
+
     /** A new input begins: a Ctrl-C that came during an earlier one no longer counts. */
     void beginInput() {
         interrupted = false;
