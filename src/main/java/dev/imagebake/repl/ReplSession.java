@@ -298,11 +298,13 @@ public final class ReplSession {
                     out.println(secrets.redact(line));
                     out.flush();
                 });
-        String failure = interrupted ? StepRunner.INTERRUPTED
+        boolean finished = !result.disconnected() && result.signal() == null && result.exitStatus() == 0;
+        boolean stopped = interrupted && !finished; // else it ended by itself just before Ctrl-C
+        String failure = stopped ? StepRunner.INTERRUPTED
                 : result.disconnected() ? "the connection dropped"
                 : result.signal() != null ? "ended by signal " + result.signal()
                 : result.exitStatus() != 0 ? "exit status " + result.exitStatus() : null;
-        if (interrupted) {
+        if (stopped) {
             out.println("interrupted: stopped `" + summary(secrets.redact(command)) + "` on the machine");
             failures++;
         } else if (failure != null) {
@@ -351,12 +353,14 @@ public final class ReplSession {
      */
     public void bake() {
         LiveMachine live = live();
-        List<Entry> missing = notRunHere();
-        if (!missing.isEmpty()) {
+        long missing = steps(notRunHere());
+        if (missing > 0) {
             long earlier = steps(ranOnEarlierMachine());
-            throw new ReplException("not baking: this machine has not run " + steps(steps(missing))
-                    + " of the session" + (earlier == 0 ? "" : " (" + earlier + " of them ran on an earlier machine)")
-                    + ", so the image would lack them; :run runs them here, then :bake");
+            String them = missing == 1 ? "it" : "them";
+            throw new ReplException("not baking: this machine has not run " + steps(missing) + " of the session"
+                    + (earlier == 0 ? "" : earlier == missing ? " (" + (missing == 1 ? "it" : "they")
+                    + " ran on an earlier machine)" : " (" + earlier + " of them ran on an earlier machine)")
+                    + ", and the image would lack " + them + "; :run runs " + them + " here, then :bake");
         }
         String failure = live.bake();
         if (failure != null) {

@@ -181,8 +181,8 @@ provision shell { inline 'echo ran >> ${marker}' }
 
         and: 'the fresh machine offers to replay it, and :bake refuses until :run has'
         lines.contains('1 step ran on a previous machine, not on this one; :run replays it here (:bake waits for that)')
-        lines.contains('error: not baking: this machine has not run 1 step of the session (1 of them ran on an '
-                + 'earlier machine), so the image would lack them; :run runs them here, then :bake')
+        lines.contains('error: not baking: this machine has not run 1 step of the session (it ran on an earlier '
+                + 'machine), and the image would lack it; :run runs it here, then :bake')
         lines.findAll { it.startsWith('artifact: ') } == ["artifact: ${LoopbackSshd.USER}@127.0.0.1:${sshd.port}".toString()]
         run.out.indexOf('every planned step has run on box') < run.out.indexOf('\nartifact: ')
 
