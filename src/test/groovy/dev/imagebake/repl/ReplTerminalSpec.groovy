@@ -170,8 +170,10 @@ class ReplTerminalSpec extends Specification {
     }
 
     private String tmux(List<String> args, boolean tolerate = false) {
-        // A tmux server of this feature's own: other specs' servers (and their exits) cannot disturb it.
-        Process p = new ProcessBuilder(['tmux', '-L', session] + args).redirectErrorStream(true).start()
+        // A tmux server of this feature's own, its socket in the feature's folder: other specs' servers (and their
+        // exits) cannot disturb it, and nothing is left behind.
+        Process p = new ProcessBuilder(['tmux', '-S', folder.resolve('tmux.sock').toString()] + args)
+                .redirectErrorStream(true).start()
         String out = p.inputStream.text
         if (p.waitFor() != 0 && !tolerate) {
             throw new IllegalStateException("tmux ${args.join(' ')} failed: ${out}")
