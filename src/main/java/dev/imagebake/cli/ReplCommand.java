@@ -104,14 +104,21 @@ final class ReplCommand implements Callable<Integer> {
                     template == null ? Path.of("").toAbsolutePath() : template.toAbsolutePath().getParent(),
                     history, main.environment.get("NO_COLOR") == null,
                     new AzureOptions(cloudFile, template, main.environment, false), beforeStart));
+            boolean dumb = Terminal.TYPE_DUMB.equals(terminal.getType())
+                    || Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
             if (!tty) {
-                // No line editor to turn Ctrl-C into a dropped line: between commands it ends the session (after
-                // cleaning up, in the shutdown hooks below), as SIGTERM does.
+                // A script: SIGINT or SIGTERM ends it, as it ends `build`. What runs on the machine is stopped first;
+                // the machine is then cleaned up (by the REPL, or by the shutdown hooks below when it was idle).
                 Signals.install(() -> {
-                    if (!repl.interrupt()) {
+                    if (!repl.interruptAndLeave()) {
                         System.exit(ExitCodes.INTERRUPTED);
                     }
                 });
+            } else if (dumb) {
+                // TERM=dumb: the terminal's own line discipline turns Ctrl-C into SIGINT, which JLine's dumb terminal
+                // does not catch. Handed to it, Ctrl-C does what it does in any terminal: drops the line at the
+                // prompt, stops what runs on the machine otherwise.
+                Signals.installInterrupt(() -> terminal.raise(Terminal.Signal.INT));
             }
             // SIGTERM (and any other way the JVM ends while a machine runs) cleans it up too; on the built-in
             // emulator, before the emulator stops and its folder (CA key, client secret) goes.
@@ -127,7 +134,7 @@ final class ReplCommand implements Callable<Integer> {
                 if (cleanup != null) {
                     Runtime.getRuntime().removeShutdownHook(cleanup);
                 }
-                if (!tty) {
+                if (!tty || dumb) {
                     Signals.restore();
                 }
             }

@@ -17,10 +17,20 @@ final class Signals {
         previousTerm = Signal.handle(new Signal("TERM"), handler);
     }
 
+    /** Handles SIGINT (Ctrl-C) only; SIGTERM keeps ending the JVM (through its shutdown hooks). */
+    static synchronized void installInterrupt(Runnable action) {
+        previousInt = Signal.handle(new Signal("INT"), signal -> action.run());
+        previousTerm = null;
+    }
+
     static synchronized void restore() {
         if (previousInt != null) {
             Signal.handle(new Signal("INT"), previousInt);
+            previousInt = null;
+        }
+        if (previousTerm != null) {
             Signal.handle(new Signal("TERM"), previousTerm);
+            previousTerm = null;
         }
     }
 }

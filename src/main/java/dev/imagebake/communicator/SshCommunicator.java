@@ -61,11 +61,35 @@ public final class SshCommunicator implements Communicator {
 
     /** A command in flight: its remote process group, learnt from the first line it writes to stderr. */
     private static final class Running {
+        private static final long GROUP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+        private final java.util.concurrent.CountDownLatch known = new java.util.concurrent.CountDownLatch(1);
         volatile String processGroup;
         final boolean sudo;
 
         Running(boolean sudo) {
             this.sudo = sudo;
+        }
+
+        void processGroup(String group) {
+            processGroup = group;
+            known.countDown();
+        }
+
+        /**
+         * The process group, waiting (while the channel is open) for a command that has just been sent to report
+         * it: a Ctrl-C right after Enter would otherwise only close the channel, and the command would start anyway
+         * and run on, unseen.
+         */
+        String awaitProcessGroup(Session session) {
+            long deadline = System.nanoTime() + GROUP_WAIT_NANOS;
+            try {
+                while (processGroup == null && session.isOpen() && System.nanoTime() - deadline < 0) {
+                    known.await(50, TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return processGroup;
         }
     }
 
@@ -99,7 +123,7 @@ public final class SshCommunicator implements Communicator {
     /** Ends every command running now (the connection stays): for timeouts and Ctrl-C. */
     public void interruptCommands() {
         for (var entry : open.entrySet()) {
-            String group = entry.getValue().processGroup;
+            String group = entry.getValue().awaitProcessGroup(entry.getKey());
             if (group != null) {
                 // TERM now, KILL later in the background, detached from the session so that it ends at once
                 String kill = "kill -TERM -" + group + " 2>/dev/null; (sleep 2; kill -KILL -" + group
@@ -469,7 +493,7 @@ public final class SshCommunicator implements Communicator {
                 public void line(Stream stream, String line) {
                     if (!seen && line.startsWith(GROUP_MARKER)) {
                         seen = true; // with a PTY it arrives on stdout, otherwise on stderr
-                        tracked.processGroup = line.substring(GROUP_MARKER.length()).trim();
+                        tracked.processGroup(line.substring(GROUP_MARKER.length()).trim());
                         return;
                     }
                     output.line(stream, line);
@@ -584,7 +608,7 @@ public final class SshCommunicator implements Communicator {
                 Thread stderr = new Thread(() -> pump(running.getErrorStream(), OutputListener.Stream.STDERR,
                         (stream, line) -> {
                             if (tracked.processGroup == null && line.startsWith(GROUP_MARKER)) {
-                                tracked.processGroup = line.substring(GROUP_MARKER.length()).trim();
+                                tracked.processGroup(line.substring(GROUP_MARKER.length()).trim());
                             } else {
                                 errors.append(errors.isEmpty() ? "" : "\n").append(line);
                             }

@@ -29,6 +29,10 @@ public final class StepRunner {
     private final AtomicBoolean skipCleanup;
     /** The index of the last step started, counted across every run of this build's steps (onError, post). */
     private int index;
+    /** The attempt running now (its watchdog), which {@link #interrupt()} ends; null between attempts. */
+    private volatile Watchdog current;
+    /** Set by {@link #interrupt()}: the running step fails as "interrupted" and is not tried again. */
+    private volatile boolean interrupted;
 
     /** @param skipCleanup set by a second Ctrl-C: remaining cleanups are skipped and reported as left behind */
     public StepRunner(OnError policy, AtomicBoolean skipCleanup) {
@@ -43,6 +47,22 @@ public final class StepRunner {
         }
     }
 
+    /**
+     * Ends the running step now, as its timeout would (its remote commands are stopped), without cancelling the
+     * build: the step fails as {@value #INTERRUPTED} and is not retried, and no further step of this run starts. The
+     * REPL's Ctrl-C.
+     */
+    public void interrupt() {
+        interrupted = true;
+        Watchdog running = current;
+        if (running != null) {
+            running.fire();
+        }
+    }
+
+    /** How a step that {@link #interrupt()} ended failed. */
+    public static final String INTERRUPTED = "interrupted";
+
     public Outcome run(BuildContext context, List<PlannedStep> steps, List<PlannedStep> onError) {
         Deque<BuildStep> started = new ArrayDeque<>();
         String failure = null;
@@ -51,6 +71,10 @@ public final class StepRunner {
         for (PlannedStep planned : steps) {
             if (context.cancelled()) {
                 failure = "cancelled";
+                break;
+            }
+            if (interrupted) {
+                failure = INTERRUPTED;
                 break;
             }
             index++;
@@ -103,6 +127,9 @@ public final class StepRunner {
             if (context.cancelled()) {
                 return new Attempt("cancelled", false);
             }
+            if (interrupted) {
+                return new Attempt(INTERRUPTED, false);
+            }
             Duration pause = planned.options().pauseBefore();
             if (pause != null && !pause.isZero()) {
                 try (AutoCloseable waiting = context.reporter().waiting(context.name(), "pausing before "
@@ -110,7 +137,7 @@ public final class StepRunner {
                     Thread.sleep(pause.toMillis());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return new Attempt("cancelled", false);
+                    return new Attempt(interrupted ? INTERRUPTED : "cancelled", false);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -123,7 +150,7 @@ public final class StepRunner {
             if (failure == null) {
                 return new Attempt(null, false);
             }
-            if (context.cancelled()) {
+            if (context.cancelled() || interrupted) {
                 return new Attempt(failure, false);
             }
             if (attempt < retries) {
@@ -153,33 +180,40 @@ public final class StepRunner {
     }
 
     /** Runs a step once; returns null on success, or why it failed. */
-    private static String runOnce(BuildContext context, BuildStep step, Duration timeout) {
-        Watchdog watchdog = timeout == null ? null : new Watchdog(context, Thread.currentThread(), timeout);
+    private String runOnce(BuildContext context, BuildStep step, Duration timeout) {
+        Watchdog watchdog = new Watchdog(context, Thread.currentThread(), timeout);
+        current = watchdog;
+        if (interrupted) {
+            watchdog.fire(); // interrupt() came between the check before this attempt and now
+        }
         try {
             step.run(context);
-            return watchdog != null && watchdog.fired() ? "timed out after " + Durations.format(timeout) : null;
+            return watchdog.fired() ? why(watchdog, timeout) : null;
         } catch (Exception e) {
-            if (watchdog != null && watchdog.fired()) {
-                return "timed out after " + Durations.format(timeout);
+            if (watchdog.fired()) {
+                return why(watchdog, timeout);
             }
             if (context.cancelled()) {
                 return "cancelled";
             }
             return describe(e);
         } finally {
-            if (watchdog != null) {
-                watchdog.standDown();
-            }
+            current = null;
+            watchdog.standDown();
             Thread.interrupted(); // this attempt's interrupt ends with it
         }
     }
 
+    private String why(Watchdog watchdog, Duration timeout) {
+        return interrupted && !watchdog.timedOut() ? INTERRUPTED : "timed out after " + Durations.format(timeout);
+    }
+
     /**
-     * Ends one attempt of a step when its time is up: first its remote commands (closing a channel alone would
-     * leave them running), then whatever the step's thread waits for (an upload, a local process, a reconnect).
-     * Firing takes a while (an SSH session that kills the remote processes), so {@link #standDown()} waits for a
-     * firing watchdog to finish: a late kill or interrupt would otherwise hit the next attempt or the next step,
-     * which then lost its output or ended at once as if it had succeeded.
+     * Ends one attempt of a step when its time is up, or at once on {@link #interrupt()}: first its remote commands
+     * (closing a channel alone would leave them running), then whatever the step's thread waits for (an upload, a
+     * local process, a reconnect). Firing takes a while (an SSH session that kills the remote processes), so
+     * {@link #standDown()} waits for a firing watchdog to finish: a late kill or interrupt would otherwise hit the
+     * next attempt or the next step, which then lost its output or ended at once as if it had succeeded.
      */
     private static final class Watchdog {
         private static final int WAITING = 0;
@@ -188,30 +222,50 @@ public final class StepRunner {
 
         private final AtomicInteger state = new AtomicInteger(WAITING);
         private final CountDownLatch done = new CountDownLatch(1);
+        private final BuildContext context;
+        private final Thread worker;
         private final ScheduledFuture<?> timer;
+        private volatile boolean timedOut;
 
+        /** @param timeout when it fires by itself; null for never (only {@link #fire()} does) */
         Watchdog(BuildContext context, Thread worker, Duration timeout) {
-            timer = TIMERS.schedule(() -> {
-                if (!state.compareAndSet(WAITING, FIRING)) {
-                    return;
-                }
-                try {
-                    context.interruptCurrent();
-                } finally {
-                    worker.interrupt();
-                    done.countDown();
-                }
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            this.context = context;
+            this.worker = worker;
+            timer = timeout == null ? null : TIMERS.schedule(() -> fire(true), timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+
+        void fire() {
+            fire(false);
+        }
+
+        private void fire(boolean timeUp) {
+            if (!state.compareAndSet(WAITING, FIRING)) {
+                return;
+            }
+            timedOut = timeUp;
+            try {
+                context.interruptCurrent();
+            } finally {
+                worker.interrupt();
+                done.countDown();
+            }
         }
 
         boolean fired() {
             return state.get() == FIRING;
         }
 
+        boolean timedOut() {
+            return timedOut;
+        }
+
         /** After this returns, the watchdog has done all it will ever do. */
         void standDown() {
             if (state.compareAndSet(WAITING, STOOD_DOWN)) {
-                timer.cancel(false);
+                if (timer != null) {
+                    timer.cancel(false);
+                }
                 return;
             }
             while (true) {

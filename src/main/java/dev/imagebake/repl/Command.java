@@ -10,5 +10,10 @@ interface Command {
     /** One line on what it does. */
     String help();
 
+    /** The options it takes ({@code --force}), for completion. */
+    default java.util.List<String> options() {
+        return java.util.List.of();
+    }
+
     void run(Repl repl, String argument) throws Exception;
 }

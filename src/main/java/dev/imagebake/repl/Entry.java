@@ -22,6 +22,8 @@ final class Entry {
     final String text;
     final List<Step> steps;
     Status status;
+    /** For a {@link Status#SUCCEEDED} entry: which machine of the session its steps last succeeded on (see ReplSession). */
+    int machine;
     /** The input's first line in the session, which its steps are labelled by; 0 for a statement of a loaded file. */
     int lineNumber;
     /** For a statement of a loaded file: the file, and how many lines of the session came before it when evaluated. */

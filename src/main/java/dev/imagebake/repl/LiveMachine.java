@@ -33,18 +33,19 @@ final class LiveMachine {
     private final BuildContext context;
     private final List<BuildStep> finish;
     private final Deque<BuildStep> started = new ArrayDeque<>();
+    private final List<BuildStep> prepare;
+    /** The runner of the step running now, which Ctrl-C interrupts; null between steps. */
+    private volatile StepRunner running;
 
-    private LiveMachine(Build build, BuildContext context, List<BuildStep> finish) {
+    private LiveMachine(Build build, BuildContext context, List<BuildStep> prepare, List<BuildStep> finish) {
         this.build = build;
         this.context = context;
+        this.prepare = prepare;
         this.finish = finish;
     }
 
-    /**
-     * Runs the builder's preparing steps (for {@code builder ssh}: connect and verify the host key). On failure
-     * whatever started is cleaned up and the reason is thrown.
-     */
-    static LiveMachine start(Build build, Path folder, Reporter reporter, Secrets secrets, AzureOptions azure) {
+    /** The machine of {@code build}, not started yet: {@link #start()} boots it. */
+    static LiveMachine of(Build build, Path folder, Reporter reporter, Secrets secrets, AzureOptions azure) {
         List<BuildStep> prepare;
         List<BuildStep> finish;
         if (build.builder() instanceof SshBuilderSpec ssh) {
@@ -59,17 +60,23 @@ final class LiveMachine {
             throw new ReplException("the " + build.type() + " builder cannot be started from the REPL yet; "
                     + "the ssh builder can");
         }
-        BuildContext context = new BuildContext(build, folder, reporter, secrets, null);
-        LiveMachine machine = new LiveMachine(build, context, finish);
-        reporter.buildStarted(build.name(), build.type());
+        return new LiveMachine(build, new BuildContext(build, folder, reporter, secrets, null), prepare, finish);
+    }
+
+    /**
+     * Runs the builder's preparing steps (for {@code builder ssh}: connect and verify the host key). On failure
+     * whatever started is cleaned up and the reason is returned; null when the machine runs.
+     */
+    String start() {
+        context.reporter().buildStarted(build.name(), build.type());
         for (BuildStep step : prepare) {
-            String failure = machine.runBuilderStep(step);
+            String failure = runBuilderStep(step);
             if (failure != null) {
-                machine.stop();
-                throw new ReplException("could not start " + build.name() + ": " + failure);
+                stop();
+                return failure;
             }
         }
-        return machine;
+        return null;
     }
 
     Build build() {
@@ -101,9 +108,15 @@ final class LiveMachine {
         return null;
     }
 
-    /** Interrupts the commands running on the machine now; the session goes on. */
+    /**
+     * Ctrl-C: ends the step running now as its timeout would (the step runner stops its remote process group), or
+     * else the commands running on the machine (a {@code !command}, a transfer); the session goes on.
+     */
     void interrupt() {
-        if (context.hasMachine()) {
+        StepRunner runner = running;
+        if (runner != null) {
+            runner.interrupt();
+        } else if (context.hasMachine()) {
             context.machine().interruptCommands();
         }
     }
@@ -128,16 +141,22 @@ final class LiveMachine {
 
     private String runBuilderStep(BuildStep step) {
         started.push(step); // cleaned up by stop() even when it fails halfway, as the engine does
-        StepRunner.Outcome outcome = new StepRunner(OnError.ABORT, new AtomicBoolean())
-                .run(context, List.of(new PlannedStep(nonCleaning(step), dev.imagebake.plan.StepOptions.DEFAULT,
-                        false)), List.of());
-        return outcome.failure();
+        return run(new StepRunner(OnError.ABORT, new AtomicBoolean()), new PlannedStep(nonCleaning(step),
+                dev.imagebake.plan.StepOptions.DEFAULT, false));
     }
 
     private String runPlanned(PlannedStep planned) {
-        StepRunner.Outcome outcome = new StepRunner(OnError.CLEANUP, new AtomicBoolean())
-                .run(context, List.of(planned), List.of());
-        return outcome.failure();
+        return run(new StepRunner(OnError.CLEANUP, new AtomicBoolean()), planned);
+    }
+
+    private String run(StepRunner runner, PlannedStep planned) {
+        running = runner;
+        try {
+            return runner.run(context, List.of(planned), List.of()).failure();
+        } finally {
+            running = null;
+            Thread.interrupted(); // an interrupt meant for the step ends with it, not in the next prompt
+        }
     }
 
     /** The runner cleans up after its run; a builder step here is cleaned up only by {@link #stop}. */

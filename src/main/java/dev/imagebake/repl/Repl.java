@@ -67,6 +67,7 @@ public final class Repl {
     private final boolean piped;
     private boolean quitting;
     private volatile boolean busy;
+    private volatile boolean leaving;
     private int linesRead;
     private int failedInputs;
 
@@ -86,12 +87,19 @@ public final class Repl {
                 .terminal(terminal)
                 .appName("imagebake")
                 .parser(new ReplParser())
-                .completer(new ReplCompleter(commands.keySet()))
+                .completer(completer())
                 .history(history)
                 .variable(LineReader.HISTORY_FILE, settings.historyFile())
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, "%P ...> ")
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // `!command` is ours, not history expansion
                 .build();
+    }
+
+    /** Completes the REPL's commands, their options, and the template language. */
+    static ReplCompleter completer() {
+        Map<String, List<String>> options = new LinkedHashMap<>();
+        COMMANDS.stream().filter(c -> !c.options().isEmpty()).forEach(c -> options.put(c.name(), c.options()));
+        return new ReplCompleter(new java.util.TreeSet<>(COMMANDS.stream().map(Command::name).toList()), options);
     }
 
     /** A dumb terminal over plain streams: piped input, scripts and specs. */
@@ -101,7 +109,7 @@ public final class Repl {
     }
 
     /**
-     * Ctrl-C while a step or command runs: interrupts it, the session goes on.
+     * Ctrl-C while a step or command runs: stops it on the machine (its remote processes end); the session goes on.
      *
      * @return whether something was running
      */
@@ -109,10 +117,31 @@ public final class Repl {
         if (!busy) {
             return false;
         }
-        out.println("\ninterrupting the running command (the session goes on)");
+        if (session.machineInUse()) {
+            out.println("\nCtrl-C: stopping what runs on the machine");
+        }
         session.interrupt();
         return true;
     }
+
+    /**
+     * SIGINT or SIGTERM with no terminal (a script): stops what runs on the machine, then ends the session as
+     * {@code build} does: the machine is cleaned up and {@link #run} returns {@value #INTERRUPTED}. The caller ends the
+     * process itself when nothing was running.
+     *
+     * @return whether something was running (the session ends once it has stopped)
+     */
+    public boolean interruptAndLeave() {
+        if (!busy) {
+            return false;
+        }
+        leaving = true;
+        interrupt();
+        return true;
+    }
+
+    /** The exit code of a session that a signal ended. */
+    public static final int INTERRUPTED = 130;
 
     /** Cleans up a running machine, for when the process must end (a signal): nothing is left silently. */
     public void cleanUp() {
@@ -136,11 +165,14 @@ public final class Repl {
         if (template != null) {
             execute(":load " + template, 0);
         }
-        while (!quitting) {
+        while (!quitting && !leaving) {
             String line;
             try {
                 line = reader.readLine(PROMPT);
             } catch (UserInterruptException e) {
+                if (piped) {
+                    out.println(); // TERM=dumb: the terminal echoed ^C, and the next prompt needs a line of its own
+                }
                 continue; // Ctrl-C at the prompt drops the line, not the REPL
             } catch (EndOfFileException e) {
                 out.println();
@@ -156,6 +188,11 @@ public final class Repl {
             history.save();
         } catch (IOException e) {
             out.println("warning: could not save the history: " + e.getMessage());
+        }
+        if (leaving) {
+            cleanUp();
+            out.flush();
+            return INTERRUPTED;
         }
         if (piped && failedInputs > 0) {
             // A script's caller learns from the exit code that not everything worked.
@@ -176,6 +213,7 @@ public final class Repl {
         String text = line.strip();
         int failuresBefore = session.failures();
         boolean ok = true;
+        session.beginInput();
         busy = true;
         try {
             if (text.isEmpty()) {
@@ -233,9 +271,10 @@ public final class Repl {
         out.println("A line is a template statement (variable, builder, provision, def, a function, an expression),");
         out.println("evaluated in the template sandbox; open braces or triple quotes continue on the next line.");
         out.println("After :start, a provision statement runs at once on the machine.");
-        out.println("  !COMMAND" + " ".repeat(22 - "!COMMAND".length()) + "runs a shell command on the machine");
+        int width = COMMANDS.stream().mapToInt(c -> c.usage().length()).max().orElse(0) + 2;
+        out.println("  !COMMAND" + " ".repeat(width - "!COMMAND".length()) + "runs a shell command on the machine");
         for (Command c : COMMANDS) {
-            out.println("  " + c.usage() + " ".repeat(Math.max(1, 22 - c.usage().length())) + c.help());
+            out.println("  " + c.usage() + " ".repeat(width - c.usage().length()) + c.help());
         }
     }
 

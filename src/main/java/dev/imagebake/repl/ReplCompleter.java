@@ -44,9 +44,16 @@ final class ReplCompleter implements Completer {
             Map.entry("onError", OnErrorContext.class));
 
     private final Set<String> commands;
+    private final Map<String, List<String>> options;
 
     ReplCompleter(Set<String> commands) {
+        this(commands, Map.of());
+    }
+
+    /** @param options the options of each command that takes some ({@code start}: {@code --force}) */
+    ReplCompleter(Set<String> commands, Map<String, List<String>> options) {
         this.commands = commands;
+        this.options = options;
     }
 
     @Override
@@ -63,7 +70,11 @@ final class ReplCompleter implements Completer {
             commands.forEach(c -> names.add(":" + c));
             return names;
         }
-        if (trimmed.startsWith(":") || trimmed.startsWith("!")) {
+        if (trimmed.startsWith(":")) {
+            String name = trimmed.substring(1, trimmed.indexOf(' '));
+            return new TreeSet<>(options.getOrDefault(name, List.of()));
+        }
+        if (trimmed.startsWith("!")) {
             return Set.of();
         }
         return keywordsAt(before);

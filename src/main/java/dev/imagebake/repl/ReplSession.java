@@ -13,9 +13,11 @@ import dev.imagebake.engine.Artifact;
 import dev.imagebake.engine.Durations;
 import dev.imagebake.engine.Reporter;
 import dev.imagebake.engine.Secrets;
+import dev.imagebake.engine.StepRunner;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.Plan;
 import dev.imagebake.plan.PlanRenderer;
+import dev.imagebake.plan.ShellStep;
 import dev.imagebake.plan.Step;
 
 import java.io.IOException;
@@ -46,7 +48,16 @@ public final class ReplSession {
     private Consumer<Build> beforeStart = build -> { };
     private final SessionTemplate template;
     private final List<Attempt> attempts = new ArrayList<>();
-    private LiveMachine machine;
+    private volatile LiveMachine machine;
+    /** The machine {@code :start} is booting, which Ctrl-C interrupts too; null otherwise. */
+    private volatile LiveMachine starting;
+    /**
+     * Which machine of the session runs now, or ran last: 1 after the first {@code :start}, 2 after {@code :stop} and
+     * {@code :start} again. An entry's steps ran on the running machine only if it records this number.
+     */
+    private int machineNumber;
+    /** Set by Ctrl-C, cleared when the next input begins. */
+    private volatile boolean interrupted;
     private int failures;
 
     /**
@@ -118,26 +129,86 @@ public final class ReplSession {
             return "no builder yet (" + knownSteps + " step" + (knownSteps == 1 ? "" : "s")
                     + " declared); add one, for example builder ssh { host '...'; user '...' }\n";
         }
-        long ran = template.entries().stream().filter(e -> e.status == Entry.Status.SUCCEEDED)
-                .mapToLong(e -> e.steps.size()).sum();
-        return secrets.redact(PlanRenderer.render(plan)) + "steps run on a machine so far: " + ran + " of "
-                + knownSteps + "\n";
+        return secrets.redact(PlanRenderer.render(plan)) + stepsRun(knownSteps) + "\n";
+    }
+
+    /** How many of the planned steps the running machine (else the last one) has run. */
+    private String stepsRun(int knownSteps) {
+        long here = steps(template.entries().stream().filter(this::ranOnLastMachine).toList());
+        if (machineNumber == 0) {
+            return "steps run on a machine so far: 0 of " + knownSteps;
+        }
+        if (machine == null) {
+            return "no machine is running (:start boots a fresh one); steps run on the last one: " + here + " of "
+                    + knownSteps;
+        }
+        long earlier = steps(ranOnEarlierMachine());
+        return "steps run on this machine (" + machine.build().name() + "): " + here + " of " + knownSteps
+                + (earlier == 0 ? "" : "; " + earlier + " more ran on an earlier machine (:run replays "
+                + (earlier == 1 ? "it" : "them") + ")");
+    }
+
+    private boolean ranOnLastMachine(Entry entry) {
+        return entry.status == Entry.Status.SUCCEEDED && entry.machine == machineNumber;
+    }
+
+    /** Entries whose steps succeeded on an earlier machine of the session, not on the running one. */
+    private List<Entry> ranOnEarlierMachine() {
+        return template.entries().stream().filter(e -> e.status == Entry.Status.SUCCEEDED
+                && e.machine != machineNumber).toList();
+    }
+
+    /** Entries whose steps the running machine has not run: planned ones, and those run on an earlier machine. */
+    private List<Entry> notRunHere() {
+        return template.entries().stream().filter(e -> e.status == Entry.Status.PENDING
+                || e.status == Entry.Status.SUCCEEDED && e.machine != machineNumber).toList();
+    }
+
+    private static long steps(List<Entry> entries) {
+        return entries.stream().mapToLong(e -> e.steps.size()).sum();
+    }
+
+    private static String steps(long n) {
+        return n + (n == 1 ? " step" : " steps");
     }
 
     // ---- the machine -------------------------------------------------------------------------------------------
 
-    /** Boots (or connects to) the machine of the named build, or of the only one. */
-    public void start(String name) {
+    /**
+     * Boots (or connects to) the machine of the named build, or of the only one: a fresh machine, on which no step
+     * of the session has run yet.
+     *
+     * @param force replace an existing managed image or gallery image version when baking, as {@code build --force}
+     */
+    public void start(String name, boolean force) {
         if (machine != null) {
             throw new ReplException("the machine of " + machine.build().name() + " is running already; :stop it first");
         }
         Build build = build(name);
         beforeStart.accept(build);
-        machine = LiveMachine.start(build, folder, reporter, secrets, azure);
+        LiveMachine live = LiveMachine.of(build, folder, reporter, secrets, force ? new AzureOptions(azure.cloudFile(),
+                azure.template(), azure.environment(), true) : azure);
+        starting = live;
+        String failure;
+        try {
+            failure = live.start();
+        } finally {
+            starting = null;
+        }
+        if (failure != null) {
+            throw new ReplException("could not start " + build.name() + ": " + failure);
+        }
+        machine = live;
+        machineNumber++;
         long pending = template.entries().stream().filter(e -> e.status == Entry.Status.PENDING).count();
         out.println("started " + build.name() + ": provision statements now run on it"
                 + (pending > 0 ? "; " + pending + " planned statement" + (pending == 1 ? " has" : "s have")
                 + " not run yet (:run runs them)" : ""));
+        long earlier = steps(ranOnEarlierMachine());
+        if (earlier > 0) {
+            out.println(steps(earlier) + " ran on a previous machine, not on this one; "
+                    + ":run replays " + (earlier == 1 ? "it" : "them") + " here (:bake waits for that)");
+        }
     }
 
     private Build build(String name) {
@@ -158,11 +229,18 @@ public final class ReplSession {
                         + String.join(", ", builds.stream().map(Build::name).toList())));
     }
 
-    /** Runs the planned statements that have not run yet, in order, stopping at the first that fails. */
+    /**
+     * Runs, in the session's order, the statements whose steps the running machine has not run: planned ones, and
+     * those that ran on an earlier machine (replayed). Stops at the first that fails.
+     */
     public void runPending() {
         LiveMachine live = live();
-        for (Entry entry : List.copyOf(template.entries())) {
-            if (entry.status == Entry.Status.PENDING && !run(entry)) {
+        for (Entry entry : notRunHere()) {
+            if (!run(entry)) {
+                if (interrupted) {
+                    out.println("stopped; the interrupted statement stays planned, :run runs it again");
+                    return;
+                }
                 template.drop(entry);
                 out.println("stopped at the failed statement; it was dropped from the session's template");
                 return;
@@ -182,12 +260,24 @@ public final class ReplSession {
             attempts.add(new Attempt(secrets.redact(summary(entry.text)), failure == null ? null
                     : secrets.redact(failure), Duration.ofNanos(System.nanoTime() - started)));
             if (failure != null) {
+                if (interrupted) {
+                    out.println("interrupted: stopped " + what(entry, step) + " on the machine");
+                }
                 failures++;
                 return false;
             }
         }
         entry.status = Entry.Status.SUCCEEDED;
+        entry.machine = machineNumber;
         return true;
+    }
+
+    /** What a step runs, for people: a shell step's inline commands, else its label. */
+    private String what(Entry entry, Step step) {
+        if (step.spec() instanceof ShellStep shell && !shell.inline().isEmpty()) {
+            return "`" + summary(secrets.redact(String.join("; ", shell.inline()))) + "`";
+        }
+        return label(entry, step);
     }
 
     /** A step as the output shows it: by the input line it was typed on, or its line in the loaded file. */
@@ -208,10 +298,16 @@ public final class ReplSession {
                     out.println(secrets.redact(line));
                     out.flush();
                 });
-        String failure = result.disconnected() ? "the connection dropped"
+        boolean finished = !result.disconnected() && result.signal() == null && result.exitStatus() == 0;
+        boolean stopped = interrupted && !finished; // else it ended by itself just before Ctrl-C
+        String failure = stopped ? StepRunner.INTERRUPTED
+                : result.disconnected() ? "the connection dropped"
                 : result.signal() != null ? "ended by signal " + result.signal()
                 : result.exitStatus() != 0 ? "exit status " + result.exitStatus() : null;
-        if (failure != null) {
+        if (stopped) {
+            out.println("interrupted: stopped `" + summary(secrets.redact(command)) + "` on the machine");
+            failures++;
+        } else if (failure != null) {
             out.println("(" + failure + ")");
             failures++;
         }
@@ -229,17 +325,43 @@ public final class ReplSession {
         out.println("downloaded " + remote + " to " + local + " (" + done.verification() + ")");
     }
 
-    /** Ends the commands running on the machine (Ctrl-C while a step runs); the session goes on. */
+    /**
+     * Ctrl-C while an input runs: ends the step or command running on the machine (its remote process group is
+     * stopped, as a step timeout does in {@code build}); the session goes on.
+     */
     public void interrupt() {
-        LiveMachine live = machine;
+        interrupted = true;
+        LiveMachine live = starting != null ? starting : machine;
         if (live != null) {
             live.interrupt();
         }
     }
 
-    /** Runs the builder's finishing steps on the machine, prints the artifact, then cleans up. */
+    /** Whether a machine runs, or is being started: what Ctrl-C would stop. */
+    boolean machineInUse() {
+        return starting != null || machine != null;
+    }
+
+    /** A new input begins: a Ctrl-C that came during an earlier one no longer counts. */
+    void beginInput() {
+        interrupted = false;
+    }
+
+    /**
+     * Runs the builder's finishing steps on the machine, prints the artifact, then cleans up. Refused while the
+     * machine has not run every planned step: the image would lack steps that {@code :save} writes.
+     */
     public void bake() {
         LiveMachine live = live();
+        long missing = steps(notRunHere());
+        if (missing > 0) {
+            long earlier = steps(ranOnEarlierMachine());
+            String them = missing == 1 ? "it" : "them";
+            throw new ReplException("not baking: this machine has not run " + steps(missing) + " of the session"
+                    + (earlier == 0 ? "" : earlier == missing ? " (" + (missing == 1 ? "it" : "they")
+                    + " ran on an earlier machine)" : " (" + earlier + " of them ran on an earlier machine)")
+                    + ", and the image would lack " + them + "; :run runs " + them + " here, then :bake");
+        }
         String failure = live.bake();
         if (failure != null) {
             throw new ReplException("baking failed: " + failure + " (the machine is still running; :stop cleans up)");

@@ -151,6 +151,27 @@ class StepRunnerSpec extends Specification {
         !events.any { it.startsWith('cleanup') }
     }
 
+    def "interrupt() ends the running step as its timeout would, as interrupted, with no retry and no further step"() {
+        given: 'a step that would take long, with retries'
+        def ctx = context()
+        ctx.onInterrupt { events << 'remote commands stopped' }
+        def runner = new StepRunner(OnError.CLEANUP, new AtomicBoolean())
+        def running = new java.util.concurrent.CountDownLatch(1)
+        Thread.start { running.await(); runner.interrupt() }
+
+        when:
+        def outcome = runner.run(ctx, [
+                planned(step('slow', { running.countDown(); Thread.sleep(30_000) }),
+                        new StepOptions(null, 2, Duration.ZERO, [], [])),
+                planned(step('next'))], [])
+
+        then:
+        outcome.failure() == 'interrupted'
+        events.findAll { !it.startsWith('INFO') } == ['start slow', 'run slow', 'remote commands stopped',
+                                                      'fail slow: interrupted', 'cleanup slow']
+        !Thread.currentThread().isInterrupted()
+    }
+
     def "a cancelled build starts no further step"() {
         given:
         def ctx = context()

@@ -47,6 +47,42 @@ provision shell { inline 'echo from-repl | sudo tee /etc/repl-marker' }
         emulator?.close()
     }
 
+    def "after :bake, :start again is refused with advice that applies, and :start --force replaces the image"() {
+        given:
+        Emulator emulator = Emulator.start(new Emulator.Settings(dir.resolve('emulator'), 0, Operations.Settings.DEFAULT,
+                Emulator.Machines.SANDBOX))
+        def sdk = new AzureSdkClients(emulator.cloudFile())
+        sdk.resourceManager().serviceClient().resourceGroups.createOrUpdate('images',
+                new ResourceGroupInner().withLocation('westeurope'))
+        String input = """builder azure { location 'westeurope'; vmSize 'Standard_B1s'; source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2'); managedImage 'again', resourceGroup: 'images'; sshTimeout '30s' }
+:start
+provision shell { inline 'echo baked | sudo tee /etc/repl-baked' }
+:bake
+:start
+:start --force
+:run
+:bake
+:quit
+"""
+
+        when:
+        def run = ReplRun.repl(dir, input, [:], null, emulator.cloudFile())
+        def lines = run.lines()
+
+        then: 'the second :start names the option the REPL has'
+        lines.contains('error: could not start azure: managed image again already exists in images; to replace it, '
+                + 'build with --force (in the REPL: :start --force)')
+
+        and: 'with --force, it starts, replays the step and bakes over the image'
+        run.out.contains('managed image again exists and will be replaced (--force)')
+        run.out.count('box: baked') + run.out.count('azure: baked') == 2
+        lines.findAll { it ==~ /artifact: .*\/resourceGroups\/images\/providers\/Microsoft.Compute\/images\/again/ }.size() == 2
+        AzureBuildFaultsSpec.leftovers(sdk) == []
+
+        cleanup:
+        emulator?.close()
+    }
+
     def "repl --emulator -var-file: :start makes the gallery the template publishes to, and :bake publishes there"() {
         given: 'a template whose gallery does not exist, and its version in a variables file'
         Files.writeString(dir.resolve('web.imagebake.groovy'), """\

@@ -202,8 +202,23 @@ println "a is ${a}"
         def run = repl(folder, ':help\n')
 
         then:
-        [':plan', ':load FILE', ':start [BUILDER]', ':run', ':history', ':save FILE', ':bake', ':stop',
+        [':plan', ':load FILE', ':start [BUILDER] [--force]', ':run', ':history', ':save FILE', ':bake', ':stop',
          ':upload LOCAL REMOTE', ':download REMOTE LOCAL', ':quit', '!COMMAND'].every { run.out.contains(it) }
+        run.out.contains('(--force: :bake may replace an existing image or gallery version, as build --force)')
+    }
+
+    def ":start completes --force, and refuses an option it does not have"() {
+        expect: 'the completer the REPL uses'
+        Repl.completer().candidates(':st').containsAll([':start', ':stop'])
+        Repl.completer().candidates(':start ') == ['--force'] as Set
+        Repl.completer().candidates(':start box ') == ['--force'] as Set
+        Repl.completer().candidates(':save ') == [] as Set
+
+        when:
+        def run = repl(folder, ':start --froce\n')
+
+        then:
+        run.lines().contains('error: unknown option --froce; usage: :start [BUILDER] [--force]')
     }
 
     def "should refuse --emulator together with --cloud"() {

@@ -2,11 +2,13 @@ package dev.imagebake.repl
 
 import dev.imagebake.cli.Main
 import dev.imagebake.testsupport.LoopbackSshd
+import dev.imagebake.testsupport.Poll
 import spock.lang.Shared
 import spock.lang.Specification
 
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.concurrent.TimeUnit
 
 import static dev.imagebake.testsupport.ReplRun.repl
 import static dev.imagebake.testsupport.TemplateRun.folderWithKey
@@ -150,6 +152,79 @@ first = 1
         run.out.contains("artifact: ${LoopbackSshd.USER}@127.0.0.1:${sshd.port}")
         run.out.contains('stopped box: cleaned up, nothing left behind')
         sshd.asUser("cat ${marker}") == 'loaded-one\nloaded-two\n'
+    }
+
+    def "after :stop and :start, the fresh machine has run nothing: :plan says so, :bake refuses, :run replays the steps"() {
+        when: 'a step runs on a first machine, then a fresh one is started'
+        def run = repl(folder, sshBuilder(sshd).trim() + """
+:start
+provision shell { inline 'echo ran >> ${marker}' }
+:plan
+:stop
+:plan
+:start
+:plan
+:bake
+:run
+:plan
+:save saved.imagebake.groovy
+:bake
+""")
+        def lines = run.lines()
+
+        then: 'the first machine ran the step'
+        lines.findAll { it.startsWith('steps run on') || it.startsWith('no machine is running') } == [
+                'steps run on this machine (box): 1 of 1',
+                'no machine is running (:start boots a fresh one); steps run on the last one: 1 of 1',
+                'steps run on this machine (box): 0 of 1; 1 more ran on an earlier machine (:run replays it)',
+                'steps run on this machine (box): 1 of 1']
+
+        and: 'the fresh machine offers to replay it, and :bake refuses until :run has'
+        lines.contains('1 step ran on a previous machine, not on this one; :run replays it here (:bake waits for that)')
+        lines.contains('error: not baking: this machine has not run 1 step of the session (it ran on an earlier '
+                + 'machine), and the image would lack it; :run runs it here, then :bake')
+        lines.findAll { it.startsWith('artifact: ') } == ["artifact: ${LoopbackSshd.USER}@127.0.0.1:${sshd.port}".toString()]
+        run.out.indexOf('every planned step has run on box') < run.out.indexOf('\nartifact: ')
+
+        and: ':run ran it again on the machine, and :save still writes it'
+        sshd.asUser("cat ${marker}") == 'ran\nran\n'
+        run.out.contains('saved saved.imagebake.groovy: 2 statements, 1 step; it validates')
+        run.code == 1
+        run.out.contains('1 input failed')
+    }
+
+    def "piped input: SIGINT while a step runs stops it on the machine, cleans up and ends the script with 130"() {
+        given: 'imagebake repl in a process of its own, reading a script that has more to do after a long step'
+        Files.writeString(folder.resolve('t.imagebake.groovy'), sshBuilder(sshd))
+        String nap = "sleep ${40 + new Random().nextInt(50)}.${System.nanoTime() % 100000}"
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
+        def builder = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
+                'repl', 't.imagebake.groovy').directory(folder.toFile()).redirectErrorStream(true)
+        builder.environment().put('IMAGEBAKE_REPL_HISTORY', folder.resolve('history').toString())
+        Process process = builder.start()
+        StringBuffer out = new StringBuffer()
+        Thread reader = Thread.start { process.inputStream.eachLine('UTF-8') { out.append(it).append('\n') } }
+        process.outputStream.write(""":start
+provision shell { inline 'echo long-started; ${nap}' }
+!echo after-the-step
+""".getBytes('UTF-8'))
+        process.outputStream.flush()
+        Poll.until("`${nap}` starting on the machine") { out.toString().contains('box: long-started') && sshd.runs(nap) }
+
+        when:
+        new ProcessBuilder('kill', '-INT', process.pid().toString()).start().waitFor()
+
+        then: 'what ran on the machine is stopped, the machine cleaned up, and the rest of the script is not run'
+        process.waitFor(60, TimeUnit.SECONDS)
+        reader.join(10_000)
+        process.exitValue() == 130
+        out.toString().contains("interrupted: stopped `echo long-started; ${nap}` on the machine")
+        out.toString().contains('stopped box: cleaned up, nothing left behind')
+        !out.toString().contains('after-the-step')
+        Poll.until("`${nap}` ending on the machine") { !sshd.runs(nap) }
+
+        cleanup:
+        process?.destroyForcibly()
     }
 
     def ":upload and :download move files and folders"() {

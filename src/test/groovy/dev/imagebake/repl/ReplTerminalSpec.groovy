@@ -1,6 +1,7 @@
 package dev.imagebake.repl
 
 import dev.imagebake.testsupport.LoopbackSshd
+import dev.imagebake.testsupport.Poll
 import spock.lang.Shared
 import spock.lang.Specification
 
@@ -31,18 +32,13 @@ class ReplTerminalSpec extends Specification {
     }
 
     def cleanup() {
-        tmux(['kill-session', '-t', session], true)
+        tmux(['kill-server'], true)
         folder.toFile().deleteDir()
     }
 
     def "in a terminal, tab completes commands and settings, and Ctrl-C stops the running command, not the REPL"() {
         given: 'the REPL in a 150x50 terminal, with the template loaded'
-        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
-        String command = "env IMAGEBAKE_REPL_HISTORY=${folder.resolve('history')} ${java} " +
-                "-cp ${System.getProperty('java.class.path')} dev.imagebake.cli.Main repl t.imagebake.groovy; " +
-                'echo "REPL-EXITED $?"; sleep 60'
-        tmux(['new-session', '-d', '-s', session, '-x', '150', '-y', '50', '-c', folder.toString(), command])
-        waitFor(~/loaded t\.imagebake\.groovy: 1 statements[\s\S]*imagebake> $/)
+        startRepl()
 
         when: 'a command name is completed with Tab'
         keys(':sta', 'Tab')
@@ -67,7 +63,7 @@ class ReplTerminalSpec extends Specification {
         keys('!echo still-$((40+2))', 'Enter')
         waitFor(~/(?m)^still-42$/)
         !(screen() =~ /box: never/)
-        screen().contains('interrupting the running command')
+        screen().contains('Ctrl-C: stopping what runs on the machine')
 
         when: 'Ctrl-D leaves, offering to clean up the machine'
         keys('C-d')
@@ -76,6 +72,79 @@ class ReplTerminalSpec extends Specification {
 
         then:
         waitFor(~/stopped box: cleaned up, nothing left behind[\s\S]*REPL-EXITED 0/)
+    }
+
+    def "in a terminal, Ctrl-C during #what stops its processes on the machine, says so, and the session goes on"() {
+        given: 'the REPL in a terminal, connected to the machine'
+        startRepl(term)
+        keys(':start', 'Enter')
+        waitFor(~/started box: provision statements now run on it[\s\S]*imagebake> $/)
+
+        and: 'a command that sleeps on the machine, under a name no other process has'
+        String nap = "sleep ${40 + new Random().nextInt(50)}.${System.nanoTime() % 100000}"
+        keys(input.replace('NAP', nap), 'Enter')
+        waitFor(~/(?m)^(    box: )?long-started *$/)
+        Poll.until("`${nap}` starting on the machine") { sshd.runs(nap) }
+
+        when: 'Ctrl-C arrives while it runs'
+        keys('C-c')
+
+        then: 'the REPL says it stopped the command on the machine, and it is gone from there'
+        waitFor(~/interrupted: stopped `[^`]*${java.util.regex.Pattern.quote(nap)}[^`]*` on the machine/, 30)
+        Poll.until("`${nap}` ending on the machine") { !sshd.runs(nap) }
+        waitFor(~/imagebake> $/)
+        !screen().contains('expectDisconnect')
+        !screen().contains('dropped')
+
+        when: 'the session goes on, on the same machine'
+        keys('!echo still-$((40+2))', 'Enter')
+
+        then:
+        waitFor(~/(?m)^still-42$/)
+        !screen().contains('REPL-EXITED')
+
+        when: 'Ctrl-D leaves, offering to clean up the machine'
+        keys('C-d')
+        waitFor(~/The machine of box is still running\. Clean it up\? \[Y\/n\] $/)
+        keys('y', 'Enter')
+
+        then: 'with TERM=dumb, as with piped input, the exit code says that an input failed'
+        waitFor(~/stopped box: cleaned up, nothing left behind[\s\S]*REPL-EXITED ${term ? 1 : 0}/)
+
+        where:
+        what                                  | term    | input
+        'a provision step'                    | null    | "provision shell { inline 'echo long-started; NAP; echo never' }"
+        'a !command'                          | null    | '!echo long-started; NAP; echo never'
+        'a provision step, with TERM=dumb'    | 'dumb'  | "provision shell { inline 'echo long-started; NAP; echo never' }"
+        'a !command, with TERM=dumb'          | 'dumb'  | '!echo long-started; NAP; echo never'
+    }
+
+    def "with TERM=dumb, Ctrl-C at the prompt drops the line and the session goes on"() {
+        given:
+        startRepl('dumb')
+        waitFor(~/imagebake> $/)
+
+        when: 'a line is begun, then Ctrl-C'
+        keys('println "dropped-" + 1')
+        waitFor(~/"dropped-" \+ 1 $/)
+        keys('C-c')
+
+        then: 'a new prompt, the machine-less session still there'
+        waitFor(~/"dropped-" \+ 1[\s\S]*\nimagebake> $/)
+        keys('println "kept-" + (40 + 2)', 'Enter')
+        waitFor(~/(?m)^kept-42$/)
+        !screen().contains('dropped-1')
+        !screen().contains('REPL-EXITED')
+    }
+
+    /** Runs `imagebake repl t.imagebake.groovy` in a 150x50 tmux pane; {@code term} overrides TERM. */
+    private void startRepl(String term = null) {
+        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
+        String command = "env ${term ? "TERM=${term} " : ''}IMAGEBAKE_REPL_HISTORY=${folder.resolve('history')} " +
+                "${java} -cp ${System.getProperty('java.class.path')} dev.imagebake.cli.Main repl t.imagebake.groovy; " +
+                'echo "REPL-EXITED $?"; sleep 60'
+        tmux(['new-session', '-d', '-s', session, '-x', '150', '-y', '50', '-c', folder.toString(), command])
+        waitFor(~/loaded t\.imagebake\.groovy: 1 statements[\s\S]*imagebake> $/)
     }
 
     private void keys(String... keys) {
@@ -100,8 +169,11 @@ class ReplTerminalSpec extends Specification {
         throw new AssertionError("the screen did not show ${pattern} within ${seconds} s:\n${text}")
     }
 
-    private static String tmux(List<String> args, boolean tolerate = false) {
-        Process p = new ProcessBuilder(['tmux'] + args).redirectErrorStream(true).start()
+    private String tmux(List<String> args, boolean tolerate = false) {
+        // A tmux server of this feature's own, its socket in the feature's folder: other specs' servers (and their
+        // exits) cannot disturb it, and nothing is left behind.
+        Process p = new ProcessBuilder(['tmux', '-S', folder.resolve('tmux.sock').toString()] + args)
+                .redirectErrorStream(true).start()
         String out = p.inputStream.text
         if (p.waitFor() != 0 && !tolerate) {
             throw new IllegalStateException("tmux ${args.join(' ')} failed: ${out}")

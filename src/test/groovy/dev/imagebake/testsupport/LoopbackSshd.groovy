@@ -119,6 +119,14 @@ ${filter} | /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
         }
     }
 
+    /**
+     * Whether a process of the test user whose command line holds {@code text} runs on the machine (this host), as
+     * {@code pgrep -f} sees it: for checking that a command was stopped.
+     */
+    boolean runs(String text) {
+        (run(['pgrep', '-u', USER, '-f', text], true) ?: '').trim() as boolean
+    }
+
     /** Runs a command as the test user on the host, for checking what a build did. */
     String asUser(String command) {
         run('su', '-s', '/bin/sh', USER, '-c', command)

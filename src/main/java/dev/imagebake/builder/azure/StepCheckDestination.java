@@ -13,6 +13,8 @@ import dev.imagebake.plan.AzureBuilderSpec;
  * version left Failed by an earlier run blocks any retry with its number, so it is removed here.
  */
 final class StepCheckDestination implements BuildStep {
+    /** How to replace what exists, for both places a build's machine is made. */
+    static final String FORCE_ADVICE = "to replace it, build with --force (in the REPL: :start --force)";
     private final AzureBuild build;
 
     StepCheckDestination(AzureBuild build) {
@@ -37,7 +39,7 @@ final class StepCheckDestination implements BuildStep {
             if (exists(() -> compute.getImages().getByResourceGroup(image.resourceGroup(), image.name()))) {
                 if (!build.options.force()) {
                     throw new StepFailedException("managed image " + image.name() + " already exists in "
-                            + image.resourceGroup() + "; use --force to replace it");
+                            + image.resourceGroup() + "; " + FORCE_ADVICE);
                 }
                 context.info("managed image " + image.name() + " exists and will be replaced (--force)");
             }
@@ -63,7 +65,7 @@ final class StepCheckDestination implements BuildStep {
                                     gallery.gallery(), gallery.image(), gallery.version()));
                 } else if (!build.options.force()) {
                     throw new StepFailedException("gallery image version " + gallery.image() + " "
-                            + gallery.version() + " already exists; use --force to replace it");
+                            + gallery.version() + " already exists; " + FORCE_ADVICE);
                 } else {
                     context.info("gallery image version " + gallery.version() + " exists and will be replaced "
                             + "once the new image is captured (--force)");
