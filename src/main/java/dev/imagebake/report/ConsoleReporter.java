@@ -89,10 +89,15 @@ public final class ConsoleReporter implements Reporter {
 
     @Override
     public void message(String build, Level level, String text) {
+        String[] lines = text.split("\\R", -1);
         switch (level) {
-            case WARN -> print("==> " + prefix(build) + paint(YELLOW, "warning: " + text));
-            case ERROR -> print("==> " + prefix(build) + paint(RED, text));
-            default -> print("    " + prefix(build) + text);
+            case WARN -> print("==> " + prefix(build) + paint(YELLOW, "warning: " + lines[0]));
+            case ERROR -> print("==> " + prefix(build) + paint(RED, lines[0]));
+            default -> print("    " + prefix(build) + lines[0]);
+        }
+        // a table or a list keeps its build prefix on every line, so that the output stays greppable per build
+        for (int i = 1; i < lines.length; i++) {
+            print("    " + prefix(build) + lines[i]);
         }
     }
 
