@@ -298,6 +298,19 @@ class AzureCliSpec extends Specification {
                 [['westeurope', 'Completed'], ['northeurope', 'Completed']] as Set
     }
 
+    def "should refuse gallery and image names Azure refuses, with Azure's code"() {
+        when:
+        def gallery = az.run(['sig', 'create', '-g', RG, '-r', 'cli-gallery'])
+        def version = az.run(['sig', 'image-version', 'create', '-g', RG, '-r', 'cligallery', '-i', 'ubuntu',
+                              '-e', '1.0.2147483648', '--managed-image', 'cli-image', '--target-regions', 'westeurope'])
+
+        then:
+        gallery.exitCode == 1
+        gallery.err.contains("(InvalidParameter) The gallery name 'cli-gallery' is invalid: it contains '-'.")
+        version.exitCode == 1
+        version.err.contains('(InvalidParameter) The image version name is invalid.')
+    }
+
     def "should delete a VM without prompting"() {
         when:
         def deleted = az.run(['vm', 'delete', '-g', RG, '-n', 'cli-vm2', '--yes'])
