@@ -156,7 +156,7 @@ final class BuildCommand implements Callable<Integer> {
         if (policy == OnError.ASK && interaction == null) {
             main.err.println("warning: --on-error=ask needs a terminal; cleaning up on error instead");
         }
-        Secrets secrets = new Secrets(result.plan().sensitiveValues());
+        Secrets secrets = new Secrets(result.plan().sensitiveValues(), result.plan().sensitiveWholeValues());
         List<Reporter> targets = new ArrayList<>();
         targets.add(json ? new JsonReporter(main.out) : new ConsoleReporter(main.out,
                 terminal && System.getenv("NO_COLOR") == null && main.environment.get("NO_COLOR") == null, terminal));

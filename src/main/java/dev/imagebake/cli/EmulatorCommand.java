@@ -4,6 +4,7 @@ import dev.imagebake.emulator.DataDirInUseException;
 import dev.imagebake.emulator.Emulator;
 import dev.imagebake.emulator.arm.Conditions;
 import dev.imagebake.emulator.arm.FaultSpec;
+import dev.imagebake.emulator.arm.ServedPaths;
 import dev.imagebake.emulator.arm.LatencyProfile;
 import dev.imagebake.emulator.arm.Operations;
 import dev.imagebake.emulator.arm.Throttle;
@@ -71,11 +72,18 @@ final class EmulatorCommand implements Callable<Integer> {
     static final class FaultConverter implements CommandLine.ITypeConverter<FaultSpec> {
         @Override
         public FaultSpec convert(String value) {
+            FaultSpec fault;
             try {
-                return FaultSpec.parse(value);
+                fault = FaultSpec.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+            if (!ServedPaths.reachable(fault)) {
+                throw new CommandLine.TypeConversionException("Fault '" + fault.text() + "' matches no request the"
+                        + " emulator serves: check the resource type or action (virtualMachines, deallocate, ...) or"
+                        + " the path glob (sign-in is '*/oauth2/v2.0/token'; see src/docs/emulator.md).");
+            }
+            return fault;
         }
     }
 

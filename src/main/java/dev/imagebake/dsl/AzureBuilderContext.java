@@ -8,6 +8,7 @@ import dev.imagebake.plan.AzureBuilderSpec.ManagedImageDestination;
 import dev.imagebake.plan.AzureBuilderSpec.Network;
 import dev.imagebake.plan.AzureBuilderSpec.PurchasePlan;
 import dev.imagebake.plan.AzureBuilderSpec.Spot;
+import dev.imagebake.util.AzureNames;
 
 import java.time.Duration;
 import java.time.LocalDate;
@@ -151,8 +152,10 @@ public final class AzureBuilderContext extends BuilderContext {
             throw new TemplateError("`galleryImage` needs resourceGroup: '...'");
         }
         String version = options.containsKey("version") ? string("version", options.get("version")) : "latest";
-        return new ImageSourceValue(new AzureBuilderSpec.GalleryImage(string("resourceGroup", rg),
-                string("galleryImage", gallery), string("galleryImage", definition), version));
+        return new ImageSourceValue(new AzureBuilderSpec.GalleryImage(
+                azureName("resourceGroup", AzureNames.Kind.RESOURCE_GROUP, rg),
+                azureName("galleryImage", AzureNames.Kind.GALLERY, gallery),
+                azureName("galleryImage", AzureNames.Kind.GALLERY_IMAGE, definition), version));
     }
 
     /** The marketplace purchase plan some images need: {@code purchasePlan name: ..., product: ..., publisher: ...}. */
@@ -269,7 +272,7 @@ public final class AzureBuilderContext extends BuilderContext {
 
     /** Builds in this existing resource group instead of a temporary one; only what imagebake made is deleted. */
     public void buildResourceGroup(Object name) {
-        buildResourceGroup = string("buildResourceGroup", name);
+        buildResourceGroup = azureName("buildResourceGroup", AzureNames.Kind.RESOURCE_GROUP, name);
     }
 
     /**
@@ -283,6 +286,9 @@ public final class AzureBuilderContext extends BuilderContext {
                 throw new TemplateError("`network` needs " + required + ": '...'");
             }
         }
+        azureName("network", AzureNames.Kind.RESOURCE_GROUP, options.get("resourceGroup"));
+        azureName("network", AzureNames.Kind.VIRTUAL_NETWORK, options.get("virtualNetwork"));
+        azureName("network", AzureNames.Kind.SUBNET, options.get("subnet"));
         network = new LinkedHashMap<>();
         options.forEach((k, v) -> network.put(String.valueOf(k), v));
     }
@@ -338,8 +344,8 @@ public final class AzureBuilderContext extends BuilderContext {
         if (!options.containsKey("resourceGroup")) {
             throw new TemplateError("`managedImage` needs resourceGroup: '...'");
         }
-        managedImage = new ManagedImageDestination(string("managedImage", imageName),
-                string("resourceGroup", options.get("resourceGroup")),
+        managedImage = new ManagedImageDestination(azureName("managedImage", AzureNames.Kind.MANAGED_IMAGE, imageName),
+                azureName("managedImage", AzureNames.Kind.RESOURCE_GROUP, options.get("resourceGroup")),
                 options.containsKey("storageType")
                         ? storageType("managedImage", "storageType", options.get("storageType"), OS_DISK_TYPES)
                         : "Standard_LRS",
@@ -387,9 +393,11 @@ public final class AzureBuilderContext extends BuilderContext {
                 throw new TemplateError("`gallery` endOfLife is a date like '2027-12-31'; got '" + endOfLife + "'");
             }
         }
-        gallery = new GalleryDestination(string("gallery", galleryName),
-                options.containsKey("resourceGroup") ? string("resourceGroup", options.get("resourceGroup")) : null,
-                string("image", options.get("image")), version, regions,
+        gallery = new GalleryDestination(azureName("gallery", AzureNames.Kind.GALLERY, galleryName),
+                options.containsKey("resourceGroup")
+                        ? azureName("gallery", AzureNames.Kind.RESOURCE_GROUP, options.get("resourceGroup")) : null,
+                azureName("gallery", AzureNames.Kind.GALLERY_IMAGE, options.get("image")),
+                azureName("gallery", AzureNames.Kind.GALLERY_IMAGE_VERSION, version), regions,
                 options.containsKey("storageType") ? storageType("gallery", "storageType", options.get("storageType"),
                         GALLERY_STORAGE_TYPES)
                         : "Standard_LRS",

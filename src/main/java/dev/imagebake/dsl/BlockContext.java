@@ -1,6 +1,7 @@
 package dev.imagebake.dsl;
 
 import dev.imagebake.plan.SourcePosition;
+import dev.imagebake.util.AzureNames;
 import dev.imagebake.util.DurationText;
 import groovy.lang.Closure;
 import groovy.lang.GString;
@@ -66,6 +67,20 @@ public abstract class BlockContext {
             return evaluation.text(value);
         }
         throw new TemplateError("`" + keyword + "` takes a string; got " + describe(value));
+    }
+
+    /**
+     * A string that names an Azure resource: a name Azure would refuse is reported here, at the setting, with the
+     * rule it breaks; evaluation goes on so that every bad name is reported at once.
+     */
+    protected final String azureName(String keyword, AzureNames.Kind kind, Object value) {
+        String name = string(keyword, value);
+        String problem = AzureNames.problem(kind, name);
+        if (problem != null) {
+            error("`" + keyword + "`: '" + name + "' is not a valid " + kind.noun() + " name: " + problem + ". Azure "
+                    + "allows " + kind.rule() + ".");
+        }
+        return name;
     }
 
     protected final String optionalString(String keyword, Object value) {

@@ -3,6 +3,7 @@ package dev.imagebake.dsl;
 import dev.imagebake.dsl.sandbox.Guard;
 import dev.imagebake.dsl.sandbox.ImplicitScope;
 import dev.imagebake.dsl.sandbox.SandboxRuntime;
+import dev.imagebake.dsl.sandbox.Taint;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.BuilderSpec;
 import dev.imagebake.plan.Plan;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,7 +46,8 @@ public final class Evaluation implements ImplicitScope {
     private final Appendable out;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final Map<String, Variable> variables = new LinkedHashMap<>();
-    private final Set<String> sensitive = new LinkedHashSet<>();
+    /** Sensitive values: those declared so, and everything the template computes from them. */
+    private final Taint taint;
     /** The shortest sensitive value masked in what the template prints and in error messages. */
     static final int MASKED_LENGTH = 4;
     private final Map<String, Object> bindings = new LinkedHashMap<>();
@@ -72,6 +73,7 @@ public final class Evaluation implements ImplicitScope {
         this.inputs = inputs;
         this.startedAt = startedAt;
         this.out = out;
+        this.taint = Guard.current().taint();
     }
 
     void start(TemplateScript script) {
@@ -308,10 +310,11 @@ public final class Evaluation implements ImplicitScope {
      * password would garble it and protect nothing.
      */
     String redact(String text) {
-        if (text == null || sensitive.isEmpty()) {
+        if (text == null || taint.values().isEmpty()) {
             return text;
         }
-        return new Redactor(sensitive.stream().filter(v -> v.length() >= MASKED_LENGTH).toList()).redact(text);
+        return new Redactor(taint.maskedInText().stream().filter(v -> v.length() >= MASKED_LENGTH).toList(),
+                taint.maskedWhole()).redact(text);
     }
 
     VariableInputs inputs() {
@@ -367,18 +370,12 @@ public final class Evaluation implements ImplicitScope {
         builderReferences.add(new BuilderReference(name, at));
     }
 
-    /** Registers a value (or every string inside a list or map) that must never be shown. */
+    /**
+     * Registers a value (or every string inside a list or map) that must never be shown; what the template computes
+     * from it from now on is sensitive too.
+     */
     void markSensitive(Object value) {
-        if (value instanceof Map<?, ?> map) {
-            map.values().forEach(this::markSensitive);
-        } else if (value instanceof Collection<?> items) {
-            items.forEach(this::markSensitive);
-        } else if (value != null) {
-            String text = String.valueOf(value);
-            if (!text.isEmpty()) {
-                sensitive.add(text);
-            }
-        }
+        taint.declare(value);
     }
 
     Object variableValue(String name) {
@@ -455,7 +452,8 @@ public final class Evaluation implements ImplicitScope {
             builds.add(new Build(b.name(), b.spec(), applicable(steps, b.name()), applicable(onError, b.name()),
                     applicable(post, b.name()), b.declaredAt()));
         }
-        return new Plan(templatePath, List.copyOf(variables.values()), builds, sensitive);
+        return new Plan(templatePath, List.copyOf(variables.values()), builds, taint.maskedInText(),
+                taint.maskedWhole());
     }
 
     private static List<Step> applicable(List<Step> steps, String build) {

@@ -2,6 +2,7 @@ package dev.imagebake.dsl;
 
 import dev.imagebake.plan.ScaleSetPost;
 import dev.imagebake.plan.StepSpec;
+import dev.imagebake.util.AzureNames;
 import groovy.lang.Closure;
 import groovy.lang.DelegatesTo;
 
@@ -36,12 +37,12 @@ public final class ScaleSetContext extends StepContext {
 
     /** The scale set's resource group. Required. */
     public void resourceGroup(Object value) {
-        resourceGroup = string("resourceGroup", value);
+        resourceGroup = azureName("resourceGroup", AzureNames.Kind.RESOURCE_GROUP, value);
     }
 
     /** The scale set's name. Required. */
     public void name(Object value) {
-        name = string("name", value);
+        name = azureName("name", AzureNames.Kind.SCALE_SET, value);
     }
 
     /**

@@ -142,7 +142,7 @@ public final class Emulator implements AutoCloseable {
         providers.add(new DeploymentProvider(store, operations, providers));
         ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic);
         RequestLog log = new RequestLog(dir.requestLog());
-        Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens), new MetadataEndpoint(),
+        Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens, traffic.faults()), new MetadataEndpoint(),
                 new OpenIdConfiguration(identity), arm),
                 log);
         HttpsListener listener;

@@ -12,10 +12,27 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Secrets {
     private final Set<String> values = ConcurrentHashMap.newKeySet();
+    private final Set<String> wholeValues = ConcurrentHashMap.newKeySet();
     private volatile Redactor redactor = new Redactor(Set.of());
 
     public Secrets(Collection<String> initial) {
+        this(initial, Set.of());
+    }
+
+    /**
+     * @param wholeValues values too short to mask inside text, masked where a whole line equals one (see
+     *                    {@link dev.imagebake.plan.Plan#sensitiveWholeValues()})
+     */
+    public Secrets(Collection<String> initial, Collection<String> wholeValues) {
+        wholeValues.forEach(this::addWhole);
         initial.forEach(this::add);
+    }
+
+    /** A value too short to mask inside text: masked where a whole line equals it. */
+    public void addWhole(String value) {
+        if (value != null && !value.isEmpty() && wholeValues.add(value)) {
+            redactor = new Redactor(values, wholeValues);
+        }
     }
 
     public void add(String value) {
@@ -26,7 +43,7 @@ public final class Secrets {
                     values.add(line.strip());
                 }
             }
-            redactor = new Redactor(values);
+            redactor = new Redactor(values, wholeValues);
         }
     }
 

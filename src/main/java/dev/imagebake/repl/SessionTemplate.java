@@ -182,6 +182,7 @@ final class SessionTemplate {
         plan = result.plan;
         knownSteps = result.steps.size();
         plan.sensitiveValues().forEach(secrets::add);
+        plan.sensitiveWholeValues().forEach(secrets::addWhole);
     }
 
     /** Evaluates the accepted entries again, quietly, after one was dropped. */

@@ -298,6 +298,19 @@ class AzureCliSpec extends Specification {
                 [['westeurope', 'Completed'], ['northeurope', 'Completed']] as Set
     }
 
+    def "should refuse image names Azure refuses, with Azure's code"() {
+        when:
+        def image = az.run(['image', 'create', '-g', RG, '-n', 'cli image!', '--source', 'cli-vm'])
+        def version = az.run(['sig', 'image-version', 'create', '-g', RG, '-r', 'cligallery', '-i', 'ubuntu',
+                              '-e', '1.0.2147483648', '--managed-image', 'cli-image', '--target-regions', 'westeurope'])
+
+        then:
+        image.exitCode == 1
+        image.err.contains("(InvalidParameter) The managed image name 'cli image!' is invalid: it contains a space and '!'.")
+        version.exitCode == 1
+        version.err.contains('(InvalidParameter) The image version name is invalid.')
+    }
+
     def "should delete a VM without prompting"() {
         when:
         def deleted = az.run(['vm', 'delete', '-g', RG, '-n', 'cli-vm2', '--yes'])

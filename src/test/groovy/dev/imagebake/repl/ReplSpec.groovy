@@ -123,6 +123,24 @@ provision shell { inline 'echo hi' }
         !run.out.contains('pw-secret-1')
     }
 
+    def ":plan and what a line prints mask values computed from a sensitive one"() {
+        when:
+        def run = repl(folder, '''\
+variable 'pw', sensitive: true
+builder ssh('box') { host 'example.org'; user 'me'; password var.pw; insecureHostKey true }
+def upper = var.pw.toUpperCase()
+println var.pw.reverse()
+provision shell { inline 'true'; env UP: upper, MIX: "x-${var.pw.drop(3)}", B64: var.pw.encodeBase64() }
+:plan
+''', [pw: 'pw-secret-1'])
+
+        then:
+        run.out.contains('example.org')
+        ['pw-secret-1', 'PW-SECRET-1', '1-terces-wp', 'x-secret-1'.drop(2), 'pw-secret-1'.bytes.encodeBase64().toString()]
+                .every { !run.out.contains(it) }
+        run.out.contains('<sensitive>')
+    }
+
     def "commands that need a machine say how to start one, and unknown commands suggest the closest"() {
         when:
         def run = repl(folder, '''\

@@ -26,6 +26,7 @@ public final class Guard {
     private static final long CPU_SAMPLE_NANOS = 2_000_000;
 
     private final Limits limits;
+    private final Taint taint = new Taint();
     private long wallStart;
     private long cpuBaseline = -1;
     private long nextCpuSample;
@@ -85,6 +86,11 @@ public final class Guard {
 
     public void uninstall() {
         CURRENT.remove();
+    }
+
+    /** Which values of this evaluation are sensitive. */
+    public Taint taint() {
+        return taint;
     }
 
     public Limits limits() {

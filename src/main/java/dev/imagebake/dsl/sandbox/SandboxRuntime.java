@@ -93,9 +93,9 @@ public final class SandboxRuntime {
         Guard guard = enter(line, column);
         String property = methodName(name, guard);
         if (spread) {
-            return spread(receiver, guard, item -> property(item, property, true, guard));
+            return spread(receiver, guard, item -> derived(property(item, property, true, guard), guard, item));
         }
-        return adopt(property(receiver, property, safe, guard), guard);
+        return derived(property(receiver, property, safe, guard), guard, receiver);
     }
 
     public static Object setProperty(Object receiver, Object name, Object value, boolean safe, int line, int column) {
@@ -107,6 +107,7 @@ public final class SandboxRuntime {
         if (receiver instanceof Map<?, ?> map) {
             checkWritable(map, "set `" + property + "` on", guard);
             putChecked(map, property, value, guard);
+            guard.taint().stored(map, value);
             return value;
         }
         throw refused("cannot set property `" + property + "` on " + Allowlist.describe(receiver)
@@ -145,7 +146,7 @@ public final class SandboxRuntime {
             case "&" -> invoke(left, "and", new Object[] {right}, false, guard);
             case "|" -> invoke(left, "or", new Object[] {right}, false, guard);
             case "^" -> invoke(left, "xor", new Object[] {right}, false, guard);
-            case "=~" -> StringMethods.matcher(left, right, guard);
+            case "=~" -> guard.taint().propagate(StringMethods.matcher(left, right, guard), true, guard, left, right);
             case "==~" -> StringMethods.matcher(left, right, guard).matches();
             case "in" -> isCase(right, left, guard);
             case "!in" -> !isCase(right, left, guard);
@@ -203,14 +204,14 @@ public final class SandboxRuntime {
     public static Object list(List<?> items, int line, int column) {
         Guard guard = enter(line, column);
         guard.checkCollectionSize(items.size());
-        return new GuardedList(items);
+        return guard.taint().built(new GuardedList(items));
     }
 
     /** A map literal (also the named arguments of a call). */
     public static Object map(Map<?, ?> entries, int line, int column) {
         Guard guard = enter(line, column);
         guard.checkCollectionSize(entries.size());
-        return new GuardedMap(entries);
+        return guard.taint().built(new GuardedMap(entries));
     }
 
     /**
@@ -229,7 +230,8 @@ public final class SandboxRuntime {
                 resolved[i] = closure.call();
             }
         }
-        return text(new GStringImpl(resolved, strings.toArray(new String[0])));
+        return guard.taint().propagate(text(new GStringImpl(resolved, strings.toArray(new String[0]))), false, guard,
+                resolved);
     }
 
     /**
@@ -258,8 +260,8 @@ public final class SandboxRuntime {
             NumberMethods.checkParse(text, guard);
         }
         try {
-            return adopt(coerce ? ScriptBytecodeAdapter.asType(value, type)
-                    : ScriptBytecodeAdapter.castToType(value, type), guard);
+            return derived(coerce ? ScriptBytecodeAdapter.asType(value, type)
+                    : ScriptBytecodeAdapter.castToType(value, type), guard, value);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -326,7 +328,8 @@ public final class SandboxRuntime {
     public static String text(Object value) {
         Guard guard = Guard.current();
         guard.checkStringLength(renderedLength(value, guard));
-        return value == null ? "null" : FormatHelper.toString(value);
+        return value == null ? "null" : (String) guard.taint().propagate(FormatHelper.toString(value), false, guard,
+                value);
     }
 
     /** For the guarded collections' toString: refuses text over the limit when an evaluation runs. */
@@ -393,7 +396,7 @@ public final class SandboxRuntime {
         for (Object item : items) {
             results.add(adopt(action.apply(item), guard));
         }
-        return results;
+        return guard.taint().built(results);
     }
 
     static Object invoke(Object receiver, String method, Object[] args, boolean safe, Guard guard) {
@@ -426,7 +429,8 @@ public final class SandboxRuntime {
         if (method.equals("putAt") && args.length == 2) {
             return putIndex(target, args[0], args[1], guard);
         }
-        if (Allowlist.mutates(kind, method, args)) {
+        boolean mutates = Allowlist.mutates(kind, method, args);
+        if (mutates) {
             checkWritable(target, "call `" + method + "` on", guard);
         }
         Object result = switch (kind) {
@@ -436,7 +440,15 @@ public final class SandboxRuntime {
             case PATTERN -> ((Pattern) target).pattern();
             default -> InvokerHelper.invokeMethod(target, method, args);
         };
-        return adopt(result, guard);
+        if (mutates) {
+            for (Object arg : args) {
+                guard.taint().stored(target, arg);
+            }
+        }
+        Object[] inputs = new Object[args.length + 1];
+        inputs[0] = target;
+        System.arraycopy(args, 0, inputs, 1, args.length);
+        return derived(result, guard, inputs);
     }
 
     /**
@@ -446,7 +458,7 @@ public final class SandboxRuntime {
     private static Object index(Object receiver, Object index, Guard guard) {
         switch (Allowlist.kindOf(receiver)) {
             case MAP -> {
-                return adopt(((Map<?, ?>) receiver).get(index), guard);
+                return derived(((Map<?, ?>) receiver).get(index), guard, receiver, index);
             }
             case STRING, COLLECTION, ARRAY, MATCHER -> {
                 if (!isPosition(index)) {
@@ -454,7 +466,8 @@ public final class SandboxRuntime {
                             + "list of them), not by " + Allowlist.describe(index), guard);
                 }
                 Object target = receiver instanceof GString ? text(receiver) : receiver;
-                return adopt(InvokerHelper.invokeMethod(target, "getAt", new Object[] {index}), guard);
+                return derived(InvokerHelper.invokeMethod(target, "getAt", new Object[] {index}), guard, target,
+                        index);
             }
             default -> throw refused("cannot index " + Allowlist.describe(receiver), guard);
         }
@@ -479,6 +492,8 @@ public final class SandboxRuntime {
         if (receiver instanceof Map<?, ?> map) {
             checkWritable(map, "assign an entry of", guard);
             putChecked(map, index, value, guard);
+            guard.taint().stored(map, index);
+            guard.taint().stored(map, value);
             return value;
         }
         if (receiver instanceof List<?> list) {
@@ -491,6 +506,7 @@ public final class SandboxRuntime {
                 guard.checkCollectionSize(Math.max(list.size(), n.longValue() + 1));
             }
             InvokerHelper.invokeMethod(list, "putAt", new Object[] {index, value});
+            guard.taint().stored(list, value);
             return value;
         }
         throw refused("cannot assign an index of " + Allowlist.describe(receiver), guard);
@@ -595,6 +611,15 @@ public final class SandboxRuntime {
         @SuppressWarnings("unchecked")
         Map<Object, Object> target = (Map<Object, Object>) map;
         target.put(key instanceof GString ? text(key) : key, value);
+    }
+
+    /**
+     * A value host code computed from {@code inputs}, ready for template code: plain collections adopted, and
+     * sensitive wherever an input was (see {@link Taint}).
+     */
+    private static Object derived(Object raw, Guard guard, Object... inputs) {
+        Object adopted = adopt(raw, guard);
+        return guard.taint().propagate(adopted, adopted != raw || raw instanceof Object[], guard, inputs);
     }
 
     /** The plain JDK collections host operations create; template code gets them as guarded copies. */

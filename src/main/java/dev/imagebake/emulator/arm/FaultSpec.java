@@ -41,6 +41,13 @@ public record FaultSpec(String text, String method, String type, Pattern glob, i
         return status > 0;
     }
 
+    /** The target as written: a resource type, {@code *}, or a path glob. */
+    public String target() {
+        String head = text.substring(0, text.lastIndexOf(':')).strip();
+        int space = head.indexOf(' ');
+        return space >= 0 ? head.substring(space + 1).strip() : head;
+    }
+
     /** Parses {@code --fault} text; the message of the exception says what is wrong and how it should look. */
     public static FaultSpec parse(String text) {
         String spec = text.strip();
@@ -119,9 +126,9 @@ public record FaultSpec(String text, String method, String type, Pattern glob, i
         return new FaultSpec(spec, method, type, glob, status, failWith, hang, count, retryAfter, code);
     }
 
-    /** Whether a request's method and path are what this fault aims at. */
+    /** Whether a request's method and path are what this fault aims at; a {@code null} method is any. */
     public boolean matches(String requestMethod, ArmPath path, String rawPath) {
-        if (method != null && !method.equals(requestMethod)) {
+        if (method != null && requestMethod != null && !method.equals(requestMethod)) {
             return false;
         }
         if (glob != null) {

@@ -41,6 +41,20 @@ public final class Faults {
         return null;
     }
 
+    /**
+     * The status fault that takes a request outside Resource Manager (sign-in), using one of its uses, or
+     * {@code null}. Only path globs aim there: a resource type, even {@code *}, names Resource Manager requests.
+     */
+    public FaultSpec takeOutsideArm(String method, String rawPath) {
+        for (Armed fault : armed) {
+            if (fault.spec.answersRequest() && fault.spec.glob() != null
+                    && fault.spec.matches(method, ArmPath.parse(rawPath), rawPath) && fault.use()) {
+                return fault.spec;
+            }
+        }
+        return null;
+    }
+
     private record Armed(FaultSpec spec, AtomicInteger left) {
         /** Takes one use; a fault with -1 uses never runs out. */
         boolean use() {

@@ -1,6 +1,7 @@
 package dev.imagebake.emulator.arm;
 
 import dev.imagebake.emulator.http.Response;
+import dev.imagebake.util.AzureNames;
 import dev.imagebake.util.Json;
 
 import java.util.ArrayList;
@@ -15,6 +16,18 @@ public final class ProviderSupport {
 
     /** {@code value} as a JSON object, or a new empty one. */
     @SuppressWarnings("unchecked")
+    /**
+     * Refuses a name Azure refuses for this kind of resource, with Compute's {@code InvalidParameter} (400): the
+     * code Compute answers a bad image, gallery, image definition, VM or scale set name with.
+     */
+    public static void requireComputeName(AzureNames.Kind kind, String name) throws ArmException {
+        String problem = AzureNames.problem(kind, name);
+        if (problem != null) {
+            throw ArmException.badRequest("InvalidParameter", "The " + kind.noun() + " name '" + name + "' is"
+                    + " invalid: " + problem + ". It must be " + kind.rule() + ".");
+        }
+    }
+
     public static Map<String, Object> map(Object value) {
         return value instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
     }

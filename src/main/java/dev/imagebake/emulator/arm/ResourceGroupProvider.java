@@ -3,6 +3,7 @@ package dev.imagebake.emulator.arm;
 import dev.imagebake.emulator.http.Response;
 import dev.imagebake.emulator.state.State;
 import dev.imagebake.emulator.state.StateStore;
+import dev.imagebake.util.AzureNames;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,10 +57,11 @@ public final class ResourceGroupProvider implements ResourceProvider {
     }
 
     private Response put(String id, String name, Map<String, Object> body) throws ArmException {
-        if (!name.matches("[-\\w._()]{1,90}") || name.endsWith(".")) {
+        String problem = AzureNames.problem(AzureNames.Kind.RESOURCE_GROUP, name);
+        if (problem != null) {
             throw ArmException.badRequest("InvalidResourceGroup", "The provided resource group name '" + name
-                    + "' has these invalid characters or is too long; use 1-90 letters, digits, '-', '_', '.', "
-                    + "'(' and ')', not ending in '.'.");
+                    + "' is invalid: " + problem + ". The name can only be 1-90 letters, digits, '-', '.', '(', ')' "
+                    + "or '_', and cannot end in '.'.");
         }
         if (!(body.get("location") instanceof String location) || location.isBlank()) {
             throw ArmException.badRequest("LocationRequired", "The location property is required for this definition.");

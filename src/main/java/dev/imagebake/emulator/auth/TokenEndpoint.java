@@ -1,6 +1,9 @@
 package dev.imagebake.emulator.auth;
 
 import dev.imagebake.emulator.Identity;
+import dev.imagebake.emulator.arm.FaultSpec;
+import dev.imagebake.emulator.arm.Faults;
+import dev.imagebake.emulator.arm.TrafficPolicy;
 import dev.imagebake.emulator.http.Request;
 import dev.imagebake.emulator.http.Response;
 import dev.imagebake.emulator.http.Route;
@@ -9,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -21,10 +25,17 @@ import java.util.UUID;
 public final class TokenEndpoint implements Route {
     private final Identity identity;
     private final AccessTokens tokens;
+    private final Faults faults;
 
     public TokenEndpoint(Identity identity, AccessTokens tokens) {
+        this(identity, tokens, new Faults(List.of()));
+    }
+
+    /** With the faults armed for the emulator: a path-glob status fault aimed at this endpoint fails sign-in. */
+    public TokenEndpoint(Identity identity, AccessTokens tokens, Faults faults) {
         this.identity = identity;
         this.tokens = tokens;
+        this.faults = faults;
     }
 
     @Override
@@ -34,6 +45,10 @@ public final class TokenEndpoint implements Route {
 
     @Override
     public Response handle(Request request) {
+        FaultSpec fault = faults.takeOutsideArm(request.method(), request.path());
+        if (fault != null) {
+            return injected(fault);
+        }
         if (!request.method().equals("POST")) {
             return oauthError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.");
         }
@@ -68,11 +83,27 @@ public final class TokenEndpoint implements Route {
                 identity.clientSecret().getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Entra ID's answer to an outage, in its OAuth shape: {@code temporarily_unavailable} for 429 and 503,
+     * {@code server_error} for other 5xx, {@code invalid_request} for 4xx. MSAL and the SDK's retry policy act on
+     * the status, as they would against Azure.
+     */
+    private static Response injected(FaultSpec fault) {
+        String error = fault.status() == 429 || fault.status() == 503 ? "temporarily_unavailable"
+                : fault.status() >= 500 ? "server_error" : "invalid_request";
+        Response reply = oauthError(fault.status(), error, 50000, "Injected fault '" + fault.text()
+                + "' (imagebake emulator).").header(TrafficPolicy.FAULT_HEADER, fault.text());
+        if (fault.retryAfter() >= 0) {
+            reply.header("Retry-After", String.valueOf(fault.retryAfter()));
+        }
+        return reply;
+    }
+
     private static Response oauthError(int status, String error, int code, String description) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("error_description", "AADSTS" + code + ": " + description);
-        body.put("error_codes", java.util.List.of(code));
+        body.put("error_codes", List.of(code));
         body.put("timestamp", Instant.now().toString());
         body.put("trace_id", UUID.randomUUID().toString());
         body.put("correlation_id", UUID.randomUUID().toString());

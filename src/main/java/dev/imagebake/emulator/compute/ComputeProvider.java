@@ -11,6 +11,7 @@ import dev.imagebake.emulator.state.State;
 import dev.imagebake.emulator.state.StateStore;
 import dev.imagebake.emulator.vm.NoVmRuntime;
 import dev.imagebake.emulator.vm.VmRuntime;
+import dev.imagebake.util.AzureNames;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.*;
 
@@ -132,9 +133,7 @@ public final class ComputeProvider implements ResourceProvider {
 
     private Response putVm(ArmRequest request, String id, String name, Map<String, Object> body)
             throws ArmException {
-        if (!name.matches("[\\w][-\\w.]{0,62}")) {
-            throw ArmException.badRequest("InvalidParameter", "The virtual machine name '" + name + "' is invalid.");
-        }
+        ProviderSupport.requireComputeName(AzureNames.Kind.VIRTUAL_MACHINE, name);
         String location = location(body);
         Object outcome = store.write(state -> {
             try {
@@ -489,6 +488,7 @@ public final class ComputeProvider implements ResourceProvider {
 
     private Response putImage(ArmRequest request, String id, String name, Map<String, Object> body)
             throws ArmException {
+        ProviderSupport.requireComputeName(AzureNames.Kind.MANAGED_IMAGE, name);
         location(body);
         Map<String, Object> requested = map(body.get("properties"));
         String blobUri = FileImage.blobUri(requested);

@@ -9,6 +9,7 @@ import dev.imagebake.emulator.arm.ResourceProvider;
 import dev.imagebake.emulator.http.Response;
 import dev.imagebake.emulator.state.State;
 import dev.imagebake.emulator.state.StateStore;
+import dev.imagebake.util.AzureNames;
 import dev.imagebake.util.Json;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.*;
@@ -143,11 +144,7 @@ public final class GalleryProvider implements ResourceProvider {
 
     private Response putGallery(ArmRequest request, String id, String name, Map<String, Object> body)
             throws ArmException {
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._]{0,79}") || name.endsWith(".")) {
-            throw ArmException.badRequest("InvalidParameter", "The gallery name '" + name + "' is invalid. It can"
-                    + " contain only English letters, numbers, underscores and periods, and may not start or end"
-                    + " with a period.");
-        }
+        ProviderSupport.requireComputeName(AzureNames.Kind.GALLERY, name);
         String location = location(body);
         Object outcome = store.write(state -> {
             try {
@@ -181,9 +178,7 @@ public final class GalleryProvider implements ResourceProvider {
 
     private Response putImage(ArmRequest request, String galleryId, String id, String name, Map<String, Object> body)
             throws ArmException {
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,79}") || name.endsWith(".") || name.endsWith("-")) {
-            throw ArmException.badRequest("InvalidParameter", "The gallery image name '" + name + "' is invalid.");
-        }
+        ProviderSupport.requireComputeName(AzureNames.Kind.GALLERY_IMAGE, name);
         String location = location(body);
         Object outcome = store.write(state -> {
             try {
@@ -245,11 +240,11 @@ public final class GalleryProvider implements ResourceProvider {
 
     private Response putVersion(ArmRequest request, String imageId, String id, String name, Map<String, Object> body)
             throws ArmException {
-        if (!name.matches("(0|[1-9][0-9]{0,9})\\.(0|[1-9][0-9]{0,9})\\.(0|[1-9][0-9]{0,9})")
-                || List.of(name.split("\\.")).stream().anyMatch(p -> Long.parseLong(p) > Integer.MAX_VALUE)) {
-            throw ArmException.badRequest("InvalidParameter", "The gallery image version name '" + name + "' is"
-                    + " invalid. The version name should follow Major(int32).Minor(int32).Patch(int32) format,"
-                    + " e.g. 1.0.0.");
+        if (!AzureNames.valid(AzureNames.Kind.GALLERY_IMAGE_VERSION, name)) {
+            // Compute's own words for it.
+            throw ArmException.badRequest("InvalidParameter", "The image version name is invalid. The image version"
+                    + " name should follow Major(int).Minor(int).Patch(int) format, where int is between 0 and"
+                    + " 2,147,483,647 (inclusive). For e.g: 1.0.0, 2018.12.1 etc");
         }
         String location = location(body);
         Object outcome = store.write(state -> {

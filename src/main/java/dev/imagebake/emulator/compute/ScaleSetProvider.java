@@ -10,6 +10,7 @@ import dev.imagebake.emulator.http.Response;
 import dev.imagebake.emulator.state.State;
 import dev.imagebake.emulator.state.StateStore;
 import dev.imagebake.emulator.vm.VmRuntime;
+import dev.imagebake.util.AzureNames;
 
 import static dev.imagebake.emulator.arm.ProviderSupport.*;
 
@@ -178,10 +179,7 @@ public final class ScaleSetProvider implements ResourceProvider {
     // ---- PUT and PATCH ----
 
     private Response put(Scope scope, Map<String, Object> body, boolean isPut) throws ArmException {
-        if (!scope.name().matches("[A-Za-z0-9][-\\w.]{0,63}")) {
-            throw ArmException.badRequest("InvalidParameter", "The virtual machine scale set name '" + scope.name()
-                    + "' is invalid.");
-        }
+        ProviderSupport.requireComputeName(AzureNames.Kind.SCALE_SET, scope.name());
         Object outcome = store.write(state -> {
             try {
                 Map<String, Object> existing = state.resource(scope.id());
