@@ -155,7 +155,7 @@ public final class Repl {
         try {
             history.save();
         } catch (IOException e) {
-            out.println("warning: could not save the history: " + e.getMessage());
+            out.println("warning: could not save the history: " + dev.imagebake.util.IoErrors.describe(e));
         }
         if (piped && failedInputs > 0) {
             // A script's caller learns from the exit code that not everything worked.
@@ -203,7 +203,7 @@ public final class Repl {
             out.println("error: no such file: " + e.getFile());
             ok = false;
         } catch (Exception e) {
-            out.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            out.println("error: " + dev.imagebake.util.IoErrors.describe(e));
             ok = false;
         } finally {
             busy = false;
