@@ -12,6 +12,7 @@ import dev.imagebake.engine.Secrets;
 import dev.imagebake.plan.Build;
 import dev.imagebake.report.ConsoleReporter;
 import dev.imagebake.report.JsonReporter;
+import dev.imagebake.report.LibraryLog;
 import dev.imagebake.report.LogFileReporter;
 import dev.imagebake.report.Reporters;
 import dev.imagebake.util.DurationText;
@@ -46,6 +47,7 @@ final class BuildCommand implements Callable<Integer> {
                     + "or ask (retry, clean up or abort).")
     String onError;
 
+    @Bounds(min = 0)
     @Option(names = "--parallel", defaultValue = "0", paramLabel = "N",
             description = "Run at most N builds at once (default: all).")
     int parallel;
@@ -66,6 +68,7 @@ final class BuildCommand implements Callable<Integer> {
             description = "Write a full log (redacted) to FILE; each run starts the file anew.")
     Path logFile;
 
+    @Bounds(min = 0, aboveMin = true, duration = true)
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Cancel (and clean up) after this long.")
     String timeout;
 
@@ -115,11 +118,6 @@ final class BuildCommand implements Callable<Integer> {
         if (emulatorData != null && !emulator) {
             // Without --emulator the build would go to the cloud the environment names: refuse, never guess.
             main.err.println("Error: --emulator-data is where --emulator keeps its state; give --emulator too");
-            return ExitCodes.INVALID;
-        }
-        if (parallel < 0) {
-            main.err.println("Error: --parallel takes a number of builds, at least 1 (0 or none: all at once); got "
-                    + parallel);
             return ExitCodes.INVALID;
         }
         if (cloud != null && !java.nio.file.Files.isRegularFile(cloud)) {
@@ -173,7 +171,13 @@ final class BuildCommand implements Callable<Integer> {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.FAILED;
         }
-        try (LocalEmulator local = started) {
+        // The libraries' warnings go to the log file (redacted), or nowhere: never to the console.
+        AutoCloseable libraryLog = log == null ? () -> { } : LibraryLog.sendTo(line -> {
+            synchronized (log) {
+                log.println(secrets.redact(line));
+            }
+        });
+        try (LocalEmulator local = started; AutoCloseable closeLibraryLog = libraryLog) {
             Path cloudFile = local != null ? local.cloudFile() : cloud;
             if (local != null) {
                 secrets.add(local.clientSecret());

@@ -26,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
         description = "Run a local Azure Resource Manager stand-in over HTTPS on 127.0.0.1, until Ctrl-C. "
                 + "Clients find the endpoint, CA certificate and credentials in DIR/cloud.json.")
 final class EmulatorCommand implements Callable<Integer> {
+    @Bounds(min = 0, max = 65535)
     @Option(names = "--port", defaultValue = "0", paramLabel = "N",
             description = "Listen on this port (default: any free port).")
     int port;
@@ -44,10 +45,12 @@ final class EmulatorCommand implements Callable<Integer> {
                     + "times --time-scale). Default: ${DEFAULT-VALUE}.")
     String latency;
 
+    @Bounds(min = 0, aboveMin = true)
     @Option(names = "--time-scale", defaultValue = "1", paramLabel = "X",
             description = "Multiplies the realistic durations, e.g. 0.01 (default: ${DEFAULT-VALUE}).")
     double timeScale;
 
+    @Bounds(min = 0)
     @Option(names = "--retry-after", defaultValue = "1", paramLabel = "SECONDS",
             description = "The Retry-After of operation replies and polls, whole seconds (default: ${DEFAULT-VALUE}); "
                     + "0 leaves the poll interval to the client (the Azure SDK then waits 30 s unless configured).")
@@ -95,9 +98,6 @@ final class EmulatorCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --latency or --time-scale: "
                     + e.getMessage());
         }
-        if (retryAfter < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--retry-after must be 0 or more seconds");
-        }
         return new Conditions(profile, Throttle.azure(throttle), faults);
     }
 
@@ -107,11 +107,19 @@ final class EmulatorCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Operations.Settings operations = new Operations.Settings(retryAfter, Operations.Settings.DEFAULT.pollsBeforeDone(),
                 Operations.Settings.DEFAULT.overdueAfter());
+        if (java.nio.file.Files.exists(data) && !java.nio.file.Files.isDirectory(data)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for option '--data': "
+                    + data + " is a file; the emulator keeps its state in a folder");
+        }
         Emulator started;
         try {
             started = Emulator.start(new Emulator.Settings(data, port, operations, machines, conditions));
         } catch (DataDirInUseException e) {
             main.err.println("Error: " + e.getMessage());
+            return ExitCodes.FAILED;
+        } catch (java.io.IOException e) {
+            main.err.println("Error: cannot start the emulator in " + data + ": "
+                    + dev.imagebake.util.IoErrors.describe(e));
             return ExitCodes.FAILED;
         }
         try (Emulator emulator = started) {

@@ -24,6 +24,7 @@ final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only list what would be deleted.")
     boolean dryRun;
 
+    @Bounds(min = 0, duration = true)
     @Option(names = "--older-than", paramLabel = "DURATION",
             description = "Also count builds that started longer ago than this (e.g. 2h) as over.")
     String olderThan;

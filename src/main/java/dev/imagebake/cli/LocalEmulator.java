@@ -98,7 +98,7 @@ final class LocalEmulator implements AutoCloseable {
         try {
             stop();
         } catch (IOException e) {
-            System.err.println("warning: could not remove " + folder + ": " + e.getMessage());
+            System.err.println("warning: " + dev.imagebake.util.IoErrors.cannot("remove", folder, e));
         }
     }
 

@@ -51,7 +51,8 @@ public final class Main implements Runnable {
         line.setErr(new PrintWriter(err, true));
         line.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean trace = cmd.getCommandSpec().root().userObject() instanceof Main m && m.stacktrace;
-            err.println("Error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            // Files and other unexpected failures are said in words, with the path, never as a Java class name.
+            err.println("Error: " + dev.imagebake.util.IoErrors.describe(e));
             if (trace) {
                 e.printStackTrace(err);
             } else {
@@ -63,6 +64,11 @@ public final class Main implements Runnable {
             err.println("Error: " + e.getMessage());
             e.getCommandLine().usage(err);
             return ExitCodes.INVALID;
+        });
+        // Options out of their range are usage errors, refused alike for every command before it runs.
+        line.setExecutionStrategy(parsed -> {
+            Bounds.Check.check(parsed);
+            return new CommandLine.RunLast().execute(parsed);
         });
         int code = line.execute(args);
         out.flush();

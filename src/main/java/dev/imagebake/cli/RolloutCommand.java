@@ -42,16 +42,19 @@ final class RolloutCommand implements Callable<Integer> {
             + "for a Rolling policy, manual for Manual; for Automatic, Azure upgrades and imagebake checks).")
     String upgrade;
 
+    @Bounds(min = 5, max = 100)
     @Option(names = "--max-batch-percent", paramLabel = "N",
             description = "The largest share of instances upgraded at once, 5-100 (default 20; for a Rolling "
                     + "scale set, its own policy).")
     Integer maxBatchPercent;
 
+    @Bounds(min = 0, max = 100)
     @Option(names = "--max-unhealthy-percent", paramLabel = "N",
             description = "The share of all instances that may be unhealthy; one more stops the roll (default 20; "
                     + "for a Rolling scale set, its own policy).")
     Integer maxUnhealthyPercent;
 
+    @Bounds(min = 0, duration = true)
     @Option(names = "--pause", paramLabel = "DURATION", description = "Pause between batches, e.g. 30s (default "
             + "none; for a Rolling scale set, its own policy).")
     String pause;
@@ -70,6 +73,7 @@ final class RolloutCommand implements Callable<Integer> {
             + "instance's private IP.")
     String healthUrl;
 
+    @Bounds(min = 0, aboveMin = true, duration = true)
     @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "5m",
             description = "How long an upgraded instance may take to become healthy (default ${DEFAULT-VALUE}).")
     String healthTimeout;
@@ -152,10 +156,6 @@ final class RolloutCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--upgrade is rolling, manual or none; got '"
                         + upgrade + "'");
             };
-        }
-        if (maxBatchPercent != null && (maxBatchPercent < 5 || maxBatchPercent > 100)
-                || maxUnhealthyPercent != null && (maxUnhealthyPercent < 0 || maxUnhealthyPercent > 100)) {
-            throw new IllegalArgumentException("--max-batch-percent is 5-100 and --max-unhealthy-percent 0-100");
         }
         if (healthCommand != null && (sshUser == null || sshKey == null)) {
             throw new IllegalArgumentException("--health-command runs over SSH and needs --ssh-user and --ssh-key");

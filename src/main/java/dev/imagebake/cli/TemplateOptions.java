@@ -30,6 +30,7 @@ public final class TemplateOptions {
             description = "Read variables from a JSON file or a Groovy file of `name = value` lines (repeatable).")
     List<Path> varFiles = new ArrayList<>();
 
+    @Bounds(min = 0, aboveMin = true, max = 86400)
     @Option(names = "--eval-timeout", paramLabel = "SECONDS", defaultValue = "10",
             description = "CPU-time limit for evaluating the template (default: ${DEFAULT-VALUE} s); a "
                     + "wall-clock backstop of 5 times that (at least 20 s more) stops one that waits.")
@@ -64,7 +65,8 @@ public final class TemplateOptions {
             problems.add(new Diagnostic(new SourcePosition(template.toString(), 1, 1), "no such template file"));
             return report(new EvaluationResult(null, problems, null, false), err);
         } catch (IOException e) {
-            problems.add(new Diagnostic(new SourcePosition(template.toString(), 1, 1), "cannot read: " + e));
+            problems.add(new Diagnostic(new SourcePosition(template.toString(), 1, 1), "cannot read the template: "
+                    + dev.imagebake.util.IoErrors.reason(e)));
             return report(new EvaluationResult(null, problems, null, false), err);
         }
         if (!problems.isEmpty()) {
@@ -97,7 +99,7 @@ public final class TemplateOptions {
             result.values().forEach((k, v) -> inputs.put(k, v, label));
         } catch (IOException e) {
             problems.add(new Diagnostic(new SourcePosition(file.toString(), 1, 1), "cannot read the variables file: "
-                    + (e instanceof NoSuchFileException ? "no such file" : e.getMessage())));
+                    + dev.imagebake.util.IoErrors.reason(e)));
         }
     }
 

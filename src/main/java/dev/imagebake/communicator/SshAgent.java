@@ -47,7 +47,8 @@ final class SshAgent implements Closeable {
             channel.connect(UnixDomainSocketAddress.of(socket));
         } catch (IOException e) {
             channel.close();
-            throw new UserAuthException("cannot reach the ssh-agent at " + socket + ": " + e.getMessage());
+            throw new UserAuthException("cannot reach the ssh-agent at " + socket + ": "
+                    + dev.imagebake.util.IoErrors.reason(e));
         }
         return new SshAgent(channel);
     }
@@ -144,7 +145,8 @@ final class SshAgent implements Closeable {
             try {
                 request.putBytes(agent.sign(blob, signed, flags(request)));
             } catch (IOException e) {
-                throw new UserAuthException("the ssh-agent did not sign the login: " + e.getMessage(), e);
+                throw new UserAuthException("the ssh-agent did not sign the login: "
+                        + dev.imagebake.util.IoErrors.reason(e), e);
             }
             return request;
         }

@@ -38,7 +38,9 @@ final class SyntaxErrors {
             return at(source, line, column, "unexpected `" + token + "`: remove it if it is extra, or close the "
                     + "bracket or string that is open before it");
         }
-        return at(source, line, column, message);
+        // The lexer quotes the character it stopped at as it is: a NUL or DEL would reach the terminal raw.
+        return at(source, line, column, String.join("\n", message.lines()
+                .map(dev.imagebake.util.IoErrors::visible).toList()));
     }
 
     /** The word or the single character at {@code index}. */

@@ -49,7 +49,7 @@ public final class TemplateFiles {
                     throw new TemplateError("'" + relative + "' is a link that leads out of the template's folder");
                 }
             } catch (IOException e) {
-                throw new TemplateError("cannot read '" + relative + "': " + e.getMessage());
+                throw new TemplateError("cannot read '" + relative + "': " + dev.imagebake.util.IoErrors.reason(e));
             }
         }
         return target;
@@ -82,7 +82,7 @@ public final class TemplateFiles {
         } catch (CharacterCodingException e) {
             throw new TemplateError("'" + relative + "' is not UTF-8 text");
         } catch (IOException e) {
-            throw new TemplateError("cannot read '" + relative + "': " + e.getMessage());
+            throw new TemplateError("cannot read '" + relative + "': " + dev.imagebake.util.IoErrors.reason(e));
         }
     }
 }

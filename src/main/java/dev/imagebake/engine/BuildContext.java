@@ -22,6 +22,8 @@ public final class BuildContext {
     private volatile Machine machine;
     private volatile boolean cancelled;
     private volatile Runnable interruptCurrent = () -> { };
+    private final Object stepThreadLock = new Object();
+    private Thread stepThread;
 
     public BuildContext(Build build, Path templateFolder, Reporter reporter, Secrets secrets,
                         Interaction interaction) {
@@ -108,6 +110,35 @@ public final class BuildContext {
     public void cancel() {
         cancelled = true;
         interruptCurrent.run();
+        synchronized (stepThreadLock) {
+            if (stepThread != null) {
+                stepThread.interrupt();
+            }
+        }
+    }
+
+    /**
+     * The thread running a step (not a cleanup), or null between steps. Cancelling interrupts it, so that a step
+     * waiting inside a library (the Azure SDK's retry back-off, a token request) stops at once instead of when the
+     * wait ends; cleanups are never interrupted, as they must run to the end.
+     */
+    /**
+     * True while a step of a cancelled build is still running: its requests should not be retried. False during
+     * cleanups, whose requests are retried as usual even after Ctrl-C.
+     */
+    public boolean stepCancelled() {
+        synchronized (stepThreadLock) {
+            return cancelled && stepThread != null;
+        }
+    }
+
+    void stepThread(Thread thread) {
+        synchronized (stepThreadLock) {
+            stepThread = thread;
+            if (thread != null && cancelled) {
+                thread.interrupt();
+            }
+        }
     }
 
     /** What to call to end the running step's work early (a timeout or Ctrl-C). */

@@ -88,7 +88,8 @@ public final class Engine {
                     LoginCommand.Login kept = context.machine().keptLoginCommand();
                     login = kept.notes() + "; log in with: " + kept.command();
                 } catch (java.io.IOException e) {
-                    login = " (could not write its key and known_hosts files: " + e.getMessage() + "): "
+                    login = " (could not write its key and known_hosts files: "
+                            + dev.imagebake.util.IoErrors.describe(e) + "): "
                             + context.machine().endpoint().describe();
                 }
                 // The command ends the line, so that everything after "log in with:" can be pasted.

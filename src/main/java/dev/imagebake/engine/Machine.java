@@ -224,7 +224,7 @@ public final class Machine implements AutoCloseable {
             try (var files = Files.walk(toolFiles)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException e) {
-                context.warn("could not delete " + toolFiles + ": " + e.getMessage());
+                context.warn(dev.imagebake.util.IoErrors.cannot("delete", toolFiles, e));
             }
             toolFiles = null;
         }

@@ -79,7 +79,14 @@ public final class StepRunner {
             }
             index++;
             started.push(planned.step());
-            Attempt attempt = attempt(context, index, planned);
+            Attempt attempt;
+            context.stepThread(Thread.currentThread());
+            try {
+                attempt = attempt(context, index, planned);
+            } finally {
+                context.stepThread(null);
+                Thread.interrupted(); // a Ctrl-C that came as the step ended must not reach its cleanup
+            }
             if (attempt.failure != null) {
                 failure = attempt.failure;
                 provisioningFailed = planned.provisioning();
@@ -279,13 +286,14 @@ public final class StepRunner {
         }
     }
 
+    /** What a failed step says: its own message, in words; never a Java class name. */
     static String describe(Throwable e) {
-        if (e instanceof StepFailedException || e instanceof java.io.IOException) {
+        if (e instanceof StepFailedException) {
             return e.getMessage();
         }
         if (e instanceof InterruptedException) {
             return "interrupted";
         }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return dev.imagebake.util.IoErrors.describe(e);
     }
 }

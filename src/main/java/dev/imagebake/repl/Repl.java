@@ -187,7 +187,7 @@ public final class Repl {
         try {
             history.save();
         } catch (IOException e) {
-            out.println("warning: could not save the history: " + e.getMessage());
+            out.println("warning: could not save the history: " + dev.imagebake.util.IoErrors.describe(e));
         }
         if (leaving) {
             cleanUp();
@@ -241,7 +241,7 @@ public final class Repl {
             out.println("error: no such file: " + e.getFile());
             ok = false;
         } catch (Exception e) {
-            out.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            out.println("error: " + dev.imagebake.util.IoErrors.describe(e));
             ok = false;
         } finally {
             busy = false;

@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Work on a daemon thread of its own, as a future. Not the common pool: the Azure SDK's HTTP client completes its
+ * Work on a daemon thread of its own, as a future; cancelling the future interrupts the thread. Not the common pool: the Azure SDK's HTTP client completes its
  * futures there, and on a two-core machine it has a single thread, so blocking it would deadlock; and not a pool at
  * all, so that work stuck on a dead connection never holds up other work.
  */
@@ -23,6 +23,12 @@ public final class DaemonThreads {
         }, name);
         thread.setDaemon(true);
         thread.start();
+        // Cancelling the future stops the work too: a wait inside it (an SDK retry back-off) ends at once.
+        future.whenComplete((result, failure) -> {
+            if (future.isCancelled()) {
+                thread.interrupt();
+            }
+        });
         return future;
     }
 }

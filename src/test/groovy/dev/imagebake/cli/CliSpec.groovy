@@ -138,7 +138,7 @@ provision shell { inline "echo ${var.region}" }
         args                                                           | message
         ['build', '--emulator-data', 'd', 'TEMPLATE']                  | 'Error: --emulator-data is where --emulator keeps its state; give --emulator too'
         ['build', '--cloud', '/nonexistent/cloud.json', 'TEMPLATE']    | 'Error: no cloud file /nonexistent/cloud.json'
-        ['build', '--parallel', '-1', 'TEMPLATE']                      | 'Error: --parallel takes a number of builds, at least 1 (0 or none: all at once); got -1'
+        ['build', '--parallel', '-1', 'TEMPLATE']                      | "Error: invalid value for option '--parallel': -1 is out of range: it takes 0 or more"
     }
 
     def "a cloud file whose endpoint nothing answers fails at once, naming the endpoint: #command"() {

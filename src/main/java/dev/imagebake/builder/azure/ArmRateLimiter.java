@@ -41,7 +41,10 @@ final class ArmRateLimiter implements HttpPipelinePolicy {
             try {
                 Thread.sleep(wait.toMillis());
             } catch (InterruptedException e) {
+                // Ctrl-C: the request is not sent at all, rather than sent with the interrupt pending
                 Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("cancelled while waiting for ARM's throttling "
+                        + "window");
             }
         }
         HttpResponse response = next.processSync();

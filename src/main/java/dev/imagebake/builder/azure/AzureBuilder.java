@@ -24,8 +24,9 @@ public final class AzureBuilder {
 
     /** Up to a connected machine. */
     public List<BuildStep> prepare() {
-        return List.of(new StepSignIn(build), new StepCheckDestination(build), new StepCreateResourceGroup(build),
-                new StepCreateNetwork(build), new StepCreateVm(build), new StepConnectSsh(build));
+        return AzureStep.all(List.of(new StepSignIn(build), new StepCheckDestination(build),
+                new StepCreateResourceGroup(build), new StepCreateNetwork(build), new StepCreateVm(build),
+                new StepConnectSsh(build)));
     }
 
     /** After the provisioners: deprovision, generalize, capture, record. */
@@ -45,7 +46,7 @@ public final class AzureBuilder {
             steps.add(new StepPublishGalleryVersion(build));
         }
         steps.add(new RecordArtifact(build));
-        return steps;
+        return AzureStep.all(steps);
     }
 
     private record RecordArtifact(AzureBuild build) implements BuildStep {

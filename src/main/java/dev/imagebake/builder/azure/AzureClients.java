@@ -25,12 +25,17 @@ public final class AzureClients {
     private final ComputeManager compute;
 
     public AzureClients(AzureCloud cloud) {
+        this(cloud, () -> false);
+    }
+
+    /**
+     * @param cancelled true while the work these clients serve is cancelled (Ctrl-C): a failed request is then not
+     *                  sent again, even when the interrupt that cancelled it was swallowed on the way
+     */
+    public AzureClients(AzureCloud cloud, java.util.function.BooleanSupplier cancelled) {
         this.cloud = cloud;
         ArmRateLimiter limiter = ArmRateLimiter.forSubscription(cloud.subscription());
-        // The SDK's default: 3 retries from 0.8 s; ARM's throttling windows need a little more patience.
-        RetryOptions retry = new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(6)
-                .setBaseDelay(Duration.ofMillis(800)).setMaxDelay(Duration.ofSeconds(30)))
-                .setShouldRetryCondition(AzureClients::worthRetrying);
+        RetryOptions retry = retryOptions(cancelled);
         resources = ResourceManager.configure().withHttpClient(cloud.httpClient()).withPolicy(limiter)
                 .withRetryOptions(retry).authenticate(cloud.credential(), cloud.profile())
                 .withSubscription(cloud.subscription());
@@ -40,15 +45,36 @@ public final class AzureClients {
                 .withRetryOptions(retry).authenticate(cloud.credential(), cloud.profile());
     }
 
+    /** How many times a request that failed in a way worth retrying is sent again before the failure is final. */
+    static final int MAX_RETRIES = 6;
+
+    /**
+     * The SDK's default is 3 retries from 0.8 s; ARM's throttling windows need a little more patience. The same
+     * options serve the credentials' token requests, so that a refused TLS certificate is not retried there either.
+     */
+    static RetryOptions retryOptions(java.util.function.BooleanSupplier cancelled) {
+        return new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(MAX_RETRIES)
+                .setBaseDelay(Duration.ofMillis(800)).setMaxDelay(Duration.ofSeconds(30)))
+                .setShouldRetryCondition(condition -> !cancelled.getAsBoolean() && worthRetrying(condition));
+    }
+
     /**
      * Throttling, timeouts, server errors and dropped connections are worth another try; a refused credential is
-     * not (retrying it only delays the message by a minute).
+     * not (retrying it only delays the message by a minute), nor is a certificate the client does not trust (it
+     * will not be trusted a second later either), nor a request whose thread was interrupted (Ctrl-C).
      */
     static boolean worthRetrying(RequestRetryCondition condition) {
         Throwable failure = condition.getThrowable();
         if (failure != null) {
-            for (Throwable t = failure; t != null; t = t.getCause()) {
-                if (t instanceof ClientAuthenticationException || t instanceof CredentialUnavailableException) {
+            if (Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+            for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+                if (t instanceof ClientAuthenticationException || t instanceof CredentialUnavailableException
+                        || t instanceof javax.net.ssl.SSLHandshakeException
+                        || t instanceof java.security.cert.CertificateException
+                        || t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                        && !(t instanceof java.net.SocketTimeoutException)) {
                     return false;
                 }
             }

@@ -92,8 +92,10 @@ public final class AzureCloud {
                     String.valueOf(file.getOrDefault("activeDirectoryEndpoint", arm)));
             environment = new AzureEnvironment(endpoints);
             Object ca = file.get("caCertificate");
-            http = ca == null ? defaultClient(null)
-                    : defaultClient(trusting(cloudFile.toAbsolutePath().getParent().resolve(String.valueOf(ca))));
+            Path caFile = ca == null ? null : cloudFile.toAbsolutePath().getParent().resolve(String.valueOf(ca));
+            SSLContext tls = caFile == null ? null : trusting(caFile);
+            checkTrusted(arm, cloudFile, caFile, tls);
+            http = defaultClient(tls);
             description = "the cloud described by " + cloudFile;
         } else {
             environment = switch (cloud.toLowerCase()) {
@@ -117,6 +119,7 @@ public final class AzureCloud {
         String clientId = first(auth.clientId(), (String) file.get("clientId"), null);
         if (auth.clientId() != null && auth.clientCertificate() != null) {
             credential = new ClientCertificateCredentialBuilder().authorityHost(authority).tenantId(tenant)
+                    .retryOptions(AzureClients.retryOptions(() -> false))
                     .clientId(auth.clientId()).pemCertificate(templateFolder.resolve(auth.clientCertificate())
                             .toString())
                     .httpClient(http).executorService(TOKEN_REQUESTS).build();
@@ -124,6 +127,7 @@ public final class AzureCloud {
             secret = first(auth.clientSecret(), (String) file.get("clientSecret"), null);
             ClientSecretCredentialBuilder builder = new ClientSecretCredentialBuilder().authorityHost(authority)
                     .tenantId(tenant).clientId(clientId).clientSecret(secret).httpClient(http)
+                    .retryOptions(AzureClients.retryOptions(() -> false))
                     .executorService(TOKEN_REQUESTS);
             if (cloudFile != null) {
                 builder.disableInstanceDiscovery(); // a private authority has no instance-discovery endpoint
@@ -131,6 +135,7 @@ public final class AzureCloud {
             credential = builder.build();
         } else {
             credential = new DefaultAzureCredentialBuilder().authorityHost(authority).tenantId(tenant)
+                    .retryOptions(AzureClients.retryOptions(() -> false))
                     .httpClient(http).executorService(TOKEN_REQUESTS).build();
         }
         boolean loopback = environment.getResourceManagerEndpoint().matches("https://(127\\.[0-9.]+|localhost|\\[::1])[:/].*");
@@ -163,6 +168,58 @@ public final class AzureCloud {
         }
     }
 
+    /**
+     * Fails at once, naming the endpoint and the CA file, when the endpoint's TLS certificate is not trusted: the
+     * SDK would retry the refused handshake for a minute and a half, logging each attempt.
+     *
+     * @param caFile the cloud file's CA certificate, or null for the JVM's trust store
+     * @param tls    the context that trusts {@code caFile}, or null
+     */
+    private static void checkTrusted(String arm, Path cloudFile, Path caFile, SSLContext tls) throws IOException {
+        java.net.URI uri = java.net.URI.create(arm);
+        if (!"https".equalsIgnoreCase(uri.getScheme())) {
+            return;
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : 443;
+        try {
+            SSLContext context = tls != null ? tls : SSLContext.getDefault();
+            try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket()) {
+                socket.connect(new java.net.InetSocketAddress(uri.getHost(), port), 5000);
+                socket.setSoTimeout(10_000);
+                javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+            }
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IOException("the TLS certificate of " + arm + " is not trusted ("
+                    + tlsReason(e) + "): " + (caFile == null ? cloudFile + " names no caCertificate, and the "
+                    + "system's trust store does not trust it" : "it was not issued by the CA certificate " + caFile
+                    + " that " + cloudFile + " names; is that the CA of this endpoint?"), e);
+        } catch (java.net.SocketTimeoutException e) {
+            // Slow to answer is not the same as untrusted: the SDK's own timeouts and retries deal with it.
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot set up TLS for " + arm + ": " + dev.imagebake.util.IoErrors.reason(e), e);
+        }
+    }
+
+    private static String tlsReason(javax.net.ssl.SSLException e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateExpiredException) {
+                return "its certificate has expired";
+            }
+            if (t instanceof java.security.cert.CertificateException && String.valueOf(t.getMessage())
+                    .contains("No subject alternative")) {
+                return "its certificate is for another host name";
+            }
+            if (t instanceof java.security.cert.CertPathBuilderException
+                    || t instanceof java.security.cert.CertPathValidatorException) {
+                return "no trusted authority signed it";
+            }
+        }
+        return "TLS handshake refused: " + dev.imagebake.util.IoErrors.reason(e);
+    }
+
     public static boolean isNamedCloud(String cloud) {
         return switch (cloud.toLowerCase()) {
             case "public", "azure", "china", "usgovernment" -> true;
@@ -177,6 +234,8 @@ public final class AzureCloud {
         Object parsed;
         try {
             parsed = Json.parse(Files.readString(file));
+        } catch (IOException e) {
+            throw new IOException(dev.imagebake.util.IoErrors.cannot("read the cloud file", file, e), e);
         } catch (RuntimeException e) {
             throw new IOException("cloud file " + file + " is not valid JSON: " + e.getMessage());
         }
@@ -212,8 +271,24 @@ public final class AzureCloud {
     }
 
     static SSLContext trusting(Path caPem) throws IOException {
-        try (InputStream in = Files.newInputStream(caPem)) {
-            Certificate ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
+        byte[] pem;
+        try {
+            pem = Files.readAllBytes(caPem);
+        } catch (IOException e) {
+            throw new IOException(dev.imagebake.util.IoErrors.cannot("read the CA certificate", caPem, e), e);
+        }
+        if (pem.length == 0) {
+            throw new IOException("the CA certificate " + caPem + " is empty; it should hold the PEM certificate "
+                    + "of the authority that signed the endpoint's certificate");
+        }
+        try (InputStream in = new java.io.ByteArrayInputStream(pem)) {
+            Certificate ca;
+            try {
+                ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
+            } catch (java.security.cert.CertificateException e) {
+                throw new IOException("the CA certificate " + caPem + " is not a PEM or DER X.509 certificate ("
+                        + dev.imagebake.util.IoErrors.reason(e) + ")", e);
+            }
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             store.setCertificateEntry("cloud-ca", ca);
@@ -223,7 +298,8 @@ public final class AzureCloud {
             context.init(null, trust.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException e) {
-            throw new IOException("cannot trust the CA certificate " + caPem + ": " + e.getMessage(), e);
+            throw new IOException("cannot trust the CA certificate " + caPem + ": "
+                    + dev.imagebake.util.IoErrors.reason(e), e);
         }
     }
 

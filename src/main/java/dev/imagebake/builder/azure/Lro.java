@@ -49,14 +49,14 @@ public final class Lro {
         try {
             poller = begin.get();
         } catch (ManagementException e) {
-            throw new StepFailedException(what + " failed: " + AzureErrors.describe(e), e);
+            throw new StepFailedException(AzureErrors.failed(what, e), e);
         }
         while (true) {
             PollResponse<PollResult<T>> response;
             try {
                 response = poller.poll();
             } catch (ManagementException e) {
-                throw new StepFailedException(what + " failed: " + AzureErrors.describe(e), e);
+                throw new StepFailedException(AzureErrors.failed(what, e), e);
             }
             LongRunningOperationStatus status = response.getStatus();
             if (status == LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
@@ -71,7 +71,9 @@ public final class Lro {
                 if (error == null && result != null && result.getError() != null) {
                     error = result.getError().getMessage();
                 }
-                throw new StepFailedException(what + " failed: " + (error == null ? status.toString() : error));
+                throw new StepFailedException(what + " failed: " + (error == null ? status.toString() : error)
+                        + " (the operation ended " + (status == LongRunningOperationStatus.FAILED ? "Failed"
+                        : "Canceled") + " in Azure; not retried)");
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
             if (elapsed.compareTo(limit) >= 0) {

@@ -106,7 +106,15 @@ final class StepCreateNetwork implements BuildStep {
             return id;
         });
         // Wait for all three before failing, so that cleanup sees everything that was made.
-        CompletableFuture.allOf(nsg, subnet, pip).exceptionally(failure -> null).join();
+        try {
+            CompletableFuture.allOf(nsg, subnet, pip).exceptionally(failure -> null).get();
+        } catch (InterruptedException e) {
+            // Ctrl-C: stop the three where they are; the resource group's cleanup removes whatever they made.
+            nsg.cancel(true);
+            subnet.cancel(true);
+            pip.cancel(true);
+            throw e;
+        }
         String nsgId = join(nsg);
         build.subnetId = join(subnet);
         build.publicIpId = join(pip);

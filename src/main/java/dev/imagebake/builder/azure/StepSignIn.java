@@ -32,24 +32,20 @@ final class StepSignIn implements BuildStep {
         if (cloud.secret() != null) {
             context.secrets().add(cloud.secret());
         }
-        build.clients = new AzureClients(cloud);
+        build.clients = new AzureClients(cloud, context::stepCancelled);
         try {
             // Any authenticated read proves the credential and the subscription.
             build.clients.resources().getResourceGroups().checkExistence(build.resourceGroup);
         } catch (ManagementException e) {
             throw new StepFailedException("cannot use subscription " + cloud.subscription() + " on "
-                    + cloud.description() + ": " + AzureErrors.describe(e), e);
+                    + cloud.description() + ": " + AzureErrors.failed(null, e), e);
         } catch (RuntimeException e) {
-            throw new StepFailedException("cannot sign in to " + cloud.description() + ": " + rootMessage(e), e);
+            if (Thread.currentThread().isInterrupted() || context.cancelled()) {
+                throw e;
+            }
+            throw new StepFailedException("cannot sign in to " + cloud.description() + ": "
+                    + AzureErrors.describe(e), e);
         }
         context.info("signed in to " + cloud.description() + ", subscription " + cloud.subscription());
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }
