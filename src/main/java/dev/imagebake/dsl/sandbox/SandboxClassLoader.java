@@ -52,6 +52,12 @@ final class SandboxClassLoader extends ClassLoader {
             "java.lang.Character", "java.lang.Number", "java.lang.Throwable", "java.lang.Void",
             "java.math.BigDecimal", "java.math.BigInteger",
             "java.util.List", "java.util.Map", "java.util.Iterator",
+            // Types a template may declare (LanguageGate.TYPES): typed variables and parameters become checkcasts.
+            "java.lang.CharSequence", "java.lang.Iterable", "java.util.Set", "java.util.Collection",
+            "java.util.ArrayList", "java.util.LinkedHashMap", "java.util.LinkedHashSet", "java.util.Map$Entry",
+            "groovy.lang.GString",
+            // Groovy's truth test, emitted for some loop conditions.
+            "org.codehaus.groovy.runtime.typehandling.DefaultTypeTransformation",
             "groovy.lang.Script", "groovy.lang.Binding", "groovy.lang.Closure", "groovy.lang.Reference",
             "groovy.lang.GroovyObject", "groovy.lang.MetaClass", "groovy.transform.Generated",
             "org.codehaus.groovy.runtime.GeneratedClosure", "org.codehaus.groovy.runtime.ScriptBytecodeAdapter",
