@@ -47,6 +47,24 @@ class CloudFileSpec extends Specification {
         'missing.json'   | "3:5: no cloud file 'missing.json' next to the template"
     }
 
+    def "validate should exit 2 naming the cloud line, without a stack trace"() {
+        given:
+        Path file = dir.resolve('t.imagebake.groovy')
+        Files.writeString(file, template('/etc/hostname'))
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+
+        when:
+        int code = dev.imagebake.cli.Main.run(new PrintStream(out, true), new PrintStream(err, true), [:],
+                'validate', file.toString())
+
+        then:
+        code == 2
+        err.toString('UTF-8').contains("t.imagebake.groovy:3:5: '/etc/hostname' is absolute; give a path relative to " +
+                "the template's folder")
+        !err.toString('UTF-8').contains('Exception')
+    }
+
     def "should accept a cloud file next to the template, and named clouds"() {
         given:
         Files.writeString(dir.resolve('cloud.json'), '{}')
