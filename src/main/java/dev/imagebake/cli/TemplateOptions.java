@@ -43,7 +43,7 @@ public final class TemplateOptions {
     EvaluationResult evaluate(PrintStream err, Map<String, String> environment) {
         Limits limits = Limits.DEFAULT.withTimeout(Duration.ofMillis((long) (evalTimeoutSeconds * 1000)));
         TemplateEvaluator evaluator = new TemplateEvaluator(limits, java.time.Clock.systemUTC(),
-                dev.imagebake.dsl.TemplateCache.forUser(environment));
+                dev.imagebake.dsl.TemplateCache.forUser(environment, err::println));
         List<Diagnostic> problems = new ArrayList<>();
         VariableInputs.Builder inputs = new VariableInputs.Builder(environment);
         for (Path file : varFiles) {

@@ -39,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
         // Twice each: the first run compiles and fills a throw-away cache, the second loads from it.
         Path cacheFolder = Files.createTempDirectory("imagebake-train-");
         TemplateEvaluator evaluator = new TemplateEvaluator(Limits.DEFAULT, java.time.Clock.systemUTC(),
-                dev.imagebake.dsl.TemplateCache.at(cacheFolder, "train"));
+                dev.imagebake.dsl.TemplateCache.at(cacheFolder, "train", warning -> { }));
         for (Path template : templates) {
             evaluator.evaluate(TemplateSource.read(template), VariableInputs.NONE, sink);
             EvaluationResult result = evaluator.evaluate(TemplateSource.read(template),

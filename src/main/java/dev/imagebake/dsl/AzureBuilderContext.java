@@ -80,10 +80,22 @@ public final class AzureBuilderContext extends BuilderContext {
 
     // ---- sign-in -----------------------------------------------------------------------------------------------
 
-    /** {@code 'public'} (default), {@code 'china'}, {@code 'usgovernment'}, or a cloud file's path. */
+    /**
+     * {@code 'public'} (default), {@code 'china'}, {@code 'usgovernment'}, or the path of a cloud file (JSON: the
+     * endpoints of Azure Stack Hub or of imagebake's emulator) relative to the template's folder. A template can
+     * only name a cloud file in its own folder or below; {@code --cloud} on the command line can name any file.
+     */
     public void cloud(Object value) {
-        cloud = string("cloud", value);
+        String given = string("cloud", value);
+        if (!NAMED_CLOUDS.contains(given.toLowerCase(java.util.Locale.ROOT))
+                && !java.nio.file.Files.isRegularFile(evaluation.files().resolve(given))) {
+            throw new TemplateError("no cloud file '" + given + "' next to the template");
+        }
+        cloud = given;
     }
+
+    private static final java.util.Set<String> NAMED_CLOUDS = java.util.Set.of("public", "azure", "china",
+            "usgovernment");
 
     /** The subscription to build in (default: AZURE_SUBSCRIPTION_ID, then the Azure CLI's). */
     public void subscription(Object id) {

@@ -77,7 +77,7 @@ public final class AzureCloud {
         String cloud = auth.cloud() == null ? "public" : auth.cloud();
         Path cloudFile = cloudOverride;
         if (cloudFile == null && !isNamedCloud(cloud)) {
-            cloudFile = templateFolder.resolve(cloud);
+            cloudFile = insideTemplateFolder(cloud, templateFolder);
         }
         Map<String, Object> file = cloudFile == null ? Map.of() : readCloudFile(cloudFile);
         AzureEnvironment environment;
@@ -220,6 +220,25 @@ public final class AzureCloud {
         return "TLS handshake refused: " + dev.imagebake.util.IoErrors.reason(e);
     }
 
+    /**
+     * The cloud file a template names, which must be in the template's folder (as {@code validate} checks): a plan
+     * could have been edited since, and the file's text ends up in error messages and requests.
+     */
+    private static Path insideTemplateFolder(String cloud, Path templateFolder) throws IOException {
+        Path folder = templateFolder.toRealPath();
+        Path given = Path.of(cloud);
+        Path file = folder.resolve(given).normalize();
+        boolean inside = !given.isAbsolute() && file.startsWith(folder);
+        if (inside && Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            inside = file.toRealPath().startsWith(folder);
+        }
+        if (!inside) {
+            throw new IOException("the cloud file '" + cloud + "' is not in the template's folder " + folder
+                    + "; give its path relative to the template, or pass --cloud");
+        }
+        return file;
+    }
+
     public static boolean isNamedCloud(String cloud) {
         return switch (cloud.toLowerCase()) {
             case "public", "azure", "china", "usgovernment" -> true;
@@ -234,10 +253,13 @@ public final class AzureCloud {
         Object parsed;
         try {
             parsed = Json.parse(Files.readString(file));
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new IOException("cloud file " + file + " is not JSON: it is not UTF-8 text");
         } catch (IOException e) {
             throw new IOException(dev.imagebake.util.IoErrors.cannot("read the cloud file", file, e), e);
         } catch (RuntimeException e) {
-            throw new IOException("cloud file " + file + " is not valid JSON: " + e.getMessage());
+            // Json's message quotes the offending text; a cloud file holds secrets, so only the place is told
+            throw new IOException("cloud file " + file + " is not JSON: syntax error" + position(e.getMessage()));
         }
         if (!(parsed instanceof Map<?, ?> map)) {
             throw new IOException("cloud file " + file + " must hold a JSON object");
@@ -245,6 +267,13 @@ public final class AzureCloud {
         @SuppressWarnings("unchecked")
         Map<String, Object> result = (Map<String, Object>) map;
         return result;
+    }
+
+    /** " at line L, column C" from a message of {@link Json#parse} ("L:C: what"), or "" when it has none. */
+    private static String position(String message) {
+        java.util.regex.Matcher at = java.util.regex.Pattern.compile("^(\\d+):(\\d+): ")
+                .matcher(message == null ? "" : message);
+        return at.find() ? " at line " + at.group(1) + ", column " + at.group(2) : "";
     }
 
     private static String required(Map<String, Object> file, String key, Path path) throws IOException {

@@ -79,7 +79,8 @@ public final class SandboxCompiler {
         config.setDisabledGlobalASTTransformations(Set.of("groovy.grape.GrabAnnotationTransformation"));
         config.setSourceEncoding("UTF-8");
         config.addCompilationCustomizers(new LanguageGate(), new BaseClass(baseClass), new CallRewriter());
-        try (GroovyClassLoader loader = new GroovyClassLoader(lender(), config, false)) {
+        try (GroovyClassLoader loader = new GroovyClassLoader(SandboxClassLoader.forCompiler(
+                SandboxCompiler.class.getClassLoader(), Set.of(baseClass.getName())), config, false)) {
             loader.setResourceLoader(filename -> null);
             CompilationUnit unit = new CompilationUnit(config, null, loader);
             unit.addSource(MAIN_CLASS, source);
@@ -94,18 +95,15 @@ public final class SandboxCompiler {
         }
     }
 
-    /** Loads compiled template classes into a fresh loader whose parent is the sandbox's lender. */
+    /** Loads compiled template classes into a fresh loader whose parent lends only what template code uses. */
     public Class<? extends Script> load(Compiled compiled) {
-        ClassLoader loader = new TemplateLoader(lender(), compiled.classes());
+        ClassLoader loader = new TemplateLoader(SandboxClassLoader.forTemplates(SandboxCompiler.class.getClassLoader(),
+                Set.of(baseClass.getName())), compiled.classes());
         try {
             return Class.forName(compiled.mainClass(), false, loader).asSubclass(Script.class);
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("compiled template lacks its main class", e);
         }
-    }
-
-    private ClassLoader lender() {
-        return new SandboxClassLoader(SandboxCompiler.class.getClassLoader(), Set.of(baseClass.getName()));
     }
 
     /** Defines a template's classes from their bytecode, on demand; everything else comes from the lender. */
