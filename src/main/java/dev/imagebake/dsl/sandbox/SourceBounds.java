@@ -24,7 +24,7 @@ import java.util.Deque;
  * <p>Two checks: {@link #scan} reads the text once, before the parser sees it (nesting of brackets, braces,
  * parentheses and GString interpolations; length of number literals), and the {@link Customizer} walks the
  * parser's tree right after parsing, before any other phase (depth of expressions and statements, number of
- * nodes). Both stop at the first place over a limit and name it.
+ * nodes and of closures). Both stop at the first place over a limit and name it.
  */
 public final class SourceBounds {
     /** Brackets, braces, parentheses and {@code ${...}} nested in each other; real templates use about ten. */
@@ -39,6 +39,12 @@ public final class SourceBounds {
     public static final int MAX_CHAIN = 1_000;
     /** Levels of the parsed tree (a chain of 1,000 {@code +} is 1,000 levels deep). */
     public static final int MAX_TREE_DEPTH = 1_000;
+    /**
+     * Closures (blocks included: {@code provision shell { ... }} is one) in a template. Each becomes a class of its
+     * own, which costs the compiler about half a millisecond of CPU time; a template of 1 MiB of small closures
+     * would compile for over a minute.
+     */
+    public static final int MAX_CLOSURES = 2_000;
     /** Nodes (expressions and statements) in the parsed tree; a 1 MiB template of plain lists has about 300,000. */
     public static final int MAX_TREE_NODES = 1_000_000;
 
@@ -232,6 +238,7 @@ public final class SourceBounds {
         private final SourceUnit source;
         private int depth;
         private int nodes;
+        private int closures;
         private ASTNode deepest; // the last node with a position on the way down, for the error's place
 
         Walker(SourceUnit source) {
@@ -321,6 +328,9 @@ public final class SourceBounds {
         @Override
         public void visitClosureExpression(org.codehaus.groovy.ast.expr.ClosureExpression e) {
             enter(e);
+            if (++closures > MAX_CLOSURES) {
+                throw new OverLimit(e, "the template has more than " + MAX_CLOSURES + " closures and blocks");
+            }
             try {
                 super.visitClosureExpression(e);
             } finally {

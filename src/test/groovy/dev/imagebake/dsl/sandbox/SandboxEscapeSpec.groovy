@@ -456,6 +456,7 @@ class SandboxEscapeSpec extends Specification {
         '2,000 nested GStrings'                    | 2    | 310    | 'limit: brackets, braces, parentheses and GString values are nested more than 100 levels' | 1 | 'def x = ' + '"${' * 2000 + '1' + '}"' * 2000
         'a 150,000-term + chain'                   | 2    | 4007   | 'limit: a chain of operators or calls is over the limit of 1000' | 1 | 'def x = ' + (['1'] * 150000).join(' + ')
         '150,000 unary minus signs'                | 2    | 1008   | 'limit: a chain of operators or calls is over the limit of 1000' | 1 | 'def x = ' + '-' * 150000 + '1'
+        '2,001 closures, each a class to compile'  | 2    | 20000  | 'limit: the template has more than 2000 closures and blocks'    | 1 | 'def c = [' + '{ -> 1 }, ' * 2001 + ']'
     }
 
     def "should evaluate the classic catastrophic regex quickly, as Java's engine needs no backtracking for it: #operation"() {
