@@ -29,30 +29,42 @@ final class InputCompleteness {
         }
     }
 
-    /** Cuts a template into its top-level statements (each a run of lines that is complete on its own). */
+    /**
+     * Cuts a template into its top-level statements (each a run of lines that is complete on its own). One pass:
+     * the scan goes on from line to line, and starts afresh with each statement.
+     */
     static List<Statement> statements(String text) {
         List<Statement> statements = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
         int first = 1;
         int number = 0;
-        for (String line : text.split("\n", -1)) {
+        int statementStart = -1; // where the current statement starts in text, or -1 between statements
+        Scanner scanner = new Scanner(text);
+        int lineStart = 0;
+        while (lineStart <= text.length()) {
+            int lineEnd = text.indexOf('\n', lineStart);
+            if (lineEnd < 0) {
+                lineEnd = text.length();
+            }
             number++;
-            if (current.length() == 0 && line.isBlank()) {
+            if (statementStart < 0 && text.substring(lineStart, lineEnd).isBlank()) {
                 first = number + 1;
-                continue;
+            } else {
+                if (statementStart < 0) {
+                    statementStart = lineStart;
+                    scanner = new Scanner(text);
+                    scanner.at = lineStart;
+                }
+                scanner.scanTo(lineEnd);
+                if (scanner.state.complete()) {
+                    statements.add(new Statement(text.substring(statementStart, lineEnd), first));
+                    statementStart = -1;
+                    first = number + 1;
+                }
             }
-            if (current.length() > 0) {
-                current.append('\n');
-            }
-            current.append(line);
-            if (complete(current.toString())) {
-                statements.add(new Statement(current.toString(), first));
-                current.setLength(0);
-                first = number + 1;
-            }
+            lineStart = lineEnd + 1;
         }
-        if (!current.toString().isBlank()) {
-            statements.add(new Statement(current.toString(), first));
+        if (statementStart >= 0 && !text.substring(statementStart).isBlank()) {
+            statements.add(new Statement(text.substring(statementStart), first));
         }
         return statements;
     }
@@ -69,78 +81,101 @@ final class InputCompleteness {
     }
 
     private static State scan(String text) {
-        State state = new State();
-        int i = 0;
-        int n = text.length();
-        while (i < n) {
-            char c = text.charAt(i);
-            if (text.startsWith("/*", i)) {
-                int end = text.indexOf("*/", i + 2);
-                if (end < 0) {
-                    state.openComment = true;
-                    return state;
-                }
-                i = end + 2;
-            } else if (text.startsWith("//", i)) {
-                int end = text.indexOf('\n', i);
-                i = end < 0 ? n : end;
-            } else if (text.startsWith("'''", i) || text.startsWith("\"\"\"", i)) {
-                int end = text.indexOf(text.substring(i, i + 3), i + 3);
-                if (end < 0) {
-                    state.openString = true;
-                    return state;
-                }
-                i = end + 3;
-            } else if (c == '\'' || c == '"') {
-                // A one-line string: an unclosed one is a syntax error the evaluator explains, not more input.
-                int j = i + 1;
-                while (j < n && text.charAt(j) != c && text.charAt(j) != '\n') {
-                    j += text.charAt(j) == '\\' ? 2 : 1;
-                }
-                i = j + 1;
-            } else if (c == '{' || c == '(' || c == '[') {
-                state.depth++;
-                if (c == '{') {
-                    state.blocks.add(blockName(text, i));
-                }
-                i++;
-            } else if (c == '}' || c == ')' || c == ']') {
-                state.depth--;
-                if (c == '}' && !state.blocks.isEmpty()) {
-                    state.blocks.remove(state.blocks.size() - 1);
-                }
-                i++;
-            } else {
-                i++;
-            }
-        }
-        return state;
+        Scanner scanner = new Scanner(text);
+        scanner.scanTo(text.length());
+        return scanner.state;
     }
 
-    /** The keyword a block belongs to: shell for a provision shell block, ssh for a builder ssh('x') block. */
-    private static String blockName(String text, int brace) {
-        int i = brace - 1;
-        while (i >= 0 && Character.isWhitespace(text.charAt(i))) {
-            i--;
+    /**
+     * Reads text once, from left to right, and can be stopped at a line's end and resumed: the state of an
+     * unfinished comment or string is kept, and a block's name is known from what was read before its brace (the
+     * keyword, or the one in front of the parentheses that close just before it).
+     */
+    private static final class Scanner {
+        final String text;
+        final State state = new State();
+        int at;
+        /** Where the construct open at the end of the last scan ends, for a comment or string: its closing text. */
+        String closing;
+        /** What a brace at this point would be named: the identifier just read, or the one before the parentheses. */
+        String name = "";
+        final List<String> beforeParens = new ArrayList<>();
+
+        Scanner(String text) {
+            this.text = text;
         }
-        if (i >= 0 && text.charAt(i) == ')') {
-            int depth = 0;
-            for (; i >= 0; i--) {
+
+        /** Scans up to {@code end} (a line's end or the text's end); what is open there shows in the state. */
+        void scanTo(int end) {
+            int i = at;
+            if (closing != null) {
+                i = resume(i, end);
+            }
+            while (i < end) {
                 char c = text.charAt(i);
-                depth += c == ')' ? 1 : c == '(' ? -1 : 0;
-                if (depth == 0) {
-                    break;
+                if (text.startsWith("/*", i) && i + 1 < end) {
+                    closing = "*/";
+                    state.openComment = true;
+                    i = resume(i + 2, end);
+                } else if (text.startsWith("//", i) && i + 1 < end) {
+                    i = end; // to the end of the line
+                } else if ((text.startsWith("\'\'\'", i) || text.startsWith("\"\"\"", i)) && i + 2 < end) {
+                    closing = text.substring(i, i + 3);
+                    state.openString = true;
+                    name = "";
+                    i = resume(i + 3, end);
+                } else if (c == '\'' || c == '"') {
+                    // A one-line string: an unclosed one is a syntax error the evaluator explains, not more input.
+                    int j = i + 1;
+                    while (j < end && text.charAt(j) != c && text.charAt(j) != '\n') {
+                        j += text.charAt(j) == '\\' ? 2 : 1;
+                    }
+                    i = Math.min(j + 1, end);
+                    name = "";
+                } else if (c == '{' || c == '(' || c == '[') {
+                    state.depth++;
+                    if (c == '{') {
+                        state.blocks.add(name);
+                    } else if (c == '(') {
+                        beforeParens.add(name);
+                    }
+                    name = "";
+                    i++;
+                } else if (c == '}' || c == ')' || c == ']') {
+                    state.depth--;
+                    if (c == '}' && !state.blocks.isEmpty()) {
+                        state.blocks.remove(state.blocks.size() - 1);
+                    }
+                    name = c == ')' && !beforeParens.isEmpty() ? beforeParens.remove(beforeParens.size() - 1) : "";
+                    i++;
+                } else if (Character.isJavaIdentifierPart(c)) {
+                    int start = i;
+                    while (i < end && Character.isJavaIdentifierPart(text.charAt(i))) {
+                        i++;
+                    }
+                    name = text.substring(start, i);
+                } else {
+                    if (!Character.isWhitespace(c)) {
+                        name = "";
+                    }
+                    i++;
                 }
             }
-            i--;
-            while (i >= 0 && Character.isWhitespace(text.charAt(i))) {
-                i--;
+            at = Math.max(i, end) + 1; // past the line break
+        }
+
+        /** Reads on inside a comment or triple-quoted string until it closes or the line ends. */
+        private int resume(int i, int end) {
+            for (int j = i; j + closing.length() <= end; j++) {
+                if (text.startsWith(closing, j)) {
+                    int after = j + closing.length();
+                    state.openComment = false;
+                    state.openString = false;
+                    closing = null;
+                    return after;
+                }
             }
+            return end; // still open at the end of this line
         }
-        int end = i + 1;
-        while (i >= 0 && Character.isJavaIdentifierPart(text.charAt(i))) {
-            i--;
-        }
-        return text.substring(i + 1, end);
     }
 }

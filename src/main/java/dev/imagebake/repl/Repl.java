@@ -66,6 +66,7 @@ public final class Repl {
     private final LineReader reader;
     private final boolean piped;
     private boolean quitting;
+    private boolean stuck;
     private volatile boolean busy;
     private volatile boolean leaving;
     private int linesRead;
@@ -142,6 +143,8 @@ public final class Repl {
 
     /** The exit code of a session that a signal ended. */
     public static final int INTERRUPTED = 130;
+    /** What {@link #run} returns after an evaluation that could not be stopped (as {@code validate} exits then). */
+    public static final int STUCK = 2;
 
     /** Cleans up a running machine, for when the process must end (a signal): nothing is left silently. */
     public void cleanUp() {
@@ -165,7 +168,7 @@ public final class Repl {
         if (template != null) {
             execute(":load " + template, 0);
         }
-        while (!quitting && !leaving) {
+        while (!quitting && !leaving && !stuck) {
             String line;
             try {
                 line = reader.readLine(PROMPT);
@@ -193,6 +196,11 @@ public final class Repl {
             cleanUp();
             out.flush();
             return INTERRUPTED;
+        }
+        if (stuck) {
+            cleanUp();
+            out.flush();
+            return STUCK;
         }
         if (piped && failedInputs > 0) {
             // A script's caller learns from the exit code that not everything worked.
@@ -237,6 +245,10 @@ public final class Repl {
         } catch (ReplException e) {
             out.println("error: " + e.getMessage());
             ok = false;
+        } catch (StuckEvaluationException e) {
+            out.println("error: " + e.getMessage());
+            ok = false;
+            stuck = true;
         } catch (java.nio.file.NoSuchFileException e) {
             out.println("error: no such file: " + e.getFile());
             ok = false;

@@ -88,21 +88,66 @@ final class SessionTemplate {
         return entry;
     }
 
-    private static final java.util.regex.Pattern LOCAL = java.util.regex.Pattern.compile(
-            "(?m)(?:^|;)\\s*(?:def|final|var)\\s+(?:[A-Za-z_][\\w.<>, ]*\\s+)?([A-Za-z_]\\w*)\\s*=");
-
     /**
      * The names of local variables the text declares (roughly: {@code def name =} at the start of a statement).
      * Declaring one again is an error in one script but not across pieces, so such an input is evaluated as one
      * script with the rest, where the error shows.
+     *
+     * <p>One pass over the text: each statement start (the start of a line, or after {@code ;}) is read up to the
+     * end of its line at most, so that no character is read twice whatever the input (a regex here backtracked for
+     * minutes on one long line).
      */
-    private static java.util.Set<String> locals(String text) {
+    static java.util.Set<String> locals(String text) {
         java.util.Set<String> names = new java.util.HashSet<>();
-        java.util.regex.Matcher m = LOCAL.matcher(text);
-        while (m.find()) {
-            names.add(m.group(1));
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
+                i++;
+            }
+            int word = i;
+            while (i < n && Character.isLetter(text.charAt(i))) {
+                i++;
+            }
+            String keyword = text.substring(word, i);
+            if ((keyword.equals("def") || keyword.equals("final") || keyword.equals("var")) && i < n
+                    && Character.isWhitespace(text.charAt(i))) {
+                i = declaredName(text, i, names);
+            }
+            // on to the next statement start: after the next `;` or line break
+            while (i < n && text.charAt(i) != ';' && text.charAt(i) != '\n') {
+                i++;
+            }
+            i++;
         }
         return names;
+    }
+
+    /**
+     * Reads {@code [Type] name =} after a declaring keyword, within the line; adds the name when the text has that
+     * shape. Returns where it stopped reading.
+     */
+    private static int declaredName(String text, int i, java.util.Set<String> names) {
+        int n = text.length();
+        String last = null;
+        while (i < n) {
+            char c = text.charAt(i);
+            if (Character.isJavaIdentifierStart(c) && c != '$') {
+                int start = i;
+                while (i < n && Character.isJavaIdentifierPart(text.charAt(i)) && text.charAt(i) != '$') {
+                    i++;
+                }
+                last = text.substring(start, i);
+            } else if (c == ' ' || c == '\t' || c == '.' || c == '<' || c == '>' || c == ',' || Character.isDigit(c)) {
+                i++;
+            } else {
+                if (c == '=' && last != null && !(i + 1 < n && text.charAt(i + 1) == '=')) {
+                    names.add(last);
+                }
+                return i;
+            }
+        }
+        return i;
     }
 
     private List<Step> newSteps(Evaluated result) {
@@ -195,6 +240,9 @@ final class SessionTemplate {
         }
         StringBuilder output = new StringBuilder();
         TemplateEvaluator.PartialResult partial = evaluator.evaluatePartial(pieces(entries, null), inputs, output);
+        if (partial.result().stuck()) {
+            throw new StuckEvaluationException();
+        }
         if (partial.result().ok()) {
             plan = partial.result().plan();
             knownSteps = partial.steps().size();
@@ -222,10 +270,13 @@ final class SessionTemplate {
         String text = output.toString();
         EvaluationResult result = partial.result();
         if (!result.ok()) {
-            if (report) {
+            if (report || result.stuck()) {
                 for (Diagnostic d : result.diagnostics()) {
                     out.println(secrets.redact(describe(d, offset)));
                 }
+            }
+            if (result.stuck()) {
+                throw new StuckEvaluationException();
             }
             return null;
         }

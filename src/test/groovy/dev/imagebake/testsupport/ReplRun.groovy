@@ -19,13 +19,19 @@ class ReplRun {
 
     static ReplRun repl(Path folder, String input, Map<String, String> vars = [:], Path template = null,
                         Path cloudFile = null) {
+        repl(folder, input, Limits.DEFAULT, vars, template, cloudFile)
+    }
+
+    /** As above, under other limits (a short CPU-time limit for evaluations that must be stopped). */
+    static ReplRun repl(Path folder, String input, Limits limits, Map<String, String> vars = [:], Path template = null,
+                        Path cloudFile = null) {
         def inputs = new VariableInputs.Builder([:])
         vars.each { k, v -> inputs.put(k, v, '-var') }
         def out = new ByteArrayOutputStream()
         def terminal = Repl.dumbTerminal(new ByteArrayInputStream(input.getBytes('UTF-8')), out)
         int code
         try {
-            code = new Repl(terminal, new Repl.Settings(new TemplateEvaluator(Limits.DEFAULT), inputs.build(), folder,
+            code = new Repl(terminal, new Repl.Settings(new TemplateEvaluator(limits), inputs.build(), folder,
                     folder.resolve('history'), false,
                     new dev.imagebake.builder.azure.AzureOptions(cloudFile, null, [:], false))).run(template)
         } finally {

@@ -38,7 +38,7 @@ final class Allowlist {
             "plus", "minus", "multiply", "div", "mod", "power", "intdiv", "abs", "intValue", "longValue",
             "doubleValue", "floatValue", "toInteger", "toLong", "toDouble", "toBigDecimal", "toBigInteger", "round",
             "trunc", "times", "upto", "downto", "step", "next", "previous", "negative", "positive", "and", "or",
-            "xor", "leftShift", "rightShift", "isNaN", "isInfinite", "signum", "max", "min", "setScale",
+            "xor", "leftShift", "rightShift", "rightShiftUnsigned", "isNaN", "isInfinite", "signum", "max", "min", "setScale",
             "stripTrailingZeros", "toPlainString", "remainder", "bitwiseNegate", "isZero");
 
     static final Set<String> BOOLEAN = Set.of("and", "or", "xor", "implies", "booleanValue", "not");

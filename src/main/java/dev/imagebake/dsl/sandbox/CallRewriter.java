@@ -10,6 +10,7 @@ import org.codehaus.groovy.ast.Parameter;
 import org.codehaus.groovy.ast.Variable;
 import org.codehaus.groovy.ast.expr.ArgumentListExpression;
 import org.codehaus.groovy.ast.expr.BinaryExpression;
+import org.codehaus.groovy.ast.expr.BitwiseNegationExpression;
 import org.codehaus.groovy.ast.expr.CastExpression;
 import org.codehaus.groovy.ast.expr.ClassExpression;
 import org.codehaus.groovy.ast.expr.ClosureExpression;
@@ -28,6 +29,8 @@ import org.codehaus.groovy.ast.expr.PropertyExpression;
 import org.codehaus.groovy.ast.expr.RangeExpression;
 import org.codehaus.groovy.ast.expr.StaticMethodCallExpression;
 import org.codehaus.groovy.ast.expr.TupleExpression;
+import org.codehaus.groovy.ast.expr.UnaryMinusExpression;
+import org.codehaus.groovy.ast.expr.UnaryPlusExpression;
 import org.codehaus.groovy.ast.expr.VariableExpression;
 import org.codehaus.groovy.ast.stmt.BlockStatement;
 import org.codehaus.groovy.ast.stmt.DoWhileStatement;
@@ -59,11 +62,17 @@ import java.util.Set;
  */
 public final class CallRewriter extends CompilationCustomizer {
     private static final ClassNode RUNTIME = ClassHelper.make(SandboxRuntime.class);
-    private static final Set<String> ROUTED_OPERATORS = Set.of("+", "-", "*", "/", "%", "**", "<<", ">>", "&", "|",
-            "^", "=~", "==~", "in", "!in");
+    private static final Set<String> ROUTED_OPERATORS = Set.of("+", "-", "*", "/", "%", "**", "<<", ">>", ">>>",
+            "&", "|", "^", "=~", "==~", "in", "!in");
     /** Routed too, though they call nothing a template could abuse: comparing can take long, and must say where. */
     private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", "<=", ">", ">=", "<=>");
-
+    /**
+     * Binary operators Groovy compiles without calling a method of the operands (truth tests, identity, type
+     * tests): left as they are. Any other binary operator is refused, so that one added to the language later is
+     * not compiled into a dynamic call by default.
+     */
+    private static final Set<String> PLAIN_OPERATORS = Set.of("&&", "||", "==>", "===", "!==", "instanceof",
+            "!instanceof");
     public CallRewriter() {
         super(CompilePhase.CANONICALIZATION);
     }
@@ -280,6 +289,15 @@ public final class CallRewriter extends CompilationCustomizer {
                 return positioned(runtime("cast", args(c, transform(c.getExpression()),
                         new ClassExpression(c.getType()), bool(c.isCoerce()))), c);
             }
+            if (e instanceof UnaryMinusExpression u) {
+                return unary(u, "-", u.getExpression());
+            }
+            if (e instanceof UnaryPlusExpression u) {
+                return unary(u, "+", u.getExpression());
+            }
+            if (e instanceof BitwiseNegationExpression u) {
+                return unary(u, "~", u.getExpression());
+            }
             if (e instanceof PostfixExpression p) {
                 return step(p, p.getExpression(), p.getOperation(), true);
             }
@@ -287,6 +305,10 @@ public final class CallRewriter extends CompilationCustomizer {
                 return step(p, p.getExpression(), p.getOperation(), false);
             }
             return e.transformExpression(this);
+        }
+
+        private Expression unary(Expression e, String operator, Expression operand) {
+            return positioned(runtime("unary", args(e, new ConstantExpression(operator), transform(operand))), e);
         }
 
         private Expression call(MethodCallExpression call) {
@@ -377,6 +399,9 @@ public final class CallRewriter extends CompilationCustomizer {
             if (ROUTED_OPERATORS.contains(op) || COMPARISONS.contains(op)) {
                 return positioned(runtime("binary", args(b, new ConstantExpression(op), transform(left),
                         transform(b.getRightExpression()))), b);
+            }
+            if (!PLAIN_OPERATORS.contains(op)) {
+                return refuse(b, "the operator `" + op + "` is not available in templates");
             }
             b.setLeftExpression(transform(left));
             b.setRightExpression(transform(b.getRightExpression()));

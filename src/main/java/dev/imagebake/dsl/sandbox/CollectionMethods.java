@@ -4,6 +4,7 @@ import groovy.lang.Closure;
 import org.codehaus.groovy.runtime.InvokerHelper;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -26,6 +27,9 @@ final class CollectionMethods {
             "count", "countBy", "disjoint", "equals", "groupBy", "indexOf", "intersect", "lastIndexOf", "max", "min",
             "minus", "remove", "removeAll", "retainAll", "sort", "toSet", "toSorted", "toUnique", "unique");
 
+    /** Methods whose result is a view of the receiver rather than a list of its own. */
+    private static final Set<String> VIEWS = Set.of("subList", "asReversed");
+
     private CollectionMethods() {
     }
 
@@ -33,11 +37,11 @@ final class CollectionMethods {
         int size = sizeOf(target);
         Object arg = args.length > 0 ? args[0] : null;
         switch (method) {
-            case "multiply" -> guard.checkCollectionSize((long) size * StringMethods.longArg(args, 0, guard));
-            case "plus", "addAll", "leftShift", "putAll", "add", "push", "put" -> guard.checkCollectionSize(size
-                    + (arg instanceof Collection<?> c ? c.size() : arg instanceof Map<?, ?> m ? m.size() : 1));
-            case "join" -> guard.checkStringLength(SandboxRuntime.renderedLength(target, guard)
-                    + (arg instanceof CharSequence separator ? (long) separator.length() * size : 0));
+            case "multiply" -> guard.checkCollectionSize(Guard.times(size, StringMethods.longArg(args, 0, guard)));
+            case "plus", "addAll", "leftShift", "putAll", "add", "push", "put" -> guard.checkCollectionSize(Guard.plus(
+                    size, arg instanceof Collection<?> c ? c.size() : arg instanceof Map<?, ?> m ? m.size() : 1));
+            case "join" -> guard.checkStringLength(Guard.plus(SandboxRuntime.renderedLength(target, guard),
+                    arg instanceof CharSequence separator ? Guard.times(separator.length(), size) : 0));
             case "sum" -> {
                 if (args.length == 0 && target instanceof Collection<?> items) {
                     return sum(items, guard);
@@ -61,10 +65,10 @@ final class CollectionMethods {
         if (COMPARING.contains(method) && !(arg instanceof Closure<?>)) {
             long compared = comparedChars(target, guard);
             for (Object a : args) {
-                compared += comparedChars(a, guard);
+                compared = Guard.plus(compared, comparedChars(a, guard));
             }
             boolean quadratic = Allowlist.QUADRATIC.contains(method);
-            if (quadratic && compared * Math.max(1, size) > QUADRATIC_WORK_LIMIT) {
+            if (quadratic && Guard.times(compared, Math.max(1, size)) > QUADRATIC_WORK_LIMIT) {
                 throw SandboxRuntime.limit("`" + method + "` would compare " + size + " items holding " + compared
                         + " characters of text with each other, over the work limit", guard);
             } else if (compared > COMPARED_CHARS_LIMIT) {
@@ -77,7 +81,9 @@ final class CollectionMethods {
                         guard);
             }
         }
-        return InvokerHelper.invokeMethod(target, method, args);
+        Object result = InvokerHelper.invokeMethod(target, method, args);
+        // Views share their items with the list they look at, and are walked by JDK code: guard them.
+        return VIEWS.contains(method) && result instanceof List<?> view && !(result instanceof groovy.lang.Range<?>) ? new GuardedView(view) : result;
     }
 
     static LimitExceededException tooMuchToCompare(String operation, Guard guard) {

@@ -192,6 +192,27 @@ public final class Guard {
         }
     }
 
+    /**
+     * {@code a * b} for sizes (neither negative), saturating at {@link Long#MAX_VALUE} instead of wrapping around:
+     * a limit check on a product that overflowed would pass a negative size.
+     */
+    static long times(long a, long b) {
+        try {
+            return Math.multiplyExact(Math.max(0, a), Math.max(0, b));
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** {@code a + b} for sizes, saturating like {@link #times}. */
+    static long plus(long a, long b) {
+        try {
+            return Math.addExact(Math.max(0, a), Math.max(0, b));
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** The calling thread's CPU time in nanoseconds, or -1 where the JVM cannot measure it. */
     static long threadCpuTime() {
         var bean = ManagementFactory.getThreadMXBean();

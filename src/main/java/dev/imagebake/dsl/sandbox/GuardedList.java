@@ -47,13 +47,13 @@ public final class GuardedList extends ArrayList<Object> {
     @Override
     public boolean equals(Object other) {
         Guard.checkpointIfActive();
-        return super.equals(other);
+        return Walks.listEquals(this, other);
     }
 
     @Override
     public int hashCode() {
         Guard.checkpointIfActive();
-        return super.hashCode();
+        return Walks.listHash(this);
     }
 
     @Override

@@ -48,7 +48,7 @@ public final class GuardedMap extends LinkedHashMap<Object, Object> {
     @Override
     public int hashCode() {
         Guard.checkpointIfActive();
-        return super.hashCode();
+        return Walks.sumOfHashes(entrySet());
     }
 
     @Override

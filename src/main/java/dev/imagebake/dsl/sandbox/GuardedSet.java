@@ -30,7 +30,7 @@ public final class GuardedSet extends LinkedHashSet<Object> {
     @Override
     public int hashCode() {
         Guard.checkpointIfActive();
-        return super.hashCode();
+        return Walks.sumOfHashes(this);
     }
 
     @Override

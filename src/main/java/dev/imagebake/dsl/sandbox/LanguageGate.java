@@ -98,6 +98,9 @@ public final class LanguageGate extends CompilationCustomizer {
 
     @Override
     public void call(SourceUnit source, GeneratorContext context, ClassNode classNode) {
+        if (source.getErrorCollector().hasErrors()) {
+            return; // the tree is over a bound (SourceBounds): walking it is what must not happen
+        }
         ModuleNode module = source.getAST();
         Checker checker = new Checker(source);
         if (module.getPackage() != null) {
@@ -154,11 +157,16 @@ public final class LanguageGate extends CompilationCustomizer {
         }
 
         void annotations(AnnotatedNode node) {
+            annotations(node, node);
+        }
+
+        /** As {@link #annotations(AnnotatedNode)}; an annotation without a position of its own is reported at {@code at}. */
+        void annotations(AnnotatedNode node, ASTNode at) {
             for (var annotation : node.getAnnotations()) {
                 // The compiler adds @BaseScript for the configured base class, without a position; anything the
                 // template wrote has one.
-                if (annotation.getLineNumber() > 0) {
-                    refuse(annotation, "annotations are not allowed in a template");
+                if (annotation.getLineNumber() > 0 || at != node) {
+                    refuse(annotation.getLineNumber() > 0 ? annotation : at, "annotations are not allowed in a template");
                     return;
                 }
             }
@@ -310,10 +318,13 @@ public final class LanguageGate extends CompilationCustomizer {
 
         @Override
         public void visitForLoop(ForStatement loop) {
+            // The loop variables are parameters: annotations on them are refused like those on any parameter.
             if (loop.getValueVariable() != null && loop.getValueVariable() != ForStatement.FOR_LOOP_DUMMY) {
+                annotations(loop.getValueVariable(), loop);
                 type(loop.getValueVariable().getOriginType(), loop);
             }
             if (loop.getIndexVariable() != null) {
+                annotations(loop.getIndexVariable(), loop);
                 type(loop.getIndexVariable().getOriginType(), loop);
             }
             super.visitForLoop(loop);

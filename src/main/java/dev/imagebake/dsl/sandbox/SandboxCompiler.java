@@ -7,7 +7,10 @@ import org.codehaus.groovy.ast.ClassNode;
 import org.codehaus.groovy.classgen.GeneratorContext;
 import org.codehaus.groovy.control.CompilationFailedException;
 import org.codehaus.groovy.control.CompilationUnit;
+import org.codehaus.groovy.control.MultipleCompilationErrorsException;
 import org.codehaus.groovy.control.Phases;
+import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
+import org.codehaus.groovy.syntax.SyntaxException;
 import org.codehaus.groovy.tools.GroovyClass;
 import org.codehaus.groovy.control.CompilePhase;
 import org.codehaus.groovy.control.SourceUnit;
@@ -78,13 +81,30 @@ public final class SandboxCompiler {
         config.setTargetBytecode(CompilerConfiguration.JDK17);
         config.setDisabledGlobalASTTransformations(Set.of("groovy.grape.GrabAnnotationTransformation"));
         config.setSourceEncoding("UTF-8");
-        config.addCompilationCustomizers(new LanguageGate(), new BaseClass(baseClass), new CallRewriter());
+        SourceBounds.Violation over = SourceBounds.scan(source);
+        if (over != null) {
+            // Refused before the parser reads it: parsing such text is what takes the time.
+            org.codehaus.groovy.control.ErrorCollector errors = new org.codehaus.groovy.control.ErrorCollector(config);
+            errors.addErrorAndContinue(new SyntaxErrorMessage(new SyntaxException("limit: " + over.message(),
+                    over.line(), over.column()), new SourceUnit(fileName, source, config, null, errors)));
+            throw new MultipleCompilationErrorsException(errors);
+        }
+        config.addCompilationCustomizers(new SourceBounds.Customizer(), new LanguageGate(), new BaseClass(baseClass),
+                new CallRewriter());
         try (GroovyClassLoader loader = new GroovyClassLoader(SandboxClassLoader.forCompiler(
                 SandboxCompiler.class.getClassLoader(), Set.of(baseClass.getName())), config, false)) {
             loader.setResourceLoader(filename -> null);
             CompilationUnit unit = new CompilationUnit(config, null, loader);
             unit.addSource(MAIN_CLASS, source);
-            unit.compile(Phases.CLASS_GENERATION);
+            try {
+                unit.compile(Phases.CLASS_GENERATION);
+            } catch (StackOverflowError e) {
+                // SourceBounds keeps templates far from this; a shape it does not foresee still ends as an error
+                org.codehaus.groovy.control.ErrorCollector errors = new org.codehaus.groovy.control.ErrorCollector(config);
+                errors.addErrorAndContinue(new SyntaxErrorMessage(new SyntaxException("limit: the template is nested "
+                        + "too deeply to compile", 1, 1), new SourceUnit(fileName, source, config, null, errors)));
+                throw new MultipleCompilationErrorsException(errors);
+            }
             java.util.Map<String, byte[]> classes = new java.util.HashMap<>();
             for (GroovyClass c : unit.getClasses()) {
                 classes.put(c.getName(), c.getBytes());

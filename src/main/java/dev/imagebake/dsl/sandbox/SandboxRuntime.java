@@ -143,6 +143,7 @@ public final class SandboxRuntime {
             case "**" -> invoke(left, "power", new Object[] {right}, false, guard);
             case "<<" -> invoke(left, "leftShift", new Object[] {right}, false, guard);
             case ">>" -> invoke(left, "rightShift", new Object[] {right}, false, guard);
+            case ">>>" -> invoke(left, "rightShiftUnsigned", new Object[] {right}, false, guard);
             case "&" -> invoke(left, "and", new Object[] {right}, false, guard);
             case "|" -> invoke(left, "or", new Object[] {right}, false, guard);
             case "^" -> invoke(left, "xor", new Object[] {right}, false, guard);
@@ -151,6 +152,33 @@ public final class SandboxRuntime {
             case "in" -> isCase(right, left, guard);
             case "!in" -> !isCase(right, left, guard);
             case "==", "!=", "<", "<=", ">", ">=", "<=>" -> compare(operator, left, right, guard);
+            default -> throw refused("the operator " + operator + " is not available in templates", guard);
+        };
+    }
+
+    /**
+     * {@code -x}, {@code +x} and {@code ~x}: a number's negative, itself, or bitwise complement; {@code ~'regex'}
+     * is a regex pattern (compiled, not yet run: matching reads through a guarded input).
+     */
+    public static Object unary(String operator, Object value, int line, int column) {
+        Guard guard = enter(line, column);
+        if (operator.equals("~") && Allowlist.kindOf(value) == Allowlist.Kind.STRING) {
+            return Pattern.compile(text(value));
+        }
+        if (operator.equals("~") && value instanceof Pattern) {
+            return value;
+        }
+        boolean whole = value instanceof Integer || value instanceof Long || value instanceof BigInteger
+                || value instanceof Short || value instanceof Byte;
+        if (!(value instanceof Number n) || (operator.equals("~") && !whole)) {
+            throw refused("the operator " + operator + " needs " + (operator.equals("~")
+                    ? "a whole number or a string" : "a number") + ", not " + Allowlist.describe(value), guard);
+        }
+        NumberMethods.check(n, guard);
+        return switch (operator) {
+            case "-" -> InvokerHelper.unaryMinus(n);
+            case "+" -> n;
+            case "~" -> InvokerHelper.bitwiseNegate(n);
             default -> throw refused("the operator " + operator + " is not available in templates", guard);
         };
     }
@@ -190,12 +218,24 @@ public final class SandboxRuntime {
         if (from instanceof Number f && to instanceof Number t) {
             NumberMethods.check(f, guard);
             NumberMethods.check(t, guard);
-            guard.checkCollectionSize(Math.abs(t.longValue() - f.longValue()) + 1);
+            for (Number end : new Number[] {f, t}) {
+                if ((end instanceof Double || end instanceof Float) && !Double.isFinite(end.doubleValue())) {
+                    throw refused("a range cannot start or end at " + end + ": it would never end", guard);
+                }
+            }
+            guard.checkCollectionSize(rangeSize(f, t));
         } else if (!(from instanceof String && to instanceof String)) { // Groovy bounds string ranges itself
             throw refused("a range needs numbers or strings, not " + Allowlist.describe(from) + " and "
                     + Allowlist.describe(to), guard);
         }
         return ScriptBytecodeAdapter.createRange(from, to, exclusiveLeft, exclusiveRight);
+    }
+
+    /** How many items a range from {@code f} to {@code t} has, exactly (saturating at Long.MAX_VALUE). */
+    private static long rangeSize(Number f, Number t) {
+        BigDecimal span = new BigDecimal(t.toString()).subtract(new BigDecimal(f.toString())).abs();
+        BigInteger size = span.toBigInteger().add(BigInteger.ONE);
+        return size.bitLength() < 64 ? size.longValue() : Long.MAX_VALUE;
     }
 
     // ---- values the template builds ----------------------------------------------------------------------------
@@ -503,7 +543,7 @@ public final class SandboxRuntime {
                         + Allowlist.describe(index), guard);
             }
             if (index instanceof Number n) {
-                guard.checkCollectionSize(Math.max(list.size(), n.longValue() + 1));
+                guard.checkCollectionSize(Math.max(list.size(), Guard.plus(StringMethods.saturated(n), 1)));
             }
             InvokerHelper.invokeMethod(list, "putAt", new Object[] {index, value});
             guard.taint().stored(list, value);

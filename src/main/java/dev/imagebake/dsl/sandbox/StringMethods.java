@@ -1,7 +1,10 @@
 package dev.imagebake.dsl.sandbox;
 
+import groovy.lang.Closure;
 import org.codehaus.groovy.runtime.InvokerHelper;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,12 +25,12 @@ final class StringMethods {
 
     static Object call(String s, String method, Object[] args, Guard guard) {
         switch (method) {
-            case "plus", "concat" -> guard.checkStringLength((long) s.length()
-                    + SandboxRuntime.renderedLength(arg(args, 0), guard));
-            case "multiply", "repeat" -> guard.checkStringLength((long) s.length() * longArg(args, 0, guard));
+            case "plus", "concat" -> guard.checkStringLength(Guard.plus(s.length(),
+                    SandboxRuntime.renderedLength(arg(args, 0), guard)));
+            case "multiply", "repeat" -> guard.checkStringLength(Guard.times(s.length(), longArg(args, 0, guard)));
             case "padLeft", "padRight", "center" -> guard.checkStringLength(longArg(args, 0, guard));
-            case "expand" -> guard.checkStringLength(s.length()
-                    + count(s, "\t") * (args.length == 0 ? 8 : longArg(args, 0, guard)));
+            case "expand" -> guard.checkStringLength(Guard.plus(s.length(),
+                    Guard.times(count(s, "\t"), args.length == 0 ? 8 : longArg(args, 0, guard))));
             case "toList", "toSet", "collect" -> guard.checkCollectionSize(s.length());
             case "toBigInteger", "toBigDecimal", "isBigInteger", "isBigDecimal", "isNumber" ->
                     NumberMethods.checkParse(s, guard);
@@ -45,15 +48,22 @@ final class StringMethods {
                 return args.length > 1 ? p.split(new GuardedCharSequence(s, guard), (int) longArg(args, 1, guard))
                         : p.split(new GuardedCharSequence(s, guard));
             }
+            // Every overload of find and findAll takes a regex first (a string or a pattern). Groovy's own ones match
+            // against the receiver's plain text, unguarded: all are done here, over a guarded input.
             case "find" -> {
+                Pattern p = guardedPattern(arg(args, 0), guard);
                 if (args.length == 1) {
-                    Matcher m = guardedPattern(args[0], guard).matcher(new GuardedCharSequence(s, guard));
+                    Matcher m = p.matcher(new GuardedCharSequence(s, guard));
                     return m.find() ? m.group() : null;
                 }
+                Closure<?> closure = closureArg(args, 1, guard);
+                Matcher m = p.matcher(new GuardedCharSequence(s, guard));
+                return m.find() ? String.valueOf(closure.call(matched(m))) : null;
             }
             case "findAll" -> {
+                Pattern p = guardedPattern(arg(args, 0), guard);
                 if (args.length == 1) {
-                    Matcher m = guardedPattern(args[0], guard).matcher(new GuardedCharSequence(s, guard));
+                    Matcher m = p.matcher(new GuardedCharSequence(s, guard));
                     List<String> found = new ArrayList<>();
                     while (m.find()) {
                         found.add(m.group());
@@ -61,18 +71,26 @@ final class StringMethods {
                     }
                     return found;
                 }
+                Closure<?> closure = closureArg(args, 1, guard);
+                Matcher m = p.matcher(new GuardedCharSequence(s, guard));
+                List<Object> results = new ArrayList<>();
+                while (m.find()) {
+                    results.add(closure.call(matched(m)));
+                    guard.checkCollectionSize(results.size());
+                }
+                return results;
             }
             case "encodeBase64" -> {
                 byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-                guard.checkStringLength((bytes.length + 2L) / 3 * 4);
+                guard.checkStringLength(Guard.times((bytes.length + 2L) / 3, 4));
                 return Base64.getEncoder().encodeToString(bytes);
             }
             case "replace" -> {
                 searchWork(s, method, arg(args, 0), guard);
                 if (arg(args, 0) instanceof CharSequence target && arg(args, 1) instanceof CharSequence by) {
                     // Count first: one call could otherwise build a result thousands of times over the limit.
-                    guard.checkStringLength(s.length()
-                            + count(s, target.toString()) * ((long) by.length() - target.length()));
+                    guard.checkStringLength(Guard.plus(s.length(),
+                            Guard.times(count(s, target.toString()), (long) by.length() - target.length())));
                 }
             }
             case "contains", "indexOf", "lastIndexOf", "count", "minus" -> searchWork(s, method, arg(args, 0), guard);
@@ -129,7 +147,7 @@ final class StringMethods {
     }
 
     private static void searchWork(String s, String method, Object argument, Guard guard) {
-        long work = (long) s.length() * (argument instanceof CharSequence c ? c.length() : 1);
+        long work = Guard.times(s.length(), argument instanceof CharSequence c ? c.length() : 1);
         if (work > SEARCH_WORK_LIMIT) {
             throw SandboxRuntime.limit("`" + method + "` on a " + s.length() + "-character string with so long an "
                     + "argument is over the work limit", guard);
@@ -148,13 +166,49 @@ final class StringMethods {
         return n;
     }
 
+    /** A number as a long, saturating at the ends of the range instead of keeping the low bits. */
+    static long saturated(Number n) {
+        if (n instanceof BigInteger || n instanceof BigDecimal) {
+            BigInteger whole = n instanceof BigDecimal d ? d.toBigInteger() : (BigInteger) n;
+            return whole.bitLength() < 64 ? whole.longValue() : whole.signum() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        if ((n instanceof Double || n instanceof Float) && Double.isNaN(n.doubleValue())) {
+            return 0;
+        }
+        return n.longValue(); // a double's longValue saturates already
+    }
+
+    /** What a closure given to find or findAll receives for a match: its text, or it and its groups, as Groovy. */
+    private static Object matched(Matcher m) {
+        if (m.groupCount() == 0) {
+            return m.group();
+        }
+        List<String> groups = new ArrayList<>();
+        for (int i = 0; i <= m.groupCount(); i++) {
+            groups.add(m.group(i));
+        }
+        return groups;
+    }
+
+    private static Closure<?> closureArg(Object[] args, int index, Guard guard) {
+        if (args.length == index + 1 && args[index] instanceof Closure<?> closure) {
+            return closure;
+        }
+        throw SandboxRuntime.refused("expected a regex and a closure", guard);
+    }
+
     private static Object arg(Object[] args, int index) {
         return index < args.length ? args[index] : null;
     }
 
+    /**
+     * A count or size argument, never negative; a number beyond the range of a long (a BigInteger, a huge
+     * double) counts as {@link Long#MAX_VALUE} rather than as its low bits, so that it fails the limit it is checked
+     * against.
+     */
     static long longArg(Object[] args, int index, Guard guard) {
         if (arg(args, index) instanceof Number n) {
-            return Math.max(0, n.longValue());
+            return Math.max(0, saturated(n));
         }
         throw SandboxRuntime.refused("expected a number as argument " + (index + 1), guard);
     }

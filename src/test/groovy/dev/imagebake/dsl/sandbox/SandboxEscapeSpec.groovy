@@ -384,6 +384,81 @@ class SandboxEscapeSpec extends Specification {
         'a comparator that never returns'          | 2    | 'limit: evaluation used more than 1 s of CPU time'      | 1 | '[1, 2].sort { a, b -> while (true) { }; 0 }'
     }
 
+    def "should route every operator through the sandbox, so that each works or is refused where it is written"() {
+        when:
+        def attempt = attempt('''def x = 5
+            println(-x); println(+x); println(~x); println(x >>> 1)
+            def y = -8
+            y >>>= 28
+            println y
+            println('a1b2'.find(/([a-z])(\\d)/) { all, l, d -> d + l })
+            println('a1b2'.findAll(/\\d/) { it * 2 })
+            println([1, 2, 3].subList(0, 2) == [1, 2])
+        '''.stripIndent())
+
+        then:
+        attempt.result.diagnostics() == []
+        attempt.output.readLines() == ['-5', '5', '-6', '2', '15', '1a', '[11, 22]', 'true']
+        hostUntouched(attempt)
+    }
+
+    def "should refuse an operator on a value it does not apply to, at its line and column: #technique"() {
+        when:
+        def attempt = attempt(code)
+
+        then:
+        refusedAt(attempt, line, column, message)
+        hostUntouched(attempt)
+
+        where:
+        technique                                  | line | column | message                                                      | code
+        'unary minus on a string'                  | 3    | 9      | 'sandbox: the operator - needs a number, not a string'       | 'def s = "a"\ndef y = -s'
+        'unary plus on a list'                     | 3    | 9      | 'sandbox: the operator + needs a number, not a list'         | 'def l = [1]\ndef y = +l'
+        'bitwise negation of a list'               | 2    | 9      | 'sandbox: the operator ~ needs a whole number or a string, not a list' | 'def y = ~[1]'
+        '>>> on a string'                          | 2    | 9      | 'sandbox: `rightShiftUnsigned` cannot be called on a string' | 'println("a" >>> 1)'
+        '>>>= on a string'                         | 3    | 1      | 'sandbox: `rightShiftUnsigned` cannot be called on a string' | 'def s = "a"\ns >>>= 1'
+        'an annotation on a for-in loop variable'  | 2    | 6      | 'sandbox: annotations are not allowed in a template'         | 'for (@groovy.transform.ASTTest(value = { System.exit(3) }) x in [1]) { }'
+        'an annotation on a typed loop variable'   | 2    | 6      | 'sandbox: annotations are not allowed in a template'         | 'for (@groovy.transform.ASTTest(value = { System.exit(3) }) String x : ["a"]) { }'
+    }
+
+    def "should refuse, at its line and column and within bounded CPU time, what the limits missed before: #technique"() {
+        when:
+        def attempt = attempt(code, DOS_TIMEOUT.multipliedBy(timeoutFactor))
+
+        then:
+        refusedAt(attempt, line, column, message)
+        attempt.result.cpuTime() < DOS_TIMEOUT.multipliedBy(timeoutFactor).plusMillis(1900)
+        !attempt.result.diagnostics()[0].message().contains('\tat ')
+        hostUntouched(attempt)
+        stillEvaluates()
+
+        where:
+        technique                                  | line | column | message                                                         | timeoutFactor | code
+        // sizes whose product or difference overflows a long: refused before anything is built
+        'a string repeated 2^62 times'             | 2    | 9      | 'limit: a string of 9223372036854775807 characters is over'     | 1 | 'def s = "ab" * 4611686019427387904L'
+        'a string repeated a BigInteger of times'  | 2    | 9      | 'limit: a string of 9223372036854775807 characters is over'     | 1 | 'def s = "ab" * (2G ** 64 + 2)'
+        'a range wider than a long'                | 2    | 9      | 'limit: a collection of 9223372036854775807 elements is over'   | 1 | 'def r = (-2L..9223372036854775806L)'
+        'a range of BigIntegers'                   | 2    | 9      | 'limit: a collection of 9223372036854775807 elements is over'   | 1 | 'def r = (0G..2G ** 64)'
+        'a list repeated 2^62 times'               | 2    | 9      | 'limit: a collection of 9223372036854775807 elements is over'   | 1 | 'def l = [1, 2] * 4611686019427387904L'
+        'a list index at the end of the longs'     | 3    | 1      | 'limit: a collection of 9223372036854775807 elements is over'   | 1 | 'def l = [1]\nl[9223372036854775807L] = 1'
+        'tabs expanded 2^62 wide'                  | 2    | 9      | 'limit: a string of 9223372036854775807 characters is over'     | 1 | 'def s = "\\t\\t\\t\\t".expand(4611686019427387904L)'
+        // work no checkpoint reached
+        'find with a regex and a closure'          | 2    | 9      | 'limit: evaluation used more than 1 s of CPU time'              | 1 | 'def r = ("a" * 40 + "!").find(/((a+)+)+$/) { it }'
+        'findAll with a regex and a closure'       | 2    | 9      | 'limit: evaluation used more than 1 s of CPU time'              | 1 | 'def r = ("a" * 40 + "!").findAll(/((a+)+)+$/) { it }'
+        'hashing nested subList views'             | 4    | 9      | 'limit: evaluation used more than 1 s of CPU time'              | 1 | 'def v = [1]\n40.times { v = [v, v].subList(0, 2) }\nprintln v.hashCode()'
+        'hashing nested asReversed views'          | 4    | 9      | 'limit: evaluation used more than 1 s of CPU time'              | 1 | 'def v = [1]\n40.times { v = [v, v].asReversed() }\nprintln v.hashCode()'
+        'hashing a million big numbers'            | 5    | 1      | 'limit: evaluation used more than 1 s of CPU time'              | 1 | 'def b = 2G ** 999999\ndef l = [b] * 1000000\ndef m = [:]\nm[l] = 1'
+        'a range to Infinity'                      | 2    | 9      | 'sandbox: a range cannot start or end at Infinity'              | 1 | 'println((0..("Infinity".toDouble())).size())'
+        'a range to NaN'                           | 2    | 9      | 'sandbox: a range cannot start or end at NaN'                   | 1 | 'println((0..("NaN".toDouble())).size())'
+        // source that takes long to compile, refused before the parser reads it
+        '3,000 nested closures'                    | 2    | 509    | 'limit: brackets, braces, parentheses and GString values are nested more than 100 levels' | 1 | 'def x = ' + '{ -> ' * 3000 + '1' + ' }' * 3000
+        'a 999,000-digit literal'                  | 2    | 9      | 'limit: a number literal of 999000 characters is over the limit of 1000' | 1 | 'def x = ' + '9' * 999000
+        '2,000 nested GStrings'                    | 2    | 310    | 'limit: brackets, braces, parentheses and GString values are nested more than 100 levels' | 1 | 'def x = ' + '"${' * 2000 + '1' + '}"' * 2000
+        'a 150,000-term + chain'                   | 2    | 4007   | 'limit: a chain of operators or calls is over the limit of 1000' | 1 | 'def x = ' + (['1'] * 150000).join(' + ')
+        '150,000 unary minus signs'                | 2    | 1008   | 'limit: a chain of operators or calls is over the limit of 1000' | 1 | 'def x = ' + '-' * 150000 + '1'
+        '2,001 closures, each a class to compile'  | 2    | 20000  | 'limit: the template has more than 2000 closures and blocks'    | 1 | 'def c = [' + '{ -> 1 }, ' * 2001 + ']'
+    }
+
     def "should evaluate the classic catastrophic regex quickly, as Java's engine needs no backtracking for it: #operation"() {
         when:
         def attempt = attempt("println(${expression})", DOS_TIMEOUT)
@@ -437,6 +512,11 @@ class SandboxEscapeSpec extends Specification {
                 threadsStarted: threads.totalStartedThreadCount - startedBefore, output: out.toString())
         attempt.threadsLeft = Thread.allStackTraces.keySet().findAll { !(it in before) && it.alive } as Set
         attempt
+    }
+
+    private static void refusedAt(Attempt attempt, int line, int column, String message) {
+        refusedAt(attempt, line, message)
+        assert attempt.result.diagnostics()[0].at().column() == column
     }
 
     private static void refusedAt(Attempt attempt, int line, String message) {
