@@ -367,15 +367,15 @@ public final class ReplSession {
             if (stop.confirmed()) {
                 continue;
             }
-            String kill = (stop.sudo() ? "sudo kill" : "kill") + " -KILL -" + stop.processGroup();
-            unconfirmed.add(stop.processGroup() == null ? stop.problem() + "; look for it with `!ps -ef`"
-                    : stop.problem() + "; it is process group " + stop.processGroup() + ": look with `!pgrep -a -g "
-                    + stop.processGroup() + "`, end it with `!" + kill + "`");
+            String group = stop.processGroup();
+            unconfirmed.add(group == null ? stop.problem() + "; `!ps -ef` shows what runs there"
+                    : stop.problem() + "; its process group is " + group + ": `!pgrep -a -g " + group
+                    + "` lists it, `!" + (stop.sudo() ? "sudo kill" : "kill") + " -KILL -" + group + "` ends it");
         }
         if (unconfirmed.isEmpty()) {
             return "interrupted: stopped " + what + " on the machine";
         }
-        return "interrupted: " + what + " may still run on the machine (" + String.join("; ", unconfirmed) + ")";
+        return "interrupted, but " + what + " may still run on the machine: " + String.join("; ", unconfirmed);
     }
 
     /** Whether a machine runs, or is being started: what Ctrl-C would stop. */
