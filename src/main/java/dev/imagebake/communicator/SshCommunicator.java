@@ -120,24 +120,71 @@ public final class SshCommunicator implements Communicator {
                 + Base64.getEncoder().encodeToString(blob);
     }
 
-    /** Ends every command running now (the connection stays): for timeouts and Ctrl-C. */
-    public void interruptCommands() {
+    /**
+     * What {@link #interruptCommands()} did to one command.
+     *
+     * @param processGroup the command's process group on the machine, or null when it never reported it
+     * @param sudo         whether the command ran with sudo (so that only root can end it)
+     * @param problem      null when the machine confirmed that the group is gone; else why that is not known
+     */
+    public record Stop(String processGroup, boolean sudo, String problem) {
+        public boolean confirmed() {
+            return problem == null;
+        }
+    }
+
+    /**
+     * Ends the process group on the machine: TERM, then KILL if it is still there after two seconds. Exits 0 only
+     * once no live process of the group is left (zombies, waiting for their parent, do not count), so that its exit
+     * status is the machine's word that the command is gone. Without pgrep it falls back to {@code kill -0}.
+     */
+    private static String killGroup(String group) {
+        return "g=" + group + """
+
+                alive() {
+                    pgrep -g $g -r D,R,S,T,t >/dev/null 2>&1; s=$?
+                    [ $s -le 1 ] && return $s
+                    kill -0 -$g 2>/dev/null
+                }
+                gone() { n=0; while alive; do [ $n -ge 20 ] && return 1; sleep 0.1; n=$((n+1)); done; }
+                kill -TERM -$g 2>/dev/null; gone && exit 0
+                kill -KILL -$g 2>/dev/null; gone
+                """;
+    }
+
+    /**
+     * Ends every command running now (the connection stays): for timeouts and Ctrl-C. Each command's process group
+     * is ended from a session of its own, then its channel is closed.
+     *
+     * @return one entry per command, saying whether the machine confirmed that it is gone
+     */
+    public List<Stop> interruptCommands() {
+        List<Stop> stops = new ArrayList<>();
         for (var entry : open.entrySet()) {
-            String group = entry.getValue().awaitProcessGroup(entry.getKey());
-            if (group != null) {
-                // TERM now, KILL later in the background, detached from the session so that it ends at once
-                String kill = "kill -TERM -" + group + " 2>/dev/null; (sleep 2; kill -KILL -" + group
-                        + ") </dev/null >/dev/null 2>&1 &";
+            Running running = entry.getValue();
+            String group = running.awaitProcessGroup(entry.getKey());
+            String problem;
+            if (group == null || !group.matches("[1-9][0-9]*")) {
+                group = null;
+                problem = "the command never reported its process group";
+            } else {
+                String kill = killGroup(group);
                 try (Session killer = client.startSession()) {
-                    Session.Command k = killer.exec(entry.getValue().sudo ? "sudo -n sh -c " + ShellQuoting.quote(kill)
-                            : kill);
-                    k.join(5, TimeUnit.SECONDS);
+                    Session.Command k = killer.exec((running.sudo ? "sudo -n sh -c " : "sh -c ")
+                            + ShellQuoting.quote(kill));
+                    k.join(10, TimeUnit.SECONDS);
+                    Integer status = k.getExitStatus();
+                    problem = status == null ? "the machine did not say whether the kill worked"
+                            : status != 0 ? "the kill did not end the process group (exit status " + status + ")"
+                            : null;
                 } catch (IOException e) {
-                    // the connection is going away anyway; closing the channel below is all that is left
+                    problem = "the kill could not be sent (" + e.getMessage() + ")";
                 }
             }
+            stops.add(new Stop(group, running.sudo, problem));
             closeQuietly(entry.getKey());
         }
+        return stops;
     }
 
     /**

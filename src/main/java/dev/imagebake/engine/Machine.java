@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The build machine as steps see it: an SSH endpoint and a connection to it that is re-made when it drops (a
@@ -25,6 +26,9 @@ public final class Machine implements AutoCloseable {
     private final Duration connectTimeout;
     private final BuildContext context;
     private volatile SshCommunicator current;
+    /** What the last {@link #interruptCommands()} did, until {@link #takeInterruption()} takes it. */
+    private final java.util.concurrent.atomic.AtomicReference<List<SshCommunicator.Stop>> interruption =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private String knownHostsLine;
     private String jumpKnownHostsLine;
     private Path toolFiles;
@@ -101,11 +105,19 @@ public final class Machine implements AutoCloseable {
      * Ends the commands running on the machine now; the connection stays. Not synchronized: a step that is
      * (re)connecting holds the lock for up to the connect timeout, and a timeout or Ctrl-C must not wait for that.
      */
-    public void interruptCommands() {
+    public List<SshCommunicator.Stop> interruptCommands() {
         SshCommunicator communicator = current;
-        if (communicator != null) {
-            communicator.interruptCommands();
-        }
+        List<SshCommunicator.Stop> stops = communicator == null ? List.of() : communicator.interruptCommands();
+        interruption.set(stops);
+        return stops;
+    }
+
+    /**
+     * What the last {@link #interruptCommands()} since the previous call did to each command it found (null when
+     * there was none), so that whoever reports an interruption can say whether the commands are really gone.
+     */
+    public List<SshCommunicator.Stop> takeInterruption() {
+        return interruption.getAndSet(null);
     }
 
     /** A private key file (0600) for tools, when the machine is reached with a key. */

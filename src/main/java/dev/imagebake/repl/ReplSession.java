@@ -4,6 +4,7 @@ import dev.imagebake.builder.Builders;
 import dev.imagebake.builder.azure.AzureOptions;
 import dev.imagebake.communicator.CommandResult;
 import dev.imagebake.communicator.RemoteCommand;
+import dev.imagebake.communicator.SshCommunicator;
 import dev.imagebake.dsl.Diagnostic;
 import dev.imagebake.dsl.EvaluationResult;
 import dev.imagebake.dsl.TemplateEvaluator;
@@ -58,6 +59,8 @@ public final class ReplSession {
     private int machineNumber;
     /** Set by Ctrl-C, cleared when the next input begins. */
     private volatile boolean interrupted;
+    /** Open while a Ctrl-C is stopping what runs on the machine: its outcome is known once this is counted down. */
+    private volatile java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(0);
     private int failures;
 
     /**
@@ -261,7 +264,7 @@ public final class ReplSession {
                     : secrets.redact(failure), Duration.ofNanos(System.nanoTime() - started)));
             if (failure != null) {
                 if (interrupted) {
-                    out.println("interrupted: stopped " + what(entry, step) + " on the machine");
+                    out.println(interruption(what(entry, step)));
                 }
                 failures++;
                 return false;
@@ -305,7 +308,7 @@ public final class ReplSession {
                 : result.signal() != null ? "ended by signal " + result.signal()
                 : result.exitStatus() != 0 ? "exit status " + result.exitStatus() : null;
         if (stopped) {
-            out.println("interrupted: stopped `" + summary(secrets.redact(command)) + "` on the machine");
+            out.println(interruption("`" + summary(secrets.redact(command)) + "`"));
             failures++;
         } else if (failure != null) {
             out.println("(" + failure + ")");
@@ -330,11 +333,49 @@ public final class ReplSession {
      * stopped, as a step timeout does in {@code build}); the session goes on.
      */
     public void interrupt() {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        stopping = done;
         interrupted = true;
-        LiveMachine live = starting != null ? starting : machine;
-        if (live != null) {
-            live.interrupt();
+        try {
+            LiveMachine live = starting != null ? starting : machine;
+            if (live != null) {
+                live.interrupt();
+            }
+        } finally {
+            done.countDown();
         }
+    }
+
+    /**
+     * What an interrupted input tells about {@code what}: that it was stopped on the machine only when the machine
+     * confirmed that its processes are gone; otherwise that it may still run there, and how to find and end it.
+     */
+    private String interruption(String what) {
+        try {
+            stopping.await(30, java.util.concurrent.TimeUnit.SECONDS); // the command may end before its kill returns
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LiveMachine live = machine;
+        List<SshCommunicator.Stop> stops = live == null || !live.context().hasMachine() ? null
+                : live.context().machine().takeInterruption();
+        if (stops == null || stops.isEmpty()) {
+            return "interrupted: " + what + " had nothing running on the machine";
+        }
+        List<String> unconfirmed = new ArrayList<>();
+        for (SshCommunicator.Stop stop : stops) {
+            if (stop.confirmed()) {
+                continue;
+            }
+            String group = stop.processGroup();
+            unconfirmed.add(group == null ? stop.problem() + "; `!ps -ef` shows what runs there"
+                    : stop.problem() + "; its process group is " + group + ": `!pgrep -a -g " + group
+                    + "` lists it, `!" + (stop.sudo() ? "sudo kill" : "kill") + " -KILL -" + group + "` ends it");
+        }
+        if (unconfirmed.isEmpty()) {
+            return "interrupted: stopped " + what + " on the machine";
+        }
+        return "interrupted, but " + what + " may still run on the machine: " + String.join("; ", unconfirmed);
     }
 
     /** Whether a machine runs, or is being started: what Ctrl-C would stop. */
@@ -345,6 +386,10 @@ public final class ReplSession {
     /** A new input begins: a Ctrl-C that came during an earlier one no longer counts. */
     void beginInput() {
         interrupted = false;
+        LiveMachine live = machine;
+        if (live != null && live.context().hasMachine()) {
+            live.context().machine().takeInterruption(); // a Ctrl-C that came too late for the last input
+        }
     }
 
     /**

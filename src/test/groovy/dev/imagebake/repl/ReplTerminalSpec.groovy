@@ -119,6 +119,53 @@ class ReplTerminalSpec extends Specification {
         'a !command, with TERM=dumb'          | 'dumb'  | '!echo long-started; NAP; echo never'
     }
 
+    def "in a terminal, with --emulator, Ctrl-C during #what really ends it on the emulated VM"() {
+        given: 'the REPL with an emulator in its own process, as in a terminal, on an azure build machine'
+        Files.writeString(folder.resolve('t.imagebake.groovy'), "builder azure { location 'westeurope'; " +
+                "source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2'); " +
+                "managedImage 'ctrl-c', resourceGroup: 'images'; sshTimeout '60s' }\n")
+        startRepl(null, '--emulator')
+        keys(':start', 'Enter')
+        waitFor(~/started azure: provision statements now run on it[\s\S]*imagebake> $/, 240)
+
+        and: 'a command that sleeps on the VM, under a name no other process has'
+        String nap = "sleep ${40 + new Random().nextInt(50)}.${System.nanoTime() % 100000}"
+        String pattern = "[${nap[0]}]${nap.substring(1)}"
+        keys(input.replace('NAP', nap), 'Enter')
+        waitFor(~/(?m)^(    azure: )?long-started *$/, 60)
+        Poll.until("`${nap}` starting on the VM") { LoopbackSshd.run(['pgrep', '-f', pattern], true) != null }
+
+        when: 'Ctrl-C arrives while it runs'
+        keys('C-c')
+
+        then: 'the REPL says that it stopped the command'
+        waitFor(~/interrupted: stopped `[^`]*${java.util.regex.Pattern.quote(nap)}[^`]*` on the machine/, 60)
+        waitFor(~/imagebake> $/)
+        !screen().contains('dropped')
+
+        when: 'the VM is asked, in the same session, whether the command still runs (for up to 30 s)'
+        keys("!n=0; while pgrep -f '${pattern}' >/dev/null && [ \$n -lt 300 ]; do sleep 0.1; n=\$((n+1)); done; " +
+                "echo \"sleepers-left: \$(pgrep -c -f '${pattern}')\"", 'Enter')
+
+        then: 'it is gone, and the session goes on over the same connection'
+        waitFor(~/(?m)^sleepers-left: \d+ *$/, 60) =~ /(?m)^sleepers-left: 0 *$/
+        !screen().contains('dropped')
+
+        when: 'Ctrl-D leaves, cleaning up the machine'
+        keys('C-d')
+        waitFor(~/The machine of azure is still running\. Clean it up\? \[Y\/n\] $/)
+        keys('y', 'Enter')
+
+        then:
+        waitFor(~/REPL-EXITED 0/, 180)
+        LoopbackSshd.run(['pgrep', '-f', pattern], true) == null
+
+        where:
+        what               | input
+        'a provision step' | "provision shell { inline 'echo long-started; NAP; echo never' }"
+        'a !command'       | '!echo long-started; NAP; echo never'
+    }
+
     def "with TERM=dumb, Ctrl-C at the prompt drops the line and the session goes on"() {
         given:
         startRepl('dumb')
@@ -137,11 +184,14 @@ class ReplTerminalSpec extends Specification {
         !screen().contains('REPL-EXITED')
     }
 
-    /** Runs `imagebake repl t.imagebake.groovy` in a 150x50 tmux pane; {@code term} overrides TERM. */
-    private void startRepl(String term = null) {
+    /**
+     * Runs `imagebake repl t.imagebake.groovy` in a 150x50 tmux pane; {@code term} overrides TERM, {@code options}
+     * go before the template.
+     */
+    private void startRepl(String term = null, String options = '') {
         String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
         String command = "env ${term ? "TERM=${term} " : ''}IMAGEBAKE_REPL_HISTORY=${folder.resolve('history')} " +
-                "${java} -cp ${System.getProperty('java.class.path')} dev.imagebake.cli.Main repl t.imagebake.groovy; " +
+                "${java} -cp ${System.getProperty('java.class.path')} dev.imagebake.cli.Main repl ${options} t.imagebake.groovy; " +
                 'echo "REPL-EXITED $?"; sleep 60'
         tmux(['new-session', '-d', '-s', session, '-x', '150', '-y', '50', '-c', folder.toString(), command])
         waitFor(~/loaded t\.imagebake\.groovy: 1 statements[\s\S]*imagebake> $/)

@@ -64,8 +64,10 @@ final class Sandbox {
         } catch (IOException e) {
             throw new VmRuntimeException("cannot prepare the machine folder " + machineDir + ": " + e.getMessage(), e);
         }
-        ProcessBuilder builder = new ProcessBuilder("unshare", "--user", "--mount", "--pid", "--uts", "--ipc",
-                "--fork", "--kill-child", "--propagation", "private",
+        // A session of its own, as a VM's processes are out of reach of the terminal imagebake runs in (see command()).
+        // setsid forks only when its caller leads a process group, which a JVM's child does not: the pid stays.
+        ProcessBuilder builder = new ProcessBuilder("setsid", "unshare", "--user", "--mount", "--pid", "--uts",
+                "--ipc", "--fork", "--kill-child", "--propagation", "private",
                 "/bin/sh", "-c", "read go && exec /bin/sh \"$0\"", script.toString());
         builder.redirectError(ProcessBuilder.Redirect.appendTo(machineDir.resolve("boot.log").toFile()));
         Process process;
@@ -125,10 +127,15 @@ final class Sandbox {
         }
     }
 
-    /** The command that runs {@code command} inside the machine as root, without the right to change mounts. */
+    /**
+     * The command that runs {@code command} inside the machine as root, without the right to change mounts. Like
+     * the machine itself, it runs in a session of its own (setsid): the emulator may run in a terminal's foreground
+     * process group (`repl --emulator`), and the terminal's Ctrl-C (SIGINT to that whole group) would otherwise
+     * also reach the machine's sshd and end the very connection that is to stop the interrupted command.
+     */
     List<String> command(List<String> command) {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--target", String.valueOf(initPid), "--user",
-                "--mount", "--pid", "--uts", "--ipc", "--", "/usr/bin/setpriv", "--bounding-set=-sys_admin",
+        List<String> full = new ArrayList<>(List.of("setsid", "nsenter", "--target", String.valueOf(initPid),
+                "--user", "--mount", "--pid", "--uts", "--ipc", "--", "/usr/bin/setpriv", "--bounding-set=-sys_admin",
                 "/usr/bin/env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "HOME=/root", "LANG=C.UTF-8"));
         full.addAll(command);
