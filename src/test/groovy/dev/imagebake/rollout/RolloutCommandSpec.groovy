@@ -254,7 +254,7 @@ class RolloutCommandSpec extends Specification {
         args                                                                  | code | message
         ['--image', 'x', '--scale-set', 'manual']                             | 2    | "Error: --scale-set takes RESOURCE_GROUP/NAME; got 'manual'"
         ['--image', '/x', '--scale-set', 'web/manual', '--upgrade', 'rolling'] | 1    | "Error: upgrade 'rolling' needs a scale set whose upgrade policy is Rolling; this one's is Manual. Use upgrade 'manual' to let imagebake upgrade it in batches."
-        ['--image', '/x', '--scale-set', 'web/nope']                           | 1    | "Error: reading scale set web/nope failed: ResourceNotFound: The Resource 'Microsoft.Compute/virtualMachineScaleSets/nope' under resource group 'web' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix (HTTP 404)"
+        ['--image', '/x', '--scale-set', 'web/nope']                           | 1    | "Error: reading scale set web/nope failed: ResourceNotFound: The Resource 'Microsoft.Compute/virtualMachineScaleSets/nope' under resource group 'web' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix (HTTP 404 not found; not retried, as it would fail the same way)"
         ['--image', 'x', '--scale-set', 'web/manual', '--health-command', 'true'] | 2 | 'Error: --health-command runs over SSH and needs --ssh-user and --ssh-key'
         ['--image', 'Canonical:jammy', '--scale-set', 'web/manual']            | 2    | "Error: --image takes a resource ID (/subscriptions/...) or a marketplace image PUBLISHER:OFFER:SKU:VERSION; got 'Canonical:jammy'"
     }
@@ -309,7 +309,7 @@ class RolloutCommandSpec extends Specification {
         r.code == 1
         r.err == "Error: Updating the model of scale set manual failed: NotFound: The Image '/subscriptions/x/" +
                 "resourceGroups/web/providers/Microsoft.Compute/images/nope' cannot be found in 'westeurope' region." +
-                ' (HTTP 404)\n'
+                ' (HTTP 404 not found; not retried, as it would fail the same way)\n'
         instances('manual').every { it[1] == 'img-b' }
     }
 

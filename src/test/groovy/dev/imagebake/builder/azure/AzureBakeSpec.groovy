@@ -79,7 +79,7 @@ class AzureBakeSpec extends Specification {
         expect:
         result.out =~ /(?m)Scale set web-vmss \(policy Manual, 3 instance\(s\)\): Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest -> \/subscriptions\/.*\/versions\/1\.4\.0; upgrade manual, batches: web-vmss_0; web-vmss_1; web-vmss_2$/
         (result.out =~ /batch \d\/3: healthy: web-vmss_\d/).size() == 3
-        result.out =~ /(?m)^web-vmss_2  +Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest -> web\/1\.4\.0  healthy  /
+        result.out =~ /(?m)^    azure: web-vmss_2  +Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest -> web\/1\.4\.0  healthy  /
         result.out =~ /Rolled \/subscriptions\/.*\/versions\/1\.4\.0 out to web-vmss: 3 instance\(s\) on the new model, healthy/
     }
 
