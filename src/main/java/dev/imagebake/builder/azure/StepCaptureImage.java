@@ -26,7 +26,8 @@ final class StepCaptureImage implements BuildStep {
     public void run(BuildContext context) throws Exception {
         AzureBuilderSpec.ManagedImageDestination dest = build.spec.managedImage();
         var images = build.clients.compute().getImages();
-        if (StepCheckDestination.exists(() -> images.getByResourceGroup(dest.resourceGroup(), dest.name()))) {
+        if (StepCheckDestination.exists("managed image " + dest.name(),
+                () -> images.getByResourceGroup(dest.resourceGroup(), dest.name()))) {
             Lro.await(context, "deleting the existing image " + dest.name(), build.operationLimit(),
                     () -> images.beginDelete(dest.resourceGroup(), dest.name()));
         }
@@ -35,8 +36,14 @@ final class StepCaptureImage implements BuildStep {
         image.withLocation(build.location).withTags(build.spec.tags());
         unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
                 + "/providers/Microsoft.Compute/images/" + dest.name();
-        ImageInner made = Lro.await(context, "capturing managed image " + dest.name(), build.operationLimit(),
+        Lro.await(context, "capturing managed image " + dest.name(), build.operationLimit(),
                 () -> images.beginCreateOrUpdate(dest.resourceGroup(), dest.name(), image));
+        ImageInner made = Lro.read("managed image " + dest.name(),
+                () -> images.getByResourceGroup(dest.resourceGroup(), dest.name()));
+        if (made.id() == null) {
+            throw new dev.imagebake.engine.StepFailedException("reading managed image " + dest.name()
+                    + " failed: Azure reports it without an id");
+        }
         unfinished = null;
         build.managedImageId = made.id();
         context.info("managed image " + made.id());

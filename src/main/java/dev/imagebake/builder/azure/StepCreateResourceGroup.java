@@ -29,7 +29,7 @@ final class StepCreateResourceGroup implements BuildStep {
     public void run(BuildContext context) throws Exception {
         var groups = build.clients.resources().getResourceGroups();
         if (!build.temporaryGroup) {
-            if (!groups.checkExistence(build.resourceGroup)) {
+            if (!Lro.read("resource group " + build.resourceGroup, () -> groups.checkExistence(build.resourceGroup))) {
                 throw new StepFailedException("the build resource group " + build.resourceGroup
                         + " does not exist in subscription " + build.clients.cloud().subscription()
                         + "; create it or leave out buildResourceGroup");
@@ -39,7 +39,7 @@ final class StepCreateResourceGroup implements BuildStep {
             context.info("building in the existing resource group " + build.resourceGroup);
             return;
         }
-        if (groups.checkExistence(build.resourceGroup)) {
+        if (Lro.read("resource group " + build.resourceGroup, () -> groups.checkExistence(build.resourceGroup))) {
             throw new StepFailedException("resource group " + build.resourceGroup + " already exists");
         }
         groups.createOrUpdate(build.resourceGroup,

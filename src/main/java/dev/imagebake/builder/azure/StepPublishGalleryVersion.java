@@ -76,11 +76,16 @@ final class StepPublishGalleryVersion implements BuildStep {
         unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
                 + "/providers/Microsoft.Compute/galleries/" + dest.gallery() + "/images/" + dest.image() + "/versions/"
                 + dest.version();
-        GalleryImageVersionInner made = Lro.await(context::cancelled, "publishing gallery image version "
-                        + dest.version(), build.publishLimit(),
+        Lro.await(context::cancelled, "publishing gallery image version " + dest.version(), build.publishLimit(),
                 () -> versions.beginCreateOrUpdate(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version(),
                         version),
                 elapsed -> progress(context, dest, elapsed));
+        GalleryImageVersionInner made = Lro.read("gallery image version " + dest.version(),
+                () -> versions.get(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version()));
+        if (made.id() == null) {
+            throw new dev.imagebake.engine.StepFailedException("reading gallery image version " + dest.version()
+                    + " failed: Azure reports it without an id");
+        }
         unfinished = null;
         build.galleryVersionId = made.id();
         progress(context, dest, null);

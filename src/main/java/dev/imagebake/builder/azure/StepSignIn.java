@@ -38,7 +38,8 @@ final class StepSignIn implements BuildStep {
             build.clients.resources().getResourceGroups().checkExistence(build.resourceGroup);
         } catch (ManagementException e) {
             throw new StepFailedException("cannot use subscription " + cloud.subscription() + " on "
-                    + cloud.description() + ": " + AzureErrors.describe(e), e);
+                    + cloud.description() + ": checking resource group " + build.resourceGroup + " failed: "
+                    + AzureErrors.describe(e), e);
         } catch (RuntimeException e) {
             throw new StepFailedException("cannot sign in to " + cloud.description() + ": " + rootMessage(e), e);
         }
