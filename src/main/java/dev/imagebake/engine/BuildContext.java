@@ -22,6 +22,10 @@ public final class BuildContext {
     private volatile Machine machine;
     private volatile boolean cancelled;
     private volatile Runnable interruptCurrent = () -> { };
+    private volatile Runnable onArtifact = () -> { };
+    private volatile boolean cleanupSkipped;
+    private volatile BuildResult.Status finalStatus;
+    private volatile List<String> finalLeftovers = List.of();
 
     public BuildContext(Build build, Path templateFolder, Reporter reporter, Secrets secrets,
                         Interaction interaction) {
@@ -94,6 +98,39 @@ public final class BuildContext {
     public void addArtifact(Artifact artifact) {
         artifacts.add(artifact);
         reporter.artifact(name(), artifact);
+        onArtifact.run();
+    }
+
+    /** Called after each artifact is added (the engine writes the manifest then). */
+    void onArtifact(Runnable action) {
+        this.onArtifact = action;
+    }
+
+    /** How the build ended, once it has; null while it runs. For recorders (the manifest). */
+    public BuildResult.Status finalStatus() {
+        return finalStatus;
+    }
+
+    /** What the build left behind, once it has ended. */
+    public List<String> finalLeftovers() {
+        return finalLeftovers;
+    }
+
+    void finish(BuildResult.Status status, List<String> leftovers) {
+        this.finalLeftovers = List.copyOf(leftovers);
+        this.finalStatus = status;
+    }
+
+    /**
+     * True once a second Ctrl-C asked to skip the cleanup: a cleanup that waits for Azure (a resource group that
+     * takes long to delete) stops waiting and reports what is left.
+     */
+    public boolean cleanupSkipped() {
+        return cleanupSkipped;
+    }
+
+    void skipCleanup() {
+        cleanupSkipped = true;
     }
 
     public List<Artifact> artifacts() {

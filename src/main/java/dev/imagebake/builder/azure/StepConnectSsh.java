@@ -69,6 +69,7 @@ final class StepConnectSsh implements BuildStep {
         SshEndpoint endpoint = new SshEndpoint(address, port, build.spec.sshUser(), privateKey, null, null, false,
                 List.of(build.hostKey.fingerprint()), null, false, null);
         machine = new Machine(endpoint, build.spec.sshTimeout(), context);
+        machine.keptFolderPrefix(AzureBuild.keptFolderPrefix(build.id)); // recorded in the resources' tags, for gc
         context.machine(machine);
         SshCommunicator communicator = connect(context, machine, address, port);
         context.info("connected to " + endpoint.describe() + " (host key "

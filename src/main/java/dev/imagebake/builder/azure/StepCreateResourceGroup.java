@@ -55,8 +55,10 @@ final class StepCreateResourceGroup implements BuildStep {
         }
         context.info("deleting resource group " + build.resourceGroup + " and everything in it");
         try {
-            Lro.awaitEvenIfCancelled("deleting resource group " + build.resourceGroup, build.operationLimit(),
-                    () -> build.clients.resources().getResourceGroups().beginDelete(build.resourceGroup));
+            // Goes on after a first Ctrl-C (cleanup is what it asked for); a second one stops the wait.
+            Lro.await(context::cleanupSkipped, "deleting resource group " + build.resourceGroup,
+                    build.operationLimit(), () -> build.clients.resources().getResourceGroups()
+                            .beginDelete(build.resourceGroup), null);
         } catch (StepFailedException e) {
             if (!AzureErrors.notFound(e.getCause())) {
                 throw e;

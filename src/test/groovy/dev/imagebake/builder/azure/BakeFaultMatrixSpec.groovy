@@ -42,7 +42,7 @@ class BakeFaultMatrixSpec extends Specification {
     @Shared
     List<Map> operations
 
-    static final int PARALLEL = Integer.getInteger('matrix.parallel', 6)
+    static final int PARALLEL = Integer.getInteger('matrix.parallel', 8)
 
     static final String TEMPLATE = """
 builder azure {
@@ -53,6 +53,7 @@ builder azure {
     gallery 'corp', resourceGroup: 'images', image: 'web', version: '1.0.0', regions: [westeurope: 1, northeurope: 1]
     sshTimeout '30s'
     operationTimeout '8s'
+    galleryTimeout '8s'
 }
 provision shell { inline 'echo provisioned' }
 """
