@@ -79,8 +79,9 @@ public final class Engine {
             reporter.buildStarted(build.name(), build.type());
             List<BuildStep> recorders = steps.recorders(build);
             List<String> recordFailures = new CopyOnWriteArrayList<>();
-            context.onArtifact(() -> record(context, recorders, recordFailures));
             StepRunner runner = new StepRunner(policy, skipCleanup);
+            java.util.Set<BuildStep> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            context.onArtifact(() -> record(context, recorders, recordFailures, runner, announced));
             StepRunner.Outcome outcome = runner.run(context, steps.steps(build), steps.onError(build));
             BuildResult.Status status = outcome.ok()
                     ? (context.cancelled() && !outcome.leftovers().isEmpty()
@@ -122,7 +123,7 @@ public final class Engine {
             if (!context.artifacts().isEmpty() || (status.produced() && recordFailures.isEmpty())) {
                 // Once more with the final status and what is left, so that the record says how the build ended.
                 context.finish(status, outcome.leftovers());
-                record(context, recorders, recordFailures);
+                record(context, recorders, recordFailures, runner, announced);
             }
             BuildResult result = new BuildResult(build.name(), status, Duration.ofNanos(System.nanoTime() - started),
                     context.artifacts(), error, outcome.leftovers());
@@ -136,15 +137,33 @@ public final class Engine {
         }
     }
 
-    /** Runs the recorders (the manifest); a failure is reported and fails the build, but stops nothing. */
-    private static void record(BuildContext context, List<BuildStep> recorders, List<String> failures) {
+    /**
+     * Runs the recorders (the manifest); a failure is reported and fails the build, but stops nothing. Each shows as
+     * a step the first time it runs; later runs only bring what it wrote up to date.
+     */
+    private static void record(BuildContext context, List<BuildStep> recorders, List<String> failures,
+                               StepRunner runner, java.util.Set<BuildStep> announced) {
         for (BuildStep recorder : recorders) {
+            boolean first = announced.add(recorder);
+            int index = first ? runner.nextIndex() : 0;
+            long started = System.nanoTime();
+            if (first) {
+                context.reporter().stepStarted(context.name(), index, recorder.name());
+            }
+            String failure = null;
             try {
                 recorder.run(context);
             } catch (Exception e) {
-                String why = recorder.name() + ": " + StepRunner.describe(e);
-                context.reporter().message(context.name(), Reporter.Level.ERROR, why);
+                failure = StepRunner.describe(e);
+                String why = recorder.name() + ": " + failure;
+                if (!first) {
+                    context.reporter().message(context.name(), Reporter.Level.ERROR, why);
+                }
                 failures.add(why);
+            }
+            if (first) {
+                context.reporter().stepFinished(context.name(), index, recorder.name(), failure == null,
+                        Duration.ofNanos(System.nanoTime() - started), failure);
             }
         }
     }

@@ -38,7 +38,7 @@ class AzureBuildSignalsSpec extends Specification {
     @Shared
     List<String> boundaries
 
-    static final int PARALLEL = Integer.getInteger('signals.parallel', 3)
+    static final int PARALLEL = Integer.getInteger('signals.parallel', 4)
 
     def setupSpec() {
         seeded = SeededEmulators.seed(dir.resolve('seeded'))

@@ -42,7 +42,7 @@ class BakeFaultMatrixSpec extends Specification {
     @Shared
     List<Map> operations
 
-    static final int PARALLEL = Integer.getInteger('matrix.parallel', 8)
+    static final int PARALLEL = Integer.getInteger('matrix.parallel', 10)
 
     static final String TEMPLATE = """
 builder azure {
