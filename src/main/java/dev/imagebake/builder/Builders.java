@@ -73,12 +73,21 @@ public final class Builders implements StepSource {
     }
 
     @Override
+    public List<BuildStep> recorders(Build build) {
+        List<BuildStep> recorders = new ArrayList<>();
+        for (Step step : build.post()) {
+            if (step.spec() instanceof ManifestPost manifest) {
+                recorders.add(new ManifestPostProcessor(manifest, runId, label(step)));
+            }
+        }
+        return recorders;
+    }
+
+    @Override
     public List<BuildStep> post(Build build) {
         List<BuildStep> post = new ArrayList<>();
         for (Step step : build.post()) {
-            if (step.spec() instanceof ManifestPost manifest) {
-                post.add(new ManifestPostProcessor(manifest, runId, label(step)));
-            } else if (step.spec() instanceof ScaleSetPost scaleSet) {
+            if (step.spec() instanceof ScaleSetPost scaleSet) {
                 AzureBuilderSpec.Auth auth = build.builder() instanceof AzureBuilderSpec a ? a.auth() : null;
                 post.add(new ScaleSetPostProcessor(scaleSet, auth, azure, label(step)));
             }

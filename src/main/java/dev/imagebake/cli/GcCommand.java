@@ -24,6 +24,11 @@ final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only list what would be deleted.")
     boolean dryRun;
 
+    @Option(names = "--include-artifacts",
+            description = "Also delete the finished images (managed images, gallery image versions) of builds that "
+                    + "died before recording them; without it they are only listed.")
+    boolean includeArtifacts;
+
     @Bounds(min = 0, duration = true)
     @Option(names = "--older-than", paramLabel = "DURATION",
             description = "Also count builds that started longer ago than this (e.g. 2h) as over.")
@@ -55,7 +60,18 @@ final class GcCommand implements Callable<Integer> {
             return ExitCodes.INVALID;
         }
         Leftovers leftovers = new Leftovers(clients);
-        List<Leftovers.Leftover> found = leftovers.find(age, Instant.now());
+        Leftovers.Found scan = leftovers.scan(age, Instant.now());
+        // Leftovers first: an unfinished gallery version may have been made from a finished image.
+        List<Leftovers.Leftover> found = new java.util.ArrayList<>(scan.leftovers());
+        if (includeArtifacts) {
+            found.addAll(scan.artifacts());
+        } else if (!scan.artifacts().isEmpty()) {
+            main.out.println("Kept " + scan.artifacts().size() + " finished image(s) of builds that did not end "
+                    + "(delete them too with --include-artifacts):");
+            for (Leftovers.Leftover l : scan.artifacts()) {
+                main.out.println("  " + l.id() + "  (build " + l.build() + ")");
+            }
+        }
         if (found.isEmpty()) {
             main.out.println("Nothing to clean up: no imagebake build has left resources behind.");
             return ExitCodes.OK;

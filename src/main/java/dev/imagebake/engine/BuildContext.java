@@ -24,6 +24,10 @@ public final class BuildContext {
     private volatile Runnable interruptCurrent = () -> { };
     private final Object stepThreadLock = new Object();
     private Thread stepThread;
+    private volatile Runnable onArtifact = () -> { };
+    private volatile boolean cleanupSkipped;
+    private volatile BuildResult.Status finalStatus;
+    private volatile List<String> finalLeftovers = List.of();
 
     public BuildContext(Build build, Path templateFolder, Reporter reporter, Secrets secrets,
                         Interaction interaction) {
@@ -96,6 +100,39 @@ public final class BuildContext {
     public void addArtifact(Artifact artifact) {
         artifacts.add(artifact);
         reporter.artifact(name(), artifact);
+        onArtifact.run();
+    }
+
+    /** Called after each artifact is added (the engine writes the manifest then). */
+    void onArtifact(Runnable action) {
+        this.onArtifact = action;
+    }
+
+    /** How the build ended, once it has; null while it runs. For recorders (the manifest). */
+    public BuildResult.Status finalStatus() {
+        return finalStatus;
+    }
+
+    /** What the build left behind, once it has ended. */
+    public List<String> finalLeftovers() {
+        return finalLeftovers;
+    }
+
+    void finish(BuildResult.Status status, List<String> leftovers) {
+        this.finalLeftovers = List.copyOf(leftovers);
+        this.finalStatus = status;
+    }
+
+    /**
+     * True once a second Ctrl-C asked to skip the cleanup: a cleanup that waits for Azure (a resource group that
+     * takes long to delete) stops waiting and reports what is left.
+     */
+    public boolean cleanupSkipped() {
+        return cleanupSkipped;
+    }
+
+    void skipCleanup() {
+        cleanupSkipped = true;
     }
 
     public List<Artifact> artifacts() {
@@ -118,11 +155,6 @@ public final class BuildContext {
     }
 
     /**
-     * The thread running a step (not a cleanup), or null between steps. Cancelling interrupts it, so that a step
-     * waiting inside a library (the Azure SDK's retry back-off, a token request) stops at once instead of when the
-     * wait ends; cleanups are never interrupted, as they must run to the end.
-     */
-    /**
      * True while a step of a cancelled build is still running: its requests should not be retried. False during
      * cleanups, whose requests are retried as usual even after Ctrl-C.
      */
@@ -132,6 +164,11 @@ public final class BuildContext {
         }
     }
 
+    /**
+     * The thread running a step (not a cleanup), or null between steps. Cancelling interrupts it, so that a step
+     * waiting inside a library (the Azure SDK's retry back-off, a token request) stops at once instead of when the
+     * wait ends; cleanups are never interrupted, as they must run to the end.
+     */
     void stepThread(Thread thread) {
         synchronized (stepThreadLock) {
             stepThread = thread;

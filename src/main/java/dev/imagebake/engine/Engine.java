@@ -77,9 +77,15 @@ public final class Engine {
                 context.cancel();
             }
             reporter.buildStarted(build.name(), build.type());
+            List<BuildStep> recorders = steps.recorders(build);
+            List<String> recordFailures = new CopyOnWriteArrayList<>();
             StepRunner runner = new StepRunner(policy, skipCleanup);
+            java.util.Set<BuildStep> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            context.onArtifact(() -> record(context, recorders, recordFailures, runner, announced));
             StepRunner.Outcome outcome = runner.run(context, steps.steps(build), steps.onError(build));
-            BuildResult.Status status = outcome.ok() ? BuildResult.Status.SUCCEEDED
+            BuildResult.Status status = outcome.ok()
+                    ? (context.cancelled() && !outcome.leftovers().isEmpty()
+                    ? BuildResult.Status.SUCCEEDED_CLEANUP_INTERRUPTED : BuildResult.Status.SUCCEEDED)
                     : context.cancelled() ? BuildResult.Status.CANCELLED : BuildResult.Status.FAILED;
             String error = outcome.failure();
             if (outcome.aborted() && context.hasMachine()) {
@@ -101,7 +107,11 @@ public final class Engine {
                 context.warn("--fail-fast: cancelling the other builds");
                 cancel();
             }
-            if (outcome.ok()) {
+            if (outcome.ok() && !recordFailures.isEmpty()) {
+                status = BuildResult.Status.FAILED;
+                error = recordFailures.get(0);
+            }
+            if (outcome.ok() && recordFailures.isEmpty()) {
                 for (BuildStep post : steps.post(build)) {
                     StepRunner.Outcome posted = runner.run(context, List.of(PlannedStep.builderStep(post)), List.of());
                     if (!posted.ok()) {
@@ -111,6 +121,11 @@ public final class Engine {
                     }
                 }
             }
+            if (!context.artifacts().isEmpty() || (status.produced() && recordFailures.isEmpty())) {
+                // Once more with the final status and what is left, so that the record says how the build ended.
+                context.finish(status, outcome.leftovers());
+                record(context, recorders, recordFailures, runner, announced);
+            }
             BuildResult result = new BuildResult(build.name(), status, Duration.ofNanos(System.nanoTime() - started),
                     context.artifacts(), error, outcome.leftovers());
             reporter.buildFinished(result);
@@ -119,6 +134,37 @@ public final class Engine {
             running.remove(context);
             if (context.hasMachine()) {
                 context.machine().close();
+            }
+        }
+    }
+
+    /**
+     * Runs the recorders (the manifest); a failure is reported and fails the build, but stops nothing. Each shows as
+     * a step the first time it runs; later runs only bring what it wrote up to date.
+     */
+    private static void record(BuildContext context, List<BuildStep> recorders, List<String> failures,
+                               StepRunner runner, java.util.Set<BuildStep> announced) {
+        for (BuildStep recorder : recorders) {
+            boolean first = announced.add(recorder);
+            int index = first ? runner.nextIndex() : 0;
+            long started = System.nanoTime();
+            if (first) {
+                context.reporter().stepStarted(context.name(), index, recorder.name());
+            }
+            String failure = null;
+            try {
+                recorder.run(context);
+            } catch (Exception e) {
+                failure = StepRunner.describe(e);
+                String why = recorder.name() + ": " + failure;
+                if (!first) {
+                    context.reporter().message(context.name(), Reporter.Level.ERROR, why);
+                }
+                failures.add(why);
+            }
+            if (first) {
+                context.reporter().stepFinished(context.name(), index, recorder.name(), failure == null,
+                        Duration.ofNanos(System.nanoTime() - started), failure);
             }
         }
     }
@@ -134,6 +180,9 @@ public final class Engine {
     /** Ctrl-C twice: skip the cleanups that have not run yet; they are reported as left behind. */
     public void skipCleanup() {
         skipCleanup.set(true);
+        for (BuildContext context : running) {
+            context.skipCleanup();
+        }
         cancel();
     }
 }

@@ -32,6 +32,7 @@ public final class Machine implements AutoCloseable {
     private String knownHostsLine;
     private String jumpKnownHostsLine;
     private Path toolFiles;
+    private String keptFolderPrefix = "imagebake-kept-";
 
     public Machine(SshEndpoint endpoint, Duration connectTimeout, BuildContext context) {
         this(endpoint, null, null, connectTimeout, context);
@@ -49,6 +50,14 @@ public final class Machine implements AutoCloseable {
         this.ownJumpKeyFile = ownJumpKeyFile;
         this.connectTimeout = connectTimeout;
         this.context = context;
+    }
+
+    /**
+     * How the folder that {@code --on-error=abort} keeps files in is named (then a random part): a builder that
+     * records this name with its resources lets {@code gc} remove the folder with them.
+     */
+    public synchronized void keptFolderPrefix(String prefix) {
+        this.keptFolderPrefix = prefix;
     }
 
     public SshEndpoint endpoint() {
@@ -149,7 +158,7 @@ public final class Machine implements AutoCloseable {
      * file is used from that file, never copied.
      */
     public synchronized LoginCommand.Login keptLoginCommand() throws IOException {
-        Path folder = Files.createTempDirectory("imagebake-kept-", PosixFilePermissions.asFileAttribute(
+        Path folder = Files.createTempDirectory(keptFolderPrefix, PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
         LoginCommand.Login command = login(folder);
         try (var left = Files.list(folder)) {

@@ -63,6 +63,11 @@ public final class StepRunner {
     /** How a step that {@link #interrupt()} ended failed. */
     public static final String INTERRUPTED = "interrupted";
 
+    /** Takes the next step index, for a step the engine runs itself (a recorder such as the manifest). */
+    int nextIndex() {
+        return ++index;
+    }
+
     public Outcome run(BuildContext context, List<PlannedStep> steps, List<PlannedStep> onError) {
         Deque<BuildStep> started = new ArrayDeque<>();
         String failure = null;

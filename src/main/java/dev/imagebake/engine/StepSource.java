@@ -14,4 +14,13 @@ public interface StepSource {
 
     /** Post-processors, run after the build (and its cleanup) succeeded. */
     List<BuildStep> post(Build build);
+
+    /**
+     * Post-processors that record what a build produced (the manifest): run as soon as an artifact exists, before
+     * the cleanup, and once more with the build's final status, so that an image that exists is on record even when
+     * the cleanup is interrupted or fails. Each run must replace what an earlier run of the same build wrote.
+     */
+    default List<BuildStep> recorders(Build build) {
+        return List.of();
+    }
 }

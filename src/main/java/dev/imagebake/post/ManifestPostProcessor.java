@@ -44,6 +44,9 @@ public final class ManifestPostProcessor implements BuildStep {
             Map<String, Object> manifest = read(output);
             @SuppressWarnings("unchecked")
             List<Object> builds = (List<Object>) manifest.computeIfAbsent("builds", k -> new ArrayList<>());
+            // Written when an artifact appears and again when the build ends: this run's entries replace the last.
+            builds.removeIf(b -> b instanceof Map<?, ?> entry && runId.equals(entry.get("runId"))
+                    && context.name().equals(entry.get("name")));
             for (Artifact artifact : context.artifacts()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("name", context.name());
@@ -55,6 +58,10 @@ public final class ManifestPostProcessor implements BuildStep {
                 entry.put("details", redacted(context, artifact.details()));
                 entry.put("customData", redacted(context, spec.customData()));
                 entry.put("runId", runId);
+                entry.put("status", context.finalStatus() == null ? "running" : context.finalStatus().label());
+                if (!context.finalLeftovers().isEmpty()) {
+                    entry.put("leftovers", context.finalLeftovers().stream().map(context.secrets()::redact).toList());
+                }
                 builds.add(entry);
             }
             manifest.put("lastRunId", runId);

@@ -154,6 +154,8 @@ public final class ConsoleReporter implements Reporter {
     public void buildFinished(BuildResult result) {
         String how = switch (result.status()) {
             case SUCCEEDED -> "finished in " + Durations.format(result.duration());
+            case SUCCEEDED_CLEANUP_INTERRUPTED -> paint(YELLOW, "finished in " + Durations.format(result.duration())
+                    + ", but the cleanup was interrupted: what is left is listed below");
             case FAILED -> paint(RED, "FAILED after " + Durations.format(result.duration()) + ": " + result.error());
             case CANCELLED -> paint(YELLOW, "cancelled after " + Durations.format(result.duration()));
         };
@@ -169,7 +171,7 @@ public final class ConsoleReporter implements Reporter {
             String artifact = r.artifacts().isEmpty() ? "-" : String.join(", ",
                     r.artifacts().stream().map(Artifact::id).toList());
             out.append(String.format("%-" + width + "s  %-9s  %-8s  %s%n", r.build(),
-                    r.status().name().toLowerCase(), Durations.format(r.duration()), artifact));
+                    r.status().label(), Durations.format(r.duration()), artifact));
         }
         for (BuildResult r : results) {
             if (!r.leftovers().isEmpty()) {

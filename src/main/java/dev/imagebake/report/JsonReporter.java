@@ -90,7 +90,7 @@ public final class JsonReporter implements Reporter {
 
     @Override
     public void buildFinished(BuildResult result) {
-        emit("build.finished", result.build(), "status", result.status().name().toLowerCase(), "durationMs",
+        emit("build.finished", result.build(), "status", result.status().name().toLowerCase().replace('_', '-'), "durationMs",
                 result.duration().toMillis(), "error", result.error(), "artifacts",
                 result.artifacts().stream().map(Artifact::id).toList(), "leftovers", result.leftovers());
     }

@@ -21,6 +21,16 @@ final class AzureBuild {
     static final String TAG_EXPIRES = "imagebake-expires-at";
     static final String TAG_HOST = "imagebake-host";
     static final String TAG_PID = "imagebake-pid";
+    /**
+     * Where {@code --on-error=abort} puts the copy of the build machine's key (a glob: the folder name ends in a
+     * random part), so that {@code gc} removes it with the machine.
+     */
+    static final String TAG_KEPT_FILES = "imagebake-kept-files";
+    /**
+     * On an image or gallery image version: when its build recorded it as its result. Until then the image carries
+     * the build's lease tags like a temporary resource, and {@code gc} lists it when the build is over.
+     */
+    static final String TAG_RECORDED = "imagebake-recorded-at";
     /** How long a build may own its temporary resources before {@code gc} considers them abandoned. */
     static final Duration LEASE = Duration.ofHours(12);
     /** How long one ARM operation may take when no build says (deleting what {@code gc} finds). */
@@ -47,6 +57,8 @@ final class AzureBuild {
     String managedImageId;
     String galleryVersionId;
     String galleryLocation;
+    /** Set once the image is on record as this build's artifact (the last step, or a cleanup after a failure). */
+    volatile boolean recorded;
 
     AzureBuild(AzureBuilderSpec spec, AzureOptions options, String buildName, String runId) {
         this.spec = spec;
@@ -63,9 +75,27 @@ final class AzureBuild {
         t.put(TAG_EXPIRES, now.plus(LEASE).toString());
         t.put(TAG_HOST, hostName());
         t.put(TAG_PID, Long.toString(ProcessHandle.current().pid()));
+        t.put(TAG_KEPT_FILES, java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), keptFolderPrefix(id) + "*")
+                .toString());
         this.tags = Map.copyOf(t);
         this.clientKey = OpenSshKeys.generate("imagebake-" + id);
         this.hostKey = OpenSshKeys.generate("imagebake-host-" + id);
+    }
+
+    /** The start of the name of the folder that {@code --on-error=abort} keeps the machine's key copy in. */
+    static String keptFolderPrefix(String id) {
+        return "imagebake-kept-" + id + "-";
+    }
+
+    /**
+     * The tags of the images this build makes: the template's, plus this build's id, host, process and lease, so
+     * that {@code gc} can tell an image whose build died before recording it from a finished one.
+     */
+    Map<String, String> artifactTags() {
+        Map<String, String> t = new LinkedHashMap<>(tags);
+        t.remove(TAG_KEPT_FILES);
+        t.putAll(spec.tags());
+        return t;
     }
 
     /** A name for a temporary resource of this build, e.g. {@code ib-web-3f2a9c1d-vm}. */

@@ -57,28 +57,109 @@ public final class AzureBuilder {
 
         @Override
         public void run(BuildContext context) {
-            Map<String, String> details = new LinkedHashMap<>();
-            put(details, "managedImageId", build.managedImageId);
-            put(details, "galleryImageVersionId", build.galleryVersionId);
-            if (build.spec.gallery() != null) {
-                details.put("regions", String.join(",", build.spec.gallery().regions().keySet()));
-            }
-            put(details, "location", build.location);
-            put(details, "source", build.sourceDescription);
-            put(details, "sourceExactVersion", build.sourceExactVersion);
-            String id = build.galleryVersionId != null ? build.galleryVersionId : build.managedImageId;
-            if (id == null) {
+            build.recorded = true;
+            markRecorded(context, build);
+            Artifact artifact = artifact(build, null);
+            if (build.galleryVersionId == null && build.managedImageId == null) {
                 context.warn("no managedImage or gallery destination: the machine was provisioned and nothing "
                         + "was captured");
-                id = build.vmId;
             }
-            context.addArtifact(new Artifact("azure", id, List.of(), details));
+            context.addArtifact(artifact);
         }
+    }
 
-        private static void put(Map<String, String> details, String key, String value) {
-            if (value != null) {
-                details.put(key, value);
+    /**
+     * Retags the build's images as recorded: the lease tags (host, process, expiry) go and {@code
+     * imagebake-recorded-at} comes, so that {@code gc} no longer counts them as left by a build that died. Best
+     * effort: an image that keeps its lease tags is only listed by {@code gc}, never deleted without
+     * {@code --include-artifacts}.
+     */
+    static void markRecorded(BuildContext context, AzureBuild build) {
+        // A first Ctrl-C interrupts the step thread; the retagging, like a cleanup, should still finish (only a
+        // second Ctrl-C skips it), so it runs on a thread of its own that the first interrupt does not reach.
+        java.util.concurrent.FutureTask<Void> tagging = new java.util.concurrent.FutureTask<>(() -> {
+            tagRecorded(context, build);
+            return null;
+        });
+        Thread worker = new Thread(tagging, "imagebake-record-tags");
+        worker.setDaemon(true);
+        worker.start();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    tagging.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // still tagging; look at the second Ctrl-C below
+                } catch (java.util.concurrent.ExecutionException e) {
+                    warnNotRecorded(context, e.getCause());
+                    return;
+                }
+                if (context.cleanupSkipped()) {
+                    worker.interrupt();
+                }
             }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void tagRecorded(BuildContext context, AzureBuild build) throws Exception {
+        Map<String, String> tags = new LinkedHashMap<>(build.artifactTags());
+        tags.remove(AzureBuild.TAG_HOST);
+        tags.remove(AzureBuild.TAG_PID);
+        tags.remove(AzureBuild.TAG_EXPIRES);
+        tags.put(AzureBuild.TAG_RECORDED, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString());
+        var compute = build.clients.compute();
+        if (build.managedImageId != null) {
+            var dest = build.spec.managedImage();
+            Lro.await(context::cleanupSkipped, "tagging managed image " + dest.name() + " as recorded",
+                    build.operationLimit(), () -> compute.getImages().beginUpdate(dest.resourceGroup(),
+                            dest.name(), new com.azure.resourcemanager.compute.models.ImageUpdate().withTags(tags)),
+                    null);
+        }
+        if (build.galleryVersionId != null) {
+            var dest = build.spec.gallery();
+            Lro.await(context::cleanupSkipped, "tagging gallery image version " + dest.version()
+                            + " as recorded", build.operationLimit(),
+                    () -> compute.getGalleryImageVersions().beginUpdate(dest.resourceGroup(), dest.gallery(),
+                            dest.image(), dest.version(),
+                            new com.azure.resourcemanager.compute.models.GalleryImageVersionUpdate().withTags(tags)),
+                    null);
+        }
+    }
+
+    private static void warnNotRecorded(BuildContext context, Throwable e) {
+        context.warn((e instanceof dev.imagebake.engine.StepFailedException ? e.getMessage()
+                : "tagging the image as recorded failed: " + AzureErrors.describe(e)) + "; `imagebake gc` will list "
+                + "the image as one of a build that did not end (it never deletes it without --include-artifacts)");
+    }
+
+    /** The build's image as an artifact; {@code note} says why it is less than the template asked for, or null. */
+    static Artifact artifact(AzureBuild build, String note) {
+        Map<String, String> details = new LinkedHashMap<>();
+        put(details, "managedImageId", build.managedImageId);
+        put(details, "galleryImageVersionId", build.galleryVersionId);
+        if (build.spec.gallery() != null && build.galleryVersionId != null) {
+            details.put("regions", String.join(",", build.spec.gallery().regions().keySet()));
+        }
+        put(details, "location", build.location);
+        put(details, "source", build.sourceDescription);
+        put(details, "sourceExactVersion", build.sourceExactVersion);
+        put(details, "note", note);
+        String id = build.galleryVersionId != null ? build.galleryVersionId : build.managedImageId;
+        return new Artifact("azure", id != null ? id : build.vmId, List.of(), details);
+    }
+
+    private static void put(Map<String, String> details, String key, String value) {
+        if (value != null) {
+            details.put(key, value);
         }
     }
 }

@@ -45,6 +45,14 @@ public final class AzureErrors {
         return (operation == null ? "an Azure request" : operation) + " failed: " + describe(failure);
     }
 
+    /**
+     * A failed read: worded from the request when it names the resource (its type, name and group), else as
+     * {@code reading WHAT failed: ...}.
+     */
+    public static String failedReading(String what, Throwable failure) {
+        return operation(failure) != null ? failed(null, failure) : "reading " + what + " failed: " + describe(failure);
+    }
+
     /** Azure's side of the failure: code, message, target, nested details, HTTP status and retries. */
     public static String describe(Throwable failure) {
         ManagementException e = find(failure, ManagementException.class);
@@ -82,6 +90,9 @@ public final class AzureErrors {
         }
         if (root instanceof java.io.IOException) {
             return IoErrors.describe(root) + " (retried " + AzureClients.MAX_RETRIES + " times)";
+        }
+        if (find(failure, InterruptedException.class) != null) {
+            return "stopped by Ctrl-C or SIGTERM before Azure answered";
         }
         return IoErrors.describe(failure.getMessage() == null ? root : failure);
     }

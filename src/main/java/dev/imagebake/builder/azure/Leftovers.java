@@ -16,8 +16,24 @@ import java.util.function.Function;
  * group are listed one by one, in an order that deletes each before what it depends on.
  */
 public final class Leftovers {
-    /** One leftover and why it is considered abandoned. */
-    public record Leftover(String id, String build, String reason) {
+    /**
+     * One leftover and why it is considered abandoned.
+     *
+     * @param keptFiles the folder (a glob) where {@code --on-error=abort} kept a copy of the machine's key, when
+     *                  the build ran on this host; removed with the leftover
+     */
+    public record Leftover(String id, String build, String reason, String keptFiles) {
+        public Leftover(String id, String build, String reason) {
+            this(id, build, reason, null);
+        }
+    }
+
+    /**
+     * What {@link #scan} found: the leftovers to delete (temporary resources, and images whose creation never
+     * finished), and the finished images of builds that died before they could record them, which are kept unless
+     * asked for.
+     */
+    public record Found(List<Leftover> leftovers, List<Leftover> artifacts) {
     }
 
     private final AzureClients clients;
@@ -28,6 +44,59 @@ public final class Leftovers {
 
     /** @param olderThan also count builds started longer ago than this, or null */
     public List<Leftover> find(Duration olderThan, Instant now) {
+        return scan(olderThan, now).leftovers();
+    }
+
+    /**
+     * Leftovers, and the images (managed images, gallery image versions) of builds that are over but never recorded
+     * them as their result (no {@code imagebake-recorded-at} tag): the build died while making them.
+     */
+    public Found scan(Duration olderThan, Instant now) {
+        List<Leftover> found = temporaryResources(olderThan, now);
+        List<Leftover> unfinished = new ArrayList<>();
+        List<Leftover> finished = new ArrayList<>();
+        var compute = clients.compute();
+        // Versions before images: a version may have been made from the image.
+        for (var gallery : compute.getGalleries().list()) {
+            String rg = resourceGroupOf(gallery.id());
+            for (var definition : compute.getGalleryImages().listByGallery(rg, gallery.name())) {
+                for (var version : compute.getGalleryImageVersions().listByGalleryImage(rg, gallery.name(),
+                        definition.name())) {
+                    sortArtifact(version.id(), version.tags(), String.valueOf(version.provisioningState()),
+                            olderThan, now, unfinished, finished);
+                }
+            }
+        }
+        for (var image : compute.getImages().list()) {
+            sortArtifact(image.id(), image.tags(), image.provisioningState(), olderThan, now, unfinished,
+                    finished);
+        }
+        // Unfinished images go first: a gallery version being made from an image must go before the image.
+        List<Leftover> leftovers = new ArrayList<>(unfinished);
+        leftovers.addAll(found);
+        return new Found(leftovers, finished);
+    }
+
+    private static void sortArtifact(String id, Map<String, String> tags, String state,
+                                     Duration olderThan, Instant now, List<Leftover> unfinished,
+                                     List<Leftover> finished) {
+        String build = tags == null ? null : tags.get(AzureBuild.TAG_BUILD);
+        if (build == null || tags.containsKey(AzureBuild.TAG_RECORDED) || abandoned(tags, olderThan, now) == null) {
+            return;
+        }
+        if ("Succeeded".equalsIgnoreCase(state)) {
+            finished.add(new Leftover(id, build, "a finished image of a build that did not end"));
+        } else {
+            unfinished.add(new Leftover(id, build, "an image of a build that did not end, never finished ("
+                    + state + ")"));
+        }
+    }
+
+    private static String resourceGroupOf(String id) {
+        return id.split("/")[4];
+    }
+
+    private List<Leftover> temporaryResources(Duration olderThan, Instant now) {
         List<Leftover> found = new ArrayList<>();
         List<String> groups = new ArrayList<>();
         List<String> temporaryGroups = new ArrayList<>();
@@ -35,7 +104,8 @@ public final class Leftovers {
             groups.add(group.name());
             String reason = abandoned(group.tags(), olderThan, now);
             if (reason != null && group.name().startsWith("imagebake-")) {
-                found.add(new Leftover(group.id(), group.tags().get(AzureBuild.TAG_BUILD), reason));
+                found.add(new Leftover(group.id(), group.tags().get(AzureBuild.TAG_BUILD), reason,
+                        keptFiles(group.tags())));
                 temporaryGroups.add(group.name().toLowerCase());
             }
         }
@@ -72,7 +142,8 @@ public final class Leftovers {
             String resourceId = id.apply(item);
             String reason = abandoned(tags.apply(item), olderThan, now);
             if (reason != null) {
-                found.add(new Leftover(resourceId, tags.apply(item).get(AzureBuild.TAG_BUILD), reason));
+                found.add(new Leftover(resourceId, tags.apply(item).get(AzureBuild.TAG_BUILD), reason,
+                        keptFiles(tags.apply(item))));
             }
         }
     }
@@ -107,7 +178,10 @@ public final class Leftovers {
         }
     }
 
-    /** Deletes the leftovers in the order given; returns the ones that could not be deleted, with why. */
+    /**
+     * Deletes the leftovers in the order given, and the key copies kept with them; returns the ones that could not
+     * be deleted, with why.
+     */
     public List<String> delete(List<Leftover> leftovers, java.util.function.Consumer<String> progress) {
         List<String> failed = new ArrayList<>();
         for (Leftover leftover : leftovers) {
@@ -116,8 +190,55 @@ public final class Leftovers {
                 Resources.delete(clients, leftover.id());
             } catch (Exception e) {
                 failed.add(leftover.id() + ": " + AzureErrors.describe(e.getCause() != null ? e.getCause() : e));
+                continue;
+            }
+            for (java.nio.file.Path folder : keptFolders(leftover.keptFiles())) {
+                progress.accept("deleting the key copy kept for the machine: " + folder);
+                try (var files = java.nio.file.Files.walk(folder)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (java.io.IOException e) {
+                    failed.add(folder + ": " + e.getMessage());
+                }
             }
         }
         return failed;
+    }
+
+    /** The kept-files glob of a resource's tags, when its build ran on this host; else null. */
+    private static String keptFiles(Map<String, String> tags) {
+        String glob = tags == null ? null : tags.get(AzureBuild.TAG_KEPT_FILES);
+        return glob != null && AzureBuild.hostName().equals(tags.get(AzureBuild.TAG_HOST)) ? glob : null;
+    }
+
+    /**
+     * The folders a kept-files glob names: only {@code imagebake-kept-BUILD-*} folders, directly in the folder the
+     * tag names, owned by this user, never a link; anything else in a tag is ignored.
+     */
+    static List<java.nio.file.Path> keptFolders(String glob) {
+        if (glob == null) {
+            return List.of();
+        }
+        java.nio.file.Path pattern = java.nio.file.Path.of(glob);
+        java.nio.file.Path parent = pattern.getParent();
+        String prefix = pattern.getFileName().toString();
+        if (parent == null || !prefix.matches("imagebake-kept-[a-z0-9-]+-\\*")) {
+            return List.of();
+        }
+        String start = prefix.substring(0, prefix.length() - 1);
+        List<java.nio.file.Path> folders = new ArrayList<>();
+        try (var entries = java.nio.file.Files.list(parent)) {
+            String me = System.getProperty("user.name");
+            for (java.nio.file.Path p : entries.toList()) {
+                if (p.getFileName().toString().startsWith(start)
+                        && java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && me.equals(java.nio.file.Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        .getName())) {
+                    folders.add(p);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+        return folders;
     }
 }

@@ -91,6 +91,24 @@ public final class Lro {
         }
     }
 
+    /**
+     * A read of what an operation made or a step needs, named in the message when it fails. The SDK hides a failed
+     * read at the end of an operation (it returns what it has, often an empty resource), so the steps read again
+     * through here and a read that keeps failing fails the step instead of handing on a resource without an id.
+     */
+    static <T> T read(String what, Supplier<T> get) throws StepFailedException {
+        T value;
+        try {
+            value = get.get();
+        } catch (RuntimeException e) {
+            throw new StepFailedException(AzureErrors.failedReading(what, e), e);
+        }
+        if (value == null) {
+            throw new StepFailedException("reading " + what + " failed: Azure returned nothing");
+        }
+        return value;
+    }
+
     /** {@code CODE: message} from an ARM status or error body ({@code {"status":"Failed","error":{...}}}). */
     static String fromBody(String body) {
         if (body == null || body.isBlank()) {

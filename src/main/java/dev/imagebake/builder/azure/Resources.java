@@ -12,13 +12,19 @@ public final class Resources {
     private Resources() {
     }
 
+    /** Deletes and waits, even when the build was cancelled (cleanup runs then), until a second Ctrl-C. */
     static void delete(BuildContext context, AzureBuild build, String id) throws Exception {
         context.info("deleting " + id);
-        delete(build.clients, id);
+        delete(build.clients, id, context::cleanupSkipped);
     }
 
-    /** Deletes and waits (even when the build was cancelled: cleanup runs then). */
+    /** Deletes and waits. */
     public static void delete(AzureClients clients, String id) throws Exception {
+        delete(clients, id, () -> false);
+    }
+
+    private static void delete(AzureClients clients, String id, java.util.function.BooleanSupplier stop)
+            throws Exception {
         String[] p = id.split("/");
         // /subscriptions/S/resourceGroups/RG[/providers/NS/TYPE/NAME[/TYPE2/NAME2...]]
         String rg = p[4];
@@ -39,7 +45,7 @@ public final class Resources {
             default -> throw new IllegalArgumentException("imagebake does not delete " + id);
         };
         try {
-            Lro.awaitEvenIfCancelled("deleting " + id, AzureBuild.OPERATION_LIMIT, begin);
+            Lro.await(stop, "deleting " + id, AzureBuild.OPERATION_LIMIT, begin, null);
         } catch (StepFailedException e) {
             if (!AzureErrors.notFound(e.getCause())) {
                 throw e;

@@ -31,12 +31,14 @@ final class StepCheckDestination implements BuildStep {
         var compute = build.clients.compute();
         AzureBuilderSpec.ManagedImageDestination image = build.spec.managedImage();
         if (image != null) {
-            if (!build.clients.resources().getResourceGroups().checkExistence(image.resourceGroup())) {
+            if (!Lro.read("resource group " + image.resourceGroup(),
+                    () -> build.clients.resources().getResourceGroups().checkExistence(image.resourceGroup()))) {
                 throw new StepFailedException("the managed image's resource group " + image.resourceGroup()
                         + " does not exist; create it first (az group create -n " + image.resourceGroup()
                         + " -l " + build.location + ")");
             }
-            if (exists(() -> compute.getImages().getByResourceGroup(image.resourceGroup(), image.name()))) {
+            if (exists("managed image " + image.name(),
+                    () -> compute.getImages().getByResourceGroup(image.resourceGroup(), image.name()))) {
                 if (!build.options.force()) {
                     throw new StepFailedException("managed image " + image.name() + " already exists in "
                             + image.resourceGroup() + "; " + FORCE_ADVICE);
@@ -74,7 +76,8 @@ final class StepCheckDestination implements BuildStep {
         }
     }
 
-    static GalleryImageVersionInner find(AzureBuild build, AzureBuilderSpec.GalleryDestination gallery) {
+    static GalleryImageVersionInner find(AzureBuild build, AzureBuilderSpec.GalleryDestination gallery)
+            throws StepFailedException {
         try {
             return build.clients.compute().getGalleryImageVersions().get(gallery.resourceGroup(), gallery.gallery(),
                     gallery.image(), gallery.version());
@@ -82,11 +85,13 @@ final class StepCheckDestination implements BuildStep {
             if (AzureErrors.notFound(e)) {
                 return null;
             }
-            throw e;
+            throw new StepFailedException(AzureErrors.failedReading("gallery image version " + gallery.version(), e),
+                    e);
         }
     }
 
-    static boolean exists(Runnable get) {
+    /** Whether a resource exists; a read that fails for another reason than "not found" fails the step, named. */
+    static boolean exists(String what, Runnable get) throws StepFailedException {
         try {
             get.run();
             return true;
@@ -94,7 +99,7 @@ final class StepCheckDestination implements BuildStep {
             if (AzureErrors.notFound(e)) {
                 return false;
             }
-            throw e;
+            throw new StepFailedException(AzureErrors.failedReading(what, e), e);
         }
     }
 }

@@ -46,18 +46,18 @@ final class StepConnectSsh implements BuildStep {
 
     @Override
     public void run(BuildContext context) throws Exception {
-        VirtualMachineInner vm = build.clients.compute().getVirtualMachines()
-                .getByResourceGroup(build.resourceGroup, build.name("vm"));
+        VirtualMachineInner vm = Lro.read("VM " + build.name("vm"), () -> build.clients.compute()
+                .getVirtualMachines().getByResourceGroup(build.resourceGroup, build.name("vm")));
         String address;
         Map<String, String> addressTags = Map.of();
         if (build.publicIpId != null) {
-            PublicIpAddressInner pip = build.clients.network().getPublicIpAddresses()
-                    .getByResourceGroup(build.resourceGroup, build.name("pip"));
+            PublicIpAddressInner pip = Lro.read("public IP address " + build.name("pip"), () -> build.clients
+                    .network().getPublicIpAddresses().getByResourceGroup(build.resourceGroup, build.name("pip")));
             address = pip.ipAddress();
             addressTags = pip.tags() == null ? Map.of() : pip.tags();
         } else {
-            NetworkInterfaceInner nic = build.clients.network().getNetworkInterfaces()
-                    .getByResourceGroup(build.resourceGroup, build.name("nic"));
+            NetworkInterfaceInner nic = Lro.read("network interface " + build.name("nic"), () -> build.clients
+                    .network().getNetworkInterfaces().getByResourceGroup(build.resourceGroup, build.name("nic")));
             address = nic.ipConfigurations().get(0).privateIpAddress();
         }
         if (address == null) {
@@ -69,6 +69,7 @@ final class StepConnectSsh implements BuildStep {
         SshEndpoint endpoint = new SshEndpoint(address, port, build.spec.sshUser(), privateKey, null, null, false,
                 List.of(build.hostKey.fingerprint()), null, false, null);
         machine = new Machine(endpoint, build.spec.sshTimeout(), context);
+        machine.keptFolderPrefix(AzureBuild.keptFolderPrefix(build.id)); // recorded in the resources' tags, for gc
         context.machine(machine);
         SshCommunicator communicator = connect(context, machine, address, port);
         context.info("connected to " + endpoint.describe() + " (host key "

@@ -69,10 +69,12 @@ final class StepCreateNetwork implements BuildStep {
                     .withDirection(SecurityRuleDirection.INBOUND).withPriority(100)
                     .withSourceAddressPrefixes(sources).withSourcePortRange("*")
                     .withDestinationAddressPrefix("*").withDestinationPortRange("22")));
-            String id = Lro.await(context, "creating network security group", build.operationLimit(),
-                    () -> client.getNetworkSecurityGroups().beginCreateOrUpdate(rg, build.name("nsg"), group)).id();
-            created.add(id);
-            return id;
+            Lro.await(context, "creating network security group", build.operationLimit(),
+                    () -> client.getNetworkSecurityGroups().beginCreateOrUpdate(rg, build.name("nsg"), group));
+            created.add(build.resourceId("Microsoft.Network", "networkSecurityGroups", build.name("nsg")));
+            String id = Lro.read("network security group " + build.name("nsg"),
+                    () -> client.getNetworkSecurityGroups().getByResourceGroup(rg, build.name("nsg"))).id();
+            return requireId(id, "network security group " + build.name("nsg"));
         });
         CompletableFuture<String> subnet = DaemonThreads.start("imagebake-azure-create", () -> {
             if (existingNetwork) {
@@ -87,10 +89,16 @@ final class StepCreateNetwork implements BuildStep {
             vnet.withLocation(build.location).withTags(build.tags);
             vnet.withAddressSpace(new AddressSpace().withAddressPrefixes(List.of("10.0.0.0/16")))
                     .withSubnets(List.of(new SubnetInner().withName("build").withAddressPrefix("10.0.0.0/24")));
-            VirtualNetworkInner made = Lro.await(context, "creating virtual network", build.operationLimit(),
+            Lro.await(context, "creating virtual network", build.operationLimit(),
                     () -> client.getVirtualNetworks().beginCreateOrUpdate(rg, build.name("vnet"), vnet));
-            created.add(made.id());
-            return made.subnets().get(0).id();
+            created.add(build.resourceId("Microsoft.Network", "virtualNetworks", build.name("vnet")));
+            VirtualNetworkInner made = Lro.read("virtual network " + build.name("vnet"),
+                    () -> client.getVirtualNetworks().getByResourceGroup(rg, build.name("vnet")));
+            if (made.subnets() == null || made.subnets().isEmpty()) {
+                throw new StepFailedException("reading virtual network " + build.name("vnet")
+                        + " failed: Azure reports it without its subnet");
+            }
+            return requireId(made.subnets().get(0).id(), "the subnet of virtual network " + build.name("vnet"));
         });
         CompletableFuture<String> pip = DaemonThreads.start("imagebake-azure-create", () -> {
             if (!publicIp) {
@@ -100,10 +108,12 @@ final class StepCreateNetwork implements BuildStep {
             address.withLocation(build.location).withTags(build.tags);
             address.withSku(new PublicIpAddressSku().withName(PublicIpAddressSkuName.STANDARD))
                     .withPublicIpAllocationMethod(IpAllocationMethod.STATIC);
-            String id = Lro.await(context, "creating public IP address", build.operationLimit(),
-                    () -> client.getPublicIpAddresses().beginCreateOrUpdate(rg, build.name("pip"), address)).id();
-            created.add(id);
-            return id;
+            Lro.await(context, "creating public IP address", build.operationLimit(),
+                    () -> client.getPublicIpAddresses().beginCreateOrUpdate(rg, build.name("pip"), address));
+            created.add(build.resourceId("Microsoft.Network", "publicIPAddresses", build.name("pip")));
+            String id = Lro.read("public IP address " + build.name("pip"),
+                    () -> client.getPublicIpAddresses().getByResourceGroup(rg, build.name("pip"))).id();
+            return requireId(id, "public IP address " + build.name("pip"));
         });
         // Wait for all three before failing, so that cleanup sees everything that was made.
         try {
@@ -129,9 +139,12 @@ final class StepCreateNetwork implements BuildStep {
                 .withNetworkSecurityGroup(new NetworkSecurityGroupInner().withId(nsgId))
                 .withIpConfigurations(List.of(ip));
         nic.withLocation(build.location).withTags(build.tags);
-        build.nicId = Lro.await(context, "creating network interface", build.operationLimit(),
-                () -> client.getNetworkInterfaces().beginCreateOrUpdate(rg, build.name("nic"), nic)).id();
-        created.add(build.nicId);
+        Lro.await(context, "creating network interface", build.operationLimit(),
+                () -> client.getNetworkInterfaces().beginCreateOrUpdate(rg, build.name("nic"), nic));
+        created.add(build.resourceId("Microsoft.Network", "networkInterfaces", build.name("nic")));
+        build.nicId = requireId(Lro.read("network interface " + build.name("nic"),
+                () -> client.getNetworkInterfaces().getByResourceGroup(rg, build.name("nic"))).id(),
+                "network interface " + build.name("nic"));
         context.info("network ready: SSH allowed from " + String.join(", ", sources)
                 + (existingNetwork ? " into subnet " + net.subnet() : ""));
     }
@@ -181,6 +194,13 @@ final class StepCreateNetwork implements BuildStep {
     @Override
     public List<String> leftovers(BuildContext context) {
         return build.temporaryGroup ? List.of() : List.copyOf(created);
+    }
+
+    private static String requireId(String id, String what) throws StepFailedException {
+        if (id == null || id.isEmpty()) {
+            throw new StepFailedException("reading " + what + " failed: Azure reports it without an id");
+        }
+        return id;
     }
 
     private static <T> T join(CompletableFuture<T> future) throws Exception {

@@ -29,7 +29,7 @@ final class StepCreateResourceGroup implements BuildStep {
     public void run(BuildContext context) throws Exception {
         var groups = build.clients.resources().getResourceGroups();
         if (!build.temporaryGroup) {
-            if (!groups.checkExistence(build.resourceGroup)) {
+            if (!Lro.read("resource group " + build.resourceGroup, () -> groups.checkExistence(build.resourceGroup))) {
                 throw new StepFailedException("the build resource group " + build.resourceGroup
                         + " does not exist in subscription " + build.clients.cloud().subscription()
                         + "; create it or leave out buildResourceGroup");
@@ -39,7 +39,7 @@ final class StepCreateResourceGroup implements BuildStep {
             context.info("building in the existing resource group " + build.resourceGroup);
             return;
         }
-        if (groups.checkExistence(build.resourceGroup)) {
+        if (Lro.read("resource group " + build.resourceGroup, () -> groups.checkExistence(build.resourceGroup))) {
             throw new StepFailedException("resource group " + build.resourceGroup + " already exists");
         }
         groups.createOrUpdate(build.resourceGroup,
@@ -55,8 +55,10 @@ final class StepCreateResourceGroup implements BuildStep {
         }
         context.info("deleting resource group " + build.resourceGroup + " and everything in it");
         try {
-            Lro.awaitEvenIfCancelled("deleting resource group " + build.resourceGroup, build.operationLimit(),
-                    () -> build.clients.resources().getResourceGroups().beginDelete(build.resourceGroup));
+            // Goes on after a first Ctrl-C (cleanup is what it asked for); a second one stops the wait.
+            Lro.await(context::cleanupSkipped, "deleting resource group " + build.resourceGroup,
+                    build.operationLimit(), () -> build.clients.resources().getResourceGroups()
+                            .beginDelete(build.resourceGroup), null);
         } catch (StepFailedException e) {
             if (!AzureErrors.notFound(e.getCause())) {
                 throw e;

@@ -101,9 +101,15 @@ final class StepCreateVm implements BuildStep {
         context.info("creating VM " + build.name("vm") + " (" + spec.vmSize() + ") from " + build.sourceDescription);
         // Recorded before the call: a create that fails halfway can still leave a VM behind.
         created = build.resourceId("Microsoft.Compute", "virtualMachines", build.name("vm"));
-        VirtualMachineInner made = Lro.await(context, "creating VM " + build.name("vm"), build.operationLimit(),
+        Lro.await(context, "creating VM " + build.name("vm"), build.operationLimit(),
                 () -> build.clients.compute().getVirtualMachines().beginCreateOrUpdate(build.resourceGroup,
                         build.name("vm"), vm));
+        VirtualMachineInner made = Lro.read("VM " + build.name("vm"), () -> build.clients.compute()
+                .getVirtualMachines().getByResourceGroup(build.resourceGroup, build.name("vm")));
+        if (made.id() == null) {
+            throw new dev.imagebake.engine.StepFailedException("reading VM " + build.name("vm")
+                    + " failed: Azure reports it without an id");
+        }
         build.vmId = made.id();
         if (made.storageProfile() != null && made.storageProfile().imageReference() != null) {
             build.sourceExactVersion = made.storageProfile().imageReference().exactVersion();

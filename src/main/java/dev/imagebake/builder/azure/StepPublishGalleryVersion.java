@@ -70,17 +70,22 @@ final class StepPublishGalleryVersion implements BuildStep {
         GalleryImageVersionInner version = new GalleryImageVersionInner().withPublishingProfile(publishing)
                 .withStorageProfile(new GalleryImageVersionStorageProfile().withSource(source));
         version.withLocation(build.galleryLocation == null ? build.location : build.galleryLocation)
-                .withTags(build.spec.tags());
+                .withTags(build.artifactTags());
         context.info("publishing " + dest.image() + " " + dest.version() + " to " + String.join(", ",
                 dest.regions().keySet()) + (build.managedImageId == null ? " (directly from the VM)" : ""));
         unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
                 + "/providers/Microsoft.Compute/galleries/" + dest.gallery() + "/images/" + dest.image() + "/versions/"
                 + dest.version();
-        GalleryImageVersionInner made = Lro.await(context::cancelled, "publishing gallery image version "
-                        + dest.version(), build.publishLimit(),
+        Lro.await(context::cancelled, "publishing gallery image version " + dest.version(), build.publishLimit(),
                 () -> versions.beginCreateOrUpdate(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version(),
                         version),
                 elapsed -> progress(context, dest, elapsed));
+        GalleryImageVersionInner made = Lro.read("gallery image version " + dest.version(),
+                () -> versions.get(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version()));
+        if (made.id() == null) {
+            throw new dev.imagebake.engine.StepFailedException("reading gallery image version " + dest.version()
+                    + " failed: Azure reports it without an id");
+        }
         unfinished = null;
         build.galleryVersionId = made.id();
         progress(context, dest, null);
@@ -92,14 +97,17 @@ final class StepPublishGalleryVersion implements BuildStep {
         String id = unfinished;
         if (id != null) {
             context.info("removing the gallery image version whose publishing did not finish");
-            Resources.delete(build.clients, id);
+            Resources.delete(context, build, id);
             unfinished = null;
         }
     }
 
     @Override
     public List<String> leftovers(BuildContext context) {
-        return unfinished == null ? List.of() : List.of(unfinished);
+        AzureBuilderSpec.GalleryDestination dest = build.spec.gallery();
+        return unfinished == null ? List.of() : List.of(unfinished + "  (publishing did not finish; remove with: "
+                + "az sig image-version delete -g " + dest.resourceGroup() + " -r " + dest.gallery() + " -i "
+                + dest.image() + " -e " + dest.version() + ")");
     }
 
     /** Reports per-region replication when it changed, at most every few seconds. */

@@ -87,6 +87,27 @@ public final class ProviderSupport {
                 + request.http().path() + "'.");
     }
 
+    /**
+     * A PATCH that changes a resource's tags (ARM's update of images and gallery image versions; other properties in
+     * the body are ignored): answered at once with 200 and the resource, which the SDK takes as a finished operation.
+     */
+    public static Response patchTags(dev.imagebake.emulator.state.StateStore store, String id,
+                                     Map<String, Object> body,
+                                     java.util.function.UnaryOperator<Map<String, Object>> view,
+                                     java.util.function.Supplier<ArmException> notFound) throws ArmException {
+        Object outcome = store.write(state -> {
+            Map<String, Object> document = state.resource(id);
+            if (document == null) {
+                return notFound.get();
+            }
+            if (body.get("tags") instanceof Map<?, ?> tags) {
+                document.put("tags", new java.util.LinkedHashMap<>(tags));
+            }
+            return Response.json(200, view.apply(document));
+        });
+        return answer(outcome);
+    }
+
     /** The response of a completed operation, or the error it ended with. */
     public static Response answer(Object outcome) throws ArmException {
         if (outcome instanceof ArmException error) {

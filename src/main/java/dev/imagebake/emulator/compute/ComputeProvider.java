@@ -125,6 +125,13 @@ public final class ComputeProvider implements ResourceProvider {
                         + " not supported by the emulator; disks are created with their virtual machine.");
             };
             case "DELETE" -> delete(request, type, id);
+            case "PATCH" -> {
+                if (!type.equals(IMAGE)) {
+                    throw methodNotAllowed(request);
+                }
+                yield ProviderSupport.patchTags(store, id, request.jsonBody(), d -> view(d, false),
+                        () -> notFound(type, name, groupName));
+            }
             default -> throw methodNotAllowed(request);
         };
     }

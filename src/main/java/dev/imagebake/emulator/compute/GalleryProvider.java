@@ -136,6 +136,13 @@ public final class GalleryProvider implements ResourceProvider {
                 default -> putVersion(request, imageId, id, name, request.jsonBody());
             };
             case "DELETE" -> delete(request, id, size);
+            case "PATCH" -> {
+                if (size != 12) {
+                    throw methodNotAllowed(request);
+                }
+                yield ProviderSupport.patchTags(store, id, request.jsonBody(), d -> view(d, false),
+                        () -> notFound(type, name, groupName));
+            }
             default -> throw methodNotAllowed(request);
         };
     }
