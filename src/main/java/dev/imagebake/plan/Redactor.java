@@ -14,13 +14,13 @@ import java.util.TreeMap;
  *
  * <p>One pass over the text finds every occurrence of every value (Aho-Corasick, see ADR 0006), so the cost grows
  * with the text and the matches, not with the number of values. Where occurrences overlap the longer one is masked
- * (the leftmost of equal ones), as when longer values were replaced first. A text with more than
- * {@link #MATCHES_PER_CHAR} occurrences per character (values that are repetitions of one another, against a text
- * made of them) is masked as a whole: looking at every overlapping pair would take far longer than printing it.
+ * (the leftmost of equal ones), as when longer values were replaced first. A text with more occurrences than
+ * characters, plus 1,024 (values that repeat one another, against a text made of them), is masked as a whole:
+ * enumerating every overlapping occurrence would take far more time and memory than printing it.
  */
 public final class Redactor {
     public static final String MASK = "<sensitive>";
-    static final int MATCHES_PER_CHAR = 4;
+    static final int MATCHES_PER_CHAR = 1;
     private static final int MATCHES_FREE = 1024;
     private final Trie trie;
     private final Set<String> wholeValues;

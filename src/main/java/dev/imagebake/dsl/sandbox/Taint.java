@@ -35,7 +35,7 @@ public final class Taint {
      * make (a few secrets and what is computed from them).
      */
     public static final int MAX_VALUES = 10_000;
-    public static final long MAX_CHARS = 4L << 20;
+    public static final long MAX_CHARS = 1L << 20;
     private long chars;
     private final Set<String> sources = new LinkedHashSet<>();
     private final Set<String> shortValues = new LinkedHashSet<>();

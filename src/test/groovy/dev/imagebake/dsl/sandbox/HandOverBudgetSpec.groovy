@@ -93,17 +93,22 @@ class HandOverBudgetSpec extends Specification {
         withinBudget(run)
     }
 
-    def "should refuse more sensitive values than the redactor is sized for, at the line that makes one too many"() {
+    def "should refuse more sensitive values than the redactor is sized for, at the line that makes one too many: #technique"() {
         when:
-        def run = plan(SSH + 'variable "pw", sensitive: true, default: (0..40000).collect { "v$it" }\n'
+        def run = plan(SSH + 'variable "pw", sensitive: true, default: ' + values + '\n'
                 + 'provision shell { inline "x" * 4000000 }')
 
         then:
         run.code == 2
         run.err.startsWith('t.imagebake.groovy:2:')
-        run.err.contains('limit: more than 10000 sensitive values')
+        run.err.contains(message)
         noStackTrace(run)
         withinBudget(run)
+
+        where:
+        technique               | values                                         | message
+        '40,001 values'         | '(0..40000).collect { "v$it" }'                | 'limit: more than 10000 sensitive values'
+        '1.9 Mi characters'     | '(0..600).collect { "v$it" * 1000 }'           | 'limit: sensitive values of more than 1048576 characters in all'
     }
 
     def "should bound how many errors are reported, and how long each is"() {
