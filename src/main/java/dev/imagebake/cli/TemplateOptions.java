@@ -124,7 +124,7 @@ public final class TemplateOptions {
         for (Diagnostic d : result.diagnostics()) {
             err.println(d);
         }
-        int n = result.diagnostics().size();
+        long n = Diagnostic.count(result.diagnostics());
         if (n > 0) {
             err.println(n == 1 ? "1 error." : n + " errors.");
         }

@@ -282,8 +282,7 @@ public final class Evaluation implements ImplicitScope {
         }
         if (diagnostics.size() >= MAX_DIAGNOSTICS) {
             omitted++;
-            Diagnostic summary = new Diagnostic(diagnostics.get(MAX_DIAGNOSTICS - 1).at(), omitted
-                    + (omitted == 1 ? " more error is" : " more errors are") + " not shown");
+            Diagnostic summary = Diagnostic.omitted(diagnostics.get(MAX_DIAGNOSTICS - 1).at(), omitted);
             if (diagnostics.size() == MAX_DIAGNOSTICS) {
                 diagnostics.add(summary);
             } else {

@@ -120,13 +120,14 @@ class HandOverBudgetSpec extends Specification {
         run.err.readLines().size() <= 102
         run.err.length() < 64 << 10
         run.err.contains(summary)
+        run.err.readLines().last() == count
         noStackTrace(run)
         withinBudget(run)
 
         where:
-        code                                                    | summary
-        '(1..100000).each { "k$it"() }'                         | '99900 more errors are not shown'
-        'fail("x" * 4000000)'                                   | '(4000000 characters in all; the rest is not shown)'
+        code                                                    | summary                                               | count
+        '(1..100000).each { "k$it"() }'                         | '99900 more errors are not shown'                     | '100000 errors.'
+        'fail("x" * 4000000)'                                   | '(4000000 characters in all; the rest is not shown)'  | '1 error.'
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
