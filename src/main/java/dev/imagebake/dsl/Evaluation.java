@@ -55,6 +55,9 @@ public final class Evaluation implements ImplicitScope {
     /** Errors kept (one more line says how many others there were), and characters shown of each. */
     static final int MAX_DIAGNOSTICS = 100;
     static final int MAX_MESSAGE_CHARS = 4096;
+    /** Characters of long error messages that may be masked in all (a fraction of a second's work). */
+    static final long MESSAGE_MASKING_BUDGET = 16L << 20;
+    private long messageCharsMasked;
     private int omitted;
     private Redactor redactor;
     private int redactorVersion = -1;
@@ -358,8 +361,14 @@ public final class Evaluation implements ImplicitScope {
         for (String value : taint.values()) {
             longest = Math.max(longest, value.length());
         }
-        String shown = redact(message.substring(0, (int) Math.min(message.length(), (long) MAX_MESSAGE_CHARS
-                + longest)));
+        int window = (int) Math.min(message.length(), (long) MAX_MESSAGE_CHARS + longest);
+        // Masking runs on the main thread, after evaluation's limits: long messages share one budget.
+        if (window > MAX_MESSAGE_CHARS && messageCharsMasked + window > MESSAGE_MASKING_BUDGET) {
+            return "(a message of " + message.length() + " characters, not shown: the messages before it used up "
+                    + "what may be spent on masking them)";
+        }
+        messageCharsMasked += window;
+        String shown = redact(message.substring(0, window));
         return shown.substring(0, Math.min(shown.length(), MAX_MESSAGE_CHARS)) + "… (" + message.length()
                 + " characters in all; the rest is not shown)";
     }

@@ -19,6 +19,9 @@ class HandOverBudgetSpec extends Specification {
     static final String SSH = "builder ssh { host '127.0.0.1'; user 'u'; password 'p'; insecureHostKey true }\n"
     static final long MAIN_CPU_NANOS = 2_000_000_000L
     static final long MAIN_ALLOCATED_BYTES = 512L << 20
+    /** 40 errors of 1,000,000 characters each, masked against a sensitive value of 1,000,000 characters. */
+    static final String LONG_MESSAGES = 'variable "pw", sensitive: true, default: "s" * 1000000\n' +
+            '(1..40).each { variable "${"k" * 1000000}-$it" }'
 
     @TempDir
     Path folder
@@ -118,7 +121,7 @@ class HandOverBudgetSpec extends Specification {
         then:
         run.code == 2
         run.err.readLines().size() <= 102
-        run.err.length() < 64 << 10
+        run.err.length() < 1 << 20
         run.err.contains(summary)
         run.err.readLines().last() == count
         noStackTrace(run)
@@ -128,6 +131,7 @@ class HandOverBudgetSpec extends Specification {
         code                                                    | summary                                               | count
         '(1..100000).each { "k$it"() }'                         | '99900 more errors are not shown'                     | '100000 errors.'
         'fail("x" * 4000000)'                                   | '(4000000 characters in all; the rest is not shown)'  | '1 error.'
+        LONG_MESSAGES                                           | 'not shown: the messages before it used up'           | '40 errors.'
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
