@@ -188,13 +188,16 @@ public final class Evaluation implements ImplicitScope {
                     throw env.misuse(); // clearer than "`host` takes a string; got a EnvironmentValue"
                 }
             }
-            // What a keyword is given may end up in the plan: it gets a frozen copy, so that growing the value
-            // afterwards cannot grow the plan.
-            Object[] frozen = new Object[args.length];
-            for (int i = 0; i < args.length; i++) {
-                frozen[i] = HandOver.freeze(name, args[i]);
+            // What a block's keyword is given may end up in the plan: it gets a frozen copy, so that growing the
+            // value afterwards cannot grow the plan. (Helpers keep nothing: println prints at once.)
+            Object[] given = args;
+            if (target instanceof BlockContext) {
+                given = new Object[args.length];
+                for (int i = 0; i < args.length; i++) {
+                    given[i] = HandOver.freeze(name, args[i]);
+                }
             }
-            return InvokerHelper.invokeMethod(target, name, frozen);
+            return InvokerHelper.invokeMethod(target, name, given);
         } catch (TemplateError e) {
             report(position(), e.getMessage());
             failed(target, name, args);

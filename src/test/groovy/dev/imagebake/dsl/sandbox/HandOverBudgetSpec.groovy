@@ -44,6 +44,26 @@ class HandOverBudgetSpec extends Specification {
         'a map grown after hand-over'                    | [m: [:]] | 'def inner = [:]\nvariable "x", default: [m: inner]\ndef s = "a" * 4000000\n(1..20).each { inner["k$it"] = s }'
     }
 
+    def "should leave what helpers are given alone: they keep nothing for the plan"() {
+        when:
+        def run = plan(SSH + 'def l = [1]\nl << l\nprintln l')
+
+        then:
+        run.code == 0
+        run.err == '[1, (this Collection)]\n'
+    }
+
+    def "should refuse a value that holds itself when it is handed over"() {
+        when:
+        def run = plan(SSH + 'def l = [1]\nl << l\nvariable "x", default: l')
+
+        then:
+        run.code == 2
+        run.err.startsWith('t.imagebake.groovy:4:1: limit: the value given to `variable` holds itself')
+        noStackTrace(run)
+        withinBudget(run)
+    }
+
     def "should freeze a Groovy variables file's values as they are assigned: #technique"() {
         given:
         Files.writeString(folder.resolve('v.groovy'), varFile)
