@@ -14,13 +14,12 @@ import java.util.TreeMap;
  *
  * <p>One pass over the text finds every occurrence of every value (Aho-Corasick, see ADR 0006), so the cost grows
  * with the text and the matches, not with the number of values. Where occurrences overlap the longer one is masked
- * (the leftmost of equal ones), as when longer values were replaced first. A text with more occurrences than
- * characters, plus 1,024 (values that repeat one another, against a text made of them), is masked as a whole:
+ * (the leftmost of equal ones), as when longer values were replaced first. A text with more occurrences than half
+ * its characters, plus 1,024 (values that repeat one another, against a text made of them), is masked as a whole:
  * enumerating every overlapping occurrence would take far more time and memory than printing it.
  */
 public final class Redactor {
     public static final String MASK = "<sensitive>";
-    static final int MATCHES_PER_CHAR = 1;
     private static final int MATCHES_FREE = 1024;
     private final Trie trie;
     private final Set<String> wholeValues;
@@ -49,7 +48,7 @@ public final class Redactor {
         if (text == null || trie == null || text.isEmpty()) {
             return text;
         }
-        long budget = MATCHES_FREE + (long) MATCHES_PER_CHAR * text.length();
+        long budget = MATCHES_FREE + text.length() / 2;
         Matches found = new Matches(budget);
         // The handler asks the trie to stop (stopOnHit) only once the budget is spent.
         trie.parseText(text, emit -> found.add(emit.getStart(), emit.getEnd()));

@@ -52,6 +52,6 @@ class RedactorSpec extends Specification {
         then:
         redacted == M
         threads.currentThreadCpuTime - cpu < 2_000_000_000L
-        threads.currentThreadAllocatedBytes - allocated < 256L << 20
+        threads.currentThreadAllocatedBytes - allocated < 512L << 20
     }
 }
