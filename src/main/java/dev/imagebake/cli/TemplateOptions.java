@@ -5,6 +5,8 @@ import dev.imagebake.dsl.EvaluationResult;
 import dev.imagebake.dsl.TemplateEvaluator;
 import dev.imagebake.dsl.TemplateSource;
 import dev.imagebake.dsl.VariableInputs;
+import dev.imagebake.dsl.sandbox.HandOver;
+import dev.imagebake.dsl.sandbox.LimitExceededException;
 import dev.imagebake.dsl.sandbox.Limits;
 import dev.imagebake.plan.SourcePosition;
 import dev.imagebake.util.Json;
@@ -80,9 +82,24 @@ public final class TemplateOptions {
         String label = "var-file " + file;
         try {
             if (file.toString().endsWith(".json")) {
+                Limits limits = Limits.DEFAULT;
+                if (Files.size(file) > limits.maxSourceChars()) {
+                    problems.add(new Diagnostic(new SourcePosition(file.toString(), 1, 1), "limit: the variables file "
+                            + "is larger than " + (limits.maxSourceChars() >> 10) + " KiB"));
+                    return;
+                }
                 try {
                     if (Json.parse(Files.readString(file)) instanceof Map<?, ?> values) {
-                        values.forEach((k, v) -> inputs.put(String.valueOf(k), v, label));
+                        // Checked and frozen like any value handed to the template (depth, size as text).
+                        for (Map.Entry<?, ?> e : values.entrySet()) {
+                            String name = String.valueOf(e.getKey());
+                            try {
+                                inputs.put(name, HandOver.freeze(name, e.getValue(), limits), label);
+                            } catch (LimitExceededException tooLarge) {
+                                problems.add(new Diagnostic(new SourcePosition(file.toString(), 1, 1), "limit: "
+                                        + tooLarge.getMessage()));
+                            }
+                        }
                     } else {
                         problems.add(new Diagnostic(new SourcePosition(file.toString(), 1, 1),
                                 "a JSON variables file holds one object: {\"name\": \"value\"}"));
@@ -107,7 +124,7 @@ public final class TemplateOptions {
         for (Diagnostic d : result.diagnostics()) {
             err.println(d);
         }
-        int n = result.diagnostics().size();
+        long n = Diagnostic.count(result.diagnostics());
         if (n > 0) {
             err.println(n == 1 ? "1 error." : n + " errors.");
         }

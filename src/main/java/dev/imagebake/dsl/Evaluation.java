@@ -1,12 +1,14 @@
 package dev.imagebake.dsl;
 
 import dev.imagebake.dsl.sandbox.Guard;
+import dev.imagebake.dsl.sandbox.HandOver;
 import dev.imagebake.dsl.sandbox.ImplicitScope;
 import dev.imagebake.dsl.sandbox.SandboxRuntime;
 import dev.imagebake.dsl.sandbox.Taint;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.BuilderSpec;
 import dev.imagebake.plan.Plan;
+import dev.imagebake.plan.PlanSize;
 import dev.imagebake.plan.Redactor;
 import dev.imagebake.plan.SourcePosition;
 import dev.imagebake.plan.Step;
@@ -50,6 +52,15 @@ public final class Evaluation implements ImplicitScope {
     private final Taint taint;
     /** The shortest sensitive value masked in what the template prints and in error messages. */
     static final int MASKED_LENGTH = 4;
+    /** Errors kept (one more line says how many others there were), and characters shown of each. */
+    static final int MAX_DIAGNOSTICS = 100;
+    static final int MAX_MESSAGE_CHARS = 4096;
+    /** Characters of long error messages that may be masked in all (a fraction of a second's work). */
+    static final long MESSAGE_MASKING_BUDGET = 16L << 20;
+    private long messageCharsMasked;
+    private int omitted;
+    private Redactor redactor;
+    private int redactorVersion = -1;
     private final Map<String, Object> bindings = new LinkedHashMap<>();
     private final Deque<BlockContext> blocks = new ArrayDeque<>();
     private final Set<Object> unusedDeclarations = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -177,7 +188,16 @@ public final class Evaluation implements ImplicitScope {
                     throw env.misuse(); // clearer than "`host` takes a string; got a EnvironmentValue"
                 }
             }
-            return InvokerHelper.invokeMethod(target, name, args);
+            // What a block's keyword is given may end up in the plan: it gets a frozen copy, so that growing the
+            // value afterwards cannot grow the plan. (Helpers keep nothing: println prints at once.)
+            Object[] given = args;
+            if (target instanceof BlockContext) {
+                given = new Object[args.length];
+                for (int i = 0; i < args.length; i++) {
+                    given[i] = HandOver.freeze(name, args[i]);
+                }
+            }
+            return InvokerHelper.invokeMethod(target, name, given);
         } catch (TemplateError e) {
             report(position(), e.getMessage());
             failed(target, name, args);
@@ -266,6 +286,16 @@ public final class Evaluation implements ImplicitScope {
         if (message.contains(UNSET) || message.contains(UNDECLARED)) {
             return;
         }
+        if (diagnostics.size() >= MAX_DIAGNOSTICS) {
+            omitted++;
+            Diagnostic summary = Diagnostic.omitted(diagnostics.get(MAX_DIAGNOSTICS - 1).at(), omitted);
+            if (diagnostics.size() == MAX_DIAGNOSTICS) {
+                diagnostics.add(summary);
+            } else {
+                diagnostics.set(MAX_DIAGNOSTICS, summary);
+            }
+            return;
+        }
         for (Diagnostic d : diagnostics) {
             boolean sameLine = d.at().line() == at.line() && d.at().file().equals(at.file());
             if (sameLine && (message.contains("got null") || d.message().equals(message))) {
@@ -313,8 +343,37 @@ public final class Evaluation implements ImplicitScope {
         if (text == null || taint.values().isEmpty()) {
             return text;
         }
-        return new Redactor(taint.maskedInText().stream().filter(v -> v.length() >= MASKED_LENGTH).toList(),
-                taint.maskedWhole()).redact(text);
+        if (redactor == null || redactorVersion != taint.size()) { // a template prints many lines: build it once
+            redactor = new Redactor(taint.maskedInText().stream().filter(v -> v.length() >= MASKED_LENGTH).toList(),
+                    taint.maskedWhole());
+            redactorVersion = taint.size();
+        }
+        return redactor.redact(text);
+    }
+
+    /**
+     * An error message, masked and cut to {@link #MAX_MESSAGE_CHARS}. Only the part shown is masked, with as many
+     * characters more as the longest sensitive value has, so that a value that starts in the part shown is masked
+     * whole.
+     */
+    String redactMessage(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
+            return redact(message);
+        }
+        int longest = 0;
+        for (String value : taint.values()) {
+            longest = Math.max(longest, value.length());
+        }
+        int window = (int) Math.min(message.length(), (long) MAX_MESSAGE_CHARS + longest);
+        // Masking runs on the main thread, after evaluation's limits: long messages share one budget.
+        if (window > MAX_MESSAGE_CHARS && messageCharsMasked + window > MESSAGE_MASKING_BUDGET) {
+            return "(a message of " + message.length() + " characters, not shown: the messages before it used up "
+                    + "what may be spent on masking them)";
+        }
+        messageCharsMasked += window;
+        String shown = redact(message.substring(0, window));
+        return shown.substring(0, Math.min(shown.length(), MAX_MESSAGE_CHARS)) + "… (" + message.length()
+                + " characters in all; the rest is not shown)";
     }
 
     VariableInputs inputs() {
@@ -452,8 +511,16 @@ public final class Evaluation implements ImplicitScope {
             builds.add(new Build(b.name(), b.spec(), applicable(steps, b.name()), applicable(onError, b.name()),
                     applicable(post, b.name()), b.declaredAt()));
         }
-        return new Plan(templatePath, List.copyOf(variables.values()), builds, taint.maskedInText(),
+        Plan plan = new Plan(templatePath, List.copyOf(variables.values()), builds, taint.maskedInText(),
                 taint.maskedWhole());
+        SourcePosition over = PlanSize.firstOver(plan, Plan.MAX_CHARS);
+        if (over != null) {
+            report(over, "limit: the plan would be more than " + Plan.MAX_CHARS + " characters of text, counted from "
+                    + "here (every setting, value and step, once for each build it applies to); repeat large values "
+                    + "less, or read large files on the build machine instead");
+            return null;
+        }
+        return plan;
     }
 
     private static List<Step> applicable(List<Step> steps, String build) {

@@ -77,7 +77,7 @@ public final class TemplateEvaluator {
             return result;
         }
         List<Diagnostic> masked = result.diagnostics().stream()
-                .map(d -> new Diagnostic(d.at(), evaluation.redact(d.message()))).toList();
+                .map(d -> new Diagnostic(d.at(), evaluation.redactMessage(d.message()))).toList();
         return new EvaluationResult(result.plan(), masked, result.failure(), result.stuck(),
                 result.cpuTime());
     }
@@ -391,7 +391,8 @@ public final class TemplateEvaluator {
             if (value instanceof groovy.lang.Closure || value instanceof dev.imagebake.dsl.sandbox.TemplateValue) {
                 throw new TemplateError("`" + name + "` must be a plain value: a string, number, boolean, list or map");
             }
-            values.put(name, value instanceof groovy.lang.GString g ? g.toString() : value);
+            // Frozen as it is assigned, like a value handed to a keyword: growing it afterwards changes nothing.
+            values.put(name, dev.imagebake.dsl.sandbox.HandOver.freeze(name, value));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.imagebake.dsl;
 
+import dev.imagebake.dsl.sandbox.HandOver;
 import dev.imagebake.plan.Variable;
 import dev.imagebake.util.Json;
 import groovy.lang.Closure;
@@ -132,18 +133,18 @@ public final class TopLevel extends StepTypes {
                     break;
                 case "list":
                     if (value instanceof List<?> l) {
-                        return List.copyOf(l);
+                        return HandOver.freeze("variable " + name, l);
                     }
                     if (text && Json.parse(raw) instanceof List<?> l) {
-                        return l;
+                        return HandOver.freeze("variable " + name, l);
                     }
                     break;
                 case "map":
                     if (value instanceof Map<?, ?> m) {
-                        return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(m));
+                        return HandOver.freeze("variable " + name, m);
                     }
                     if (text && Json.parse(raw) instanceof Map<?, ?> m) {
-                        return m;
+                        return HandOver.freeze("variable " + name, m);
                     }
                     break;
                 default:

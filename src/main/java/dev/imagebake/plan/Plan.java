@@ -16,6 +16,9 @@ import java.util.Set;
  */
 public record Plan(String template, List<Variable> variables, List<Build> builds, Set<String> sensitiveValues,
                    Set<String> sensitiveWholeValues) {
+    /** The most text a plan may be (see {@link PlanSize}); documented in src/docs/sandbox.md. */
+    public static final long MAX_CHARS = 8L << 20;
+
     public Plan {
         variables = List.copyOf(variables);
         builds = List.copyOf(builds);

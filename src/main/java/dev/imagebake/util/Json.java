@@ -9,14 +9,23 @@ import java.util.Map;
 
 /** A small JSON reader and writer: maps keep their order, numbers read as Long or BigDecimal. */
 public final class Json {
+    /**
+     * How deep arrays and objects may nest. The reader is recursive: without a bound, a file of 200,000 brackets
+     * would overflow the stack. As deep as a template's values may be.
+     */
+    public static final int MAX_DEPTH = 200;
     private final String text;
     private int at;
+    private int depth;
 
     private Json(String text) {
         this.text = text;
     }
 
-    /** Parses one JSON value; throws {@link IllegalArgumentException} naming line and column on bad input. */
+    /**
+     * Parses one JSON value; throws {@link IllegalArgumentException} naming line and column on bad input, arrays and
+     * objects nested more than {@link #MAX_DEPTH} deep included.
+     */
     public static Object parse(String text) {
         Json reader = new Json(text);
         reader.skipSpace();
@@ -121,9 +130,14 @@ public final class Json {
         char c = text.charAt(at);
         switch (c) {
             case '{':
-                return object();
             case '[':
-                return array();
+                if (depth == MAX_DEPTH) {
+                    throw error("nested more than " + MAX_DEPTH + " levels deep");
+                }
+                depth++;
+                Object nested = c == '{' ? object() : array();
+                depth--;
+                return nested;
             case '"':
                 return string();
             case 't':

@@ -711,10 +711,16 @@ public final class SandboxRuntime {
         return renderedLength(value, budget, 0, new IdentityHashMap<>());
     }
 
+    /** As {@link #renderedLength(Object, Guard, long)}, outside an evaluation too. */
+    static long renderedLength(Object value, long budget) {
+        return renderedLength(value, budget, 0, new IdentityHashMap<>());
+    }
+
     /** How long {@code value}'s string form is, stopping as soon as it is known to be over {@code budget}. */
     private static long renderedLength(Object value, long budget, int depth, IdentityHashMap<Object, Boolean> seen) {
-        if (depth > 200) {
-            throw new LimitExceededException("a value is nested more than 200 levels deep", 0, 0);
+        if (depth > HandOver.MAX_DEPTH) {
+            throw new LimitExceededException("a value is nested more than " + HandOver.MAX_DEPTH + " levels deep", 0,
+                    0);
         }
         if (value == null) {
             return 4;

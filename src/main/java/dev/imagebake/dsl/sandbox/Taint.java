@@ -29,6 +29,14 @@ public final class Taint {
     public static final int SHORTEST_BY_VALUE = 4;
     /** How deep {@link #mark} looks into nested results: as deep as a value can be rendered. */
     private static final int MAX_DEPTH = 200;
+    /**
+     * How many sensitive text values one evaluation may make, and how many characters they may hold in all: every
+     * output is masked against them (see ADR 0006), so they bound the masking automaton. Far above what templates
+     * make (a few secrets and what is computed from them).
+     */
+    public static final int MAX_VALUES = 10_000;
+    public static final long MAX_CHARS = 1L << 20;
+    private long chars;
     private final Set<String> sources = new LinkedHashSet<>();
     private final Set<String> shortValues = new LinkedHashSet<>();
     private final Set<String> values = new LinkedHashSet<>();
@@ -45,7 +53,7 @@ public final class Taint {
             String text = value.toString();
             if (!text.isEmpty()) {
                 sources.add(text);
-                values.add(text);
+                added(values.add(text), text);
             }
         } else if (value instanceof Map<?, ?> map) {
             objects.add(value);
@@ -55,6 +63,23 @@ public final class Taint {
             items.forEach(this::declare);
         } else if (value != null && !(value instanceof Number || value instanceof Boolean)) {
             declare(String.valueOf(value));
+        }
+    }
+
+    /** Counts a new sensitive text value against the limits. */
+    private void added(boolean isNew, String text) {
+        if (!isNew) {
+            return;
+        }
+        chars += text.length();
+        if (values.size() + shortValues.size() > MAX_VALUES) {
+            throw new LimitExceededException("more than " + MAX_VALUES + " sensitive values: every output is masked "
+                    + "against each of them; keep secrets few and compute less text from them", 0, 0);
+        }
+        if (chars > MAX_CHARS) {
+            throw new LimitExceededException("sensitive values of more than " + MAX_CHARS + " characters in all: "
+                    + "every output is masked against each of them; keep secrets few and compute less text from them",
+                    0, 0);
         }
     }
 
@@ -134,6 +159,18 @@ public final class Taint {
         return result;
     }
 
+    /** A frozen copy of a value handed over keeps the value's standing. */
+    void copied(Object original, Object copy) {
+        if (objects.contains(original)) {
+            objects.add(copy);
+        }
+    }
+
+    /** The number of sensitive text values so far: it changes whenever a new one is made. */
+    public int size() {
+        return values.size() + shortValues.size();
+    }
+
     /** A collection that {@code value} was added to (or an entry of which was set) holds it from now on. */
     void stored(Object container, Object value) {
         if (active() && isContainer(container) && isSensitive(value)) {
@@ -171,10 +208,10 @@ public final class Taint {
             String text = value.toString();
             if (fromSensitive && !existing.contains(value) && !text.isEmpty()) {
                 if (text.length() >= SHORTEST_BY_VALUE) {
-                    values.add(text);
+                    added(values.add(text), text);
                 } else {
                     objects.add(value);
-                    shortValues.add(text);
+                    added(shortValues.add(text), text);
                 }
                 return true;
             }
