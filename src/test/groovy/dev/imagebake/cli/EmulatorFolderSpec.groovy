@@ -1,5 +1,6 @@
 package dev.imagebake.cli
 
+import dev.imagebake.testsupport.ChildImagebake
 import dev.imagebake.testsupport.LoopbackSshd
 import spock.lang.Shared
 import spock.lang.Specification
@@ -142,9 +143,7 @@ provision shell { inline 'echo long-started', 'sleep 60' }
     }
 
     private void start(String... args) {
-        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
-        def builder = new ProcessBuilder([java, "-Djava.io.tmpdir=${tmp}".toString(), '-cp',
-                                          System.getProperty('java.class.path'), 'dev.imagebake.cli.Main'] + (args as List))
+        def builder = new ProcessBuilder(ChildImagebake.command(["-Djava.io.tmpdir=${tmp}".toString()], args as List))
                 .directory(folder.toFile()).redirectErrorStream(true)
         builder.environment().put('IMAGEBAKE_REPL_HISTORY', folder.resolve('history').toString())
         builder.environment().remove('IMAGEBAKE_CLOUD')

@@ -1,5 +1,6 @@
 package dev.imagebake.repl
 
+import dev.imagebake.testsupport.ChildImagebake
 import dev.imagebake.cli.Main
 import dev.imagebake.testsupport.LoopbackSshd
 import dev.imagebake.testsupport.Poll
@@ -197,9 +198,8 @@ provision shell { inline 'echo ran >> ${marker}' }
         given: 'imagebake repl in a process of its own, reading a script that has more to do after a long step'
         Files.writeString(folder.resolve('t.imagebake.groovy'), sshBuilder(sshd))
         String nap = "sleep ${40 + new Random().nextInt(50)}.${System.nanoTime() % 100000}"
-        String java = Path.of(System.getProperty('java.home'), 'bin', 'java')
-        def builder = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
-                'repl', 't.imagebake.groovy').directory(folder.toFile()).redirectErrorStream(true)
+        def builder = new ProcessBuilder(ChildImagebake.command(['repl', 't.imagebake.groovy']))
+                .directory(folder.toFile()).redirectErrorStream(true)
         builder.environment().put('IMAGEBAKE_REPL_HISTORY', folder.resolve('history').toString())
         Process process = builder.start()
         StringBuffer out = new StringBuffer()

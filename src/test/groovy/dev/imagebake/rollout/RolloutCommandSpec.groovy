@@ -1,5 +1,6 @@
 package dev.imagebake.rollout
 
+import dev.imagebake.testsupport.ChildImagebake
 import com.azure.core.management.Region
 import com.azure.resourcemanager.compute.ComputeManager
 import com.azure.resourcemanager.compute.models.HyperVGenerationTypes
@@ -138,11 +139,9 @@ class RolloutCommandSpec extends Specification {
 
     def "Ctrl-C between batches should stop the roll, say where the scale set was left, and exit 130"() {
         given: 'imagebake rollout in a process of its own, pausing a minute after each batch'
-        String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
-        // With SIGINT's default action, as from a terminal: a background job starts with it ignored, and so would Java.
-        def p = new ProcessBuilder('perl', '-e', '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!"', java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
-                'rollout', '--cloud', emulator.cloudFile().toString(), '--image', imageA, '--scale-set', 'web/manual',
-                '--max-batch-percent', '34', '--pause', '60s').redirectErrorStream(true).start()
+        def p = new ProcessBuilder(ChildImagebake.command(['rollout', '--cloud', emulator.cloudFile().toString(),
+                '--image', imageA, '--scale-set', 'web/manual', '--max-batch-percent', '34', '--pause', '60s']))
+                .redirectErrorStream(true).start()
         def out = new StringBuilder()
         def reader = new BufferedReader(new InputStreamReader(p.inputStream, 'UTF-8'))
         String line

@@ -1,5 +1,6 @@
 package dev.imagebake.rollout
 
+import dev.imagebake.testsupport.ChildImagebake
 import com.azure.core.management.Region
 import com.azure.resourcemanager.compute.ComputeManager
 import com.azure.resourcemanager.compute.models.HyperVGenerationTypes
@@ -104,9 +105,8 @@ class RolloutRecoverySpec extends Specification {
      * never hears it).
      */
     private Map interrupted(String until, String... args) {
-        String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
-        def p = new ProcessBuilder(['perl', '-e', '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!"', java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
-                'rollout', '--cloud', emulator.cloudFile().toString()] + args.toList()).redirectErrorStream(true).start()
+        def p = new ProcessBuilder(ChildImagebake.command(['rollout', '--cloud', emulator.cloudFile().toString()]
+                + args.toList())).redirectErrorStream(true).start()
         def out = new StringBuilder()
         def reader = new BufferedReader(new InputStreamReader(p.inputStream, 'UTF-8'))
         String line

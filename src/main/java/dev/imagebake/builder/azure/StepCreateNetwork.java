@@ -39,7 +39,10 @@ import java.util.concurrent.ExecutionException;
  */
 final class StepCreateNetwork implements BuildStep {
     private final AzureBuild build;
-    /** Resource ids this step created, in creation order; cleanup deletes them in reverse. */
+    /**
+     * Resource ids this step created or asked for, in order; cleanup deletes them in reverse. Each is recorded before
+     * its create request: a request that Ctrl-C or a timeout cuts short may still have made the resource.
+     */
     private final List<String> created = Collections.synchronizedList(new ArrayList<>());
 
     StepCreateNetwork(AzureBuild build) {
@@ -69,9 +72,9 @@ final class StepCreateNetwork implements BuildStep {
                     .withDirection(SecurityRuleDirection.INBOUND).withPriority(100)
                     .withSourceAddressPrefixes(sources).withSourcePortRange("*")
                     .withDestinationAddressPrefix("*").withDestinationPortRange("22")));
+            created.add(build.resourceId("Microsoft.Network", "networkSecurityGroups", build.name("nsg")));
             Lro.await(context, "creating network security group", build.operationLimit(),
                     () -> client.getNetworkSecurityGroups().beginCreateOrUpdate(rg, build.name("nsg"), group));
-            created.add(build.resourceId("Microsoft.Network", "networkSecurityGroups", build.name("nsg")));
             String id = Lro.read("network security group " + build.name("nsg"),
                     () -> client.getNetworkSecurityGroups().getByResourceGroup(rg, build.name("nsg"))).id();
             return requireId(id, "network security group " + build.name("nsg"));
@@ -89,9 +92,9 @@ final class StepCreateNetwork implements BuildStep {
             vnet.withLocation(build.location).withTags(build.tags);
             vnet.withAddressSpace(new AddressSpace().withAddressPrefixes(List.of("10.0.0.0/16")))
                     .withSubnets(List.of(new SubnetInner().withName("build").withAddressPrefix("10.0.0.0/24")));
+            created.add(build.resourceId("Microsoft.Network", "virtualNetworks", build.name("vnet")));
             Lro.await(context, "creating virtual network", build.operationLimit(),
                     () -> client.getVirtualNetworks().beginCreateOrUpdate(rg, build.name("vnet"), vnet));
-            created.add(build.resourceId("Microsoft.Network", "virtualNetworks", build.name("vnet")));
             VirtualNetworkInner made = Lro.read("virtual network " + build.name("vnet"),
                     () -> client.getVirtualNetworks().getByResourceGroup(rg, build.name("vnet")));
             if (made.subnets() == null || made.subnets().isEmpty()) {
@@ -108,9 +111,9 @@ final class StepCreateNetwork implements BuildStep {
             address.withLocation(build.location).withTags(build.tags);
             address.withSku(new PublicIpAddressSku().withName(PublicIpAddressSkuName.STANDARD))
                     .withPublicIpAllocationMethod(IpAllocationMethod.STATIC);
+            created.add(build.resourceId("Microsoft.Network", "publicIPAddresses", build.name("pip")));
             Lro.await(context, "creating public IP address", build.operationLimit(),
                     () -> client.getPublicIpAddresses().beginCreateOrUpdate(rg, build.name("pip"), address));
-            created.add(build.resourceId("Microsoft.Network", "publicIPAddresses", build.name("pip")));
             String id = Lro.read("public IP address " + build.name("pip"),
                     () -> client.getPublicIpAddresses().getByResourceGroup(rg, build.name("pip"))).id();
             return requireId(id, "public IP address " + build.name("pip"));
@@ -139,9 +142,9 @@ final class StepCreateNetwork implements BuildStep {
                 .withNetworkSecurityGroup(new NetworkSecurityGroupInner().withId(nsgId))
                 .withIpConfigurations(List.of(ip));
         nic.withLocation(build.location).withTags(build.tags);
+        created.add(build.resourceId("Microsoft.Network", "networkInterfaces", build.name("nic")));
         Lro.await(context, "creating network interface", build.operationLimit(),
                 () -> client.getNetworkInterfaces().beginCreateOrUpdate(rg, build.name("nic"), nic));
-        created.add(build.resourceId("Microsoft.Network", "networkInterfaces", build.name("nic")));
         build.nicId = requireId(Lro.read("network interface " + build.name("nic"),
                 () -> client.getNetworkInterfaces().getByResourceGroup(rg, build.name("nic"))).id(),
                 "network interface " + build.name("nic"));

@@ -42,9 +42,11 @@ final class StepCreateResourceGroup implements BuildStep {
         if (Lro.read("resource group " + build.resourceGroup, () -> groups.checkExistence(build.resourceGroup))) {
             throw new StepFailedException("resource group " + build.resourceGroup + " already exists");
         }
+        // Recorded before the request: one that Ctrl-C cuts short may still have made the group (deleting a group
+        // that does not exist counts as deleted).
+        created = true;
         groups.createOrUpdate(build.resourceGroup,
                 new ResourceGroupInner().withLocation(build.location).withTags(build.tags));
-        created = true;
         context.info("created resource group " + build.resourceGroup + " in " + build.location);
     }
 

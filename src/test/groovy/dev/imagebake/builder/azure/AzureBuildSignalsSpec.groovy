@@ -1,5 +1,6 @@
 package dev.imagebake.builder.azure
 
+import dev.imagebake.testsupport.ChildImagebake
 import dev.imagebake.cli.Main
 import dev.imagebake.emulator.Emulator
 import dev.imagebake.emulator.Inventory
@@ -159,11 +160,8 @@ builder azure {
 provision shell { inline 'echo provisioned' }
 post manifest { output '${manifest}' }
 """)
-        String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
-        // With SIGINT's default action, as from a terminal: a background job starts with it ignored, and so would Java.
-        Process p = new ProcessBuilder('perl', '-e', '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!"', java,
-                '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
-                'build', '--cloud', emulator.cloudFile().toString(), template.toString()).redirectErrorStream(true).start()
+        Process p = new ProcessBuilder(ChildImagebake.command(['build', '--cloud', emulator.cloudFile().toString(),
+                template.toString()])).redirectErrorStream(true).start()
         def reader = new BufferedReader(new InputStreamReader(p.inputStream, 'UTF-8'))
         StringBuilder out = new StringBuilder()
         Map result = [:]

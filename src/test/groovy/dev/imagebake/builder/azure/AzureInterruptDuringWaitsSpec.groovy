@@ -1,5 +1,6 @@
 package dev.imagebake.builder.azure
 
+import dev.imagebake.testsupport.ChildImagebake
 import dev.imagebake.emulator.Emulator
 import dev.imagebake.emulator.arm.Conditions
 import dev.imagebake.emulator.arm.Operations
@@ -36,10 +37,8 @@ builder azure {
         AzureBuildFaultsSpec.seed(new dev.imagebake.emulator.AzureSdkClients(emulator.cloudFile()))
         Path requests = dir.resolve('emulator').resolve('requests.log')
         Files.writeString(dir.resolve('t.imagebake.groovy'), TEMPLATE)
-        String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
-        def p = new ProcessBuilder(java, '-cp', System.getProperty('java.class.path'), 'dev.imagebake.cli.Main',
-                'build', '--cloud', emulator.cloudFile().toString(), dir.resolve('t.imagebake.groovy').toString())
-                .redirectErrorStream(true).start()
+        def p = new ProcessBuilder(ChildImagebake.command(['build', '--cloud', emulator.cloudFile().toString(),
+                dir.resolve('t.imagebake.groovy').toString()])).redirectErrorStream(true).start()
         def output = new StringBuffer()
         Thread.start { p.inputStream.eachLine('UTF-8') { output.append(it).append('\n') } }
 
