@@ -17,7 +17,8 @@ import java.nio.file.Path
  */
 class HandOverPropertySpec extends Specification {
     static final String SSH = "builder ssh { host '127.0.0.1'; user 'u'; password 'p'; insecureHostKey true }\n"
-    static final long BASE_SEED = Long.getLong('handover.seed', new Random().nextLong())
+    /** Fixed, so that CI runs the same cases every time; explore others with -Dhandover.seed and -Dhandover.runs. */
+    static final long BASE_SEED = Long.getLong('handover.seed', 20261207L)
     static final int RUNS = Integer.getInteger('handover.runs', 24)
 
     @TempDir
@@ -59,8 +60,8 @@ class HandOverPropertySpec extends Specification {
             default:
                 int size = [10, 1000, 1_000_000, 4_000_000][r.nextInt(4)]
                 int repeat = 1 + r.nextInt(40)
-                return [template: SSH + "def s = 'c' * $size\n$repeat.times { provision shell { inline s; env A: s.take(${r.nextInt(100)}) } }\n"
-                        + valueCode(r) + 'provision shell { inline v.flatten().collect { "$it" } }\n' + growth(r), more: []]
+                return [template: SSH + "def s = 'c' * $size\n${repeat}.times { provision shell { inline s; env A: s.take(${r.nextInt(100)}) } }\n"
+                        + valueCode(r) + 'provision shell { inline([\'true\'] + v.flatten().collect { "$it" }) }\n' + growth(r), more: []]
         }
     }
 
