@@ -12,6 +12,7 @@ import dev.imagebake.plan.BreakpointStep;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.FileStep;
 import dev.imagebake.plan.ManifestPost;
+import dev.imagebake.plan.PuppetStep;
 import dev.imagebake.plan.RebootStep;
 import dev.imagebake.plan.ScaleSetPost;
 import dev.imagebake.plan.ShellLocalStep;
@@ -24,6 +25,7 @@ import dev.imagebake.post.ScaleSetTargetCheck;
 import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
+import dev.imagebake.provisioner.PuppetProvisioner;
 import dev.imagebake.provisioner.RebootProvisioner;
 import dev.imagebake.provisioner.ShellLocalProvisioner;
 import dev.imagebake.provisioner.ShellProvisioner;
@@ -114,6 +116,8 @@ public final class Builders implements StepSource {
             runnable = new RebootProvisioner(s, name);
         } else if (step.spec() instanceof AnsibleStep s) {
             runnable = new AnsibleProvisioner(s, name);
+        } else if (step.spec() instanceof PuppetStep s) {
+            runnable = new PuppetProvisioner(s, name);
         } else {
             throw new IllegalArgumentException("not a provisioner: " + step.kind());
         }

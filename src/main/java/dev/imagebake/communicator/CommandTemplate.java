@@ -33,7 +33,8 @@ public final class CommandTemplate {
 
     private enum Context { UNQUOTED, SINGLE, DOUBLE }
 
-    private record Part(String literal, Placeholder placeholder, Context context) {
+    /** A piece of the command: literal text, or the placeholder {@code name} met in {@code context}. */
+    private record Part(String literal, String name, boolean word, Context context) {
     }
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^{}]*?)\\s*}}");
@@ -41,6 +42,10 @@ public final class CommandTemplate {
             ".Path", Placeholder.PATH, "path", Placeholder.PATH,
             ".Vars", Placeholder.VARS, "env", Placeholder.VARS,
             ".EnvVarFile", Placeholder.ENV_VAR_FILE);
+    private static final Map<String, Boolean> SHELL_NAMES = Map.of(".Path", true, "path", true, ".Vars", false,
+            "env", false, ".EnvVarFile", true);
+    private static final String SHELL_KNOWN = "{{.Path}}, {{.Vars}} and {{.EnvVarFile}} (or imagebake's {{path}} and "
+            + "{{env}})";
     private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_./@%+=:,-]+");
 
     private final List<Part> parts;
@@ -55,6 +60,19 @@ public final class CommandTemplate {
      * @throws IllegalArgumentException for a placeholder that is not one of the known ones (the message names them)
      */
     public static CommandTemplate parse(String text) {
+        return parse(text, SHELL_NAMES, SHELL_KNOWN);
+    }
+
+    /**
+     * Reads a command line with the placeholders {@code names} (a placeholder's name as written between the braces,
+     * for example {@code .ManifestFile}, mapped to whether its value is one word, such as a path, or shell text that
+     * goes in as it is, such as a list of arguments).
+     *
+     * @param known how the message for an unknown placeholder names the known ones
+     * @throws IllegalArgumentException for a placeholder that is not one of {@code names}, or Go template logic
+     *                                  such as {@code {{if .Sudo}}}
+     */
+    public static CommandTemplate parse(String text, Map<String, Boolean> names, String known) {
         List<Part> parts = new ArrayList<>();
         Matcher m = PLACEHOLDER.matcher(text);
         Context context = Context.UNQUOTED;
@@ -62,14 +80,16 @@ public final class CommandTemplate {
         int i = 0;
         while (i < text.length()) {
             if (text.startsWith("{{", i) && m.region(i, text.length()).lookingAt()) {
-                Placeholder p = NAMES.get(m.group(1));
-                if (p == null) {
-                    throw new IllegalArgumentException("unknown placeholder " + m.group() + "; the known ones are "
-                            + "{{.Path}}, {{.Vars}} and {{.EnvVarFile}} (or imagebake's {{path}} and {{env}})");
+                Boolean word = names.get(m.group(1));
+                if (word == null) {
+                    String logic = m.group(1).matches("(if|else|end|range|with)\\b.*") ? " (Go template logic "
+                            + "such as {{if}} is not supported: write the command as it should run)" : "";
+                    throw new IllegalArgumentException("unknown placeholder " + m.group() + logic
+                            + "; the known ones are " + known);
                 }
-                parts.add(new Part(literal.toString(), null, null));
+                parts.add(new Part(literal.toString(), null, false, null));
                 literal.setLength(0);
-                parts.add(new Part(null, p, context));
+                parts.add(new Part(null, m.group(1), word, context));
                 i = m.end();
                 continue;
             }
@@ -100,27 +120,45 @@ public final class CommandTemplate {
             }
             i++;
         }
-        parts.add(new Part(literal.toString(), null, null));
+        parts.add(new Part(literal.toString(), null, false, null));
         return new CommandTemplate(List.copyOf(parts));
     }
 
     /** The placeholders the command uses. */
     public Set<Placeholder> placeholders() {
         Set<Placeholder> used = EnumSet.noneOf(Placeholder.class);
-        parts.stream().filter(p -> p.placeholder() != null).forEach(p -> used.add(p.placeholder()));
+        parts.stream().filter(p -> p.name() != null).forEach(p -> used.add(NAMES.get(p.name())));
+        return used;
+    }
+
+    /** The names of the placeholders the command uses, as written. */
+    public Set<String> names() {
+        Set<String> used = new java.util.LinkedHashSet<>();
+        parts.stream().filter(p -> p.name() != null).forEach(p -> used.add(p.name()));
         return used;
     }
 
     /** The command with every placeholder replaced; a placeholder without a value becomes empty. */
     public String expand(Map<Placeholder, String> values) {
+        Map<String, String> named = new java.util.HashMap<>();
+        NAMES.forEach((name, placeholder) -> {
+            if (values.containsKey(placeholder)) {
+                named.put(name, values.get(placeholder));
+            }
+        });
+        return expandNamed(named);
+    }
+
+    /** The command with every placeholder replaced by the value of its name; one without a value becomes empty. */
+    public String expandNamed(Map<String, String> values) {
         StringBuilder out = new StringBuilder();
         for (Part part : parts) {
-            if (part.placeholder() == null) {
+            if (part.name() == null) {
                 out.append(part.literal());
                 continue;
             }
-            String value = values.getOrDefault(part.placeholder(), "");
-            boolean word = part.placeholder() != Placeholder.VARS;
+            String value = values.getOrDefault(part.name(), "");
+            boolean word = part.word();
             out.append(switch (part.context()) {
                 case UNQUOTED -> word && !PLAIN_WORD.matcher(value).matches() ? ShellQuoting.quote(value) : value;
                 case SINGLE -> value.replace("'", "'\\''");

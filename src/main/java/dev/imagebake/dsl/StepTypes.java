@@ -62,6 +62,11 @@ public abstract class StepTypes extends BlockContext {
         return declare(new AnsibleContext(evaluation), body);
     }
 
+    /** Runs puppet apply on the build machine with an uploaded manifest (Packer's puppet-masterless). */
+    public Object puppet(@DelegatesTo(PuppetContext.class) Closure<?> body) {
+        return declare(new PuppetContext(evaluation), body);
+    }
+
     /** (post) Writes the artifacts to a JSON manifest. */
     public Object manifest(@DelegatesTo(ManifestContext.class) Closure<?> body) {
         return declare(new ManifestContext(evaluation), body);

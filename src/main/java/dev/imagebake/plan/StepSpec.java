@@ -3,7 +3,7 @@ package dev.imagebake.plan;
 /** The settings of one provisioner or post-processor. */
 public sealed interface StepSpec
         permits ShellStep, FileStep, ShellLocalStep, BreakpointStep, RebootStep, AnsibleStep, ManifestPost,
-        ScaleSetPost {
+        ScaleSetPost, ToolStep {
     /** The keyword that declared it, for example {@code shell}. */
     String kind();
 
