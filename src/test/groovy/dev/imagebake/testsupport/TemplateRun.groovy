@@ -29,6 +29,24 @@ class TemplateRun {
         new TemplateRun(code, out.toString('UTF-8'), err.toString('UTF-8'), folder)
     }
 
+    /**
+     * An azure builder block for a build against the built-in emulator (run with {@link #emulated}): its build VM is
+     * an emulated machine with its own root file system over the host's, so provisioners can change it freely.
+     */
+    static final String EMULATED_AZURE_BUILDER = '''
+builder azure {
+    location 'westeurope'
+    vmSize 'Standard_D2s_v5'
+    source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
+    managedImage 'spec-image', resourceGroup: 'images'
+}
+'''
+
+    /** {@code imagebake build --emulator} of the template, with the emulator's data in {@code emulatorData}. */
+    static TemplateRun emulated(Path folder, String template, Path emulatorData, List<String> extraArgs = []) {
+        build(folder, template, ['--emulator', '--emulator-data', emulatorData.toString()] + extraArgs)
+    }
+
     /** The ssh builder block for a loopback sshd. */
     static String sshBuilder(LoopbackSshd sshd, String name = 'box', String extra = '') {
         """
