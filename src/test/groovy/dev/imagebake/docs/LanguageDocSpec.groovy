@@ -11,6 +11,7 @@ import dev.imagebake.dsl.ManifestContext
 import dev.imagebake.dsl.ScaleSetContext
 import dev.imagebake.dsl.HealthContext
 import dev.imagebake.dsl.OnErrorContext
+import dev.imagebake.dsl.PuppetContext
 import dev.imagebake.dsl.RebootContext
 import dev.imagebake.dsl.ShellContext
 import dev.imagebake.dsl.ShellLocalContext
@@ -54,6 +55,9 @@ class LanguageDocSpec extends Specification {
             'scripts/verify.sh'    : '#!/bin/sh\nsystemctl is-active nginx\n',
             'scripts/notify.sh'    : '#!/bin/sh\necho "built $IMAGEBAKE_BUILD_NAME"\n',
             'playbooks/site.yml'   : '- hosts: all\n  tasks: []\n',
+            'puppet/manifests/site.pp'            : 'include web\n',
+            'puppet/modules/web/manifests/init.pp': 'class web { }\n',
+            'puppet/hiera.yaml'                   : '---\nversion: 5\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
     ]
@@ -61,7 +65,7 @@ class LanguageDocSpec extends Specification {
     /** Every block of the language; a block's keywords are the public methods of its class. */
     static final List<Class<?>> BLOCKS = [TopLevel, OnErrorContext, AzureBuilderContext, SshBuilderContext,
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
-                                          BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
+                                          BreakpointContext, RebootContext, AnsibleContext, PuppetContext, ManifestContext, ScaleSetContext,
                                           HealthContext, Helpers]
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))

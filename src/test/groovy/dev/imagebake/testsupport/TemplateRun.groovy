@@ -42,6 +42,17 @@ builder azure {
 }
 '''
 
+    /** {@code imagebake plan} of the template, written to the folder as {@code t.imagebake.groovy}. */
+    static TemplateRun plan(Path folder, String template, List<String> extraArgs = []) {
+        Path file = folder.resolve('t.imagebake.groovy')
+        Files.writeString(file, template)
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), [:],
+                (['plan'] + extraArgs + [file.toString()]) as String[])
+        new TemplateRun(code, out.toString('UTF-8'), err.toString('UTF-8'), folder)
+    }
+
     /** {@code imagebake build --emulator} of the template, with the emulator's data in {@code emulatorData}. */
     static TemplateRun emulated(Path folder, String template, Path emulatorData, List<String> extraArgs = []) {
         build(folder, template, ['--emulator', '--emulator-data', emulatorData.toString()] + extraArgs)
