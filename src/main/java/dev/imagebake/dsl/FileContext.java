@@ -79,6 +79,12 @@ public final class FileContext extends StepContext {
         try {
             if (!evaluation.files().exists(source)) {
                 evaluation.report(sourceAt, "`source`: no file or folder '" + source + "' next to the template");
+            } else {
+                try {
+                    evaluation.files().checkTree(source);
+                } catch (TemplateError e) {
+                    evaluation.report(sourceAt, "`source`: " + e.getMessage());
+                }
             }
         } catch (TemplateError e) {
             evaluation.report(sourceAt, e.getMessage());

@@ -75,6 +75,39 @@ public final class TemplateFiles {
         return Files.exists(resolve(relative));
     }
 
+    /**
+     * Checks that no symbolic link inside the folder at {@code relative} leads out of the template's folder: an
+     * upload of the folder would otherwise copy what the link points to (a host file) onto the machine.
+     */
+    void checkTree(String relative) {
+        Path folder = resolve(relative);
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try (var walk = Files.walk(folder)) {
+            Path realRoot = root.toRealPath();
+            for (Path path : (Iterable<Path>) walk::iterator) {
+                if (Files.isSymbolicLink(path)) {
+                    String name = root.relativize(path).toString();
+                    Path real;
+                    try {
+                        real = path.toRealPath();
+                    } catch (IOException e) {
+                        throw new TemplateError("'" + name + "' is a link to nothing (" + Files.readSymbolicLink(path)
+                                + "); remove it or make it point inside the template's folder");
+                    }
+                    if (!real.startsWith(realRoot)) {
+                        throw new TemplateError("'" + name + "' is a link that leads out of the template's folder "
+                                + "(to " + Files.readSymbolicLink(path) + "); uploading '" + relative + "' would copy "
+                                + "what it points to");
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new TemplateError("cannot read the folder '" + relative + "': " + e.getMessage());
+        }
+    }
+
     /** The path (as the template gave it) of a file whose whole text is {@code text}, or null. */
     String readFrom(String text) {
         return readFrom.get(text);

@@ -151,6 +151,11 @@ public abstract class ToolContext extends StepContext {
             throw new TemplateError("`" + keyword + "`: '" + path + "' is a " + (folder ? "file" : "folder")
                     + "; give a " + (folder ? "folder" : "file"));
         }
+        try {
+            evaluation.files().checkTree(path);
+        } catch (TemplateError e) {
+            throw new TemplateError("`" + keyword + "`: " + e.getMessage());
+        }
         return path;
     }
 }

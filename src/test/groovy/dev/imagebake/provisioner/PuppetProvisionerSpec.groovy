@@ -245,6 +245,17 @@ provision shell { inline 'cat /etc/imagebake-role' }
         "provision puppet { manifest 'manifests/site.pp'\n  facts 'a-b': 'x' }" || "2:3: `facts`: 'a-b' is not a valid fact name (letters, digits, _)"
     }
 
+    def "a link in an uploaded folder that leads out of the template's folder should be refused, for puppet and file alike"() {
+        given:
+        Files.createSymbolicLink(folder.resolve('modules/motd/passwd'), Path.of('/etc/passwd'))
+
+        expect:
+        errors("provision puppet { manifest 'manifests/site.pp'\n  modulePaths 'modules' }") ==
+                ["2:3: `modulePaths`: 'modules/motd/passwd' is a link that leads out of the template's folder (to /etc/passwd); uploading 'modules' would copy what it points to"]
+        errors("provision file { source 'modules'\n  destination '/tmp/' }") ==
+                ["1:18: `source`: 'modules/motd/passwd' is a link that leads out of the template's folder (to /etc/passwd); uploading 'modules' would copy what it points to"]
+    }
+
     private List<String> errors(String body) {
         String text = "builder ssh { host '127.0.0.1'; user 'ubuntu'; password 'pw-1234'; insecureHostKey true }\n" + body
         TemplateHarness.evaluate(text, [:], folder).diagnostics().collect {
