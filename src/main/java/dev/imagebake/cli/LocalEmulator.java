@@ -111,7 +111,8 @@ final class LocalEmulator implements AutoCloseable {
     }
 
     /**
-     * Creates what the builds' azure builders publish to (resource groups, gallery and image definition) and, with
+     * Creates what the builds' azure builders publish to (resource groups, gallery and image definition), their
+     * existing build resource groups (in the build's location, or westeurope) and, with
      * {@code fleets}, the scale sets their {@code post scaleSet} roll out to.
      */
     void prepareDestinations(List<Build> builds, PrintStream err, boolean fleets) throws IOException {
@@ -126,6 +127,9 @@ final class LocalEmulator implements AutoCloseable {
             }
             String location = spec.location() == null ? "westeurope" : spec.location();
             var groups = clients.resources().getResourceGroups();
+            if (spec.buildResourceGroup() != null) {
+                groups.createOrUpdate(spec.buildResourceGroup(), new ResourceGroupInner().withLocation(location));
+            }
             if (spec.managedImage() != null) {
                 groups.createOrUpdate(spec.managedImage().resourceGroup(), new ResourceGroupInner().withLocation(location));
             }

@@ -57,6 +57,8 @@ public final class AzureBuilderContext extends BuilderContext {
     private final List<String> identities = new ArrayList<>();
     private final Map<String, String> tags = new LinkedHashMap<>();
     private String buildResourceGroup;
+    private String tempResourceGroupName;
+    private String tempComputeName;
     private Map<String, Object> network;
     private final List<String> allowedSshFrom = new ArrayList<>();
     private String sshUser = "imagebake";
@@ -182,6 +184,10 @@ public final class AzureBuilderContext extends BuilderContext {
     /** The Azure region of the build VM, for example {@code 'westeurope'}. */
     public void location(Object region) {
         location = string("location", region);
+        if (location.isBlank()) {
+            throw new TemplateError("`location` is empty (an unset environment variable?); give a region, for "
+                    + "example location 'westeurope'");
+        }
     }
 
     /** The build VM's size (default {@code Standard_D2s_v5}). */
@@ -192,8 +198,12 @@ public final class AzureBuilderContext extends BuilderContext {
     /** {@code 'linux'} (default) or {@code 'windows'}. */
     public void osType(Object type) {
         String t = string("osType", type);
-        if (!t.equals("linux") && !t.equals("windows")) {
-            throw new TemplateError("`osType` is 'linux' or 'windows'; got '" + t + "'");
+        if (t.equals("windows")) {
+            throw new TemplateError("`osType` 'windows' is not supported yet: imagebake builds Linux images (a "
+                    + "Windows build would need WinRM and sysprep, which it does not have)");
+        }
+        if (!t.equals("linux")) {
+            throw new TemplateError("`osType` is 'linux'; got '" + t + "'");
         }
         osType = t;
     }
@@ -285,6 +295,25 @@ public final class AzureBuilderContext extends BuilderContext {
     /** Builds in this existing resource group instead of a temporary one; only what imagebake made is deleted. */
     public void buildResourceGroup(Object name) {
         buildResourceGroup = azureName("buildResourceGroup", AzureNames.Kind.RESOURCE_GROUP, name);
+    }
+
+    /**
+     * The name of the temporary resource group (default {@code imagebake-BUILD-ID}); it must not exist, and is
+     * deleted with everything in it when the build ends. Packer's {@code temp_resource_group_name}.
+     */
+    public void tempResourceGroupName(Object name) {
+        tempResourceGroupName = azureName("tempResourceGroupName", AzureNames.Kind.RESOURCE_GROUP, name);
+    }
+
+    /**
+     * The name (and host name) of the build VM (default {@code ib-BUILD-ID-vm}). Packer's {@code temp_compute_name}.
+     */
+    public void tempComputeName(Object name) {
+        tempComputeName = azureName("tempComputeName", AzureNames.Kind.VIRTUAL_MACHINE, name);
+        if (!tempComputeName.matches("[A-Za-z0-9-]+") || tempComputeName.startsWith("-")) {
+            throw new TemplateError("`tempComputeName`: '" + tempComputeName + "' is also the VM's host name, which "
+                    + "Azure allows only ASCII letters, digits and '-' in, not starting with '-'");
+        }
     }
 
     /**
@@ -415,7 +444,7 @@ public final class AzureBuilderContext extends BuilderContext {
                         : "Standard_LRS",
                 options.containsKey("shallow") && bool("shallow", options.get("shallow")),
                 options.containsKey("excludeFromLatest") && bool("excludeFromLatest", options.get("excludeFromLatest")),
-                endOfLife);
+                endOfLife, null);
     }
 
     private String storageType(String keyword, String option, Object value, Set<String> allowed) {
@@ -432,8 +461,9 @@ public final class AzureBuilderContext extends BuilderContext {
 
     @Override
     Evaluation.BuilderDeclaration build() {
-        if (location == null && !refused("location")) {
-            errorAtBlock(blockName() + " needs `location`, for example location 'westeurope'");
+        if (location == null && buildResourceGroup == null && !refused("location")) {
+            errorAtBlock(blockName() + " needs `location`, for example location 'westeurope' (or a "
+                    + "`buildResourceGroup`, whose location the build then takes)");
         }
         if (source == null && !refused("source")) {
             errorAtBlock(blockName() + " needs `source`, for example source marketplace('Canonical', "
@@ -441,6 +471,10 @@ public final class AzureBuilderContext extends BuilderContext {
         }
         if (managedImage == null && gallery == null && !refused("managedImage", "gallery")) {
             errorAtBlock(blockName() + " needs a destination: `managedImage` and/or `gallery`");
+        }
+        if (tempResourceGroupName != null && buildResourceGroup != null) {
+            errorAtBlock(blockName() + ": use either `buildResourceGroup` (an existing group, kept) or "
+                    + "`tempResourceGroupName` (a new group, deleted at the end), not both");
         }
         if (clientId != null && clientSecret == null && clientCertificate == null) {
             errorAtBlock(blockName() + ": `clientId` needs `clientSecret` or `clientCertificate`");
@@ -455,11 +489,17 @@ public final class AzureBuilderContext extends BuilderContext {
             if (rg == null) {
                 errorAtBlock(blockName() + ": `gallery` needs resourceGroup: '...' (or a managedImage to share it)");
             }
-            Map<String, Integer> regions = gallery.regions().isEmpty() && location != null
-                    ? Map.of(location, 1) : gallery.regions();
+            Map<String, Integer> regions = new LinkedHashMap<>(gallery.regions());
+            String added = null;
+            if (location != null && regions.keySet().stream().noneMatch(r -> sameRegion(r, location))) {
+                // The version is made in the build's region: Azure refuses target regions without it, after the
+                // whole bake. Packer adds it silently; the plan shows it as added.
+                regions.put(location, 1);
+                added = gallery.regions().isEmpty() ? null : location;
+            }
             galleryDestination = new GalleryDestination(gallery.gallery(), rg, gallery.image(), gallery.version(),
                     regions, gallery.storageType(), gallery.shallowReplication(), gallery.excludeFromLatest(),
-                    gallery.endOfLifeDate());
+                    gallery.endOfLifeDate(), added);
         }
         Network net = null;
         if (network != null) {
@@ -481,9 +521,15 @@ public final class AzureBuilderContext extends BuilderContext {
         AzureBuilderSpec spec = new AzureBuilderSpec(
                 new AzureBuilderSpec.Auth(cloud, subscription, tenant, clientId, clientSecret, clientCertificate),
                 source, purchasePlan, location, vmSize, osType, osDiskSizeGb, diskType, dataDisks, spot,
-                trustedLaunch, customData, userData, identities, tags, buildResourceGroup, net, sshUser, sshTimeout,
+                trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
+                tempComputeName, net, sshUser, sshTimeout,
                 operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
+    }
+
+    /** Whether two region names are the same region ({@code West Europe} and {@code westeurope} are). */
+    static boolean sameRegion(String a, String b) {
+        return a.replace(" ", "").equalsIgnoreCase(b.replace(" ", ""));
     }
 
     /** What {@code marketplace(...)}, {@code image(...)} and {@code galleryImage(...)} return. */

@@ -25,6 +25,8 @@ public record AzureBuilderSpec(
         List<String> userAssignedIdentities,
         Map<String, String> tags,
         String buildResourceGroup,
+        String tempResourceGroupName,
+        String tempComputeName,
         Network network,
         String sshUser,
         Duration sshTimeout,
@@ -102,9 +104,15 @@ public record AzureBuilderSpec(
      *
      * @param regions target regions with their replica counts, in order
      */
+    /**
+     * A gallery image version to publish.
+     *
+     * @param addedRegion the build's location when the template's regions left it out and it was added (Azure
+     *                    needs the version in its source's region), else null
+     */
     public record GalleryDestination(String gallery, String resourceGroup, String image, String version,
                                      Map<String, Integer> regions, String storageType, boolean shallowReplication,
-                                     boolean excludeFromLatest, String endOfLifeDate) {
+                                     boolean excludeFromLatest, String endOfLifeDate, String addedRegion) {
         public GalleryDestination {
             regions = Ordered.copy(regions);
         }

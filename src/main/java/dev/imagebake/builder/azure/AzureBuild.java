@@ -21,6 +21,8 @@ final class AzureBuild {
     static final String TAG_EXPIRES = "imagebake-expires-at";
     static final String TAG_HOST = "imagebake-host";
     static final String TAG_PID = "imagebake-pid";
+    /** On a temporary resource group whose name the template chose (tempResourceGroupName): gc deletes it whole. */
+    static final String TAG_TEMPORARY_GROUP = "imagebake-temporary-group";
     /**
      * Where {@code --on-error=abort} puts the copy of the build machine's key (a glob: the folder name ends in a
      * random part), so that {@code gc} removes it with the machine.
@@ -65,7 +67,8 @@ final class AzureBuild {
         this.options = options;
         this.id = shortId(buildName, runId);
         this.temporaryGroup = spec.buildResourceGroup() == null;
-        this.resourceGroup = temporaryGroup ? "imagebake-" + id : spec.buildResourceGroup();
+        this.resourceGroup = !temporaryGroup ? spec.buildResourceGroup()
+                : spec.tempResourceGroupName() != null ? spec.tempResourceGroupName() : "imagebake-" + id;
         this.location = spec.location();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Map<String, String> t = new LinkedHashMap<>(spec.tags());
@@ -101,6 +104,11 @@ final class AzureBuild {
     /** A name for a temporary resource of this build, e.g. {@code ib-web-3f2a9c1d-vm}. */
     String name(String suffix) {
         return "ib-" + id + "-" + suffix;
+    }
+
+    /** The build VM's name, also its host name: the template's {@code tempComputeName}, or {@code ib-ID-vm}. */
+    String vmName() {
+        return spec.tempComputeName() != null ? spec.tempComputeName() : name("vm");
     }
 
     String subscriptionPath() {

@@ -103,7 +103,9 @@ public final class Leftovers {
         for (ResourceGroupInner group : clients.resources().getResourceGroups().list()) {
             groups.add(group.name());
             String reason = abandoned(group.tags(), olderThan, now);
-            if (reason != null && group.name().startsWith("imagebake-")) {
+            boolean temporary = group.name().startsWith("imagebake-") || group.tags() != null
+                    && "true".equals(group.tags().get(AzureBuild.TAG_TEMPORARY_GROUP));
+            if (reason != null && temporary) {
                 found.add(new Leftover(group.id(), group.tags().get(AzureBuild.TAG_BUILD), reason,
                         keptFiles(group.tags())));
                 temporaryGroups.add(group.name().toLowerCase());

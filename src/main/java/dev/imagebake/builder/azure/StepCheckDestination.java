@@ -35,7 +35,7 @@ final class StepCheckDestination implements BuildStep {
                     () -> build.clients.resources().getResourceGroups().checkExistence(image.resourceGroup()))) {
                 throw new StepFailedException("the managed image's resource group " + image.resourceGroup()
                         + " does not exist; create it first (az group create -n " + image.resourceGroup()
-                        + " -l " + build.location + ")");
+                        + " -l " + (build.location == null ? "REGION" : build.location) + ")");
             }
             if (exists("managed image " + image.name(),
                     () -> compute.getImages().getByResourceGroup(image.resourceGroup(), image.name()))) {

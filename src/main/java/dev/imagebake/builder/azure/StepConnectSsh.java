@@ -46,8 +46,8 @@ final class StepConnectSsh implements BuildStep {
 
     @Override
     public void run(BuildContext context) throws Exception {
-        VirtualMachineInner vm = Lro.read("VM " + build.name("vm"), () -> build.clients.compute()
-                .getVirtualMachines().getByResourceGroup(build.resourceGroup, build.name("vm")));
+        VirtualMachineInner vm = Lro.read("VM " + build.vmName(), () -> build.clients.compute()
+                .getVirtualMachines().getByResourceGroup(build.resourceGroup, build.vmName()));
         String address;
         Map<String, String> addressTags = Map.of();
         if (build.publicIpId != null) {
@@ -115,7 +115,7 @@ final class StepConnectSsh implements BuildStep {
         List<String> lines = new ArrayList<>();
         lines.add("  address tried: " + address + ":" + port + " as " + build.spec.sshUser());
         try {
-            var view = build.clients.compute().getVirtualMachines().instanceView(build.resourceGroup, build.name("vm"));
+            var view = build.clients.compute().getVirtualMachines().instanceView(build.resourceGroup, build.vmName());
             List<String> states = new ArrayList<>();
             if (view.statuses() != null) {
                 for (InstanceViewStatus status : view.statuses()) {

@@ -45,8 +45,9 @@ final class StepCreateResourceGroup implements BuildStep {
         // Recorded before the request: one that Ctrl-C cuts short may still have made the group (deleting a group
         // that does not exist counts as deleted).
         created = true;
-        groups.createOrUpdate(build.resourceGroup,
-                new ResourceGroupInner().withLocation(build.location).withTags(build.tags));
+        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>(build.tags);
+        tags.put(AzureBuild.TAG_TEMPORARY_GROUP, "true");
+        groups.createOrUpdate(build.resourceGroup, new ResourceGroupInner().withLocation(build.location).withTags(tags));
         context.info("created resource group " + build.resourceGroup + " in " + build.location);
     }
 

@@ -66,7 +66,7 @@ final class StepCreateVm implements BuildStep {
                 .withHardwareProfile(new HardwareProfile().withVmSize(VirtualMachineSizeTypes.fromString(spec.vmSize())))
                 .withStorageProfile(new StorageProfile().withImageReference(imageReference(spec.source()))
                         .withOsDisk(osDisk(spec)).withDataDisks(dataDisks(spec)))
-                .withOsProfile(new OSProfile().withComputerName(build.name("vm")).withAdminUsername(user)
+                .withOsProfile(new OSProfile().withComputerName(build.vmName()).withAdminUsername(user)
                         .withCustomData(CloudInit.customData(build.hostKey, spec.customData()))
                         .withLinuxConfiguration(new LinuxConfiguration().withDisablePasswordAuthentication(true)
                                 .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
@@ -98,16 +98,16 @@ final class StepCreateVm implements BuildStep {
                     .withUserAssignedIdentities(ids));
         }
         build.sourceDescription = describe(spec.source());
-        context.info("creating VM " + build.name("vm") + " (" + spec.vmSize() + ") from " + build.sourceDescription);
+        context.info("creating VM " + build.vmName() + " (" + spec.vmSize() + ") from " + build.sourceDescription);
         // Recorded before the call: a create that fails halfway can still leave a VM behind.
-        created = build.resourceId("Microsoft.Compute", "virtualMachines", build.name("vm"));
-        Lro.await(context, "creating VM " + build.name("vm"), build.operationLimit(),
+        created = build.resourceId("Microsoft.Compute", "virtualMachines", build.vmName());
+        Lro.await(context, "creating VM " + build.vmName(), build.operationLimit(),
                 () -> build.clients.compute().getVirtualMachines().beginCreateOrUpdate(build.resourceGroup,
-                        build.name("vm"), vm));
-        VirtualMachineInner made = Lro.read("VM " + build.name("vm"), () -> build.clients.compute()
-                .getVirtualMachines().getByResourceGroup(build.resourceGroup, build.name("vm")));
+                        build.vmName(), vm));
+        VirtualMachineInner made = Lro.read("VM " + build.vmName(), () -> build.clients.compute()
+                .getVirtualMachines().getByResourceGroup(build.resourceGroup, build.vmName()));
         if (made.id() == null) {
-            throw new dev.imagebake.engine.StepFailedException("reading VM " + build.name("vm")
+            throw new dev.imagebake.engine.StepFailedException("reading VM " + build.vmName()
                     + " failed: Azure reports it without an id");
         }
         build.vmId = made.id();

@@ -24,13 +24,13 @@ final class StepGeneralize implements BuildStep {
             context.machine().close();
         }
         var vms = build.clients.compute().getVirtualMachines();
-        Lro.await(context, "deallocating VM " + build.name("vm"), build.operationLimit(),
-                () -> vms.beginDeallocate(build.resourceGroup, build.name("vm")));
+        Lro.await(context, "deallocating VM " + build.vmName(), build.operationLimit(),
+                () -> vms.beginDeallocate(build.resourceGroup, build.vmName()));
         try {
-            vms.generalize(build.resourceGroup, build.name("vm"));
+            vms.generalize(build.resourceGroup, build.vmName());
         } catch (ManagementException e) {
             throw new StepFailedException("generalizing VM " + build.vmId + " failed: " + AzureErrors.describe(e), e);
         }
-        context.info("VM " + build.name("vm") + " deallocated and generalized");
+        context.info("VM " + build.vmName() + " deallocated and generalized");
     }
 }

@@ -50,8 +50,16 @@ final class StepPublishGalleryVersion implements BuildStep {
             Lro.await(context, "deleting the existing version " + dest.version(), build.operationLimit(),
                     () -> versions.beginDelete(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version()));
         }
+        java.util.Map<String, Integer> targets = new java.util.LinkedHashMap<>(dest.regions());
+        if (build.location != null && targets.keySet().stream()
+                .noneMatch(r -> r.replace(" ", "").equalsIgnoreCase(build.location.replace(" ", "")))) {
+            // Only when the location came from the build resource group: the plan adds a location it knows.
+            targets.put(build.location, 1);
+            context.info("added the build's location " + build.location + " to the gallery regions (the version is "
+                    + "made there)");
+        }
         List<TargetRegion> regions = new ArrayList<>();
-        dest.regions().forEach((region, replicas) -> regions.add(new TargetRegion().withName(region)
+        targets.forEach((region, replicas) -> regions.add(new TargetRegion().withName(region)
                 .withRegionalReplicaCount(replicas)
                 .withStorageAccountType(dest.storageType() == null ? null
                         : StorageAccountType.fromString(dest.storageType()))));
@@ -72,7 +80,7 @@ final class StepPublishGalleryVersion implements BuildStep {
         version.withLocation(build.galleryLocation == null ? build.location : build.galleryLocation)
                 .withTags(build.artifactTags());
         context.info("publishing " + dest.image() + " " + dest.version() + " to " + String.join(", ",
-                dest.regions().keySet()) + (build.managedImageId == null ? " (directly from the VM)" : ""));
+                targets.keySet()) + (build.managedImageId == null ? " (directly from the VM)" : ""));
         unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
                 + "/providers/Microsoft.Compute/galleries/" + dest.gallery() + "/images/" + dest.image() + "/versions/"
                 + dest.version();

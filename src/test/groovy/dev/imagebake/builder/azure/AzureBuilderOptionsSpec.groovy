@@ -1,0 +1,132 @@
+package dev.imagebake.builder.azure
+
+import dev.imagebake.dsl.TemplateHarness
+import dev.imagebake.plan.AzureBuilderSpec
+import dev.imagebake.testsupport.TemplateRun
+import spock.lang.Specification
+import spock.lang.TempDir
+
+import java.nio.file.Path
+
+/**
+ * The azure builder options that real Packer templates use: the temporary resource group's and VM's names, the
+ * location taken from an existing build resource group, and the build's region added to a gallery's regions.
+ */
+class AzureBuilderOptionsSpec extends Specification {
+    static final String SOURCE = "source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')"
+
+    @TempDir
+    Path folder
+
+    @TempDir
+    Path emulator
+
+    def "tempResourceGroupName and tempComputeName should name the temporary group and the VM, which go at the end"() {
+        when:
+        def run = TemplateRun.emulated(folder, """
+builder azure {
+    location 'westeurope'
+    ${SOURCE}
+    managedImage 'named', resourceGroup: 'images'
+    tempResourceGroupName 'pkr-temp-rg'
+    tempComputeName 'pkr-build-01'
+}
+provision shell { inline 'echo "host: \$(hostname)"' }
+""", emulator)
+
+        then:
+        run.code == 0
+        run.out.contains('created resource group pkr-temp-rg in westeurope')
+        run.out.contains('creating VM pkr-build-01 (')
+        run.out.contains('    azure: host: pkr-build-01\n')
+        run.out.contains('VM pkr-build-01 deallocated and generalized')
+        run.out.contains('deleting resource group pkr-temp-rg and everything in it')
+    }
+
+    def "a tempResourceGroupName that exists already should fail the build and be left alone"() {
+        when: "the managed image's own group, which the emulator made for the build, is named as the temporary one"
+        def run = TemplateRun.emulated(folder, """
+builder azure {
+    location 'westeurope'
+    ${SOURCE}
+    managedImage 'named', resourceGroup: 'images'
+    tempResourceGroupName 'images'
+}
+""", emulator)
+
+        then:
+        run.code == 1
+        run.out.contains('resource group images already exists')
+        !run.out.contains('deleting resource group images')
+    }
+
+    def "without a location, the build should take the build resource group's, and add it to the gallery's regions"() {
+        when:
+        def run = TemplateRun.emulated(folder, """
+builder azure {
+    ${SOURCE}
+    buildResourceGroup 'build-rg'
+    managedImage 'from-rg', resourceGroup: 'images'
+    gallery 'corp', image: 'web', version: '1.0.0', regions: [northeurope: 2]
+}
+""", emulator)
+
+        then:
+        run.code == 0
+        run.out.contains('building in the existing resource group build-rg')
+        run.out.contains("added the build's location westeurope to the gallery regions (the version is made there)")
+        run.out.contains('publishing web 1.0.0 to northeurope, westeurope')
+    }
+
+    def "gallery regions without the build's location should get it, and the plan should say it was added"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    ${SOURCE}
+    gallery 'corp', image: 'web', version: '1.0.0', regions: [northeurope: 2], resourceGroup: 'images'
+}
+""").plan()
+        def gallery = (plan.builds()[0].builder() as AzureBuilderSpec).gallery()
+
+        then:
+        gallery.regions() == [northeurope: 2, westeurope: 1]
+        gallery.addedRegion() == 'westeurope'
+        dev.imagebake.plan.PlanRenderer.render(plan) =~ /addedRegion +westeurope/
+    }
+
+    def "gallery regions that name the build's location in another spelling should be left as they are"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    ${SOURCE}
+    gallery 'corp', image: 'web', version: '1.0.0', regions: ['West Europe', 'northeurope'], resourceGroup: 'images'
+}
+""").plan()
+        def gallery = (plan.builds()[0].builder() as AzureBuilderSpec).gallery()
+
+        then:
+        gallery.regions() == ['West Europe': 1, northeurope: 1]
+        gallery.addedRegion() == null
+    }
+
+    def "settings a build would ignore or fail on should be refused at their line and column"() {
+        expect:
+        TemplateHarness.errors("builder azure {\n    ${SOURCE}\n    managedImage 'x', resourceGroup: 'images'\n${line}\n}\n") == [expected]
+
+        where:
+        line                                                || expected
+        "    location ''"                                   || "4:5: `location` is empty (an unset environment variable?); give a region, for example location 'westeurope'"
+        "    location 'westeurope'\n    osType 'windows'"   || "5:5: `osType` 'windows' is not supported yet: imagebake builds Linux images (a Windows build would need WinRM and sysprep, which it does not have)"
+        "    location 'westeurope'\n    tempComputeName 'build_01'" || "5:5: `tempComputeName`: 'build_01' is also the VM's host name, which Azure allows only ASCII letters, digits and '-' in, not starting with '-'"
+        "    location 'westeurope'\n    buildResourceGroup ''" || "5:5: `buildResourceGroup`: '' is not a valid resource group name: ${resourceGroupRule('')}"
+        "    location 'westeurope'\n    tempResourceGroupName 'a'\n    buildResourceGroup 'b'" || "1:9: builder azure 'azure': use either `buildResourceGroup` (an existing group, kept) or `tempResourceGroupName` (a new group, deleted at the end), not both"
+        "    vmSize 'Standard_B2s'"                         || "1:9: builder azure 'azure' needs `location`, for example location 'westeurope' (or a `buildResourceGroup`, whose location the build then takes)"
+    }
+
+    private static String resourceGroupRule(String name) {
+        dev.imagebake.util.AzureNames.problem(dev.imagebake.util.AzureNames.Kind.RESOURCE_GROUP, name) + '. Azure allows ' +
+                dev.imagebake.util.AzureNames.Kind.RESOURCE_GROUP.rule() + '.'
+    }
+}
