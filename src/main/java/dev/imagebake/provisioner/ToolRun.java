@@ -75,11 +75,17 @@ final class ToolRun {
         return out.toString();
     }
 
-    /** The staging folder, made anew and open to the SSH user (the tool itself may run as root). */
+    /**
+     * The staging folder, owned by the SSH user (who uploads into it) and closed to everyone else (mode 0700: node
+     * data and Hiera files may hold secrets); the tool, running as root, reads it all the same. Where the SSH user
+     * cannot create it, it is created through sudo and handed to the SSH user.
+     */
     void createStaging() throws Exception {
         String dir = ShellQuoting.quote(options.stagingDirectory());
+        String asRoot = options.preventSudo() ? "false" : "{ sudo -n mkdir -p " + dir
+                + " && sudo -n chown \"$(id -u):$(id -g)\" " + dir + "; }";
         quiet("create the staging folder " + options.stagingDirectory(),
-                sudo() + "mkdir -p " + dir + " && " + sudo() + "chmod 0777 " + dir);
+                "{ mkdir -p " + dir + " 2>/dev/null && test -O " + dir + "; } || " + asRoot + " && chmod 0700 " + dir);
     }
 
     /** Uploads a file or folder from the template's folder to {@code remote}; checked on both sides. */

@@ -62,7 +62,7 @@ provision puppet {
     cleanStagingDirectory false
 }
 provision shell {
-    inline 'cd /var/tmp/puppet-kept && find . -type f | sort'
+    inline 'cd /var/tmp/puppet-kept && find . -type f | sort && stat -c "mode %a owner %U" .'
 }
 ''', emulator)
 
@@ -81,7 +81,7 @@ provision shell {
         and: 'the second run had nothing to change, and kept its staging folder as asked'
         run.out.contains('puppet apply: nothing to change (exit status 0)')
         run.out.contains('kept the staging folder /var/tmp/puppet-kept (cleanStagingDirectory false)')
-        run.out.contains('    azure: ./manifests/site.pp\n    azure: ./module-0/motd/manifests/init.pp\n')
+        run.out.contains('    azure: ./manifests/site.pp\n    azure: ./module-0/motd/manifests/init.pp\n    azure: mode 700 owner imagebake\n')
     }
 
     def "a manifest with a failing resource should fail the build, name the resource and still remove the staging folder"() {
