@@ -38,6 +38,12 @@ public final class TemplateOptions {
                     + "wall-clock backstop of 5 times that (at least 20 s more) stops one that waits.")
     double evalTimeoutSeconds;
 
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "Let the template's paths (file(), scripts, uploads) reach anywhere below DIR, which must "
+                    + "hold the template's folder, for example a repository's top with the scripts in ../scripts "
+                    + "(default: the template's own folder).")
+    Path root;
+
     @Parameters(index = "0", paramLabel = "TEMPLATE", description = "The template, NAME.imagebake.groovy.")
     Path template;
 
@@ -70,6 +76,17 @@ public final class TemplateOptions {
             problems.add(new Diagnostic(new SourcePosition(template.toString(), 1, 1), "cannot read the template: "
                     + dev.imagebake.util.IoErrors.reason(e)));
             return report(new EvaluationResult(null, problems, null, false), err);
+        }
+        if (root != null) {
+            Path folder = root.toAbsolutePath().normalize();
+            if (!Files.isDirectory(folder)) {
+                problems.add(new Diagnostic(new SourcePosition("--root", 1, 1), "no folder " + root));
+            } else if (!source.folder().toAbsolutePath().normalize().startsWith(folder)) {
+                problems.add(new Diagnostic(new SourcePosition("--root", 1, 1), "the template's folder "
+                        + source.folder() + " is not inside the --root folder " + folder));
+            } else {
+                source = source.withRoot(folder);
+            }
         }
         if (!problems.isEmpty()) {
             return report(new EvaluationResult(null, problems, null, false), err);

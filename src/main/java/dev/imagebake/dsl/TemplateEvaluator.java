@@ -61,7 +61,7 @@ public final class TemplateEvaluator {
      * @param out where the template's {@code println} goes
      */
     public EvaluationResult evaluate(TemplateSource source, VariableInputs inputs, Appendable out) {
-        TemplateFiles files = new TemplateFiles(source.folder());
+        TemplateFiles files = new TemplateFiles(source.root(), source.folder());
         AtomicReference<Evaluation> state = new AtomicReference<>();
         return redacted(sandboxed(source, script -> {
             Evaluation evaluation = new Evaluation(source.displayName(), files, inputs, clock.instant(), out);
@@ -99,7 +99,7 @@ public final class TemplateEvaluator {
      */
     public PartialResult evaluatePartial(List<TemplateSource> pieces, VariableInputs inputs, Appendable out) {
         TemplateSource first = pieces.get(0);
-        TemplateFiles files = new TemplateFiles(first.folder());
+        TemplateFiles files = new TemplateFiles(first.root(), first.folder());
         AtomicReference<List<dev.imagebake.plan.Step>> steps = new AtomicReference<>(List.of());
         AtomicReference<Evaluation> state = new AtomicReference<>();
         EvaluationResult result = sandboxed(pieces, true, script -> {

@@ -21,19 +21,39 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The only part of the host a template can see: files below the template's own folder, read-only. Paths are
- * relative; {@code ..}, absolute paths and symbolic links that lead out of the folder are refused. Links that stay
- * inside the folder are followed. Reads open the file once, without following links, from the folder down (see
+ * The only part of the host a template can see: files below the template's own folder (or below the folder
+ * {@code --root} names, which holds it), read-only. Paths are relative to the template's folder; absolute paths, and
+ * {@code ..} and symbolic links that lead out of the root, are refused. Links that stay inside the root are
+ * followed. Reads open the file once, without following links, from the folder down (see
  * {@link #read}), so a link swapped in after the check is never followed.
  */
 public final class TemplateFiles {
     static final int MAX_FILE_BYTES = 1 << 20;
     private final Path root;
+    /** The folder relative paths start from: the template's. */
+    private final Path base;
     private final java.util.Map<String, String> readFrom = new java.util.HashMap<>();
 
     /** @param root the template's folder, or null when the template has none (text from standard input) */
     public TemplateFiles(Path root) {
+        this(root, root);
+    }
+
+    /**
+     * @param root the folder paths must stay in (null: no files at all)
+     * @param base the template's folder, which paths are relative to: {@code root} or a folder below it
+     */
+    public TemplateFiles(Path root, Path base) {
         this.root = root == null ? null : root.toAbsolutePath().normalize();
+        this.base = base == null ? this.root : base.toAbsolutePath().normalize();
+        if (this.root != null && !this.base.startsWith(this.root)) {
+            throw new IllegalArgumentException(this.base + " is not inside " + this.root);
+        }
+    }
+
+    /** How messages name the folder that paths must stay in. */
+    private String rootName() {
+        return root.equals(base) ? "the template's folder" : "the root folder " + root + " (--root)";
     }
 
     public Path root() {
@@ -52,16 +72,18 @@ public final class TemplateFiles {
         if (given.isAbsolute()) {
             throw new TemplateError("'" + relative + "' is absolute; give a path relative to the template's folder");
         }
-        Path target = root.resolve(given).normalize();
+        Path target = base.resolve(given).normalize();
         if (!target.startsWith(root)) {
-            throw new TemplateError("'" + relative + "' leads out of the template's folder; templates can only use "
-                    + "files in their own folder and below");
+            throw new TemplateError("'" + relative + "' leads out of " + rootName() + "; templates can only use "
+                    + (root.equals(base) ? "files in their own folder and below" : "files below the root folder")
+                    + (root.equals(base) && relative.startsWith("..") ? " (or below a folder given with --root)"
+                    : ""));
         }
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             try {
                 Path real = target.toRealPath();
                 if (!real.startsWith(root.toRealPath())) {
-                    throw new TemplateError("'" + relative + "' is a link that leads out of the template's folder");
+                    throw new TemplateError("'" + relative + "' is a link that leads out of " + rootName());
                 }
             } catch (IOException e) {
                 throw new TemplateError("cannot read '" + relative + "': " + dev.imagebake.util.IoErrors.reason(e));
@@ -88,7 +110,7 @@ public final class TemplateFiles {
             Path realRoot = root.toRealPath();
             for (Path path : (Iterable<Path>) walk::iterator) {
                 if (Files.isSymbolicLink(path)) {
-                    String name = root.relativize(path).toString();
+                    String name = base.relativize(path).toString();
                     Path real;
                     try {
                         real = path.toRealPath();
@@ -97,8 +119,8 @@ public final class TemplateFiles {
                                 + "); remove it or make it point inside the template's folder");
                     }
                     if (!real.startsWith(realRoot)) {
-                        throw new TemplateError("'" + name + "' is a link that leads out of the template's folder "
-                                + "(to " + Files.readSymbolicLink(path) + "); uploading '" + relative + "' would copy "
+                        throw new TemplateError("'" + name + "' is a link that leads out of " + rootName()
+                                + " (to " + Files.readSymbolicLink(path) + "); uploading '" + relative + "' would copy "
                                 + "what it points to");
                     }
                 }
@@ -146,7 +168,7 @@ public final class TemplateFiles {
     private static final int MAX_LINKS = 40;
 
     private byte[] readWithoutFollowingLinks(String relative) throws IOException {
-        List<String> names = names(relative);
+        List<String> names = names(root.relativize(base.resolve(relative).normalize()).toString());
         for (int links = 0; links <= MAX_LINKS; links++) {
             Walked walked = walk(names, relative);
             if (walked.bytes() != null) {
@@ -222,13 +244,13 @@ public final class TemplateFiles {
             } else if (normal.startsWith(real)) {
                 inside = real.relativize(normal);
             } else {
-                throw new TemplateError("'" + relative + "' is a link that leads out of the template's folder");
+                throw new TemplateError("'" + relative + "' is a link that leads out of " + rootName());
             }
         } else {
             Path parent = Path.of("", names.subList(0, at).toArray(String[]::new));
             inside = parent.resolve(target).normalize();
             if (inside.startsWith("..")) {
-                throw new TemplateError("'" + relative + "' is a link that leads out of the template's folder");
+                throw new TemplateError("'" + relative + "' is a link that leads out of " + rootName());
             }
         }
         List<String> next = new ArrayList<>(names(inside.toString()));
