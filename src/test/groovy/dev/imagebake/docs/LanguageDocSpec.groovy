@@ -1,6 +1,7 @@
 package dev.imagebake.docs
 
 import dev.imagebake.dsl.AnsibleContext
+import dev.imagebake.dsl.AnsibleLocalContext
 import dev.imagebake.dsl.AzureBuilderContext
 import dev.imagebake.dsl.BastionContext
 import dev.imagebake.dsl.BreakpointContext
@@ -62,7 +63,8 @@ class LanguageDocSpec extends Specification {
     static final List<Class<?>> BLOCKS = [TopLevel, OnErrorContext, AzureBuilderContext, SshBuilderContext,
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
                                           BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
-                                          HealthContext, Helpers]
+                                          HealthContext, Helpers,
+                                          AnsibleLocalContext]
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))
 
