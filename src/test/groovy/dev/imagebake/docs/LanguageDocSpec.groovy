@@ -57,6 +57,14 @@ class LanguageDocSpec extends Specification {
             'playbooks/site.yml'   : '- hosts: all\n  tasks: []\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
+            // provision ansibleLocal
+            'ansible/site.yml'                  : '- hosts: all\n  roles: [web]\n',
+            'ansible/requirements.yml'          : '- src: ./web.tar.gz\n  name: web\n',
+            'ansible/roles/web/tasks/main.yml'  : '- debug: msg=web\n',
+            'ansible/group_vars/webservers.yml' : 'web_port: 8080\n',
+            'ansible/host_vars/127.0.0.1.yml'   : 'greeting: hello\n',
+            'ansible/playbooks/extra.yml'       : '- hosts: all\n  tasks: []\n',
+            'ansible/inventory.ini'             : '[web]\n127.0.0.1\n',
     ]
 
     /** Every block of the language; a block's keywords are the public methods of its class. */
