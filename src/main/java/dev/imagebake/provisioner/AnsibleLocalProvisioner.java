@@ -41,7 +41,7 @@ public final class AnsibleLocalProvisioner extends Provisioner<AnsibleLocalStep>
         ToolRun run = new ToolRun(context, name(), options);
         String staging = options.stagingDirectory();
         run.staged(() -> {
-            run.ensureInstalled("ansible-playbook", present(), List.of("ansible"), "");
+            run.ensureInstalled(AnsibleLocalStep.program(spec.command()), present(), List.of("ansible"), "");
             List<String> playbooks = upload(run, staging);
             String inventory = uploadInventory(run, staging);
             if (spec.groupVars() != null) {

@@ -250,6 +250,61 @@ onError {
                 + 'fatal: [127.0.0.1]: FAILED! => non-zero return code')
     }
 
+    def "should install a missing command with installCommand, and run it as the SSH user with preventSudo"() {
+        given:
+        layout()
+        write('wrapper.sh', '#!/bin/sh\necho "ib-wrapper: user=$(id -un) args=$*"\nexec ansible-playbook "$@"\n')
+
+        when:
+        def run = TemplateRun.emulated(folder, TemplateRun.EMULATED_AZURE_BUILDER + """
+provision file {
+    source 'wrapper.sh'
+    destination '/tmp/ib-wrapper'
+}
+provision ansibleLocal {
+    playbook 'ansible/site.yml'
+    rolePaths 'roles/web'
+    groupVars 'group_vars'
+    extraArguments '--become'
+    command 'PYTHONUNBUFFERED=1 ib-ansible-playbook'
+    installCommand 'sudo -n install -m 755 /tmp/ib-wrapper /usr/local/bin/ib-ansible-playbook'
+    preventSudo true
+}
+provision shell {
+    inline 'cat /etc/ib-play'
+}
+""", emulatorData)
+        def lines = azureLines(run)
+
+        then:
+        run.code == 0
+        lines.contains('ib-ansible-playbook is not installed on the machine; installing it with its installCommand')
+        lines.contains('installed ib-ansible-playbook')
+        lines.find { it ==~ /ib-wrapper: user=imagebake args=.* -c local -i \/tmp\/packer-provisioner-ansible-local\/[0-9a-f-]{36}\/packer-provisioner-ansible-local\d{9}/ }
+        lines.contains('greeting=from-group-vars x=none build=azure type=azure-arm http=[]')
+        run.out =~ /running cd '\/tmp\/packer-provisioner-ansible-local\/[0-9a-f-]{36}' && env .* PYTHONUNBUFFERED=1 ib-ansible-playbook /
+    }
+
+    def "should fail, without installing anything, when the command is missing and no install is given"() {
+        given:
+        layout()
+
+        when:
+        def run = TemplateRun.emulated(folder, TemplateRun.EMULATED_AZURE_BUILDER + """
+provision ansibleLocal {
+    playbook 'ansible/site.yml'
+    command 'PYTHONUNBUFFERED=1 ib-missing-playbook'
+}
+""", emulatorData)
+
+        then:
+        run.code == 1
+        run.out.contains("FAILED after")
+        run.out.contains("ib-missing-playbook is not installed on the machine (`command -v 'ib-missing-playbook' "
+                + ">/dev/null 2>&1` failed); install it in an earlier step, or add install 'package'")
+        !run.out.contains('uploaded ansible/site.yml')
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------
 
     private List<String> errors(String body) {
@@ -275,7 +330,7 @@ onError {
     - name: write the play's variables
       copy:
         dest: /etc/ib-play
-        content: "greeting={{ greeting }} x={{ x }} build={{ packer_build_name }} type={{ packer_builder_type }} http=[{{ packer_http_addr }}]\\n"
+        content: "greeting={{ greeting }} x={{ x | default('none') }} build={{ packer_build_name }} type={{ packer_builder_type }} http=[{{ packer_http_addr }}]\\n"
     - name: list the groups
       lineinfile: {path: /etc/ib-play, line: "groups={{ group_names | join(',') }}"}
     - name: write the secrets
