@@ -6,6 +6,7 @@ import dev.imagebake.builder.ssh.SshBuilder;
 import dev.imagebake.engine.BuildStep;
 import dev.imagebake.engine.PlannedStep;
 import dev.imagebake.engine.StepSource;
+import dev.imagebake.plan.AnsibleLocalStep;
 import dev.imagebake.plan.AnsibleStep;
 import dev.imagebake.plan.AzureBuilderSpec;
 import dev.imagebake.plan.BreakpointStep;
@@ -22,6 +23,7 @@ import dev.imagebake.plan.Step;
 import dev.imagebake.post.ManifestPostProcessor;
 import dev.imagebake.post.ScaleSetPostProcessor;
 import dev.imagebake.post.ScaleSetTargetCheck;
+import dev.imagebake.provisioner.AnsibleLocalProvisioner;
 import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
@@ -118,6 +120,8 @@ public final class Builders implements StepSource {
             runnable = new AnsibleProvisioner(s, name);
         } else if (step.spec() instanceof PuppetStep s) {
             runnable = new PuppetProvisioner(s, name);
+        } else if (step.spec() instanceof AnsibleLocalStep s) {
+            runnable = new AnsibleLocalProvisioner(s, name);
         } else {
             throw new IllegalArgumentException("not a provisioner: " + step.kind());
         }

@@ -67,6 +67,11 @@ public abstract class StepTypes extends BlockContext {
         return declare(new PuppetContext(evaluation), body);
     }
 
+    /** Runs ansible-playbook on the build machine itself with uploaded playbooks (Packer's ansible-local). */
+    public Object ansibleLocal(@DelegatesTo(AnsibleLocalContext.class) Closure<?> body) {
+        return declare(new AnsibleLocalContext(evaluation), body);
+    }
+
     /** (post) Writes the artifacts to a JSON manifest. */
     public Object manifest(@DelegatesTo(ManifestContext.class) Closure<?> body) {
         return declare(new ManifestContext(evaluation), body);

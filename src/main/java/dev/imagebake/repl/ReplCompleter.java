@@ -1,6 +1,7 @@
 package dev.imagebake.repl;
 
 import dev.imagebake.dsl.AnsibleContext;
+import dev.imagebake.dsl.AnsibleLocalContext;
 import dev.imagebake.dsl.PuppetContext;
 import dev.imagebake.dsl.AzureBuilderContext;
 import dev.imagebake.dsl.BastionContext;
@@ -41,6 +42,7 @@ final class ReplCompleter implements Completer {
             Map.entry("reboot", RebootContext.class),
             Map.entry("breakpoint", BreakpointContext.class),
             Map.entry("ansible", AnsibleContext.class),
+            Map.entry("ansibleLocal", AnsibleLocalContext.class),
             Map.entry("puppet", PuppetContext.class),
             Map.entry("manifest", ManifestContext.class),
             Map.entry("onError", OnErrorContext.class));

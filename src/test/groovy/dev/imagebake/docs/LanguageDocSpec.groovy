@@ -1,6 +1,7 @@
 package dev.imagebake.docs
 
 import dev.imagebake.dsl.AnsibleContext
+import dev.imagebake.dsl.AnsibleLocalContext
 import dev.imagebake.dsl.AzureBuilderContext
 import dev.imagebake.dsl.BastionContext
 import dev.imagebake.dsl.BreakpointContext
@@ -60,13 +61,22 @@ class LanguageDocSpec extends Specification {
             'puppet/hiera.yaml'                   : '---\nversion: 5\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
+            // provision ansibleLocal
+            'ansible/site.yml'                  : '- hosts: all\n  roles: [web]\n',
+            'ansible/requirements.yml'          : '- src: ./web.tar.gz\n  name: web\n',
+            'ansible/roles/web/tasks/main.yml'  : '- debug: msg=web\n',
+            'ansible/group_vars/webservers.yml' : 'web_port: 8080\n',
+            'ansible/host_vars/127.0.0.1.yml'   : 'greeting: hello\n',
+            'ansible/playbooks/extra.yml'       : '- hosts: all\n  tasks: []\n',
+            'ansible/inventory.ini'             : '[web]\n127.0.0.1\n',
     ]
 
     /** Every block of the language; a block's keywords are the public methods of its class. */
     static final List<Class<?>> BLOCKS = [TopLevel, OnErrorContext, AzureBuilderContext, SshBuilderContext,
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
-                                          BreakpointContext, RebootContext, AnsibleContext, PuppetContext, ManifestContext, ScaleSetContext,
-                                          HealthContext, Helpers]
+                                          BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
+                                          HealthContext, Helpers,
+                                          PuppetContext, AnsibleLocalContext]
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))
 
