@@ -44,14 +44,14 @@ public final class SaltProvisioner extends Provisioner<SaltStep> {
                 run.ensureInstalled("salt", present(), List.of("salt-minion"), spec.bootstrapArgs());
             }
             if (spec.minionConfig() != null) {
-                place(run, spec.minionConfig(), staging + "/minion", CONFIG_DIR + "/minion");
+                place(context, run, spec.minionConfig(), staging + "/minion", CONFIG_DIR + "/minion");
             }
             if (spec.grainsFile() != null) {
-                place(run, spec.grainsFile(), staging + "/grains", CONFIG_DIR + "/grains");
+                place(context, run, spec.grainsFile(), staging + "/grains", CONFIG_DIR + "/grains");
             }
-            place(run, spec.localStateTree(), staging + "/states", spec.remoteStateTree());
+            place(context, run, spec.localStateTree(), staging + "/states", spec.remoteStateTree());
             if (spec.localPillarRoots() != null) {
-                place(run, spec.localPillarRoots(), staging + "/pillar", spec.remotePillarRoots());
+                place(context, run, spec.localPillarRoots(), staging + "/pillar", spec.remotePillarRoots());
             }
             FailedStates failed = new FailedStates();
             int status = run.stream("salt-call", command(run), failed::read);
@@ -74,13 +74,14 @@ public final class SaltProvisioner extends Provisioner<SaltStep> {
      * Uploads {@code local} to {@code staged} (checked on both sides), then moves it with sudo to {@code target},
      * replacing what was there, as Packer does.
      */
-    private void place(ToolRun run, String local, String staged, String target) throws Exception {
+    private void place(BuildContext context, ToolRun run, String local, String staged, String target) throws Exception {
         run.upload(local, staged);
         String to = ShellQuoting.quote(target);
         String parent = target.substring(0, Math.max(1, target.lastIndexOf('/')));
         run.quiet("move " + staged + " to " + target, run.sudo() + "rm -rf " + to + " && " + run.sudo()
                 + "mkdir -p " + ShellQuoting.quote(parent) + " && " + run.sudo() + "mv "
                 + ShellQuoting.quote(staged) + " " + to);
+        context.info("moved " + staged + " to " + target);
     }
 
     /**
