@@ -27,11 +27,11 @@ public final class SaltContext extends ToolContext {
     private String minionConfig;
     private String grainsFile;
     private boolean skipBootstrap;
-    private String bootstrapArgs = "";
+    private String bootstrapArgs;
     private String saltBinDir;
     private boolean noExitOnFailure;
     private String logLevel = SaltStep.DEFAULT_LOG_LEVEL;
-    private String saltCallArgs = "";
+    private String saltCallArgs;
     private String customState;
     private final List<String> stateFiles = new ArrayList<>();
 
@@ -91,7 +91,7 @@ public final class SaltContext extends ToolContext {
 
     /** Arguments for the bootstrap script (shell text), for example {@code '-x python3 stable 3006'}. Packer's {@code bootstrap_args}. */
     public void bootstrapArgs(Object args) {
-        bootstrapArgs = string("bootstrapArgs", args).strip();
+        bootstrapArgs = blankToNull(string("bootstrapArgs", args));
     }
 
     /** The folder salt-call is in when it is not on the PATH. Packer's {@code salt_bin_dir}. */
@@ -121,7 +121,7 @@ public final class SaltContext extends ToolContext {
 
     /** More arguments for salt-call (shell text), after the others. Packer's {@code salt_call_args}. */
     public void saltCallArgs(Object args) {
-        saltCallArgs = string("saltCallArgs", args).strip();
+        saltCallArgs = blankToNull(string("saltCallArgs", args));
     }
 
     /** Runs {@code state.sls NAME} instead of {@code state.highstate}. Packer's {@code custom_state}. */
@@ -165,6 +165,10 @@ public final class SaltContext extends ToolContext {
     public void formulas(Object... urls) {
         throw new TemplateError("`formulas` is not supported yet: check the formulas out into the state tree "
                 + "(localStateTree) instead");
+    }
+
+    private static String blankToNull(String text) {
+        return text.isBlank() ? null : text.strip();
     }
 
     private String remoteFolder(String keyword, Object value) {

@@ -16,11 +16,11 @@ import java.util.Map;
  *                          {@code --file-root} and {@code --pillar-root} are passed)
  * @param grainsFile        a grains file, installed as {@code /etc/salt/grains}; null: none
  * @param skipBootstrap     never run the bootstrap script (salt-call must be on the machine already)
- * @param bootstrapArgs     arguments for the bootstrap script (shell text; empty: none)
+ * @param bootstrapArgs     arguments for the bootstrap script (shell text); null: none
  * @param saltBinDir        the folder salt-call is in when it is not on the PATH; null: the PATH's
  * @param noExitOnFailure   leave out {@code --retcode-passthrough} and let a failing salt-call pass
  * @param logLevel          salt-call's {@code -l} level
- * @param saltCallArgs      more arguments for salt-call (shell text; empty: none)
+ * @param saltCallArgs      more arguments for salt-call (shell text); null: none
  * @param customState       run {@code state.sls NAME} instead of {@code state.highstate}; null: highstate
  * @param stateFiles        run {@code state.sls NAME[,NAME]} with these states instead of {@code state.highstate}
  * @param tool              the staging folder, sudo, execute and install commands

@@ -41,7 +41,8 @@ public final class SaltProvisioner extends Provisioner<SaltStep> {
                             + "and skipBootstrap is true; install Salt in an earlier step, or drop skipBootstrap");
                 }
             } else {
-                run.ensureInstalled("salt", present(), List.of("salt-minion"), spec.bootstrapArgs());
+                run.ensureInstalled("salt", present(), List.of("salt-minion"),
+                        spec.bootstrapArgs() != null ? spec.bootstrapArgs() : "");
             }
             if (spec.minionConfig() != null) {
                 place(context, run, spec.minionConfig(), staging + "/minion", CONFIG_DIR + "/minion");
@@ -107,7 +108,7 @@ public final class SaltProvisioner extends Provisioner<SaltStep> {
         }
         words.addAll(List.of("-l", spec.logLevel()));
         String args = ToolRun.words(words);
-        return spec.saltCallArgs().isEmpty() ? args : args + " " + spec.saltCallArgs();
+        return spec.saltCallArgs() == null ? args : args + " " + spec.saltCallArgs();
     }
 
     /**
