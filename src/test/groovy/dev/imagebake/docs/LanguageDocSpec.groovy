@@ -12,6 +12,7 @@ import dev.imagebake.dsl.ScaleSetContext
 import dev.imagebake.dsl.HealthContext
 import dev.imagebake.dsl.OnErrorContext
 import dev.imagebake.dsl.RebootContext
+import dev.imagebake.dsl.SaltContext
 import dev.imagebake.dsl.ShellContext
 import dev.imagebake.dsl.ShellLocalContext
 import dev.imagebake.dsl.SshBuilderContext
@@ -54,6 +55,12 @@ class LanguageDocSpec extends Specification {
             'scripts/verify.sh'    : '#!/bin/sh\nsystemctl is-active nginx\n',
             'scripts/notify.sh'    : '#!/bin/sh\necho "built $IMAGEBAKE_BUILD_NAME"\n',
             'playbooks/site.yml'   : '- hosts: all\n  tasks: []\n',
+            'salt/top.sls'         : "base:\n  '*':\n    - web\n",
+            'salt/web/init.sls'    : 'nginx:\n  pkg.installed\n',
+            'pillar/top.sls'       : "base:\n  '*':\n    - web\n",
+            'pillar/web.sls'       : 'port: 8080\n',
+            'files/minion'         : 'file_client: local\n',
+            'files/grains'         : 'role: web\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
     ]
@@ -62,7 +69,10 @@ class LanguageDocSpec extends Specification {
     static final List<Class<?>> BLOCKS = [TopLevel, OnErrorContext, AzureBuilderContext, SshBuilderContext,
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
                                           BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
-                                          HealthContext, Helpers]
+                                          HealthContext, Helpers, SaltContext]
+
+    /** Keywords that exist only to refuse, saying they are not supported yet; language.md must name them. */
+    static final List<String> NOT_SUPPORTED_YET = ['SaltContext.formulas']
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))
 
@@ -120,10 +130,11 @@ class LanguageDocSpec extends Specification {
                 Class<?> declaredBy = declaringClass(block, keyword)
                 !used.any { context, name -> name == keyword && declaredBy.isAssignableFrom(context) }
             }.collect { "${block.simpleName}.${it}".toString() }
-        }
+        } - NOT_SUPPORTED_YET
 
         then:
         missing == []
+        NOT_SUPPORTED_YET.every { Files.readString(DOC).contains("`${it.substring(it.indexOf('.') + 1)}`") }
     }
 
     def "the files the examples use should be the ones the document lists"() {
