@@ -25,6 +25,7 @@ public final class SaltProvisioner extends Provisioner<SaltStep> {
     static final String CONFIG_DIR = "/etc/salt";
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
     private static final int STATES_QUOTED = 3;
+    private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_./=,:@%+-]+");
 
     public SaltProvisioner(SaltStep spec, String name) {
         super(spec, name);
@@ -107,7 +108,7 @@ public final class SaltProvisioner extends Provisioner<SaltStep> {
             words.add("--retcode-passthrough");
         }
         words.addAll(List.of("-l", spec.logLevel()));
-        String args = ToolRun.words(words);
+        String args = String.join(" ", words.stream().map(SaltProvisioner::word).toList());
         return spec.saltCallArgs() == null ? args : args + " " + spec.saltCallArgs();
     }
 
@@ -121,7 +122,12 @@ public final class SaltProvisioner extends Provisioner<SaltStep> {
                     SaltStep.PLACEHOLDERS, ToolOptions.describe(SaltStep.PLACEHOLDERS)).expandNamed(Map.of(
                     ".Sudo", run.sudoUsed() ? "sudo -n -E" : "", ".SaltCall", saltCall(), ".CmdArgs", cmdArgs()));
         }
-        return run.sudo() + run.envPrefix(Map.of()) + ShellQuoting.quote(saltCall()) + " --local " + cmdArgs();
+        return run.sudo() + run.envPrefix(Map.of()) + word(saltCall()) + " --local " + cmdArgs();
+    }
+
+    /** A shell word, quoted only when it holds more than letters, digits and {@code _ . / = , : @ % + -}. */
+    private static String word(String text) {
+        return PLAIN_WORD.matcher(text).matches() ? text : ShellQuoting.quote(text);
     }
 
     private void check(BuildContext context, int status, List<String> states) throws StepFailedException {

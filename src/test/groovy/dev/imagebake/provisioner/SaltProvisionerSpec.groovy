@@ -2,6 +2,7 @@ package dev.imagebake.provisioner
 
 import dev.imagebake.cli.Main
 import dev.imagebake.dsl.TemplateHarness
+import dev.imagebake.plan.SaltStep
 import dev.imagebake.testsupport.TemplateRun
 import spock.lang.Specification
 import spock.lang.TempDir
@@ -287,6 +288,59 @@ provision salt {
         text.contains('salt')
         text.contains('<sensitive>')
         !text.contains('s3cr3t-salt-pw')
+    }
+
+    // ---- defaults and the command line, without a machine ------------------------------------------------------
+
+    SaltStep step(String block) {
+        def result = TemplateHarness.evaluate(TemplateRun.EMULATED_AZURE_BUILDER + block, [:], folder)
+        assert result.diagnostics()*.toString() == []
+        result.plan().builds()[0].steps()[0].spec() as SaltStep
+    }
+
+    def "should default to Packer's roots, staging folder and bootstrap script, and bootstrap nothing with skipBootstrap"() {
+        when:
+        SaltStep defaults = step("provision salt { localStateTree 'salt' }")
+        SaltStep skipped = step("provision salt { localStateTree 'salt'; skipBootstrap true }")
+
+        then:
+        defaults.remoteStateTree() == '/srv/salt'
+        defaults.remotePillarRoots() == '/srv/pillar'
+        defaults.tool().stagingDirectory() == '/tmp/salt'
+        defaults.tool().cleanStagingDirectory()
+        defaults.tool().install() == 'https://bootstrap.saltstack.com'
+        skipped.tool().install() == null
+        new SaltProvisioner(defaults, 'salt').cmdArgs() ==
+                'state.highstate --file-root=/srv/salt --pillar-root=/srv/pillar --retcode-passthrough -l info'
+    }
+
+    def "should run salt-call from saltBinDir and build the arguments in Packer's order"() {
+        when:
+        def salt = new SaltProvisioner(step('''provision salt {
+    localStateTree 'salt'
+    saltBinDir '/opt/saltstack/salt/'
+    remoteStateTree '/srv/states'
+    remotePillarRoots '/srv/pillars'
+    customState 'web,db'
+    logLevel 'warning'
+    saltCallArgs '--state-output=changes --force-color'
+}'''), 'salt')
+
+        then:
+        salt.saltCall() == '/opt/saltstack/salt/salt-call'
+        salt.cmdArgs() == 'state.sls web,db --file-root=/srv/states --pillar-root=/srv/pillars --retcode-passthrough ' +
+                '-l warning --state-output=changes --force-color'
+    }
+
+    def "should read the failed states from salt's output"() {
+        given:
+        def failed = new SaltProvisioner.FailedStates()
+
+        when:
+        FAILED_STATE_OUTPUT.readLines().each { failed.read(it) }
+
+        then:
+        failed.quoted == ["web-config (file.managed): Source file salt://web/nginx.conf not found in saltenv 'base'"]
     }
 
     // ---- template errors ---------------------------------------------------------------------------------------
