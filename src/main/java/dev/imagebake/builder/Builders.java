@@ -14,6 +14,7 @@ import dev.imagebake.plan.Build;
 import dev.imagebake.plan.FileStep;
 import dev.imagebake.plan.ManifestPost;
 import dev.imagebake.plan.PuppetStep;
+import dev.imagebake.plan.SaltStep;
 import dev.imagebake.plan.RebootStep;
 import dev.imagebake.plan.ScaleSetPost;
 import dev.imagebake.plan.ShellLocalStep;
@@ -28,6 +29,7 @@ import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
 import dev.imagebake.provisioner.PuppetProvisioner;
+import dev.imagebake.provisioner.SaltProvisioner;
 import dev.imagebake.provisioner.RebootProvisioner;
 import dev.imagebake.provisioner.ShellLocalProvisioner;
 import dev.imagebake.provisioner.ShellProvisioner;
@@ -122,6 +124,8 @@ public final class Builders implements StepSource {
             runnable = new PuppetProvisioner(s, name);
         } else if (step.spec() instanceof AnsibleLocalStep s) {
             runnable = new AnsibleLocalProvisioner(s, name);
+        } else if (step.spec() instanceof SaltStep s) {
+            runnable = new SaltProvisioner(s, name);
         } else {
             throw new IllegalArgumentException("not a provisioner: " + step.kind());
         }

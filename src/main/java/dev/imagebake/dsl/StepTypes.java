@@ -72,6 +72,11 @@ public abstract class StepTypes extends BlockContext {
         return declare(new AnsibleLocalContext(evaluation), body);
     }
 
+    /** Runs salt-call --local on the build machine with an uploaded state tree (Packer's salt-masterless). */
+    public Object salt(@DelegatesTo(SaltContext.class) Closure<?> body) {
+        return declare(new SaltContext(evaluation), body);
+    }
+
     /** (post) Writes the artifacts to a JSON manifest. */
     public Object manifest(@DelegatesTo(ManifestContext.class) Closure<?> body) {
         return declare(new ManifestContext(evaluation), body);

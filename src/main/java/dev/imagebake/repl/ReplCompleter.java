@@ -3,6 +3,7 @@ package dev.imagebake.repl;
 import dev.imagebake.dsl.AnsibleContext;
 import dev.imagebake.dsl.AnsibleLocalContext;
 import dev.imagebake.dsl.PuppetContext;
+import dev.imagebake.dsl.SaltContext;
 import dev.imagebake.dsl.AzureBuilderContext;
 import dev.imagebake.dsl.BastionContext;
 import dev.imagebake.dsl.BreakpointContext;
@@ -44,6 +45,7 @@ final class ReplCompleter implements Completer {
             Map.entry("ansible", AnsibleContext.class),
             Map.entry("ansibleLocal", AnsibleLocalContext.class),
             Map.entry("puppet", PuppetContext.class),
+            Map.entry("salt", SaltContext.class),
             Map.entry("manifest", ManifestContext.class),
             Map.entry("onError", OnErrorContext.class));
 

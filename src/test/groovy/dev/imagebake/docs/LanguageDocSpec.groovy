@@ -14,6 +14,7 @@ import dev.imagebake.dsl.HealthContext
 import dev.imagebake.dsl.OnErrorContext
 import dev.imagebake.dsl.PuppetContext
 import dev.imagebake.dsl.RebootContext
+import dev.imagebake.dsl.SaltContext
 import dev.imagebake.dsl.ShellContext
 import dev.imagebake.dsl.ShellLocalContext
 import dev.imagebake.dsl.SshBuilderContext
@@ -59,6 +60,12 @@ class LanguageDocSpec extends Specification {
             'puppet/manifests/site.pp'            : 'include web\n',
             'puppet/modules/web/manifests/init.pp': 'class web { }\n',
             'puppet/hiera.yaml'                   : '---\nversion: 5\n',
+            'salt/top.sls'         : "base:\n  '*':\n    - web\n",
+            'salt/web/init.sls'    : 'nginx:\n  pkg.installed\n',
+            'pillar/top.sls'       : "base:\n  '*':\n    - web\n",
+            'pillar/web.sls'       : 'port: 8080\n',
+            'files/minion'         : 'file_client: local\n',
+            'files/grains'         : 'role: web\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
             // provision ansibleLocal
@@ -76,7 +83,10 @@ class LanguageDocSpec extends Specification {
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
                                           BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
                                           HealthContext, Helpers,
-                                          PuppetContext, AnsibleLocalContext]
+                                          PuppetContext, AnsibleLocalContext, SaltContext]
+
+    /** Keywords that exist only to refuse, saying they are not supported yet; language.md must name them. */
+    static final List<String> NOT_SUPPORTED_YET = ['SaltContext.formulas']
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))
 
@@ -134,10 +144,11 @@ class LanguageDocSpec extends Specification {
                 Class<?> declaredBy = declaringClass(block, keyword)
                 !used.any { context, name -> name == keyword && declaredBy.isAssignableFrom(context) }
             }.collect { "${block.simpleName}.${it}".toString() }
-        }
+        } - NOT_SUPPORTED_YET
 
         then:
         missing == []
+        NOT_SUPPORTED_YET.every { Files.readString(DOC).contains("`${it.substring(it.indexOf('.') + 1)}`") }
     }
 
     def "the files the examples use should be the ones the document lists"() {
