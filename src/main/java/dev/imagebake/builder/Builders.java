@@ -13,6 +13,8 @@ import dev.imagebake.plan.Build;
 import dev.imagebake.plan.FileStep;
 import dev.imagebake.plan.ManifestPost;
 import dev.imagebake.plan.PuppetStep;
+import dev.imagebake.plan.ChefClientStep;
+import dev.imagebake.plan.ChefSoloStep;
 import dev.imagebake.plan.RebootStep;
 import dev.imagebake.plan.ScaleSetPost;
 import dev.imagebake.plan.ShellLocalStep;
@@ -26,6 +28,8 @@ import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
 import dev.imagebake.provisioner.PuppetProvisioner;
+import dev.imagebake.provisioner.ChefClientProvisioner;
+import dev.imagebake.provisioner.ChefSoloProvisioner;
 import dev.imagebake.provisioner.RebootProvisioner;
 import dev.imagebake.provisioner.ShellLocalProvisioner;
 import dev.imagebake.provisioner.ShellProvisioner;
@@ -118,6 +122,10 @@ public final class Builders implements StepSource {
             runnable = new AnsibleProvisioner(s, name);
         } else if (step.spec() instanceof PuppetStep s) {
             runnable = new PuppetProvisioner(s, name);
+        } else if (step.spec() instanceof ChefSoloStep s) {
+            runnable = new ChefSoloProvisioner(s, name);
+        } else if (step.spec() instanceof ChefClientStep s) {
+            runnable = new ChefClientProvisioner(s, name);
         } else {
             throw new IllegalArgumentException("not a provisioner: " + step.kind());
         }

@@ -2,6 +2,8 @@ package dev.imagebake.repl;
 
 import dev.imagebake.dsl.AnsibleContext;
 import dev.imagebake.dsl.PuppetContext;
+import dev.imagebake.dsl.ChefClientContext;
+import dev.imagebake.dsl.ChefContext;
 import dev.imagebake.dsl.AzureBuilderContext;
 import dev.imagebake.dsl.BastionContext;
 import dev.imagebake.dsl.BreakpointContext;
@@ -42,6 +44,8 @@ final class ReplCompleter implements Completer {
             Map.entry("breakpoint", BreakpointContext.class),
             Map.entry("ansible", AnsibleContext.class),
             Map.entry("puppet", PuppetContext.class),
+            Map.entry("chef", ChefContext.class),
+            Map.entry("chefClient", ChefClientContext.class),
             Map.entry("manifest", ManifestContext.class),
             Map.entry("onError", OnErrorContext.class));
 
