@@ -4,6 +4,8 @@ import dev.imagebake.dsl.AnsibleContext
 import dev.imagebake.dsl.AzureBuilderContext
 import dev.imagebake.dsl.BastionContext
 import dev.imagebake.dsl.BreakpointContext
+import dev.imagebake.dsl.ChefClientContext
+import dev.imagebake.dsl.ChefContext
 import dev.imagebake.dsl.FileContext
 import dev.imagebake.dsl.Helpers
 import dev.imagebake.dsl.Keywords
@@ -54,6 +56,14 @@ class LanguageDocSpec extends Specification {
             'scripts/verify.sh'    : '#!/bin/sh\nsystemctl is-active nginx\n',
             'scripts/notify.sh'    : '#!/bin/sh\necho "built $IMAGEBAKE_BUILD_NAME"\n',
             'playbooks/site.yml'   : '- hosts: all\n  tasks: []\n',
+            'cookbooks/web/recipes/default.rb': 'package "nginx"\n',
+            'chef/roles/web.json'  : '{"name": "web", "run_list": ["recipe[web]"]}\n',
+            'chef/data_bags/users/deploy.json': '{"id": "deploy"}\n',
+            'chef/environments/staging.json': '{"name": "staging"}\n',
+            'chef/node.json'       : '{"run_list": ["recipe[web]"], "nginx": {"port": 8080}}\n',
+            'chef/solo.rb.tmpl'    : 'chef_license "{{.ChefLicense}}"\ncookbook_path [{{.CookbookPaths}}]\n',
+            'keys/data_bag_secret' : 'not-a-real-secret\n',
+            'keys/validation.pem'  : '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
     ]
@@ -62,7 +72,8 @@ class LanguageDocSpec extends Specification {
     static final List<Class<?>> BLOCKS = [TopLevel, OnErrorContext, AzureBuilderContext, SshBuilderContext,
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
                                           BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
-                                          HealthContext, Helpers]
+                                          HealthContext, Helpers,
+                                          ChefContext, ChefClientContext]
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))
 
