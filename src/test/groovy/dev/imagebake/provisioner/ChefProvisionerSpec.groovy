@@ -399,7 +399,8 @@ provision chef {
     runList 'recipe[web]'
     cookbookPaths '../cookbooks'
 }
-""")[0].startsWith('4:5: `cookbookPaths`: ')
+""") == ["4:5: `cookbookPaths`: '../cookbooks' leads out of the template's folder; templates can only use files "
+                 + "in their own folder and below"]
         errors("""builder ssh { host '10.0.0.5'; user 'deploy'; agent true }
 provision chef {
     runList 'recipe[web]'
