@@ -48,9 +48,7 @@ public final class ChefClientContext extends ChefBaseContext {
 
     @Override
     protected List<String> templateFields() {
-        return List.of("ChefEnvironment", "ChefLicense", "ClientKey", "EncryptedDataBagSecretPath", "NodeName",
-                "PolicyGroup", "PolicyName", "ServerUrl", "SslVerifyMode", "TrustedCertsDir", "ValidationClientName",
-                "ValidationKeyPath");
+        return ChefClientStep.TEMPLATE_FIELDS;
     }
 
     /** The Chef server's URL (required). Packer's {@code server_url}. */

@@ -40,9 +40,7 @@ public final class ChefContext extends ChefBaseContext {
 
     @Override
     protected List<String> templateFields() {
-        return List.of("CookbookPaths", "DataBagsPath", "EncryptedDataBagSecretPath", "RolesPath", "EnvironmentsPath",
-                "ChefEnvironment", "ChefLicense", "HasDataBagsPath", "HasEncryptedDataBagSecretPath", "HasRolesPath",
-                "HasEnvironmentsPath");
+        return ChefSoloStep.TEMPLATE_FIELDS;
     }
 
     /** Cookbook folders next to the template, uploaded to STAGING/cookbooks-N. Packer's {@code cookbook_paths}. */

@@ -45,6 +45,10 @@ public record ChefClientStep(String serverUrl, List<String> runList, Map<String,
     /** The placeholders of {@code knifeCommand} ({@code {{.Sudo}}} stands for {@code sudo -n -E}). */
     public static final Map<String, Boolean> KNIFE_PLACEHOLDERS = ToolOptions.placeholders(".Args", false,
             ".Flags", false, ".Sudo", false);
+    /** The fields a client.rb (or knife.rb) template may use, as Packer names them. */
+    public static final List<String> TEMPLATE_FIELDS = List.of("ChefEnvironment", "ChefLicense", "ClientKey",
+            "EncryptedDataBagSecretPath", "NodeName", "PolicyGroup", "PolicyName", "ServerUrl", "SslVerifyMode",
+            "TrustedCertsDir", "ValidationClientName", "ValidationKeyPath");
     /** Packer's client.rb template, as Packer has it. */
     public static final String DEFAULT_CONFIG_TEMPLATE = """
 

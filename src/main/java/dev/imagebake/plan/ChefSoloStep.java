@@ -35,6 +35,10 @@ public record ChefSoloStep(List<String> cookbookPaths, String rolesPath, String 
     /** The placeholders of {@code executeCommand} ({@code {{.Sudo}}} stands for {@code sudo -n -E}). */
     public static final Map<String, Boolean> PLACEHOLDERS = ToolOptions.placeholders(".ConfigPath", true,
             ".JsonPath", true, ".Sudo", false);
+    /** The fields a solo.rb template may use, as Packer names them. */
+    public static final List<String> TEMPLATE_FIELDS = List.of("CookbookPaths", "DataBagsPath",
+            "EncryptedDataBagSecretPath", "RolesPath", "EnvironmentsPath", "ChefEnvironment", "ChefLicense",
+            "HasDataBagsPath", "HasEncryptedDataBagSecretPath", "HasRolesPath", "HasEnvironmentsPath");
     /** Packer's solo.rb template, as Packer has it (tabs included). */
     public static final String DEFAULT_CONFIG_TEMPLATE = """
 

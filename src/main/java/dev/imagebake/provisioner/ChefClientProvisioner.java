@@ -22,9 +22,6 @@ import java.util.Map;
  * client from the server (with {@code STAGING/knife.rb}), as Packer does.
  */
 public final class ChefClientProvisioner extends Provisioner<ChefClientStep> {
-    static final List<String> TEMPLATE_FIELDS = List.of("ChefEnvironment", "ChefLicense", "ClientKey",
-            "EncryptedDataBagSecretPath", "NodeName", "PolicyGroup", "PolicyName", "ServerUrl", "SslVerifyMode",
-            "TrustedCertsDir", "ValidationClientName", "ValidationKeyPath");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public ChefClientProvisioner(ChefClientStep spec, String name) {
@@ -56,7 +53,7 @@ public final class ChefClientProvisioner extends Provisioner<ChefClientStep> {
             String config = staging + "/client.rb";
             String json = staging + "/first-boot.json";
             run.write("client.rb", chef.config(spec.configTemplate(), ChefClientStep.DEFAULT_CONFIG_TEMPLATE,
-                    TEMPLATE_FIELDS, values), config);
+                    ChefClientStep.TEMPLATE_FIELDS, values), config);
             run.write("first-boot.json", NodeJson.write(spec.json(), spec.runList()), json);
             int status = run.stream("chef-client", chef.command("chef-client", ChefClientStep.PLACEHOLDERS, config,
                     json), chef.reader());
@@ -83,7 +80,7 @@ public final class ChefClientProvisioner extends Provisioner<ChefClientStep> {
             return;
         }
         String knifeConfig = spec.tool().stagingDirectory() + "/knife.rb";
-        run.write("knife.rb", chef.config(null, ChefClientStep.KNIFE_TEMPLATE, TEMPLATE_FIELDS, values),
+        run.write("knife.rb", chef.config(null, ChefClientStep.KNIFE_TEMPLATE, ChefClientStep.TEMPLATE_FIELDS, values),
                 knifeConfig);
         String node = (String) values.get("NodeName");
         for (String what : List.of("node", "client")) {

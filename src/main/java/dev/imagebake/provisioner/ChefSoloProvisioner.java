@@ -17,9 +17,6 @@ import java.util.Map;
  * there from memory; then {@code chef-solo --no-color -c STAGING/solo.rb -j STAGING/node.json} runs.
  */
 public final class ChefSoloProvisioner extends Provisioner<ChefSoloStep> {
-    static final List<String> TEMPLATE_FIELDS = List.of("CookbookPaths", "DataBagsPath", "EncryptedDataBagSecretPath",
-            "RolesPath", "EnvironmentsPath", "ChefEnvironment", "ChefLicense", "HasDataBagsPath",
-            "HasEncryptedDataBagSecretPath", "HasRolesPath", "HasEnvironmentsPath");
 
     public ChefSoloProvisioner(ChefSoloStep spec, String name) {
         super(spec, name);
@@ -54,7 +51,7 @@ public final class ChefSoloProvisioner extends Provisioner<ChefSoloStep> {
             String config = staging + "/solo.rb";
             String json = staging + "/node.json";
             run.write("solo.rb", chef.config(spec.configTemplate(), ChefSoloStep.DEFAULT_CONFIG_TEMPLATE,
-                    TEMPLATE_FIELDS, values), config);
+                    ChefSoloStep.TEMPLATE_FIELDS, values), config);
             run.write("the node JSON", NodeJson.write(spec.json(), spec.runList()), json);
             int status = run.stream("chef-solo", chef.command("chef-solo", ChefSoloStep.PLACEHOLDERS, config, json),
                     chef.reader());
