@@ -190,6 +190,41 @@ environment "staging"
         run.out.contains('    azure: solo-staging-gone')
     }
 
+    def "by default a missing chef-solo is installed with Packer's omnitruck bootstrap, given -v VERSION, and the licence is accepted"() {
+        given: 'a curl stand-in whose "install.sh" records how it was run and installs the chef-solo stand-in'
+        write('fake-curl.sh', '''#!/bin/sh
+echo "curl $*" >> /var/tmp/chef-record
+while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
+cat > "$out" <<'EOS'
+echo "install.sh $* as $(id -un)" >> /var/tmp/chef-record
+install -m 0755 /tmp/standin.sh /usr/local/bin/chef-solo
+EOS
+''')
+
+        when:
+        def run = TemplateRun.emulated(folder, """
+${EMULATED_AZURE_BUILDER}
+${UPLOAD_STAND_IN}
+provision file { source 'fake-curl.sh'; destination '/tmp/fake-curl.sh' }
+provision shell { inline 'sudo -n install -m 0755 /tmp/fake-curl.sh /usr/local/bin/curl' }
+provision chef {
+    cookbookPaths 'cookbooks'
+    runList 'recipe[web]'
+    version '18'
+}
+${PRINT_RECORD}
+""", emulatorData)
+        def solo = record(run, 'chef-solo')
+
+        then:
+        run.code == 0
+        run.out.contains('chef-solo is not installed on the machine; installing it with the bootstrap script '
+                + 'https://omnitruck.chef.io/install.sh')
+        run.out.contains('    azure: curl -fsSL https://omnitruck.chef.io/install.sh -o '
+                + '/tmp/packer-chef-solo/install-chef-solo.sh\n    azure: install.sh -v 18 as root\n    azure: == chef-solo')
+        section(solo, 'config')[1] == 'chef_license \t\t"accept-silent"'
+    }
+
     def "chef-solo already on the machine is not installed again; cleanStagingDirectory false keeps the staged files"() {
         when:
         def run = TemplateRun.emulated(folder, """
