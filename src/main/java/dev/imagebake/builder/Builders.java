@@ -15,6 +15,8 @@ import dev.imagebake.plan.FileStep;
 import dev.imagebake.plan.ManifestPost;
 import dev.imagebake.plan.PuppetStep;
 import dev.imagebake.plan.SaltStep;
+import dev.imagebake.plan.ChefClientStep;
+import dev.imagebake.plan.ChefSoloStep;
 import dev.imagebake.plan.RebootStep;
 import dev.imagebake.plan.ScaleSetPost;
 import dev.imagebake.plan.ShellLocalStep;
@@ -30,6 +32,8 @@ import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
 import dev.imagebake.provisioner.PuppetProvisioner;
 import dev.imagebake.provisioner.SaltProvisioner;
+import dev.imagebake.provisioner.ChefClientProvisioner;
+import dev.imagebake.provisioner.ChefSoloProvisioner;
 import dev.imagebake.provisioner.RebootProvisioner;
 import dev.imagebake.provisioner.ShellLocalProvisioner;
 import dev.imagebake.provisioner.ShellProvisioner;
@@ -126,6 +130,10 @@ public final class Builders implements StepSource {
             runnable = new AnsibleLocalProvisioner(s, name);
         } else if (step.spec() instanceof SaltStep s) {
             runnable = new SaltProvisioner(s, name);
+        } else if (step.spec() instanceof ChefSoloStep s) {
+            runnable = new ChefSoloProvisioner(s, name);
+        } else if (step.spec() instanceof ChefClientStep s) {
+            runnable = new ChefClientProvisioner(s, name);
         } else {
             throw new IllegalArgumentException("not a provisioner: " + step.kind());
         }

@@ -77,6 +77,16 @@ public abstract class StepTypes extends BlockContext {
         return declare(new SaltContext(evaluation), body);
     }
 
+    /** Runs chef-solo on the build machine with uploaded cookbooks (Packer's chef-solo). */
+    public Object chef(@DelegatesTo(ChefContext.class) Closure<?> body) {
+        return declare(new ChefContext(evaluation), body);
+    }
+
+    /** Runs chef-client on the build machine against a Chef server (Packer's chef-client). */
+    public Object chefClient(@DelegatesTo(ChefClientContext.class) Closure<?> body) {
+        return declare(new ChefClientContext(evaluation), body);
+    }
+
     /** (post) Writes the artifacts to a JSON manifest. */
     public Object manifest(@DelegatesTo(ManifestContext.class) Closure<?> body) {
         return declare(new ManifestContext(evaluation), body);

@@ -4,6 +4,8 @@ import dev.imagebake.dsl.AnsibleContext;
 import dev.imagebake.dsl.AnsibleLocalContext;
 import dev.imagebake.dsl.PuppetContext;
 import dev.imagebake.dsl.SaltContext;
+import dev.imagebake.dsl.ChefClientContext;
+import dev.imagebake.dsl.ChefContext;
 import dev.imagebake.dsl.AzureBuilderContext;
 import dev.imagebake.dsl.BastionContext;
 import dev.imagebake.dsl.BreakpointContext;
@@ -46,6 +48,8 @@ final class ReplCompleter implements Completer {
             Map.entry("ansibleLocal", AnsibleLocalContext.class),
             Map.entry("puppet", PuppetContext.class),
             Map.entry("salt", SaltContext.class),
+            Map.entry("chef", ChefContext.class),
+            Map.entry("chefClient", ChefClientContext.class),
             Map.entry("manifest", ManifestContext.class),
             Map.entry("onError", OnErrorContext.class));
 

@@ -5,6 +5,8 @@ import dev.imagebake.dsl.AnsibleLocalContext
 import dev.imagebake.dsl.AzureBuilderContext
 import dev.imagebake.dsl.BastionContext
 import dev.imagebake.dsl.BreakpointContext
+import dev.imagebake.dsl.ChefClientContext
+import dev.imagebake.dsl.ChefContext
 import dev.imagebake.dsl.FileContext
 import dev.imagebake.dsl.Helpers
 import dev.imagebake.dsl.Keywords
@@ -66,6 +68,14 @@ class LanguageDocSpec extends Specification {
             'pillar/web.sls'       : 'port: 8080\n',
             'files/minion'         : 'file_client: local\n',
             'files/grains'         : 'role: web\n',
+            'cookbooks/web/recipes/default.rb': 'package "nginx"\n',
+            'chef/roles/web.json'  : '{"name": "web", "run_list": ["recipe[web]"]}\n',
+            'chef/data_bags/users/deploy.json': '{"id": "deploy"}\n',
+            'chef/environments/staging.json': '{"name": "staging"}\n',
+            'chef/node.json'       : '{"run_list": ["recipe[web]"], "nginx": {"port": 8080}}\n',
+            'chef/solo.rb.tmpl'    : 'chef_license "{{.ChefLicense}}"\ncookbook_path [{{.CookbookPaths}}]\n',
+            'keys/data_bag_secret' : 'not-a-real-secret\n',
+            'keys/validation.pem'  : '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
             // provision ansibleLocal
@@ -83,7 +93,7 @@ class LanguageDocSpec extends Specification {
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
                                           BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
                                           HealthContext, Helpers,
-                                          PuppetContext, AnsibleLocalContext, SaltContext]
+                                          PuppetContext, AnsibleLocalContext, SaltContext, ChefContext, ChefClientContext]
 
     /** Keywords that exist only to refuse, saying they are not supported yet; language.md must name them. */
     static final List<String> NOT_SUPPORTED_YET = ['SaltContext.formulas']
