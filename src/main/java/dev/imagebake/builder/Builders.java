@@ -12,6 +12,8 @@ import dev.imagebake.plan.BreakpointStep;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.FileStep;
 import dev.imagebake.plan.ManifestPost;
+import dev.imagebake.plan.GossStep;
+import dev.imagebake.plan.PuppetServerStep;
 import dev.imagebake.plan.PuppetStep;
 import dev.imagebake.plan.RebootStep;
 import dev.imagebake.plan.ScaleSetPost;
@@ -25,7 +27,9 @@ import dev.imagebake.post.ScaleSetTargetCheck;
 import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
+import dev.imagebake.provisioner.GossProvisioner;
 import dev.imagebake.provisioner.PuppetProvisioner;
+import dev.imagebake.provisioner.PuppetServerProvisioner;
 import dev.imagebake.provisioner.RebootProvisioner;
 import dev.imagebake.provisioner.ShellLocalProvisioner;
 import dev.imagebake.provisioner.ShellProvisioner;
@@ -118,6 +122,10 @@ public final class Builders implements StepSource {
             runnable = new AnsibleProvisioner(s, name);
         } else if (step.spec() instanceof PuppetStep s) {
             runnable = new PuppetProvisioner(s, name);
+        } else if (step.spec() instanceof GossStep s) {
+            runnable = new GossProvisioner(s, name);
+        } else if (step.spec() instanceof PuppetServerStep s) {
+            runnable = new PuppetServerProvisioner(s, name);
         } else {
             throw new IllegalArgumentException("not a provisioner: " + step.kind());
         }

@@ -1,7 +1,9 @@
 package dev.imagebake.repl;
 
 import dev.imagebake.dsl.AnsibleContext;
+import dev.imagebake.dsl.GossContext;
 import dev.imagebake.dsl.PuppetContext;
+import dev.imagebake.dsl.PuppetServerContext;
 import dev.imagebake.dsl.AzureBuilderContext;
 import dev.imagebake.dsl.BastionContext;
 import dev.imagebake.dsl.BreakpointContext;
@@ -42,6 +44,8 @@ final class ReplCompleter implements Completer {
             Map.entry("breakpoint", BreakpointContext.class),
             Map.entry("ansible", AnsibleContext.class),
             Map.entry("puppet", PuppetContext.class),
+            Map.entry("goss", GossContext.class),
+            Map.entry("puppetServer", PuppetServerContext.class),
             Map.entry("manifest", ManifestContext.class),
             Map.entry("onError", OnErrorContext.class));
 
