@@ -5,12 +5,14 @@ import dev.imagebake.dsl.AzureBuilderContext
 import dev.imagebake.dsl.BastionContext
 import dev.imagebake.dsl.BreakpointContext
 import dev.imagebake.dsl.FileContext
+import dev.imagebake.dsl.GossContext
 import dev.imagebake.dsl.Helpers
 import dev.imagebake.dsl.Keywords
 import dev.imagebake.dsl.ManifestContext
 import dev.imagebake.dsl.ScaleSetContext
 import dev.imagebake.dsl.HealthContext
 import dev.imagebake.dsl.OnErrorContext
+import dev.imagebake.dsl.PuppetServerContext
 import dev.imagebake.dsl.RebootContext
 import dev.imagebake.dsl.ShellContext
 import dev.imagebake.dsl.ShellLocalContext
@@ -54,6 +56,10 @@ class LanguageDocSpec extends Specification {
             'scripts/verify.sh'    : '#!/bin/sh\nsystemctl is-active nginx\n',
             'scripts/notify.sh'    : '#!/bin/sh\necho "built $IMAGEBAKE_BUILD_NAME"\n',
             'playbooks/site.yml'   : '- hosts: all\n  tasks: []\n',
+            'goss/goss.yaml'       : 'service:\n  nginx:\n    running: true\n',
+            'goss/vars.yaml'       : 'port: 80\n',
+            'puppet/certs/web-01.pem'       : '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+            'puppet/private_keys/web-01.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
     ]
@@ -62,7 +68,7 @@ class LanguageDocSpec extends Specification {
     static final List<Class<?>> BLOCKS = [TopLevel, OnErrorContext, AzureBuilderContext, SshBuilderContext,
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
                                           BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
-                                          HealthContext, Helpers]
+                                          HealthContext, Helpers, GossContext, PuppetServerContext]
 
     static final List<Example> EXAMPLES = examples(Files.readAllLines(DOC))
 
