@@ -148,7 +148,7 @@ onError {
 
         then:
         run.code == 1
-        run.out.contains("puppetServer (line 15) failed after")
+        run.out.contains("puppetServer (line 14) failed after")
         run.out.contains(": puppet agent failed: some resources could not be applied (exit status 4): " +
                 "/Stage[main]/Web/Package[nginx]/ensure: change from 'purged' to 'present' failed: Could not find " +
                 "package nginx\n")
