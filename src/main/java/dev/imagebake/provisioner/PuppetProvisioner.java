@@ -9,7 +9,6 @@ import dev.imagebake.plan.ToolOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,10 +32,10 @@ public final class PuppetProvisioner extends Provisioner<PuppetStep> {
         ToolRun run = new ToolRun(context, name(), spec.tool());
         String staging = spec.tool().stagingDirectory();
         run.staged(() -> {
-            run.ensureInstalled("puppet", PuppetRun.present(spec.puppetBinDir()), List.of("puppet-agent", "puppet"),
-                    "");
-            String puppet = PuppetRun.locate(run, spec.puppetBinDir());
-            Map<String, String> values = new HashMap<>();
+            String puppet = PuppetRun.install(run, spec.puppetBinDir());
+            Map<String, String> values = PuppetRun.values(run, puppet,
+                    spec.workingDirectory() != null ? spec.workingDirectory() : staging, facts(context),
+                    spec.extraArguments());
             if (spec.hieraConfig() != null) {
                 values.put(".HieraConfigPath", staging + "/hiera.yaml");
                 run.upload(spec.hieraConfig(), staging + "/hiera.yaml");
@@ -53,11 +52,6 @@ public final class PuppetProvisioner extends Provisioner<PuppetStep> {
             }
             values.put(".ModulePath", String.join(":", modules));
             values.put(".ManifestFile", uploadManifest(context, run, staging));
-            values.put(".WorkingDir", spec.workingDirectory() != null ? spec.workingDirectory() : staging);
-            values.put(".FacterVars", facterVars(facts(context)));
-            values.put(".Sudo", run.sudoUsed() ? "sudo -n -E" : "");
-            values.put(".PuppetBinDir", puppet.substring(0, puppet.lastIndexOf('/') + 1).replaceAll("/$", ""));
-            values.put(".ExtraArguments", ToolRun.words(spec.extraArguments()));
             PuppetRun outcome = new PuppetRun("puppet apply");
             int status = run.stream("puppet apply", command(run, puppet, values, facts(context)), outcome::see);
             outcome.check(context, status, spec.ignoreExitCodes());

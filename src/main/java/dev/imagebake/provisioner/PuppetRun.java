@@ -5,6 +5,7 @@ import dev.imagebake.engine.BuildContext;
 import dev.imagebake.engine.StepFailedException;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +31,30 @@ final class PuppetRun {
         this.command = command;
     }
 
+    /**
+     * Installs puppet when it is missing and the step says how, then finds it; the command's full path.
+     *
+     * @param binDir the step's puppetBinDir, or null
+     */
+    static String install(ToolRun run, String binDir) throws Exception {
+        run.ensureInstalled("puppet", present(binDir), List.of("puppet-agent", "puppet"), "");
+        return locate(run, binDir);
+    }
+
+    /** The values of the placeholders both execute commands have: Packer's names, with their imagebake meaning. */
+    static Map<String, String> values(ToolRun run, String puppet, String workingDirectory, Map<String, String> facts,
+                                      List<String> extraArguments) {
+        Map<String, String> values = new HashMap<>();
+        values.put(".WorkingDir", workingDirectory);
+        values.put(".FacterVars", PuppetProvisioner.facterVars(facts));
+        values.put(".Sudo", run.sudoUsed() ? "sudo -n -E" : "");
+        values.put(".PuppetBinDir", puppet.substring(0, puppet.lastIndexOf('/') + 1).replaceAll("/$", ""));
+        values.put(".ExtraArguments", ToolRun.words(extraArguments));
+        return values;
+    }
+
     /** The shell test that passes when puppet is on the machine ({@code binDir}: the step's puppetBinDir or null). */
-    static String present(String binDir) {
+    private static String present(String binDir) {
         if (binDir != null) {
             return "test -x " + ShellQuoting.quote(binDir + "/puppet");
         }
@@ -39,7 +62,7 @@ final class PuppetRun {
     }
 
     /** The puppet command's full path on the machine. */
-    static String locate(ToolRun run, String binDir) throws Exception {
+    private static String locate(ToolRun run, String binDir) throws Exception {
         return binDir != null ? binDir + "/puppet" : run.output("find the puppet command",
                 "command -v puppet || { test -x " + PUPPETLABS_BIN + "/puppet && echo " + PUPPETLABS_BIN + "/puppet; }");
     }

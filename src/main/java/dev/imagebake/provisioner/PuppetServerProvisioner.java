@@ -7,7 +7,6 @@ import dev.imagebake.plan.PuppetServerStep;
 import dev.imagebake.plan.ToolOptions;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,10 +28,10 @@ public final class PuppetServerProvisioner extends Provisioner<PuppetServerStep>
         ToolRun run = new ToolRun(context, name(), spec.tool());
         String staging = spec.tool().stagingDirectory();
         run.staged(() -> {
-            run.ensureInstalled("puppet", PuppetRun.present(spec.puppetBinDir()), List.of("puppet-agent", "puppet"),
-                    "");
-            String puppet = PuppetRun.locate(run, spec.puppetBinDir());
-            Map<String, String> values = new HashMap<>();
+            String puppet = PuppetRun.install(run, spec.puppetBinDir());
+            Map<String, String> facts = PuppetRun.facts(context, spec.facts());
+            Map<String, String> values = PuppetRun.values(run, puppet,
+                    spec.workingDirectory() != null ? spec.workingDirectory() : staging, facts, spec.extraArguments());
             if (spec.clientCertPath() != null) {
                 values.put(".ClientCertPath", staging + "/certs");
                 run.upload(spec.clientCertPath(), staging + "/certs");
@@ -41,14 +40,8 @@ public final class PuppetServerProvisioner extends Provisioner<PuppetServerStep>
                 values.put(".ClientPrivateKeyPath", staging + "/private_keys");
                 run.upload(spec.clientPrivateKeyPath(), staging + "/private_keys");
             }
-            Map<String, String> facts = PuppetRun.facts(context, spec.facts());
-            values.put(".WorkingDir", spec.workingDirectory() != null ? spec.workingDirectory() : staging);
-            values.put(".FacterVars", PuppetProvisioner.facterVars(facts));
-            values.put(".Sudo", run.sudoUsed() ? "sudo -n -E" : "");
-            values.put(".PuppetBinDir", puppet.substring(0, puppet.lastIndexOf('/') + 1).replaceAll("/$", ""));
             values.put(".PuppetServer", spec.puppetServer() != null ? spec.puppetServer() : "");
             values.put(".PuppetNode", spec.puppetNode() != null ? spec.puppetNode() : "");
-            values.put(".ExtraArguments", ToolRun.words(spec.extraArguments()));
             PuppetRun outcome = new PuppetRun("puppet agent");
             int status = run.stream("puppet agent", command(run, puppet, values, facts), outcome::see);
             outcome.check(context, status, spec.ignoreExitCodes());
