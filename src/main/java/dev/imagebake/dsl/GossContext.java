@@ -240,12 +240,7 @@ public final class GossContext extends ToolContext {
             if (!staging.equals(defaultStagingDirectory())) {
                 errorAtBlock("goss: `stagingDirectory` and `remotePath`/`remoteFolder` name the same folder; keep one");
             }
-            staging = remotePath != null ? remotePath
-                    : remoteFolder.equals("/") ? "/goss" : remoteFolder + "/goss";
-            if (Path.of(staging).getNameCount() < 2) {
-                errorAtBlock("goss: the remote path " + staging + " would be removed after the step; give a "
-                        + "remoteFolder below /, for example '/tmp'");
-            }
+            staging = remotePath != null ? remotePath : remoteFolder + "/goss";
         }
         boolean sudo = useSudo != null ? useSudo : preventSudo != null && !preventSudo;
         tool = new ToolOptions(staging, tool.cleanStagingDirectory(), !sudo, tool.executeCommand(), tool.install(),
