@@ -217,23 +217,32 @@ onError {
         lines.findAll { it.startsWith('listed: ') } == ['listed: goss.yaml']
     }
 
-    def "with inspect, failing tests are a warning and the build goes on"() {
+    def "with inspect, failing tests are a warning and the build goes on; an executeCommand gets its placeholders filled"() {
         given:
         String template = TemplateRun.EMULATED_AZURE_BUILDER + StandIn.steps(folder, 1, FAILED) + '''
 provision goss {
     tests 'goss.yaml'
+    varsEnv ROLE: "it's db"
     installCommand 'sudo -n install -m 755 /tmp/standin /usr/local/bin/goss'
+    executeCommand 'cd {{.RemotePath}} && {{.Env}} {{.Goss}} {{.GlobalOptions}} validate --no-color {{.ValidateOptions}}'
     inspect true
 }
+provision shell { inline 'cat /var/tmp/standin-record.txt' }
 '''
 
         when:
         def run = TemplateRun.emulated(folder, template, emulatorData)
+        List<String> lines = machineLines(run.out)
 
         then:
         run.code == 0
         (run.out + run.err).contains('goss validate failed (exit status 1): Count: 2, Failed: 1, Skipped: 0; failed: ' +
                 'File: /etc/nope: exists; inspect is true, so the build goes on')
+        lines.findAll { it.startsWith('argv:') } == ['argv: [/usr/local/bin/goss] [validate] [--no-color] ' +
+                '[--retry-timeout] [0s] [--sleep] [1s]']
+        lines.contains("env: ROLE=it's db")
+        lines.contains('env: PACKER_BUILD_NAME=azure')
+        lines.contains('user: imagebake')
     }
 
     def "with skipInstall, a machine without goss fails the step before any upload"() {
