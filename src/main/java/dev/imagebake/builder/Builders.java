@@ -13,6 +13,8 @@ import dev.imagebake.plan.BreakpointStep;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.FileStep;
 import dev.imagebake.plan.ManifestPost;
+import dev.imagebake.plan.GossStep;
+import dev.imagebake.plan.PuppetServerStep;
 import dev.imagebake.plan.PuppetStep;
 import dev.imagebake.plan.SaltStep;
 import dev.imagebake.plan.ChefClientStep;
@@ -30,10 +32,12 @@ import dev.imagebake.provisioner.AnsibleLocalProvisioner;
 import dev.imagebake.provisioner.AnsibleProvisioner;
 import dev.imagebake.provisioner.BreakpointProvisioner;
 import dev.imagebake.provisioner.FileProvisioner;
+import dev.imagebake.provisioner.GossProvisioner;
 import dev.imagebake.provisioner.PuppetProvisioner;
 import dev.imagebake.provisioner.SaltProvisioner;
 import dev.imagebake.provisioner.ChefClientProvisioner;
 import dev.imagebake.provisioner.ChefSoloProvisioner;
+import dev.imagebake.provisioner.PuppetServerProvisioner;
 import dev.imagebake.provisioner.RebootProvisioner;
 import dev.imagebake.provisioner.ShellLocalProvisioner;
 import dev.imagebake.provisioner.ShellProvisioner;
@@ -134,6 +138,10 @@ public final class Builders implements StepSource {
             runnable = new ChefSoloProvisioner(s, name);
         } else if (step.spec() instanceof ChefClientStep s) {
             runnable = new ChefClientProvisioner(s, name);
+        } else if (step.spec() instanceof GossStep s) {
+            runnable = new GossProvisioner(s, name);
+        } else if (step.spec() instanceof PuppetServerStep s) {
+            runnable = new PuppetServerProvisioner(s, name);
         } else {
             throw new IllegalArgumentException("not a provisioner: " + step.kind());
         }

@@ -87,6 +87,16 @@ public abstract class StepTypes extends BlockContext {
         return declare(new ChefClientContext(evaluation), body);
     }
 
+    /** Runs goss validate on the build machine with uploaded test files (the goss Packer plugin). */
+    public Object goss(@DelegatesTo(GossContext.class) Closure<?> body) {
+        return declare(new GossContext(evaluation), body);
+    }
+
+    /** Runs puppet agent on the build machine against a Puppet server (Packer's puppet-server). */
+    public Object puppetServer(@DelegatesTo(PuppetServerContext.class) Closure<?> body) {
+        return declare(new PuppetServerContext(evaluation), body);
+    }
+
     /** (post) Writes the artifacts to a JSON manifest. */
     public Object manifest(@DelegatesTo(ManifestContext.class) Closure<?> body) {
         return declare(new ManifestContext(evaluation), body);

@@ -3,19 +3,15 @@ package dev.imagebake.provisioner;
 import dev.imagebake.communicator.CommandTemplate;
 import dev.imagebake.communicator.ShellQuoting;
 import dev.imagebake.engine.BuildContext;
-import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.plan.PuppetStep;
 import dev.imagebake.plan.ToolOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * {@code provision puppet}: Packer's {@code puppet-masterless}. The Hiera configuration goes to
@@ -27,11 +23,6 @@ import java.util.regex.Pattern;
  * Puppet's first {@code Error:} lines, which name the resource.
  */
 public final class PuppetProvisioner extends Provisioner<PuppetStep> {
-    /** Where puppet-agent packages from Puppet itself put the command (not on sudo's PATH). */
-    private static final String PUPPETLABS_BIN = "/opt/puppetlabs/bin";
-    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
-    private static final int ERRORS_QUOTED = 3;
-
     public PuppetProvisioner(PuppetStep spec, String name) {
         super(spec, name);
     }
@@ -41,11 +32,10 @@ public final class PuppetProvisioner extends Provisioner<PuppetStep> {
         ToolRun run = new ToolRun(context, name(), spec.tool());
         String staging = spec.tool().stagingDirectory();
         run.staged(() -> {
-            run.ensureInstalled("puppet", present(), List.of("puppet-agent", "puppet"), "");
-            String puppet = spec.puppetBinDir() != null ? spec.puppetBinDir() + "/puppet"
-                    : run.output("find the puppet command", "command -v puppet || { test -x " + PUPPETLABS_BIN
-                    + "/puppet && echo " + PUPPETLABS_BIN + "/puppet; }");
-            Map<String, String> values = new HashMap<>();
+            String puppet = PuppetRun.install(run, spec.puppetBinDir());
+            Map<String, String> values = PuppetRun.values(run, puppet,
+                    spec.workingDirectory() != null ? spec.workingDirectory() : staging, facts(context),
+                    spec.extraArguments());
             if (spec.hieraConfig() != null) {
                 values.put(".HieraConfigPath", staging + "/hiera.yaml");
                 run.upload(spec.hieraConfig(), staging + "/hiera.yaml");
@@ -62,36 +52,10 @@ public final class PuppetProvisioner extends Provisioner<PuppetStep> {
             }
             values.put(".ModulePath", String.join(":", modules));
             values.put(".ManifestFile", uploadManifest(context, run, staging));
-            values.put(".WorkingDir", spec.workingDirectory() != null ? spec.workingDirectory() : staging);
-            values.put(".FacterVars", facterVars(facts(context)));
-            values.put(".Sudo", run.sudoUsed() ? "sudo -n -E" : "");
-            values.put(".PuppetBinDir", puppet.substring(0, puppet.lastIndexOf('/') + 1).replaceAll("/$", ""));
-            values.put(".ExtraArguments", ToolRun.words(spec.extraArguments()));
-            List<String> resourceErrors = new ArrayList<>();
-            List<String> otherErrors = new ArrayList<>();
-            int status = run.stream("puppet apply", command(run, puppet, values, facts(context)), line -> {
-                String plain = ANSI.matcher(line).replaceAll("").strip();
-                if (plain.startsWith("Error: ")) {
-                    // Errors that name a resource (Error: /Stage[main]/Main/Exec[x]/returns: ...) come first;
-                    // Facter's complaints about the machine are quoted only when nothing else was said.
-                    List<String> into = plain.contains("/Stage[") ? resourceErrors : otherErrors;
-                    if (into.size() < ERRORS_QUOTED) {
-                        into.add(plain.substring("Error: ".length()));
-                    }
-                }
-            });
-            List<String> facterless = otherErrors.stream().filter(e -> !e.startsWith("Facter:")).toList();
-            check(context, status, !resourceErrors.isEmpty() ? resourceErrors
-                    : !facterless.isEmpty() ? facterless : otherErrors);
+            PuppetRun outcome = new PuppetRun("puppet apply");
+            int status = run.stream("puppet apply", command(run, puppet, values, facts(context)), outcome::see);
+            outcome.check(context, status, spec.ignoreExitCodes());
         });
-    }
-
-    /** The shell test that passes when puppet is on the machine. */
-    private String present() {
-        if (spec.puppetBinDir() != null) {
-            return "test -x " + ShellQuoting.quote(spec.puppetBinDir() + "/puppet");
-        }
-        return "command -v puppet >/dev/null 2>&1 || test -x " + PUPPETLABS_BIN + "/puppet";
     }
 
     /** Uploads the manifest (file or folder) as Packer does; the path puppet apply is given. */
@@ -108,11 +72,7 @@ public final class PuppetProvisioner extends Provisioner<PuppetStep> {
 
     /** The facts: Packer's two, then the step's own (which win). */
     private Map<String, String> facts(BuildContext context) {
-        Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("packer_build_name", context.name());
-        facts.put("packer_builder_type", ShellProvisioner.packerBuilderType(context.build().type()));
-        facts.putAll(spec.facts());
-        return facts;
+        return PuppetRun.facts(context, spec.facts());
     }
 
     /** {@code FACTER_name='value' ...}, as Packer writes them for {@code {{.FacterVars}}}. */
@@ -158,22 +118,5 @@ public final class PuppetProvisioner extends Provisioner<PuppetStep> {
         environment.forEach((name, value) -> out.append("export ").append(name).append('=')
                 .append(ShellQuoting.quote(value)).append('\n'));
         return out.toString();
-    }
-
-    private void check(BuildContext context, int status, List<String> errors) throws StepFailedException {
-        String quoted = errors.isEmpty() ? "" : ": " + String.join("; ", errors);
-        if (spec.ignoreExitCodes()) {
-            if (status != 0 && status != 2) {
-                context.warn("puppet apply exited with status " + status + ", ignored (ignoreExitCodes)" + quoted);
-            }
-            return;
-        }
-        switch (status) {
-            case 0 -> context.info("puppet apply: nothing to change (exit status 0)");
-            case 2 -> context.info("puppet apply: changes applied (exit status 2, success with --detailed-exitcodes)");
-            case 4, 6 -> throw new StepFailedException("puppet apply failed: some resources could not be applied "
-                    + "(exit status " + status + ")" + quoted);
-            default -> throw new StepFailedException("puppet apply failed (exit status " + status + ")" + quoted);
-        }
     }
 }

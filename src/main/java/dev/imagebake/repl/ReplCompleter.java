@@ -6,6 +6,9 @@ import dev.imagebake.dsl.PuppetContext;
 import dev.imagebake.dsl.SaltContext;
 import dev.imagebake.dsl.ChefClientContext;
 import dev.imagebake.dsl.ChefContext;
+import dev.imagebake.dsl.GossContext;
+import dev.imagebake.dsl.PuppetContext;
+import dev.imagebake.dsl.PuppetServerContext;
 import dev.imagebake.dsl.AzureBuilderContext;
 import dev.imagebake.dsl.BastionContext;
 import dev.imagebake.dsl.BreakpointContext;
@@ -50,6 +53,8 @@ final class ReplCompleter implements Completer {
             Map.entry("salt", SaltContext.class),
             Map.entry("chef", ChefContext.class),
             Map.entry("chefClient", ChefClientContext.class),
+            Map.entry("goss", GossContext.class),
+            Map.entry("puppetServer", PuppetServerContext.class),
             Map.entry("manifest", ManifestContext.class),
             Map.entry("onError", OnErrorContext.class));
 

@@ -8,6 +8,7 @@ import dev.imagebake.dsl.BreakpointContext
 import dev.imagebake.dsl.ChefClientContext
 import dev.imagebake.dsl.ChefContext
 import dev.imagebake.dsl.FileContext
+import dev.imagebake.dsl.GossContext
 import dev.imagebake.dsl.Helpers
 import dev.imagebake.dsl.Keywords
 import dev.imagebake.dsl.ManifestContext
@@ -15,6 +16,7 @@ import dev.imagebake.dsl.ScaleSetContext
 import dev.imagebake.dsl.HealthContext
 import dev.imagebake.dsl.OnErrorContext
 import dev.imagebake.dsl.PuppetContext
+import dev.imagebake.dsl.PuppetServerContext
 import dev.imagebake.dsl.RebootContext
 import dev.imagebake.dsl.SaltContext
 import dev.imagebake.dsl.ShellContext
@@ -76,6 +78,10 @@ class LanguageDocSpec extends Specification {
             'chef/solo.rb.tmpl'    : 'chef_license "{{.ChefLicense}}"\ncookbook_path [{{.CookbookPaths}}]\n',
             'keys/data_bag_secret' : 'not-a-real-secret\n',
             'keys/validation.pem'  : '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n',
+            'goss/goss.yaml'       : 'service:\n  nginx:\n    running: true\n',
+            'goss/vars.yaml'       : 'port: 80\n',
+            'puppet/certs/web-01.pem'       : '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+            'puppet/private_keys/web-01.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
             // provision ansibleLocal
@@ -93,7 +99,8 @@ class LanguageDocSpec extends Specification {
                                           BastionContext, ShellContext, FileContext, ShellLocalContext,
                                           BreakpointContext, RebootContext, AnsibleContext, ManifestContext, ScaleSetContext,
                                           HealthContext, Helpers,
-                                          PuppetContext, AnsibleLocalContext, SaltContext, ChefContext, ChefClientContext]
+                                          PuppetContext, AnsibleLocalContext, SaltContext, ChefContext, ChefClientContext,
+                                          GossContext, PuppetServerContext]
 
     /** Keywords that exist only to refuse, saying they are not supported yet; language.md must name them. */
     static final List<String> NOT_SUPPORTED_YET = ['SaltContext.formulas']
