@@ -142,6 +142,10 @@ public final class Evaluation implements ImplicitScope {
             return invokeKeyword(helpers, name, args);
         }
         useAll(args);
+        if (diagnostics.size() >= MAX_DIAGNOSTICS) {
+            omit(); // not shown: no suggestions to work out (a template can call unknown names in a loop)
+            return null;
+        }
         Set<String> known = new TreeSet<>(Keywords.of(block.getClass()));
         known.addAll(functions);
         known.addAll(Keywords.of(Helpers.class));
@@ -287,13 +291,7 @@ public final class Evaluation implements ImplicitScope {
             return;
         }
         if (diagnostics.size() >= MAX_DIAGNOSTICS) {
-            omitted++;
-            Diagnostic summary = Diagnostic.omitted(diagnostics.get(MAX_DIAGNOSTICS - 1).at(), omitted);
-            if (diagnostics.size() == MAX_DIAGNOSTICS) {
-                diagnostics.add(summary);
-            } else {
-                diagnostics.set(MAX_DIAGNOSTICS, summary);
-            }
+            omit();
             return;
         }
         for (Diagnostic d : diagnostics) {
@@ -303,6 +301,17 @@ public final class Evaluation implements ImplicitScope {
             }
         }
         diagnostics.add(new Diagnostic(at, message));
+    }
+
+    /** Counts one more error past the ones shown, in the summary that follows them. */
+    private void omit() {
+        omitted++;
+        Diagnostic summary = Diagnostic.omitted(diagnostics.get(MAX_DIAGNOSTICS - 1).at(), omitted);
+        if (diagnostics.size() == MAX_DIAGNOSTICS) {
+            diagnostics.add(summary);
+        } else {
+            diagnostics.set(MAX_DIAGNOSTICS, summary);
+        }
     }
 
     /** A value's text, refusing values whose text would be over the sandbox's string limit. */

@@ -42,7 +42,7 @@ class CloudFileSpec extends Specification {
         where:
         cloud            | message
         '/etc/hostname'  | "3:5: '/etc/hostname' is absolute; give a path relative to the template's folder"
-        '../secret.json' | "3:5: '../secret.json' leads out of the template's folder; templates can only use files in their own folder and below"
+        '../secret.json' | "3:5: '../secret.json' leads out of the template's folder; templates can only use files in their own folder and below (or below a folder given with --root)"
         'link.json'      | "3:5: 'link.json' is a link that leads out of the template's folder"
         'missing.json'   | "3:5: no cloud file 'missing.json' next to the template"
     }

@@ -43,7 +43,7 @@ class AnsibleLocalProvisionerSpec extends Specification {
 
         where:
         what                              | line                                   | message
-        'a playbook outside the folder'   | "playbookFile '../site.yml'"           | "`playbookFile`: '../site.yml' leads out of the template's folder; templates can only use files in their own folder and below"
+        'a playbook outside the folder'   | "playbookFile '../site.yml'"           | "`playbookFile`: '../site.yml' leads out of the template's folder; templates can only use files in their own folder and below (or below a folder given with --root)"
         'an absolute path'                | "galaxyFile '/etc/passwd'"             | "`galaxyFile`: '/etc/passwd' is absolute; give a path relative to the template's folder"
         'a missing role folder'           | "rolePaths 'roles/db'"                 | "`rolePaths`: no folder 'roles/db' next to the template"
         'a file as group_vars'            | "groupVars 'ansible/site.yml'"         | "`groupVars`: 'ansible/site.yml' is a file; give a folder"

@@ -236,7 +236,7 @@ provision shell { inline 'cat /etc/imagebake-role' }
         body                                                       || expected
         "provision puppet { facts role: 'web' }"                   || "1:11: puppet needs a `manifest`, for example manifest 'manifests/site.pp'"
         "provision puppet {\n  manifest 'nope.pp' }"               || "2:3: `manifest`: no file or folder 'nope.pp' next to the template"
-        "provision puppet {\n  manifest '../x.pp' }"               || "2:3: `manifest`: '../x.pp' leads out of the template's folder; templates can only use files in their own folder and below"
+        "provision puppet {\n  manifest '../x.pp' }"               || "2:3: `manifest`: '../x.pp' leads out of the template's folder; templates can only use files in their own folder and below (or below a folder given with --root)"
         "provision puppet { manifest 'manifests/site.pp'\n  modulePaths 'hiera.yaml' }" || "2:3: `modulePaths`: 'hiera.yaml' is a file; give a folder"
         "provision puppet { manifest 'manifests/site.pp'\n  stagingDirectory '/tmp' }" || "2:3: `stagingDirectory` takes an absolute path at least two levels deep, without `..`, for example '/tmp/imagebake-puppet' (it is removed when the step ends); got '/tmp'"
         "provision puppet { manifest 'manifests/site.pp'\n  guestOsType 'windows' }" || "2:3: `guestOsType`: only 'unix' is supported (imagebake builds Linux images); got 'windows'"
