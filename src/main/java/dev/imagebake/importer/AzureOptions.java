@@ -29,7 +29,14 @@ final class AzureOptions {
     AzureOptions(GroovyWriter w, GroovyWriter.Built built) {
         this.w = w;
         this.built = built;
-        this.s = built.source();
+        // Nested blocks (shared_image_gallery_destination { }, spot { }) read like JSON's objects.
+        Block source = built.source();
+        this.s = new Block(source.labels, source.at);
+        s.attrs.putAll(source.attrs);
+        s.locs.putAll(source.locs);
+        for (Block b : source.blocks) {
+            s.put(b.type(), new Val.Obj(new java.util.LinkedHashMap<>(b.attrs)), b.at);
+        }
     }
 
     void write() {
@@ -122,9 +129,6 @@ final class AzureOptions {
             } else {
                 todo(key, why(key));
             }
-        }
-        for (Block b : s.blocks) {
-            todo(b.type() + " block", "has no imagebake equivalent");
         }
         w.line(0, "}");
     }
@@ -291,7 +295,9 @@ final class AzureOptions {
 
     private void simple(String option, String keyword) {
         if (has(option)) {
-            set(keyword, s.attrs.get(option));
+            Val v = s.attrs.get(option);
+            set(keyword, v instanceof Val.Lst l && !l.items().isEmpty()
+                    ? String.join(", ", l.items().stream().map(Val::groovy).toList()) : v.groovy());
             done.add(option);
         }
     }
@@ -301,7 +307,7 @@ final class AzureOptions {
     }
 
     private void set(String keyword, String args) {
-        w.line(1, keyword + " " + args);
+        w.call(1, keyword, args);
     }
 
     private void todo(String option, String why) {

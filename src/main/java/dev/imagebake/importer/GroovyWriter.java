@@ -163,6 +163,11 @@ final class GroovyWriter {
         line(indent, todo.comment());
     }
 
+    /** {@code keyword args}; in parentheses when the arguments start with one, which Groovy would take as the call's. */
+    void call(int indent, String keyword, String args) {
+        line(indent, args.startsWith("(") ? keyword + "(" + args + ")" : keyword + " " + args);
+    }
+
     void line(int indent, String text) {
         out.append("    ".repeat(indent)).append(text).append('\n');
     }

@@ -104,9 +104,13 @@ final class HclReader {
             Constructor<?> ctor = lexer.getDeclaredConstructor(Reader.class);
             ctor.setAccessible(true);
             Object instance = ctor.newInstance(new StringReader(text));
-            lexer.getMethod("yylex").invoke(instance);
+            java.lang.reflect.Method yylex = lexer.getMethod("yylex");
+            yylex.setAccessible(true);
+            yylex.invoke(instance);
+            java.lang.reflect.Field elements = lexer.getField("elementStack");
+            elements.setAccessible(true);
             @SuppressWarnings("unchecked")
-            List<Symbol> stack = (List<Symbol>) lexer.getField("elementStack").get(instance);
+            List<Symbol> stack = (List<Symbol>) elements.get(instance);
             return new ArrayList<>(stack);
         } catch (InvocationTargetException e) {
             throw new UnreadableTemplateException(file + ": " + describe(e.getCause()));

@@ -34,6 +34,8 @@ public final class Importer {
         }
     }
 
+    private static final String STAND_IN = "stand-in-";
+
     private Importer() {
     }
 
@@ -45,8 +47,9 @@ public final class Importer {
         if (!Files.exists(input)) {
             throw new UnreadableTemplateException(input + ": no such file or folder");
         }
-        PackerTemplate template = Files.isRegularFile(input) && input.toString().endsWith(".json")
-                ? JsonReader.read(input) : HclReader.read(input);
+        boolean json = Files.isRegularFile(input) && (input.toString().endsWith(".json")
+                || !input.toString().endsWith(".hcl") && Files.readString(input).stripLeading().startsWith("{"));
+        PackerTemplate template = json ? JsonReader.read(input) : HclReader.read(input);
         if (template.sources.stream().noneMatch(s -> "azure-arm".equals(s.label(1)))) {
             throw new UnreadableTemplateException(input + ": no azure-arm source or builder to import");
         }
@@ -58,6 +61,9 @@ public final class Importer {
         List<String> list = new ArrayList<>();
         todos.forEach(t -> list.add(t.line()));
         for (Diagnostic d : evaluate(body, out, template)) {
+            if (d.message().contains(STAND_IN)) {
+                continue; // caused by a stand-in value, not by the import: the real value comes at build time
+            }
             list.add("the imported template, line " + d.at().line() + ": " + d.message());
         }
         StringBuilder text = new StringBuilder(body);
@@ -83,7 +89,7 @@ public final class Importer {
                             case "bool" -> false;
                             case "list" -> List.of();
                             case "map" -> Map.of();
-                            default -> "stand-in-" + v.name();
+                            default -> STAND_IN + v.name();
                         };
                 inputs.put(v.name(), standIn, "import");
             }

@@ -147,9 +147,9 @@ final class Steps {
     }
 
     private void common(Block step, int in) {
-        option(step, "pause_before", "pauseBefore", in, Set.of());
-        option(step, "max_retries", "retries", in, Set.of());
-        option(step, "timeout", "timeout", in, Set.of());
+        option(step, "pause_before", "pauseBefore", in, new java.util.HashSet<>());
+        option(step, "max_retries", "retries", in, new java.util.HashSet<>());
+        option(step, "timeout", "timeout", in, new java.util.HashSet<>());
     }
 
     private void shell(Block step, int in, Set<String> done) {
@@ -240,6 +240,11 @@ final class Steps {
         }
         done.add("execute_command");
         String text = v.text();
+        for (PackerTemplate.Local local : w.t.locals) {
+            if (text == null && v.groovy().equals(HclReader.localName(local.name()))) {
+                text = local.value().text();
+            }
+        }
         if (text != null) {
             String normal = text.replaceAll("\\{\\{\\s*\\.(\\w+)\\s*}}", "{{.$1}}");
             String rest = normal.replace("chmod +x {{.Path}};", " ").replace("chmod +x '{{.Path}}';", " ")
@@ -314,7 +319,7 @@ final class Steps {
         if (v == null || v instanceof Val.Lit l && l.value() == null) {
             return;
         }
-        w.line(in, keyword + " " + args(v));
+        w.call(in, keyword, args(v));
     }
 
     private void path(Block step, String option, String keyword, int in, Set<String> done) {
