@@ -49,9 +49,11 @@ final class AzureOptions {
         simple("client_secret", "clientSecret");
         simple("client_cert_path", "clientCertificate");
         if (has("cloud_environment_name")) {
-            String cloud = CLOUDS.get(text("cloud_environment_name"));
+            String cloud = text("cloud_environment_name") == null ? null : CLOUDS.get(text("cloud_environment_name"));
             if (cloud != null) {
                 set("cloud", new Val.Lit(cloud));
+            } else if (text("cloud_environment_name") == null) {
+                todo("cloud_environment_name", "a computed cloud name: write cloud 'public', 'china' or 'usgovernment'");
             } else {
                 todo("cloud_environment_name", "'" + s.attrs.get("cloud_environment_name").groovy()
                         + "' is not a cloud imagebake knows");

@@ -1,0 +1,227 @@
+package dev.imagebake.importer
+
+import dev.imagebake.cli.Main
+import dev.imagebake.dsl.TemplateHarness
+import dev.imagebake.plan.Plan
+import spock.lang.Specification
+import spock.lang.Unroll
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+/** The importer's rules: a Packer option in, the imagebake plan setting out (through the imported Groovy). */
+class ImportRulesSpec extends Specification {
+    static final String SOURCE = '''
+  location = "westeurope"
+  image_publisher = "Canonical"
+  image_offer = "0001-com-ubuntu-server-jammy"
+  image_sku = "22_04-lts-gen2"
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+'''
+
+    Path folder = Files.createTempDirectory('import-rules')
+
+    /** Imports an HCL template made of a source with {@code source} and a build with {@code build}. */
+    Importer.Result importHcl(String source, String build = '', String extra = '') {
+        Files.writeString(folder.resolve('t.pkr.hcl'), """
+${extra}
+source "azure-arm" "web" {
+${SOURCE}
+${source}
+}
+build {
+  sources = ["source.azure-arm.web"]
+${build}
+}
+""")
+        Importer.run(folder.resolve('t.pkr.hcl'), folder)
+    }
+
+    Plan plan(Importer.Result result) {
+        def evaluated = TemplateHarness.evaluate(result.groovy(), [:], folder)
+        assert evaluated.ok(), evaluated.diagnostics().join('\n') + '\n' + result.groovy()
+        evaluated.plan()
+    }
+
+    @Unroll
+    def "the builder option #option becomes #expected"() {
+        when:
+        def result = importHcl(option)
+        def azure = plan(result).builds()[0].builder()
+
+        then:
+        result.todos() == []
+        read(azure) == expected
+
+        where:
+        option                                         | read                                  || expected
+        'vm_size = "Standard_D4s_v5"'                  | { it.vmSize() }                       || 'Standard_D4s_v5'
+        'os_disk_size_gb = 64'                         | { it.osDiskSizeGb() }                 || 64
+        'temp_resource_group_name = "rg-build"'        | { it.tempResourceGroupName() }        || 'rg-build'
+        'temp_compute_name = "vm-build"'               | { it.tempComputeName() }              || 'vm-build'
+        'azure_tags = { team = "web" }'                | { it.tags() }                         || [team: 'web']
+        'ssh_username = "azureuser"'                   | { it.sshUser() }                      || 'azureuser'
+        'use_azure_cli_auth = true'                    | { it.vmSize() != null }               || true
+    }
+
+    def "build_resource_group_name becomes buildResourceGroup"() {
+        expect:
+        importHcl('build_resource_group_name = "rg"').groovy().contains("buildResourceGroup 'rg'")
+    }
+
+    def "a shared image gallery destination becomes gallery with its regions"() {
+        when:
+        def result = importHcl('''
+  shared_image_gallery_destination {
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "web"
+    image_version = "1.2.3"
+    replication_regions = ["westeurope", "northeurope"]
+  }''')
+
+        then:
+        result.groovy().contains("gallery 'corp', image: 'web', version: '1.2.3', resourceGroup: 'images', regions: ['westeurope', 'northeurope']")
+        plan(result) != null
+    }
+
+    def "shell options become the shell step's keywords, with pause_before, max_retries and timeout"() {
+        when:
+        def result = importHcl('', '''
+  provisioner "shell" {
+    inline = ["echo hi"]
+    environment_vars = ["A=1", "B=two"]
+    expect_disconnect = true
+    inline_shebang = "/bin/bash -e"
+    pause_before = "5s"
+    max_retries = 2
+    timeout = "10m"
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+  }''')
+        def step = plan(result).builds()[0].steps()[0]
+
+        then:
+        result.todos() == []
+        step.spec().inline() == ['echo hi']
+        step.spec().env() == [A: '1', B: 'two']
+        step.spec().sudo()
+        step.options().retries() == 2
+        step.options().timeout().toMinutes() == 10
+        step.options().pauseBefore().seconds == 5
+    }
+
+    def "an execute_command that is not only sudo is kept"() {
+        expect:
+        importHcl('', '''
+  provisioner "shell" {
+    inline = ["echo hi"]
+    execute_command = "sudo su -c '{{ .Vars }} {{ .Path }}' root"
+  }''').groovy().contains("executeCommand 'sudo su -c \\'{{.Vars}} {{.Path}}\\' root'")
+    }
+
+    def "a final waagent deprovision step is dropped, with a comment saying why"() {
+        when:
+        def result = importHcl('', '''
+  provisioner "shell" {
+    inline = ["echo hi"]
+  }
+  provisioner "shell" {
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+    inline = ["/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync"]
+  }''')
+
+        then:
+        plan(result).builds()[0].steps().size() == 1
+        result.groovy().contains('is dropped: imagebake\'s azure builder deprovisions last by itself')
+    }
+
+    def "a file step's relative source is rebased to the output's folder, and one that leaves it is a TODO"() {
+        given:
+        Files.createDirectories(folder.resolve('packer/files'))
+        Files.writeString(folder.resolve('packer/files/a.conf'), 'x')
+        Files.writeString(folder.resolve('packer/t.pkr.hcl'), """
+source "azure-arm" "web" {
+${SOURCE}
+}
+build {
+  sources = ["source.azure-arm.web"]
+  provisioner "file" {
+    source = "\${path.root}/files/a.conf"
+    destination = "/tmp/a.conf"
+  }
+  provisioner "file" {
+    source = "../../outside.conf"
+    destination = "/tmp/b.conf"
+  }
+}
+""")
+
+        when:
+        def result = Importer.run(folder.resolve('packer/t.pkr.hcl'), folder)
+
+        then:
+        result.groovy().contains("source 'packer/files/a.conf'")
+        result.todos()[0].startsWith("source at t.pkr.hcl:12 — '../../outside.conf' is outside the output's folder")
+    }
+
+    @Unroll
+    def "the function #packer becomes #groovy"() {
+        expect:
+        importHcl('', '', "locals {\n  x = ${packer}\n}").groovy().contains("def x = ${groovy}")
+
+        where:
+        packer                                        || groovy
+        'timestamp()'                                 || "timestamp('yyyy-MM-dd\\'T\\'HH:mm:ss\\'Z\\'')"
+        'formatdate("YYYY.MMDD.hhmm", timestamp())'   || "timestamp('yyyy.MMdd.HHmm')"
+        'lower("AB")'                                 || "'AB'.toLowerCase()"
+        'upper("ab")'                                 || "'ab'.toUpperCase()"
+        'join("-", ["a", "b"])'                       || "(['a', 'b']).join('-')"
+        'split(",", "a,b")'                           || "'a,b'.split('\\\\Q,\\\\E').toList()"
+        'replace("a-b", "-", "_")'                    || "'a-b'.replace('-', '_')"
+        'regex_replace("a-b", "[-]", "")'             || "'a-b'.replaceAll('[-]', '')"
+        'concat(["a"], ["b"])'                        || "(['a']) + (['b'])"
+        'merge({a = 1}, {b = 2})'                     || "([a: 1]) + ([b: 2])"
+        'coalesce("", "b")'                           || "'' ?: 'b'"
+        'lookup({a = 1}, "a", 2)'                     || "([a: 1]).getOrDefault('a', 2)"
+    }
+
+    @Unroll
+    def "the JSON template function #packer becomes #groovy"() {
+        expect:
+        GoTemplate.translate(packer, 'web').groovy() == groovy
+
+        where:
+        packer                                 || groovy
+        '{{user `name`}}'                      || 'var.name'
+        '{{ user `name` }}-x'                  || '"${var.name}-x"'
+        '{{env `HOME`}}'                       || "env('HOME')"
+        '{{timestamp}}'                        || 'timestamp()'
+        '{{isotime "2006-01-02"}}'             || "timestamp('yyyy-MM-dd')"
+        '{{template_dir}}/scripts/a.sh'        || "'./scripts/a.sh'"
+        '{{build_name}}'                       || "'web'"
+        '{{user `os` | lower}}'                || 'var.os.toLowerCase()'
+        '{{ split (user `v`) "-" 0 }}'         || "var.v.split('\\\\Q-\\\\E').toList()[0]"
+    }
+
+    def "the exit code is 0 for a clean import, 1 with work to do, 2 for input that cannot be read; --check prints only the list"() {
+        given:
+        Files.writeString(folder.resolve('clean.pkr.hcl'), "source \"azure-arm\" \"web\" {\n${SOURCE}\n}\nbuild {\n  sources = [\"source.azure-arm.web\"]\n}\n")
+        Files.writeString(folder.resolve('todo.json'), '{"builders": [{"type": "azure-arm", "location": "westeurope", "image_publisher": "a", "image_offer": "b", "image_sku": "c", "managed_image_name": "m", "managed_image_resource_group_name": "r", "image_url": "x"}]}')
+        Files.writeString(folder.resolve('broken.json'), '{"builders": [}')
+
+        expect:
+        run('import', folder.resolve('clean.pkr.hcl').toString())[0] == 0
+        run('import', '--check', folder.resolve('todo.json').toString()) == [1,
+                'image_url at todo.json:1 — a VHD as source is not supported: use a managed image or a gallery version\n']
+        run('import', folder.resolve('broken.json').toString())[0] == 2
+        run('import', folder.resolve('broken.json').toString())[1] == ''
+    }
+
+    static List run(String... args) {
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), args)
+        [code, out.toString('UTF-8')]
+    }
+}
