@@ -162,7 +162,7 @@ build {
 
         then:
         result.groovy().contains("source 'packer/files/a.conf'")
-        result.todos()[0].startsWith("source at t.pkr.hcl:12 — '../../outside.conf' is outside the output's folder")
+        result.todos()[0].startsWith("source at t.pkr.hcl:19 — '../../outside.conf' is outside the output's folder")
     }
 
     @Unroll
