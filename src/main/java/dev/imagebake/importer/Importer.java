@@ -94,7 +94,9 @@ public final class Importer {
                 inputs.put(v.name(), standIn, "import");
             }
         }
-        TemplateEvaluator evaluator = new TemplateEvaluator(Limits.DEFAULT.withTimeout(Duration.ofSeconds(20)));
+        // A fixed instant: the to-do list (which quotes values made with timestamp()) is the same on every run.
+        TemplateEvaluator evaluator = new TemplateEvaluator(Limits.DEFAULT.withTimeout(Duration.ofSeconds(20)),
+                java.time.Clock.fixed(java.time.Instant.parse("2000-01-01T00:00:00Z"), java.time.ZoneOffset.UTC));
         EvaluationResult result = evaluator.evaluate(new TemplateSource("imported.imagebake.groovy", folder, groovy),
                 inputs.build(), new StringBuilder());
         return result.ok() ? List.of() : result.diagnostics();

@@ -63,7 +63,9 @@ final class JsonReader {
                 if (o instanceof Map<?, ?> m) {
                     int at = offset("\"type\"", cursor);
                     String type = String.valueOf(m.get("type"));
-                    String name = m.get("name") == null ? type : String.valueOf(m.get("name"));
+                    // A builder's name is literal in imagebake: {{user `x`}} in it is written as x.
+                    String name = m.get("name") == null ? type : String.valueOf(m.get("name"))
+                            .replaceAll("\\{\\{\\s*user\\s*`([^`]*)`\\s*}}", "$1").replaceAll("[^A-Za-z0-9._-]", "");
                     Block b = block(List.of("source", type, name), m, at, name);
                     template.sources.add(b);
                     build.sources.add(new Block(List.of("source", type + "." + name), b.at));

@@ -204,7 +204,6 @@ final class Steps {
         option(step, "extra_arguments", "extraArguments", in, done);
         option(step, "groups", "groups", in, done);
         option(step, "user", "user", in, done);
-        env(step, "ansible_env_vars", in, done);
     }
 
     private void puppet(Block step, int in, Set<String> done) {

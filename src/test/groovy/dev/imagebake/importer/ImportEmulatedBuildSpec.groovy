@@ -30,14 +30,16 @@ class ImportEmulatedBuildSpec extends Specification {
                         tokenKey: 'emulated-token-key-0123456789012345']
         Files.writeString(emulator.resolve('identity.json'), Json.write(identity))
         Files.writeString(packer.resolve('variables.auto.pkrvars.hcl'),
-                corpus.resolve('variables.auto.pkrvars.hcl.sample').text
+                Files.readString(corpus.resolve('variables.auto.pkrvars.hcl.sample'))
                         .replace('<client_id>', identity.clientId).replace('<client_secret>', identity.clientSecret)
                         .replace('<tenant_id>', identity.tenantId).replace('<subscription_id>', identity.subscriptionId)
-                        + 'shared_gallery_image_version_exclude_from_latest = false\n')
+                        + 'shared_gallery_image_version_exclude_from_latest = false\n'
+                        // The gallery definition the emulator makes is Hyper-V generation 2, as is this sku.
+                        + 'image_sku = "22_04-lts-gen2"\n')
 
         and: "stand-ins: the emulated VM has no cloud-init to wait for, and provision.sh (which downloads and builds " +
                 "the contest's whole stack) is replaced by a script doing the same kind of work: packages' config, a user, a service file"
-        Files.writeString(packer.resolve('builds.pkr.hcl'), packer.resolve('builds.pkr.hcl').text
+        Files.writeString(packer.resolve('builds.pkr.hcl'), Files.readString(packer.resolve('builds.pkr.hcl'))
                 .replace('/usr/bin/cloud-init status --wait', 'test -d /etc && echo cloud-init stand-in: ready'))
         Files.writeString(packer.resolve('provision.sh'), '''#!/bin/bash
 set -ex

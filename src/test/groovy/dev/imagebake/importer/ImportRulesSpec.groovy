@@ -165,6 +165,83 @@ build {
         result.todos()[0].startsWith("source at t.pkr.hcl:19 — '../../outside.conf' is outside the output's folder")
     }
 
+    def "shell-local, ansible, puppet-masterless, breakpoint, only/except, the error-cleanup provisioner and the manifest post-processor are carried over"() {
+        given:
+        Files.writeString(folder.resolve('site.yml'), '- hosts: all\n')
+        Files.writeString(folder.resolve('site.pp'), 'notify { "hi": }\n')
+
+        when:
+        def result = importHcl('', '''
+  provisioner "shell-local" {
+    inline = ["echo local"]
+  }
+  provisioner "ansible" {
+    playbook_file = "site.yml"
+    extra_arguments = ["--tags", "web"]
+    user = "azureuser"
+  }
+  provisioner "puppet-masterless" {
+    manifest_file = "site.pp"
+    facter = { role = "web" }
+    prevent_sudo = true
+  }
+  provisioner "breakpoint" {
+    note = "look"
+    disable = true
+  }
+  provisioner "shell" {
+    only = ["azure-arm.other"]
+    inline = ["echo never"]
+  }
+  provisioner "shell" {
+    except = ["azure-arm.other"]
+    inline = ["echo always"]
+  }
+  error-cleanup-provisioner "shell" {
+    inline = ["journalctl -n 50"]
+  }
+  post-processor "manifest" {
+    output = "out.json"
+    strip_path = true
+  }''')
+        def build = plan(result).builds()[0]
+
+        then:
+        result.todos() == []
+        result.groovy().contains("provision shellLocal {\n    inline 'echo local'\n}")
+        result.groovy().contains("playbook 'site.yml'")
+        result.groovy().contains("extraArguments '--tags', 'web'")
+        result.groovy().contains("manifest 'site.pp'")
+        result.groovy().contains("facts role: 'web'")
+        result.groovy().contains("preventSudo true")
+        result.groovy().contains("note 'look'")
+        result.groovy().contains("disabled true")
+        result.groovy().contains('runs on no azure-arm source: not imported')
+        result.groovy().contains("onError {\n\n    provision shell {\n        inline 'journalctl -n 50'")
+        result.groovy().contains("post manifest {\n    output 'out.json'\n    stripPath true\n}")
+        build.steps()*.spec()*.getClass()*.simpleName == ['ShellLocalStep', 'AnsibleStep', 'PuppetStep', 'BreakpointStep', 'ShellStep']
+        build.onError().size() == 1
+        build.post().size() == 1
+    }
+
+    def "the values of a pkrvars file go to --var-file-out, those of an auto.pkrvars file become defaults"() {
+        given:
+        Files.writeString(folder.resolve('a.pkr.hcl'), "variable \"size\" {}\nvariable \"region\" {}\nsource \"azure-arm\" \"web\" {\n${SOURCE}\n  vm_size = var.size\n}\nbuild {\n  sources = [\"source.azure-arm.web\"]\n}\n")
+        Files.writeString(folder.resolve('dev.pkrvars.hcl'), 'size = "Standard_B2s"\n')
+        Files.writeString(folder.resolve('x.auto.pkrvars.hcl'), 'region = "westeurope"\n')
+
+        when:
+        def result = Importer.run(folder, folder)
+
+        then:
+        result.varFile() == '{"size":"Standard_B2s"}'
+        result.groovy().contains("variable 'region', default: 'westeurope'")
+        result.groovy().contains("variable 'size'\n")
+        run('import', '--out', folder.resolve('t.imagebake.groovy').toString(), '--var-file-out',
+                folder.resolve('vars.json').toString(), folder.toString())[0] == 0
+        Files.readString(folder.resolve('vars.json')) == '{"size":"Standard_B2s"}\n'
+    }
+
     @Unroll
     def "the function #packer becomes #groovy"() {
         expect:
