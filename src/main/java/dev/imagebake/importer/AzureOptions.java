@@ -218,7 +218,9 @@ final class AzureOptions {
         String privateIp = "true";
         if (has("private_virtual_network_with_public_ip")) {
             String pub = text("private_virtual_network_with_public_ip");
-            privateIp = pub == null ? "!" + Functions.operand(s.attrs.get("private_virtual_network_with_public_ip"))
+            // A variable here may hold the text 'true' (JSON templates): compare as text, not as Groovy truth.
+            privateIp = pub == null ? Functions.operand(s.attrs.get("private_virtual_network_with_public_ip"))
+                    + ".toString() != 'true'"
                     : String.valueOf(!Boolean.parseBoolean(pub));
         }
         set("network", "resourceGroup: " + val("virtual_network_resource_group_name") + ", virtualNetwork: "

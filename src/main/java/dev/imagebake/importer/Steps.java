@@ -249,7 +249,7 @@ final class Steps {
             String rest = normal.replace("chmod +x {{.Path}};", " ").replace("chmod +x '{{.Path}}';", " ")
                     .replaceAll("echo '[^']*'\\s*\\|", " ").replace("{{.Vars}}", " ").replace("{{.Path}}", " ")
                     .replaceAll("[\"']", " ").replaceAll("\\b(sudo|env|sh|bash|/bin/sh|/bin/bash|-c|-e|-x|-E|-S|-H|-n)\\b", " ")
-                    .replaceAll("(?<=\\s)-[ESHnex]+(?=\\s|$)", " ").replaceAll("[/\\w]*/(sh|bash)\\b", " ").trim();
+                    .replaceAll("(^|(?<=\\s))-[ESHnexc]+(?=\\s|$)", " ").replaceAll("[/\\w]*/(sh|bash)\\b", " ").trim();
             boolean sudo = normal.contains("sudo") && normal.contains("{{.Path}}");
             if (sudo && rest.isEmpty()) {
                 w.line(in, "sudo true   // execute_command: " + text);
