@@ -111,6 +111,19 @@ final class HclReader {
             elements.setAccessible(true);
             @SuppressWarnings("unchecked")
             List<Symbol> stack = (List<Symbol>) elements.get(instance);
+            // The lexer accepts a file that ends inside a block or a string; Packer does not.
+            java.lang.reflect.Method state = lexer.getMethod("yystate");
+            state.setAccessible(true);
+            if (!Integer.valueOf(0).equals(state.invoke(instance))) {
+                java.lang.reflect.Field open = lexer.getDeclaredField("currentBlock");
+                open.setAccessible(true);
+                Symbol block = (Symbol) open.get(instance);
+                int lines = text.split("\n", -1).length;
+                throw new UnreadableTemplateException(block != null && block.getLine() != null
+                        ? file + ":" + (block.getLine() + 1) + ":" + (block.getColumn() == null ? 1 : block.getColumn() + 1) + ": this block is not "
+                        + "closed: the file ends inside it (a missing '}' or quote)"
+                        : file + ":" + lines + ":1: the file ends inside a block or a string (a missing '}' or quote)");
+            }
             return new ArrayList<>(stack);
         } catch (InvocationTargetException e) {
             throw new UnreadableTemplateException(file + ": " + describe(e.getCause()));

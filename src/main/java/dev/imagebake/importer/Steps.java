@@ -248,8 +248,8 @@ final class Steps {
             String normal = text.replaceAll("\\{\\{\\s*\\.(\\w+)\\s*}}", "{{.$1}}");
             String rest = normal.replace("chmod +x {{.Path}};", " ").replace("chmod +x '{{.Path}}';", " ")
                     .replaceAll("echo '[^']*'\\s*\\|", " ").replace("{{.Vars}}", " ").replace("{{.Path}}", " ")
-                    .replaceAll("[\"']", " ").replaceAll("\\b(sudo|env|sh|bash|/bin/sh|/bin/bash|-c|-e|-x|-E|-S|-H|-n)\\b", " ")
-                    .replaceAll("(^|(?<=\\s))-[ESHnexc]+(?=\\s|$)", " ").replaceAll("[/\\w]*/(sh|bash)\\b", " ").trim();
+                    .replaceAll("[\"']", " ").replaceAll("[/\\w]*/(sh|bash)\\b", " ").replaceAll("\\b(sudo|env|sh|bash|/bin/sh|/bin/bash|-c|-e|-x|-E|-S|-H|-n)\\b", " ")
+                    .replaceAll("(^|(?<=\\s))-[ESHnexc]+(?=\\s|$)", " ").trim();
             boolean sudo = normal.contains("sudo") && normal.contains("{{.Path}}");
             if (sudo && rest.isEmpty()) {
                 w.line(in, "sudo true   // execute_command: " + text);

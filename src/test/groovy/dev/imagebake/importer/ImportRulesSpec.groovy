@@ -111,6 +111,27 @@ ${build}
         step.options().pauseBefore().seconds == 5
     }
 
+    @Unroll
+    def "the execute_command #command means sudo true"() {
+        when:
+        def result = importHcl('', """
+  provisioner "shell" {
+    inline = ["id -u"]
+    execute_command = "${command.replace('"', '\\"')}"
+  }""")
+
+        then:
+        plan(result).builds()[0].steps()[0].spec().sudo()
+        !result.groovy().contains('executeCommand')
+
+        where:
+        command << ["chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'",
+                    "sudo sh -c '{{ .Vars }} {{ .Path }}'",
+                    "echo 'packer' | sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'",
+                    "{{ .Vars }} sudo -E -S bash '{{ .Path }}'",
+                    "sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'"]
+    }
+
     def "an execute_command that is not only sudo is kept"() {
         expect:
         importHcl('', '''
