@@ -103,7 +103,8 @@ final class HclReader {
             Class<?> lexer = Class.forName("com.bertramlabs.plugins.hcl4j.HCLLexer");
             Constructor<?> ctor = lexer.getDeclaredConstructor(Reader.class);
             ctor.setAccessible(true);
-            Object instance = ctor.newInstance(new StringReader(text));
+            // A final newline: without one, the lexer ends a file's last attribute in mid-value.
+            Object instance = ctor.newInstance(new StringReader(text + "\n"));
             java.lang.reflect.Method yylex = lexer.getMethod("yylex");
             yylex.setAccessible(true);
             yylex.invoke(instance);
@@ -114,10 +115,10 @@ final class HclReader {
             // The lexer accepts a file that ends inside a block or a string; Packer does not.
             java.lang.reflect.Method state = lexer.getMethod("yystate");
             state.setAccessible(true);
+            java.lang.reflect.Field open = lexer.getDeclaredField("currentBlock");
+            open.setAccessible(true);
+            Symbol block = (Symbol) open.get(instance);
             if (!Integer.valueOf(0).equals(state.invoke(instance))) {
-                java.lang.reflect.Field open = lexer.getDeclaredField("currentBlock");
-                open.setAccessible(true);
-                Symbol block = (Symbol) open.get(instance);
                 int lines = text.split("\n", -1).length;
                 throw new UnreadableTemplateException(block != null && block.getLine() != null
                         ? file + ":" + (block.getLine() + 1) + ":" + (block.getColumn() == null ? 1 : block.getColumn() + 1) + ": this block is not "
@@ -126,7 +127,14 @@ final class HclReader {
             }
             return new ArrayList<>(stack);
         } catch (InvocationTargetException e) {
-            throw new UnreadableTemplateException(file + ": " + describe(e.getCause()));
+            String message = describe(e.getCause());
+            // hcl4j: "Illegal character <(@) - state: 14> found on line: 2 col: 14" (1-based, unlike its symbols).
+            java.util.regex.Matcher at = java.util.regex.Pattern.compile("(.*?)\\s*found on line: (\\d+) col: (\\d+)")
+                    .matcher(message);
+            if (at.find()) {
+                throw new UnreadableTemplateException(file + ":" + at.group(2) + ":" + at.group(3) + ": " + at.group(1));
+            }
+            throw new UnreadableTemplateException(file + ": " + message);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("hcl4j's lexer is not where ADR 0007 says", e);
         }

@@ -307,19 +307,22 @@ build {
         Files.writeString(folder.resolve('clean.pkr.hcl'), "source \"azure-arm\" \"web\" {\n${SOURCE}\n}\nbuild {\n  sources = [\"source.azure-arm.web\"]\n}\n")
         Files.writeString(folder.resolve('todo.json'), '{"builders": [{"type": "azure-arm", "location": "westeurope", "image_publisher": "a", "image_offer": "b", "image_sku": "c", "managed_image_name": "m", "managed_image_resource_group_name": "r", "image_url": "x"}]}')
         Files.writeString(folder.resolve('broken.json'), '{"builders": [}')
+        Files.writeString(folder.resolve('broken.pkr.hcl'), 'source "azure-arm" "x" {\n  location = @\n}\n')
 
         expect:
         run('import', folder.resolve('clean.pkr.hcl').toString())[0] == 0
-        run('import', '--check', folder.resolve('todo.json').toString()) == [1,
+        run('import', '--check', folder.resolve('todo.json').toString()).take(2) == [1,
                 'image_url at todo.json:1 — a VHD as source is not supported: use a managed image or a gallery version\n']
-        run('import', folder.resolve('broken.json').toString())[0] == 2
-        run('import', folder.resolve('broken.json').toString())[1] == ''
+        run('import', folder.resolve('broken.json').toString()) == [2, '', 'Error: broken.json:1:15: unexpected character \'}\'\n']
+        run('import', folder.resolve('broken.pkr.hcl').toString()) == [2, '',
+                'Error: broken.pkr.hcl:2:14: Illegal character <(@) - state: 14>\n']
+        run('import', folder.resolve('missing.json').toString())[0] == 2
     }
 
     static List run(String... args) {
         def out = new ByteArrayOutputStream()
         def err = new ByteArrayOutputStream()
         int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), args)
-        [code, out.toString('UTF-8')]
+        [code, out.toString('UTF-8'), err.toString('UTF-8')]
     }
 }
