@@ -12,7 +12,7 @@ final class AzureOptions {
             "use_azure_cli_auth", "imagebake signs in with the Azure CLI when no service principal is given",
             "async_resourcegroup_delete", "imagebake deletes the build resource group itself",
             "communicator", "imagebake connects over SSH",
-            "ssh_pty", "imagebake's shell steps take `pty true` where a step needs a terminal",
+            "ssh_pty", "each shell step gets `pty true` instead",
             "image_version", "");
     private static final Set<String> KEY_VAULT_OR_WINRM = Set.of("build_key_vault_name", "build_key_vault_sku",
             "build_key_vault_secret_name", "winrm_use_ssl", "winrm_insecure", "winrm_timeout", "winrm_username",

@@ -87,7 +87,9 @@ final class Steps {
         if (step.attrs.containsKey("except")) {
             targets.removeAll(w.builderNames(step.attrs.get("except")));
         }
-        w.line(0, "");
+        if (indent == 0) {
+            w.line(0, "");
+        }
         if (targets.isEmpty()) {
             w.line(indent, "// provisioner " + type + " (" + step.at + ") runs on no azure-arm source: not imported.");
             return;
@@ -154,6 +156,11 @@ final class Steps {
 
     private void shell(Block step, int in, Set<String> done) {
         option(step, "inline", "inline", in, done);
+        // Packer's ssh_pty is the communicator's, for every step; imagebake sets it per shell step.
+        if (w.t.sources.stream().anyMatch(s -> s.attrs.get("ssh_pty") != null
+                && "true".equals(s.attrs.get("ssh_pty").text()))) {
+            w.line(in, "pty true   // ssh_pty");
+        }
         path(step, "script", "script", in, done);
         path(step, "scripts", "scripts", in, done);
         env(step, "environment_vars", in, done);

@@ -132,6 +132,17 @@ ${build}
                     "sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'"]
     }
 
+    def "ssh_pty gives every shell step a pseudo-terminal"() {
+        when:
+        def result = importHcl('ssh_pty = true', '''
+  provisioner "shell" {
+    inline = ["tty"]
+  }''')
+
+        then:
+        plan(result).builds()[0].steps()[0].spec().pty()
+    }
+
     def "an execute_command that is not only sudo is kept"() {
         expect:
         importHcl('', '''
@@ -238,7 +249,7 @@ build {
         result.groovy().contains("note 'look'")
         result.groovy().contains("disabled true")
         result.groovy().contains('runs on no azure-arm source: not imported')
-        result.groovy().contains("onError {\n\n    provision shell {\n        inline 'journalctl -n 50'")
+        result.groovy().contains("onError {\n    provision shell {\n        inline 'journalctl -n 50'")
         result.groovy().contains("post manifest {\n    output 'out.json'\n    stripPath true\n}")
         build.steps()*.spec()*.getClass()*.simpleName == ['ShellLocalStep', 'AnsibleStep', 'PuppetStep', 'BreakpointStep', 'ShellStep']
         build.onError().size() == 1
