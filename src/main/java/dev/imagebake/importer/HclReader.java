@@ -107,7 +107,7 @@ final class HclReader {
             Object instance = ctor.newInstance(new StringReader(text + "\n"));
             java.lang.reflect.Method yylex = lexer.getMethod("yylex");
             yylex.setAccessible(true);
-            yylex.invoke(instance);
+            lexQuietly(yylex, instance);
             java.lang.reflect.Field elements = lexer.getField("elementStack");
             elements.setAccessible(true);
             @SuppressWarnings("unchecked")
@@ -137,6 +137,18 @@ final class HclReader {
             throw new UnreadableTemplateException(file + ": " + message);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("hcl4j's lexer is not where ADR 0007 says", e);
+        }
+    }
+
+    /** hcl4j's lexer prints debugging lines ("Conditional Matched:?") on System.out, where the template goes. */
+    private static synchronized void lexQuietly(java.lang.reflect.Method yylex, Object lexer)
+            throws ReflectiveOperationException {
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            yylex.invoke(lexer);
+        } finally {
+            System.setOut(out);
         }
     }
 
