@@ -65,6 +65,65 @@ ${build}
         'use_azure_cli_auth = true'                    | { it.vmSize() != null }               || true
     }
 
+    @Unroll
+    def "the builder option #option shows in the plan as #expected"() {
+        given:
+        Files.writeString(folder.resolve('cloud-init.yaml'), '#cloud-config\n')
+
+        when:
+        def result = importHcl(option)
+        String azure = plan(result).builds()[0].builder().toString()
+
+        then:
+        result.todos() == []
+        azure.contains(expected)
+
+        where:
+        option                                                                     || expected
+        'build_resource_group_name = "rg-build"'                                   || 'buildResourceGroup=rg-build'
+        'spot {\n eviction_policy = "Deallocate"\n max_price = 0.5\n }'            || 'Deallocate'
+        'plan_info {\n plan_name = "p"\n plan_product = "o"\n plan_publisher = "u"\n }' || 'name=p'
+        'virtual_network_name = "vnet"\n virtual_network_subnet_name = "sn"\n virtual_network_resource_group_name = "net"' || 'vnet'
+        'user_assigned_managed_identities = ["/subscriptions/0/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i"]' || 'userAssignedIdentities=[/subscriptions/0/'
+        'custom_data_file = "cloud-init.yaml"'                                     || 'customData=#cloud-config'
+        'security_type = "TrustedLaunch"'                                          || 'trustedLaunch=true'
+        'disk_additional_size = [32]'                                              || 'dataDisks=[DataDisk['
+        'managed_image_storage_account_type = "Premium_LRS"'                       || 'storageType=Premium_LRS'
+        'client_id = "c"\n client_secret = "s"\n tenant_id = "t"\n subscription_id = "sub"' || 'clientId=c'
+        'cloud_environment_name = "AzureChinaCloud"'                               || 'cloud=china'
+        'allowed_inbound_ip_addresses = ["10.0.0.0/8"]'                            || '10.0.0.0/8'
+        'ssh_timeout = "30m"'                                                      || 'sshTimeout=PT30M'
+        'polling_duration_timeout = "20m"'                                         || 'operationTimeout=PT20M'
+        'winrm_timeout = "5m"'                                                     || 'osType=linux'
+        'async_resourcegroup_delete = true'                                        || 'osType=linux'
+    }
+
+    def "a gallery image as source becomes galleryImage"() {
+        given:
+        Files.writeString(folder.resolve('g.pkr.hcl'), '''
+source "azure-arm" "web" {
+  location = "westeurope"
+  shared_image_gallery {
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "base"
+    image_version = "1.0.0"
+  }
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+}
+build {
+  sources = ["source.azure-arm.web"]
+}''')
+
+        when:
+        def result = Importer.run(folder.resolve('g.pkr.hcl'), folder)
+
+        then:
+        result.groovy().contains("source galleryImage('corp', 'base', resourceGroup: 'images', version: '1.0.0')")
+        plan(result).builds()[0].builder().source().toString().contains('corp')
+    }
+
     def "build_resource_group_name becomes buildResourceGroup"() {
         expect:
         importHcl('build_resource_group_name = "rg"').groovy().contains("buildResourceGroup 'rg'")
