@@ -223,9 +223,17 @@ final class AzureOptions {
                     + ".toString() != 'true'"
                     : String.valueOf(!Boolean.parseBoolean(pub));
         }
-        set("network", "resourceGroup: " + val("virtual_network_resource_group_name") + ", virtualNetwork: "
+        String network = "network resourceGroup: " + val("virtual_network_resource_group_name") + ", virtualNetwork: "
                 + val("virtual_network_name") + ", subnet: " + val("virtual_network_subnet_name") + ", privateIp: "
-                + privateIp);
+                + privateIp;
+        if (text("virtual_network_name") == null) {
+            // Packer builds in a network of its own when the name is empty, as an unset variable leaves it.
+            w.line(1, "if (" + val("virtual_network_name") + ") {");
+            w.line(2, network);
+            w.line(1, "}");
+        } else {
+            w.line(1, network);
+        }
     }
 
     private void managedImage() {

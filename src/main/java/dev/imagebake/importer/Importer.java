@@ -59,7 +59,7 @@ public final class Importer {
         List<Todo> todos = new ArrayList<>(template.todos);
         todos.addAll(writer.todos);
         List<String> list = new ArrayList<>();
-        todos.forEach(t -> list.add(t.line()));
+        todos.stream().map(Todo::line).distinct().forEach(list::add);
         for (Diagnostic d : evaluate(body, out, template)) {
             if (d.message().contains(STAND_IN)) {
                 continue; // caused by a stand-in value, not by the import: the real value comes at build time
