@@ -36,11 +36,13 @@ final class GroovyWriter {
         line(0, "// Relative paths are rebased to this file's folder; see the to-do list at the end, if any.");
         resolveBuilders();
         variables();
+        int afterVariables = out.length();
         locals();
         for (Built b : all) {
             new AzureOptions(this, b).write();
         }
         new Steps(this, all, builtBy).write();
+        out.insert(afterVariables, undeclared(out.substring(afterVariables)));
         return out.toString();
     }
 
@@ -128,6 +130,44 @@ final class GroovyWriter {
             }
             line(0, s.toString());
         }
+    }
+
+    /**
+     * Variables the template reads but never declares (files of a folder that were not all given, or a JSON
+     * template's {@code {{user `x`}}} of a variable it lacks): declared as required, each with a to-do.
+     */
+    private String undeclared(String code) {
+        Set<String> declared = new HashSet<>();
+        t.variables.forEach(v -> declared.add(v.name()));
+        Set<String> missing = new java.util.TreeSet<>();
+        Matcher m = VAR_REF.matcher(code);
+        while (m.find()) {
+            if (!declared.contains(m.group(1))) {
+                missing.add(m.group(1));
+            }
+        }
+        StringBuilder lines = new StringBuilder();
+        for (String name : missing) {
+            t.variables.add(new PackerTemplate.Variable(name, null, null, null, false, null));
+            Todo todo = new Todo("var." + name, firstUse(name), "read but "
+                    + "never declared in the Packer template: declared here as required; give it a default or a value");
+            todos.add(todo);
+            lines.append(todo.comment()).append('\n').append("variable ").append(Val.quote(name)).append('\n');
+        }
+        return lines.toString();
+    }
+
+    /** Where the Packer source first reads a variable, found by searching its text. */
+    private Loc firstUse(String name) {
+        Pattern use = Pattern.compile(t.json ? "user\\s*`" + Pattern.quote(name) + "\\s*`"
+                : "var\\." + Pattern.quote(name) + "\\b");
+        for (Map.Entry<String, String> e : t.texts.entrySet()) {
+            Matcher m = use.matcher(e.getValue());
+            if (m.find()) {
+                return new Loc(e.getKey(), (int) e.getValue().substring(0, m.start()).chars().filter(c -> c == '\n').count() + 1);
+            }
+        }
+        return new Loc(t.texts.keySet().stream().findFirst().orElse("?"), 1);
     }
 
     private void locals() {

@@ -73,6 +73,7 @@ final class HclReader {
         String text = Files.readString(path);
         file = path.getFileName().toString();
         lines = text.split("\n", -1);
+        template.texts.put(file, text);
         List<Symbol> symbols = lex(file, text);
         if (varFile) {
             boolean auto = file.endsWith(".auto.pkrvars.hcl");

@@ -38,6 +38,7 @@ final class JsonReader {
             throw new UnreadableTemplateException(file + ":1:1: a Packer JSON template is one object");
         }
         PackerTemplate template = new PackerTemplate(path.toAbsolutePath().getParent().normalize(), true);
+        template.texts.put(file, text);
         new JsonReader(template, file, text).read(root);
         return template;
     }

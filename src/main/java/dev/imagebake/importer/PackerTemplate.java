@@ -43,6 +43,8 @@ final class PackerTemplate {
     /** Problems found while reading, at their place. */
     final List<Todo> todos = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
+    /** The source text of each file read, by the name messages give it. */
+    final Map<String, String> texts = new LinkedHashMap<>();
 
     PackerTemplate(Path folder, boolean json) {
         this.folder = folder;
