@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 
 /** {@code imagebake}: the entry point. Commands are small classes that call the core. */
 @Command(name = "imagebake", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {ValidateCommand.class, PlanCommand.class, BuildCommand.class, ReplCommand.class,
+        subcommands = {ValidateCommand.class, PlanCommand.class, ImportCommand.class, BuildCommand.class, ReplCommand.class,
                 GcCommand.class, RolloutCommand.class, EmulatorCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
         description = "Bakes custom Azure VM images from sandboxed Groovy templates.",
         footerHeading = "%nExit codes:%n",

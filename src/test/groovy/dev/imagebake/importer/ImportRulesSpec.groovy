@@ -1,0 +1,398 @@
+package dev.imagebake.importer
+
+import dev.imagebake.cli.Main
+import dev.imagebake.dsl.TemplateHarness
+import dev.imagebake.plan.Plan
+import spock.lang.Specification
+import spock.lang.Unroll
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+/** The importer's rules: a Packer option in, the imagebake plan setting out (through the imported Groovy). */
+class ImportRulesSpec extends Specification {
+    static final String SOURCE = '''
+  location = "westeurope"
+  image_publisher = "Canonical"
+  image_offer = "0001-com-ubuntu-server-jammy"
+  image_sku = "22_04-lts-gen2"
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+'''
+
+    Path folder = Files.createTempDirectory('import-rules')
+
+    /** Imports an HCL template made of a source with {@code source} and a build with {@code build}. */
+    Importer.Result importHcl(String source, String build = '', String extra = '') {
+        Files.writeString(folder.resolve('t.pkr.hcl'), """
+${extra}
+source "azure-arm" "web" {
+${SOURCE}
+${source}
+}
+build {
+  sources = ["source.azure-arm.web"]
+${build}
+}
+""")
+        Importer.run(folder.resolve('t.pkr.hcl'), folder)
+    }
+
+    Plan plan(Importer.Result result) {
+        def evaluated = TemplateHarness.evaluate(result.groovy(), [:], folder)
+        assert evaluated.ok(), evaluated.diagnostics().join('\n') + '\n' + result.groovy()
+        evaluated.plan()
+    }
+
+    @Unroll
+    def "the builder option #option becomes #expected"() {
+        when:
+        def result = importHcl(option)
+        def azure = plan(result).builds()[0].builder()
+
+        then:
+        result.todos() == []
+        read(azure) == expected
+
+        where:
+        option                                         | read                                  || expected
+        'vm_size = "Standard_D4s_v5"'                  | { it.vmSize() }                       || 'Standard_D4s_v5'
+        'os_disk_size_gb = 64'                         | { it.osDiskSizeGb() }                 || 64
+        'temp_resource_group_name = "rg-build"'        | { it.tempResourceGroupName() }        || 'rg-build'
+        'temp_compute_name = "vm-build"'               | { it.tempComputeName() }              || 'vm-build'
+        'azure_tags = { team = "web" }'                | { it.tags() }                         || [team: 'web']
+        'ssh_username = "azureuser"'                   | { it.sshUser() }                      || 'azureuser'
+        'use_azure_cli_auth = true'                    | { it.vmSize() != null }               || true
+    }
+
+    @Unroll
+    def "the builder option #option shows in the plan as #expected"() {
+        given:
+        Files.writeString(folder.resolve('cloud-init.yaml'), '#cloud-config\n')
+
+        when:
+        def result = importHcl(option)
+        String azure = plan(result).builds()[0].builder().toString()
+
+        then:
+        result.todos() == []
+        azure.contains(expected)
+
+        where:
+        option                                                                     || expected
+        'build_resource_group_name = "rg-build"'                                   || 'buildResourceGroup=rg-build'
+        'spot {\n eviction_policy = "Deallocate"\n max_price = 0.5\n }'            || 'Deallocate'
+        'plan_info {\n plan_name = "p"\n plan_product = "o"\n plan_publisher = "u"\n }' || 'name=p'
+        'virtual_network_name = "vnet"\n virtual_network_subnet_name = "sn"\n virtual_network_resource_group_name = "net"' || 'vnet'
+        'user_assigned_managed_identities = ["/subscriptions/0/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i"]' || 'userAssignedIdentities=[/subscriptions/0/'
+        'custom_data_file = "cloud-init.yaml"'                                     || 'customData=#cloud-config'
+        'security_type = "TrustedLaunch"'                                          || 'trustedLaunch=true'
+        'disk_additional_size = [32]'                                              || 'dataDisks=[DataDisk['
+        'managed_image_storage_account_type = "Premium_LRS"'                       || 'storageType=Premium_LRS'
+        'client_id = "c"\n client_secret = "s"\n tenant_id = "t"\n subscription_id = "sub"' || 'clientId=c'
+        'cloud_environment_name = "AzureChinaCloud"'                               || 'cloud=china'
+        'allowed_inbound_ip_addresses = ["10.0.0.0/8"]'                            || '10.0.0.0/8'
+        'ssh_timeout = "30m"'                                                      || 'sshTimeout=PT30M'
+        'polling_duration_timeout = "20m"'                                         || 'operationTimeout=PT20M'
+        'winrm_timeout = "5m"'                                                     || 'osType=linux'
+        'async_resourcegroup_delete = true'                                        || 'osType=linux'
+    }
+
+    def "a gallery image as source becomes galleryImage"() {
+        given:
+        Files.writeString(folder.resolve('g.pkr.hcl'), '''
+source "azure-arm" "web" {
+  location = "westeurope"
+  shared_image_gallery {
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "base"
+    image_version = "1.0.0"
+  }
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+}
+build {
+  sources = ["source.azure-arm.web"]
+}''')
+
+        when:
+        def result = Importer.run(folder.resolve('g.pkr.hcl'), folder)
+
+        then:
+        result.groovy().contains("source galleryImage('corp', 'base', resourceGroup: 'images', version: '1.0.0')")
+        plan(result).builds()[0].builder().source().toString().contains('corp')
+    }
+
+    def "build_resource_group_name becomes buildResourceGroup"() {
+        expect:
+        importHcl('build_resource_group_name = "rg"').groovy().contains("buildResourceGroup 'rg'")
+    }
+
+    def "a shared image gallery destination becomes gallery with its regions"() {
+        when:
+        def result = importHcl('''
+  shared_image_gallery_destination {
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "web"
+    image_version = "1.2.3"
+    replication_regions = ["westeurope", "northeurope"]
+  }''')
+
+        then:
+        result.groovy().contains("gallery 'corp', image: 'web', version: '1.2.3', resourceGroup: 'images', regions: ['westeurope', 'northeurope']")
+        plan(result) != null
+    }
+
+    def "shell options become the shell step's keywords, with pause_before, max_retries and timeout"() {
+        when:
+        def result = importHcl('', '''
+  provisioner "shell" {
+    inline = ["echo hi"]
+    environment_vars = ["A=1", "B=two"]
+    expect_disconnect = true
+    inline_shebang = "/bin/bash -e"
+    pause_before = "5s"
+    max_retries = 2
+    timeout = "10m"
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+  }''')
+        def step = plan(result).builds()[0].steps()[0]
+
+        then:
+        result.todos() == []
+        step.spec().inline() == ['echo hi']
+        step.spec().env() == [A: '1', B: 'two']
+        step.spec().sudo()
+        step.options().retries() == 2
+        step.options().timeout().toMinutes() == 10
+        step.options().pauseBefore().seconds == 5
+    }
+
+    @Unroll
+    def "the execute_command #command means sudo true"() {
+        when:
+        def result = importHcl('', """
+  provisioner "shell" {
+    inline = ["id -u"]
+    execute_command = "${command.replace('"', '\\"')}"
+  }""")
+
+        then:
+        plan(result).builds()[0].steps()[0].spec().sudo()
+        !result.groovy().contains('executeCommand')
+
+        where:
+        command << ["chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'",
+                    "sudo sh -c '{{ .Vars }} {{ .Path }}'",
+                    "echo 'packer' | sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'",
+                    "{{ .Vars }} sudo -E -S bash '{{ .Path }}'",
+                    "sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'"]
+    }
+
+    def "ssh_pty gives every shell step a pseudo-terminal"() {
+        when:
+        def result = importHcl('ssh_pty = true', '''
+  provisioner "shell" {
+    inline = ["tty"]
+  }''')
+
+        then:
+        plan(result).builds()[0].steps()[0].spec().pty()
+    }
+
+    def "an execute_command that is not only sudo is kept"() {
+        expect:
+        importHcl('', '''
+  provisioner "shell" {
+    inline = ["echo hi"]
+    execute_command = "sudo su -c '{{ .Vars }} {{ .Path }}' root"
+  }''').groovy().contains("executeCommand 'sudo su -c \\'{{.Vars}} {{.Path}}\\' root'")
+    }
+
+    def "a final waagent deprovision step is dropped, with a comment saying why"() {
+        when:
+        def result = importHcl('', '''
+  provisioner "shell" {
+    inline = ["echo hi"]
+  }
+  provisioner "shell" {
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+    inline = ["/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync"]
+  }''')
+
+        then:
+        plan(result).builds()[0].steps().size() == 1
+        result.groovy().contains('is dropped: imagebake\'s azure builder deprovisions last by itself')
+    }
+
+    def "a file step's relative source is rebased to the output's folder, and one that leaves it is a TODO"() {
+        given:
+        Files.createDirectories(folder.resolve('packer/files'))
+        Files.writeString(folder.resolve('packer/files/a.conf'), 'x')
+        Files.writeString(folder.resolve('packer/t.pkr.hcl'), """
+source "azure-arm" "web" {
+${SOURCE}
+}
+build {
+  sources = ["source.azure-arm.web"]
+  provisioner "file" {
+    source = "\${path.root}/files/a.conf"
+    destination = "/tmp/a.conf"
+  }
+  provisioner "file" {
+    source = "../../outside.conf"
+    destination = "/tmp/b.conf"
+  }
+}
+""")
+
+        when:
+        def result = Importer.run(folder.resolve('packer/t.pkr.hcl'), folder)
+
+        then:
+        result.groovy().contains("source 'packer/files/a.conf'")
+        result.todos()[0].startsWith("source at t.pkr.hcl:19 — '../../outside.conf' is outside the output's folder")
+    }
+
+    def "shell-local, ansible, puppet-masterless, breakpoint, only/except, the error-cleanup provisioner and the manifest post-processor are carried over"() {
+        given:
+        Files.writeString(folder.resolve('site.yml'), '- hosts: all\n')
+        Files.writeString(folder.resolve('site.pp'), 'notify { "hi": }\n')
+
+        when:
+        def result = importHcl('', '''
+  provisioner "shell-local" {
+    inline = ["echo local"]
+  }
+  provisioner "ansible" {
+    playbook_file = "site.yml"
+    extra_arguments = ["--tags", "web"]
+    user = "azureuser"
+  }
+  provisioner "puppet-masterless" {
+    manifest_file = "site.pp"
+    facter = { role = "web" }
+    prevent_sudo = true
+  }
+  provisioner "breakpoint" {
+    note = "look"
+    disable = true
+  }
+  provisioner "shell" {
+    only = ["azure-arm.other"]
+    inline = ["echo never"]
+  }
+  provisioner "shell" {
+    except = ["azure-arm.other"]
+    inline = ["echo always"]
+  }
+  error-cleanup-provisioner "shell" {
+    inline = ["journalctl -n 50"]
+  }
+  post-processor "manifest" {
+    output = "out.json"
+    strip_path = true
+  }''')
+        def build = plan(result).builds()[0]
+
+        then:
+        result.todos() == []
+        result.groovy().contains("provision shellLocal {\n    inline 'echo local'\n}")
+        result.groovy().contains("playbook 'site.yml'")
+        result.groovy().contains("extraArguments '--tags', 'web'")
+        result.groovy().contains("manifest 'site.pp'")
+        result.groovy().contains("facts role: 'web'")
+        result.groovy().contains("preventSudo true")
+        result.groovy().contains("note 'look'")
+        result.groovy().contains("disabled true")
+        result.groovy().contains('runs on no azure-arm source: not imported')
+        result.groovy().contains("onError {\n    provision shell {\n        inline 'journalctl -n 50'")
+        result.groovy().contains("post manifest {\n    output 'out.json'\n    stripPath true\n}")
+        build.steps()*.spec()*.getClass()*.simpleName == ['ShellLocalStep', 'AnsibleStep', 'PuppetStep', 'BreakpointStep', 'ShellStep']
+        build.onError().size() == 1
+        build.post().size() == 1
+    }
+
+    def "the values of a pkrvars file go to --var-file-out, those of an auto.pkrvars file become defaults"() {
+        given:
+        Files.writeString(folder.resolve('a.pkr.hcl'), "variable \"size\" {}\nvariable \"region\" {}\nsource \"azure-arm\" \"web\" {\n${SOURCE}\n  vm_size = var.size\n}\nbuild {\n  sources = [\"source.azure-arm.web\"]\n}\n")
+        Files.writeString(folder.resolve('dev.pkrvars.hcl'), 'size = "Standard_B2s"\n')
+        Files.writeString(folder.resolve('x.auto.pkrvars.hcl'), 'region = "westeurope"\n')
+
+        when:
+        def result = Importer.run(folder, folder)
+
+        then:
+        result.varFile() == '{"size":"Standard_B2s"}'
+        result.groovy().contains("variable 'region', default: 'westeurope'")
+        result.groovy().contains("variable 'size'\n")
+        run('import', '--out', folder.resolve('t.imagebake.groovy').toString(), '--var-file-out',
+                folder.resolve('vars.json').toString(), folder.toString())[0] == 0
+        Files.readString(folder.resolve('vars.json')) == '{"size":"Standard_B2s"}\n'
+    }
+
+    @Unroll
+    def "the function #packer becomes #groovy"() {
+        expect:
+        importHcl('', '', "locals {\n  x = ${packer}\n}").groovy().contains("def x = ${groovy}")
+
+        where:
+        packer                                        || groovy
+        'timestamp()'                                 || "timestamp('yyyy-MM-dd\\'T\\'HH:mm:ss\\'Z\\'')"
+        'formatdate("YYYY.MMDD.hhmm", timestamp())'   || "timestamp('yyyy.MMdd.HHmm')"
+        'lower("AB")'                                 || "'AB'.toLowerCase()"
+        'upper("ab")'                                 || "'ab'.toUpperCase()"
+        'join("-", ["a", "b"])'                       || "(['a', 'b']).join('-')"
+        'split(",", "a,b")'                           || "'a,b'.split('\\\\Q,\\\\E').toList()"
+        'replace("a-b", "-", "_")'                    || "'a-b'.replace('-', '_')"
+        'regex_replace("a-b", "[-]", "")'             || "'a-b'.replaceAll('[-]', '')"
+        'concat(["a"], ["b"])'                        || "(['a']) + (['b'])"
+        'merge({a = 1}, {b = 2})'                     || "([a: 1]) + ([b: 2])"
+        'coalesce("", "b")'                           || "'' ?: 'b'"
+        'lookup({a = 1}, "a", 2)'                     || "([a: 1]).getOrDefault('a', 2)"
+    }
+
+    @Unroll
+    def "the JSON template function #packer becomes #groovy"() {
+        expect:
+        GoTemplate.translate(packer, 'web').groovy() == groovy
+
+        where:
+        packer                                 || groovy
+        '{{user `name`}}'                      || 'var.name'
+        '{{ user `name` }}-x'                  || '"${var.name}-x"'
+        '{{env `HOME`}}'                       || "env('HOME')"
+        '{{timestamp}}'                        || 'timestamp()'
+        '{{isotime "2006-01-02"}}'             || "timestamp('yyyy-MM-dd')"
+        '{{template_dir}}/scripts/a.sh'        || "'./scripts/a.sh'"
+        '{{build_name}}'                       || "'web'"
+        '{{user `os` | lower}}'                || 'var.os.toLowerCase()'
+        '{{ split (user `v`) "-" 0 }}'         || "var.v.split('\\\\Q-\\\\E').toList()[0]"
+    }
+
+    def "the exit code is 0 for a clean import, 1 with work to do, 2 for input that cannot be read; --check prints only the list"() {
+        given:
+        Files.writeString(folder.resolve('clean.pkr.hcl'), "source \"azure-arm\" \"web\" {\n${SOURCE}\n}\nbuild {\n  sources = [\"source.azure-arm.web\"]\n}\n")
+        Files.writeString(folder.resolve('todo.json'), '{"builders": [{"type": "azure-arm", "location": "westeurope", "image_publisher": "a", "image_offer": "b", "image_sku": "c", "managed_image_name": "m", "managed_image_resource_group_name": "r", "image_url": "x"}]}')
+        Files.writeString(folder.resolve('broken.json'), '{"builders": [}')
+        Files.writeString(folder.resolve('broken.pkr.hcl'), 'source "azure-arm" "x" {\n  location = @\n}\n')
+
+        expect:
+        run('import', folder.resolve('clean.pkr.hcl').toString())[0] == 0
+        run('import', '--check', folder.resolve('todo.json').toString()).take(2) == [1,
+                'image_url at todo.json:1 — a VHD as source is not supported: use a managed image or a gallery version\n']
+        run('import', folder.resolve('broken.json').toString()) == [2, '', 'Error: broken.json:1:15: unexpected character \'}\'\n']
+        run('import', folder.resolve('broken.pkr.hcl').toString()) == [2, '',
+                'Error: broken.pkr.hcl:2:14: Illegal character <(@) - state: 14>\n']
+        run('import', folder.resolve('missing.json').toString())[0] == 2
+    }
+
+    static List run(String... args) {
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), args)
+        [code, out.toString('UTF-8'), err.toString('UTF-8')]
+    }
+}

@@ -1,0 +1,3 @@
+locals {
+  execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+}
