@@ -101,7 +101,7 @@ final class Steps {
             case "ansible" -> "ansible";
             case "puppet-masterless" -> "puppet";
             case "breakpoint" -> "breakpoint";
-            default -> null;
+            default -> TOOLS.containsKey(type) ? TOOLS.get(type).keyword() : null;
         };
         if (imagebakeType == null) {
             w.todo(indent, "provisioner " + type, step.at, type.equals("windows-restart") || type.equals("powershell")
@@ -138,6 +138,9 @@ final class Steps {
                 option(step, "disable", "disabled", in, done);
             }
             default -> {
+                if (TOOLS.containsKey(type)) {
+                    tool(step, TOOLS.get(type), in, done);
+                }
             }
         }
         for (String key : step.attrs.keySet()) {
@@ -211,6 +214,69 @@ final class Steps {
         option(step, "extra_arguments", "extraArguments", in, done);
         option(step, "groups", "groups", in, done);
         option(step, "user", "user", in, done);
+    }
+
+    /**
+     * A configuration-management provisioner whose imagebake step takes Packer's options in camelCase.
+     *
+     * @param keyword the imagebake step
+     * @param block   the step's DSL block, whose keywords say which options carry over
+     * @param renames Packer options whose imagebake keyword is not their camelCase form
+     * @param paths   options that name files or folders on this host (rebased to the output's folder)
+     */
+    record Tool(String keyword, Class<?> block, Map<String, String> renames, Set<String> paths) {
+    }
+
+    /** The configuration-management provisioners besides puppet-masterless, by Packer type. */
+    static final Map<String, Tool> TOOLS = Map.of(
+            "puppet-server", new Tool("puppetServer", dev.imagebake.dsl.PuppetServerContext.class,
+                    Map.of("staging_dir", "stagingDirectory", "options", "extraArguments", "facter", "facts"),
+                    Set.of("client_cert_path", "client_private_key_path")),
+            "chef-solo", new Tool("chef", dev.imagebake.dsl.ChefContext.class, Map.of(),
+                    Set.of("cookbook_paths", "roles_path", "data_bags_path", "environments_path",
+                            "encrypted_data_bag_secret_path", "config_template")),
+            "chef-client", new Tool("chefClient", dev.imagebake.dsl.ChefClientContext.class, Map.of(),
+                    Set.of("validation_key_path", "encrypted_data_bag_secret_path", "config_template")),
+            "salt-masterless", new Tool("salt", dev.imagebake.dsl.SaltContext.class,
+                    Map.of("disable_sudo", "preventSudo"),
+                    Set.of("local_state_tree", "local_pillar_roots", "minion_config", "grains_file")),
+            "ansible-local", new Tool("ansibleLocal", dev.imagebake.dsl.AnsibleLocalContext.class,
+                    Map.of("playbook_file", "playbook"),
+                    Set.of("playbook_file", "playbook_files", "playbook_dir", "playbook_paths", "role_paths",
+                            "group_vars", "host_vars", "galaxy_file", "inventory_file")),
+            "goss", new Tool("goss", dev.imagebake.dsl.GossContext.class, Map.of(), Set.of("tests", "vars_file")));
+
+    private void tool(Block step, Tool tool, int in, Set<String> done) {
+        Set<String> keywords = dev.imagebake.dsl.Keywords.of(tool.block());
+        for (String option : List.copyOf(step.attrs.keySet())) {
+            if (done.contains(option)) {
+                continue;
+            }
+            String keyword = tool.renames().getOrDefault(option, camelCase(option));
+            if (!keywords.contains(keyword)) {
+                continue; // left for the to-do list below
+            }
+            if (tool.paths().contains(option)) {
+                path(step, option, keyword, in, done);
+            } else {
+                option(step, option, keyword, in, done);
+            }
+        }
+    }
+
+    /** {@code cookbook_paths} as {@code cookbookPaths}. */
+    static String camelCase(String option) {
+        StringBuilder out = new StringBuilder();
+        boolean upper = false;
+        for (char c : option.toCharArray()) {
+            if (c == '_') {
+                upper = true;
+            } else {
+                out.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return out.toString();
     }
 
     private void puppet(Block step, int in, Set<String> done) {

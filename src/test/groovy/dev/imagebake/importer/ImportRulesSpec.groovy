@@ -315,6 +315,79 @@ build {
         build.post().size() == 1
     }
 
+    def "puppet-server, chef-solo, chef-client, salt-masterless, ansible-local and goss become imagebake's steps, their options in camelCase"() {
+        given:
+        ['cookbooks/web/recipes/default.rb', 'salt/top.sls', 'pillar/top.sls', 'ansible/site.yml', 'goss.yaml',
+         'certs/web.pem', 'validation.pem'].each {
+            Path file = folder.resolve(it)
+            Files.createDirectories(file.parent)
+            Files.writeString(file, 'x\n')
+        }
+
+        when:
+        def result = importHcl('', '''
+  provisioner "puppet-server" {
+    puppet_server = "puppet.example.com"
+    puppet_node = "web-01"
+    client_cert_path = "certs"
+    staging_dir = "/tmp/ps"
+    options = "--verbose"
+    facter = { role = "web" }
+  }
+  provisioner "chef-solo" {
+    cookbook_paths = ["cookbooks"]
+    run_list = ["recipe[web]"]
+    json = { nginx = { port = 8080 } }
+    version = "18"
+  }
+  provisioner "chef-client" {
+    server_url = "https://chef.example.com"
+    run_list = ["recipe[web]"]
+    validation_key_path = "validation.pem"
+    node_name = "web-01"
+  }
+  provisioner "salt-masterless" {
+    local_state_tree = "salt"
+    local_pillar_roots = "pillar"
+    custom_state = "web"
+    disable_sudo = false
+    no_exit_on_failure = true
+  }
+  provisioner "ansible-local" {
+    playbook_file = "ansible/site.yml"
+    playbook_dir = "ansible"
+    extra_arguments = ["-e", "x=1"]
+    inventory_groups = ["web"]
+  }
+  provisioner "goss" {
+    tests = ["goss.yaml"]
+    retry_timeout = "30s"
+  }''')
+        def steps = plan(result).builds()[0].steps()*.spec()
+
+        then:
+        result.todos() == []
+        steps*.kind() == ['puppetServer', 'chef', 'chefClient', 'salt', 'ansibleLocal', 'goss']
+        steps[0].puppetServer() == 'puppet.example.com'
+        steps[0].clientCertPath() == 'certs'
+        steps[0].tool().stagingDirectory() == '/tmp/ps'
+        steps[0].facts() == [role: 'web']
+        result.groovy().contains("extraArguments '--verbose'")
+        result.groovy().contains("cookbookPaths 'cookbooks'")
+        result.groovy().contains("runList 'recipe[web]'")
+        result.groovy().contains("version '18'")
+        result.groovy().contains("serverUrl 'https://chef.example.com'")
+        result.groovy().contains("validationKeyPath 'validation.pem'")
+        result.groovy().contains("localStateTree 'salt'")
+        result.groovy().contains("customState 'web'")
+        result.groovy().contains("preventSudo false")
+        result.groovy().contains("noExitOnFailure true")
+        result.groovy().contains("playbook 'ansible/site.yml'")
+        result.groovy().contains("inventoryGroups 'web'")
+        result.groovy().contains("tests 'goss.yaml'")
+        result.groovy().contains("retryTimeout '30s'")
+    }
+
     def "the values of a pkrvars file go to --var-file-out, those of an auto.pkrvars file become defaults"() {
         given:
         Files.writeString(folder.resolve('a.pkr.hcl'), "variable \"size\" {}\nvariable \"region\" {}\nsource \"azure-arm\" \"web\" {\n${SOURCE}\n  vm_size = var.size\n}\nbuild {\n  sources = [\"source.azure-arm.web\"]\n}\n")
