@@ -435,7 +435,7 @@ provision chef {
     cookbookPaths '../cookbooks'
 }
 """) == ["4:5: `cookbookPaths`: '../cookbooks' leads out of the template's folder; templates can only use files "
-                 + "in their own folder and below"]
+                 + "in their own folder and below (or below a folder given with --root)"]
         errors("""builder ssh { host '10.0.0.5'; user 'deploy'; agent true }
 provision chef {
     runList 'recipe[web]'

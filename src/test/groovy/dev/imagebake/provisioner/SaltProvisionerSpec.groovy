@@ -363,7 +363,7 @@ provision salt {
         expect:
         errors("provision salt {\n    localStateTree '../elsewhere'\n}\n") == [
                 "9:5: `localStateTree`: '../elsewhere' leads out of the template's folder; templates can only use files in their own "
-                        + "folder and below"]
+                        + "folder and below (or below a folder given with --root)"]
     }
 
     def "should refuse stateFiles together with customState"() {
