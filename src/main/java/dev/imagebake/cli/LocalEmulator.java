@@ -144,14 +144,42 @@ final class LocalEmulator implements AutoCloseable {
                 var compute = clients.compute();
                 compute.getGalleries().createOrUpdate(g.resourceGroup(), g.gallery(),
                         new GalleryInner().withLocation(location));
-                compute.getGalleryImages().createOrUpdate(g.resourceGroup(), g.gallery(), g.image(),
-                        new GalleryImageInner().withLocation(location).withOsType(OperatingSystemTypes.LINUX)
-                                .withOsState(OperatingSystemStateTypes.GENERALIZED)
-                                .withHyperVGeneration(HyperVGeneration.V2)
-                                .withIdentifier(new GalleryImageIdentifier().withPublisher("imagebake")
-                                        .withOffer(g.gallery()).withSku(g.image())));
+                if (!definitionExists(compute, g)) {
+                    compute.getGalleryImages().createOrUpdate(g.resourceGroup(), g.gallery(), g.image(),
+                            new GalleryImageInner().withLocation(location).withOsType(OperatingSystemTypes.LINUX)
+                                    .withOsState(OperatingSystemStateTypes.GENERALIZED)
+                                    .withHyperVGeneration(generationOf(spec.source()))
+                                    .withIdentifier(new GalleryImageIdentifier().withPublisher("imagebake")
+                                            .withOffer(g.gallery()).withSku(g.image())));
+                }
             }
         }
+    }
+
+    /** An image definition made earlier (kept emulator data) stays as it was made, as on Azure. */
+    private static boolean definitionExists(com.azure.resourcemanager.compute.fluent.ComputeManagementClient compute,
+                                            AzureBuilderSpec.GalleryDestination g) {
+        try {
+            compute.getGalleryImages().get(g.resourceGroup(), g.gallery(), g.image());
+            return true;
+        } catch (com.azure.core.management.exception.ManagementException e) {
+            if (e.getResponse() != null && e.getResponse().getStatusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The Hyper-V generation a platform team would give the definition: that of the template's marketplace source
+     * (a V1 SKU such as 20_04-lts goes into a V1 definition), else V2.
+     */
+    private static HyperVGeneration generationOf(AzureBuilderSpec.ImageSource source) {
+        if (source instanceof AzureBuilderSpec.Marketplace m) {
+            return dev.imagebake.emulator.compute.MarketplaceCatalogue.sku(m.publisher(), m.offer(), m.sku())
+                    .map(sku -> HyperVGeneration.fromString(sku.hyperVGeneration())).orElse(HyperVGeneration.V2);
+        }
+        return HyperVGeneration.V2;
     }
 
     @Override

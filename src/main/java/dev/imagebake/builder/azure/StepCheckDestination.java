@@ -1,6 +1,8 @@
 package dev.imagebake.builder.azure;
 
+import com.azure.resourcemanager.compute.fluent.models.GalleryImageInner;
 import com.azure.resourcemanager.compute.fluent.models.GalleryImageVersionInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineImageResourceInner;
 import com.azure.resourcemanager.compute.models.GalleryProvisioningState;
 import dev.imagebake.engine.BuildContext;
 import dev.imagebake.engine.BuildStep;
@@ -48,15 +50,18 @@ final class StepCheckDestination implements BuildStep {
         }
         AzureBuilderSpec.GalleryDestination gallery = build.spec.gallery();
         if (gallery != null) {
+            GalleryImageInner definition;
             try {
                 build.galleryLocation = compute.getGalleries().getByResourceGroup(gallery.resourceGroup(),
                         gallery.gallery()).location();
-                compute.getGalleryImages().get(gallery.resourceGroup(), gallery.gallery(), gallery.image());
+                definition = compute.getGalleryImages().get(gallery.resourceGroup(), gallery.gallery(),
+                        gallery.image());
             } catch (RuntimeException e) {
                 throw new StepFailedException("cannot publish to gallery " + gallery.gallery() + ", image definition "
                         + gallery.image() + " in " + gallery.resourceGroup() + ": " + AzureErrors.describe(e)
                         + "\n  create them first (az sig create / az sig image-definition create)", e);
             }
+            checkGeneration(context, gallery, definition);
             GalleryImageVersionInner existing = find(build, gallery);
             if (existing != null) {
                 if (existing.provisioningState() == GalleryProvisioningState.FAILED) {
@@ -74,6 +79,92 @@ final class StepCheckDestination implements BuildStep {
                 }
             }
         }
+    }
+
+    /**
+     * A gallery image definition takes images of one Hyper-V generation only, and Azure says so when the version is
+     * published, after the whole bake. The source's generation is known now: a mismatch fails before a VM exists.
+     */
+    private void checkGeneration(BuildContext context, AzureBuilderSpec.GalleryDestination gallery,
+                                 GalleryImageInner definition) throws StepFailedException {
+        String wanted = definition.hyperVGeneration() == null ? "V1" : definition.hyperVGeneration().toString();
+        String source;
+        try {
+            source = sourceGeneration();
+        } catch (RuntimeException e) {
+            // Not readable here (a source that does not exist, say): creating the VM reports it, with Azure's words.
+            return;
+        }
+        if (source == null) {
+            return;
+        }
+        if (!source.equalsIgnoreCase(wanted)) {
+            throw new StepFailedException("the source image " + describe(build.spec.source())
+                    + " is Hyper-V generation " + source + ", but the gallery image definition " + gallery.image()
+                    + " takes generation " + wanted + " images: Azure would refuse the version after the whole bake."
+                    + "\n  use a " + wanted + " source image" + (wanted.equals("V2") ? " (a -gen2 SKU, for example)" : "")
+                    + " or an image definition made with --hyper-v-generation " + source);
+        }
+        context.info("source image and gallery image definition " + gallery.image() + " are both Hyper-V generation "
+                + wanted);
+    }
+
+    /** The Hyper-V generation of the build's source image, or null where it cannot be known before the VM exists. */
+    private String sourceGeneration() {
+        var compute = build.clients.compute();
+        AzureBuilderSpec.ImageSource source = build.spec.source();
+        if (source instanceof AzureBuilderSpec.Marketplace m && build.location != null) {
+            String version = m.version();
+            if (version == null || version.equalsIgnoreCase("latest")) {
+                version = compute.getVirtualMachineImages().list(build.location, m.publisher(), m.offer(), m.sku())
+                        .stream().map(VirtualMachineImageResourceInner::name)
+                        .max(StepCheckDestination::compareVersions).orElse(null);
+                if (version == null) {
+                    return null;
+                }
+            }
+            var image = compute.getVirtualMachineImages().get(build.location, m.publisher(), m.offer(), m.sku(),
+                    version);
+            return image.hyperVGeneration() == null ? "V1" : image.hyperVGeneration().toString();
+        }
+        if (source instanceof AzureBuilderSpec.GalleryImage g) {
+            var image = compute.getGalleryImages().get(g.resourceGroup(), g.gallery(), g.image());
+            return image.hyperVGeneration() == null ? "V1" : image.hyperVGeneration().toString();
+        }
+        if (source instanceof AzureBuilderSpec.ManagedImage m) {
+            String[] id = m.id().split("/");
+            var image = compute.getImages().getByResourceGroup(id[4], id[id.length - 1]);
+            return image.hyperVGeneration() == null ? "V1" : image.hyperVGeneration().toString();
+        }
+        return null;
+    }
+
+    private static String describe(AzureBuilderSpec.ImageSource source) {
+        if (source instanceof AzureBuilderSpec.Marketplace m) {
+            return m.publisher() + ":" + m.offer() + ":" + m.sku() + ":" + (m.version() == null ? "latest" : m.version());
+        }
+        if (source instanceof AzureBuilderSpec.GalleryImage g) {
+            return "gallery " + g.gallery() + " image " + g.image();
+        }
+        return ((AzureBuilderSpec.ManagedImage) source).id();
+    }
+
+    /** Orders marketplace versions such as {@code 20.04.202502040} by their numeric parts, as Azure does. */
+    private static int compareVersions(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            int c;
+            try {
+                c = Long.compare(Long.parseLong(x[i]), Long.parseLong(y[i]));
+            } catch (NumberFormatException e) {
+                c = x[i].compareTo(y[i]);
+            }
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(x.length, y.length);
     }
 
     static GalleryImageVersionInner find(AzureBuild build, AzureBuilderSpec.GalleryDestination gallery)

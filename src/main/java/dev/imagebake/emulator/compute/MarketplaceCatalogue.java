@@ -27,6 +27,10 @@ public final class MarketplaceCatalogue {
                     List.of("22.04.202501230", "22.04.202502060")),
             new Sku("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "V2", 30,
                     List.of("22.04.202501230", "22.04.202502060")),
+            new Sku("Canonical", "0001-com-ubuntu-server-focal", "20_04-lts", "V1", 30,
+                    List.of("20.04.202501220", "20.04.202502040")),
+            new Sku("Canonical", "0001-com-ubuntu-server-focal", "20_04-lts-gen2", "V2", 30,
+                    List.of("20.04.202501220", "20.04.202502040")),
             new Sku("Canonical", "ubuntu-24_04-lts", "server", "V2", 30,
                     List.of("24.04.202501140", "24.04.202502210")),
             new Sku("Canonical", "UbuntuServer", "18.04-LTS", "V1", 30,
@@ -34,7 +38,9 @@ public final class MarketplaceCatalogue {
             new Sku("Debian", "debian-10", "10", "V1", 30,
                     List.of("0.20230802.1460", "0.20240430.1733")),
             new Sku("Debian", "debian-12", "12-gen2", "V2", 30,
-                    List.of("0.20250113.1978", "0.20250210.2019")));
+                    List.of("0.20250113.1978", "0.20250210.2019")),
+            new Sku("RedHat", "RHEL", "9_4", "V1", 64,
+                    List.of("9.4.2024061415", "9.4.2024111416")));
 
     private MarketplaceCatalogue() {
     }

@@ -88,6 +88,34 @@ provision shell { inline 'echo hello' }
         leftovers() == []
     }
 
+    def "should refuse a source whose Hyper-V generation the gallery image definition does not take, before creating anything"() {
+        given: "a generation 2 image definition, as most are"
+        def compute = sdk.computeManager().serviceClient()
+        compute.galleries.createOrUpdate('images', 'gen', new com.azure.resourcemanager.compute.fluent.models.GalleryInner()
+                .withLocation('westeurope'))
+        compute.galleryImages.createOrUpdate('images', 'gen', 'web2',
+                new com.azure.resourcemanager.compute.fluent.models.GalleryImageInner().withLocation('westeurope')
+                        .withOsType(com.azure.resourcemanager.compute.models.OperatingSystemTypes.LINUX)
+                        .withOsState(com.azure.resourcemanager.compute.models.OperatingSystemStateTypes.GENERALIZED)
+                        .withHyperVGeneration(com.azure.resourcemanager.compute.models.HyperVGeneration.V2)
+                        .withIdentifier(new com.azure.resourcemanager.compute.models.GalleryImageIdentifier()
+                                .withPublisher('spec').withOffer('gen').withSku('web2')))
+
+        when: "the source is the generation 1 SKU of Ubuntu 20.04"
+        def refused = run(template("marketplace('Canonical', '0001-com-ubuntu-server-focal', '20_04-lts')",
+                "gallery 'gen', resourceGroup: 'images', image: 'web2', version: '1.0.0', regions: [westeurope: 1]"))
+
+        then:
+        refused.code == 1
+        refused.out.contains('==> azure: check destination failed after ')
+        refused.out.contains('the source image Canonical:0001-com-ubuntu-server-focal:20_04-lts:latest is Hyper-V '
+                + 'generation V1, but the gallery image definition web2 takes generation V2 images: Azure would refuse '
+                + 'the version after the whole bake.\n  use a V2 source image (a -gen2 SKU, for example) or an image '
+                + 'definition made with --hyper-v-generation V1')
+        !refused.out.contains('create resource group')
+        leftovers() == []
+    }
+
     def "should clean up the resource group and network when the VM cannot be created"() {
         given:
         String missing = "/subscriptions/${sdk.cloud.subscriptionId}/resourceGroups/images/providers/Microsoft.Compute/images/missing"
