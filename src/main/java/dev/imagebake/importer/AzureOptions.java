@@ -110,7 +110,13 @@ final class AzureOptions {
         simple("temp_compute_name", "tempComputeName");
         network();
         simple("allowed_inbound_ip_addresses", "allowSshFrom");
-        simple("ssh_username", "sshUser");
+        if (has("ssh_username") || windows) {
+            simple("ssh_username", "sshUser");
+        } else {
+            // Packer's azure-arm logs in as "packer" when no ssh_username is given, and scripts count on it
+            // (uploads to /home/packer/...). imagebake's own default user is "imagebake".
+            w.line(1, "sshUser 'packer'   // Packer's default user: the template's steps may use /home/packer");
+        }
         simple("ssh_timeout", "sshTimeout");
         simple("polling_duration_timeout", "operationTimeout");
         simple("shared_image_gallery_timeout", "galleryTimeout");

@@ -12,7 +12,8 @@ final class Steps {
     /** Lines a final deprovision step is made of. */
     private static final Pattern DEPROVISION_LINE = Pattern.compile(
             "(sudo\\s+)?(/usr/sbin/)?waagent\\s+(-force\\s+)?-deprovision(\\+user)?(\\s+-force)?"
-                    + "(\\s*&&\\s*export\\s+HISTSIZE=0)?(\\s*&&\\s*sync)?\\s*;?|export HISTSIZE=0|sync|"
+                    + "(\\s*&&\\s*export\\s+HISTSIZE=0)?(\\s*&&\\s*sync)?(\\s*\\|\\|\\s*exit\\s+\\d+)?\\s*;?"
+                    + "|export HISTSIZE=0|sync|"
                     + "(sudo\\s+)?rm\\s+-rf?\\s+/tmp/\\*");
     private static final Set<String> COMMON = Set.of("only", "except", "pause_before", "max_retries", "timeout");
 
@@ -39,10 +40,24 @@ final class Steps {
             List<Block> steps = new ArrayList<>(build.provisioners);
             Block last = steps.isEmpty() ? null : steps.get(steps.size() - 1);
             for (Block step : steps) {
-                if (step == last && isDeprovision(step)) {
+                int kept = step == last ? linesBeforeDeprovision(step) : -1;
+                if (kept == 0) {
                     w.line(0, "");
                     w.line(0, "// The final `waagent -deprovision+user` step (" + step.at + ") is dropped: imagebake's "
                             + "azure builder deprovisions last by itself (deprovision true).");
+                    continue;
+                }
+                if (kept > 0) {
+                    // The step's own commands stay; deprovisioning twice would fail (the user is gone after the first).
+                    Block trimmed = new Block(step.labels, step.at);
+                    trimmed.attrs.putAll(step.attrs);
+                    trimmed.locs.putAll(step.locs);
+                    trimmed.blocks.addAll(step.blocks);
+                    trimmed.attrs.put("inline", new Val.Lst(((Val.Lst) step.attrs.get("inline")).items().subList(0, kept)));
+                    w.line(0, "");
+                    w.line(0, "// The final `waagent -deprovision+user` line of this step (" + step.at + ") is dropped: "
+                            + "imagebake's azure builder deprovisions last by itself (deprovision true).");
+                    step(trimmed, mine, 0, "provision");
                     continue;
                 }
                 step(step, mine, 0, "provision");
@@ -63,19 +78,27 @@ final class Steps {
         posts.forEach(Runnable::run);
     }
 
-    private boolean isDeprovision(Block step) {
+    /**
+     * For a shell step whose inline commands end in a {@code waagent -deprovision+user} (with its usual companions:
+     * {@code export HISTSIZE=0}, {@code sync}, {@code || exit 125}), how many commands come before that ending (0: the
+     * whole step deprovisions); -1 when the step does not end so.
+     */
+    private static int linesBeforeDeprovision(Block step) {
         if (!step.label(1).equals("shell") || !(step.attrs.get("inline") instanceof Val.Lst inline)) {
-            return false;
+            return -1;
         }
+        List<Val> lines = inline.items();
+        int start = lines.size();
         boolean waagent = false;
-        for (Val line : inline.items()) {
-            String text = line.text();
+        while (start > 0) {
+            String text = lines.get(start - 1).text();
             if (text == null || !DEPROVISION_LINE.matcher(text.trim()).matches()) {
-                return false;
+                break;
             }
             waagent |= text.contains("waagent");
+            start--;
         }
-        return waagent;
+        return waagent ? start : -1;
     }
 
     private void step(Block step, Set<String> build, int indent, String keyword) {

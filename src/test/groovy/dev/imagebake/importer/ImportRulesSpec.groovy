@@ -62,6 +62,7 @@ ${build}
         'temp_compute_name = "vm-build"'               | { it.tempComputeName() }              || 'vm-build'
         'azure_tags = { team = "web" }'                | { it.tags() }                         || [team: 'web']
         'ssh_username = "azureuser"'                   | { it.sshUser() }                      || 'azureuser'
+        '# no ssh_username: Packer logs in as packer'  | { it.sshUser() }                      || 'packer'
         'use_azure_cli_auth = true'                    | { it.vmSize() != null }               || true
     }
 
@@ -225,6 +226,22 @@ build {
         then:
         plan(result).builds()[0].steps().size() == 1
         result.groovy().contains('is dropped: imagebake\'s azure builder deprovisions last by itself')
+    }
+
+    def "a final step that ends in a waagent deprovision keeps its other commands and loses only the deprovision"() {
+        when: "AgentBaker's last step: two scripts, then waagent with its exit code for Packer"
+        def result = importHcl('', '''
+  provisioner "shell" {
+    inline = ["sudo /bin/bash -eux /home/packer/cis.sh", "sudo /bin/bash -eux /home/packer/cleanup-vhd.sh", "sudo /usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync || exit 125"]
+  }''')
+        def steps = plan(result).builds()[0].steps()
+
+        then:
+        steps.size() == 1
+        steps[0].spec().inline() == ['sudo /bin/bash -eux /home/packer/cis.sh', 'sudo /bin/bash -eux /home/packer/cleanup-vhd.sh']
+        result.groovy().contains('line of this step (t.pkr.hcl:')
+        result.groovy().contains('is dropped: imagebake\'s azure builder deprovisions last by itself')
+        result.todos() == []
     }
 
     def "a file step's relative source is rebased to the output's folder, and one that leaves it is a TODO"() {
