@@ -1,0 +1,176 @@
+package dev.imagebake.importer
+
+import dev.imagebake.cli.Main
+import dev.imagebake.util.Json
+import spock.lang.Specification
+import spock.lang.TempDir
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * Linux templates of the corpus (src/test/resources/packer, provenance in its README), imported with
+ * `imagebake import` and built against the built-in emulator, each after the work its to-do list asks for, done as
+ * a user would: values for its variables, stand-ins for the scripts and files it references that are not public (or
+ * that need the internet), and an edit where the to-do list says one is needed. Each edit names the text it
+ * replaces, so that a change in what the importer writes fails here rather than going unnoticed.
+ */
+class ImportCorpusBuildSpec extends Specification {
+    static final Path CORPUS = Path.of('src/test/resources/packer')
+
+    @TempDir
+    Path work
+
+    /** The emulator's service principal; templates that sign in with one are given it as variables. */
+    Map<String, String> identity = [tenantId: UUID.randomUUID().toString(), subscriptionId: UUID.randomUUID().toString(),
+                                    clientId: UUID.randomUUID().toString(), clientSecret: 'emulated-secret-0123456789',
+                                    tokenKey: 'emulated-token-key-0123456789012345']
+
+    /** Copies a corpus template's folder and imports it into FOLDER/imported.imagebake.groovy. */
+    Map importCorpus(String folder, String input = '') {
+        Path copy = work.resolve(folder)
+        copyTree(CORPUS.resolve(folder), copy)
+        Path template = copy.resolve('imported.imagebake.groovy')
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), [:],
+                'import', '--out', template.toString(), copy.resolve(input).toString())
+        [code: code, folder: copy, template: template, text: Files.readString(template), err: err.toString('UTF-8')]
+    }
+
+    /** Replaces text the import wrote; the text must be there. */
+    static void edit(Path file, String from, String to) {
+        String text = Files.readString(file)
+        assert text.contains(from), "the imported template no longer contains: ${from}"
+        Files.writeString(file, text.replace(from, to))
+    }
+
+    static void standIn(Path folder, String path, String content) {
+        Path file = folder.resolve(path)
+        Files.createDirectories(file.parent)
+        Files.writeString(file, content)
+    }
+
+    /** `imagebake build --emulator` of the imported template, with these variables. */
+    Map build(Path template, Map<String, String> vars, List<String> extra = []) {
+        Path data = work.resolve('emulator')
+        Files.createDirectories(data)
+        Files.writeString(data.resolve('identity.json'), Json.write(identity))
+        List<String> args = ['build', '--emulator', '--emulator-data', data.toString()]
+        vars.each { k, v -> args += ['-var', "${k}=${v}".toString()] }
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), [:],
+                (args + extra + [template.toString()]) as String[])
+        [code: code, out: out.toString('UTF-8'), err: err.toString('UTF-8')]
+    }
+
+    Map<String, String> servicePrincipal() {
+        [subscription_id: identity.subscriptionId, tenant_id: identity.tenantId, client_id: identity.clientId,
+         client_secret: identity.clientSecret]
+    }
+
+    static void copyTree(Path from, Path to) {
+        Files.walk(from).withCloseable { paths ->
+            paths.each { Path p ->
+                Path target = to.resolve(from.relativize(p).toString())
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target)
+                } else {
+                    Files.copy(p, target)
+                }
+            }
+        }
+    }
+
+    def "02 markti baseline-ubuntu-2004 (HCL2 over five files, pkrvars, gallery in two regions) builds"() {
+        given:
+        def imported = importCorpus('02-markti-baseline-ubuntu-2004')
+        Path varFile = imported.folder.resolve('vars.json')
+        Main.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()), [:],
+                'import', '--var-file-out', varFile.toString(), imported.folder.toString())
+
+        and: "the upgrade needs the internet: a stand-in that runs apt offline"
+        edit(imported.template, "inline 'apt update && apt upgrade -y'",
+                "inline 'apt-get --version | head -n 1 && echo apt-upgrade stand-in: done'")
+
+        when: "the variables the README passes, env-dev.pkrvars.hcl as -var-file"
+        def run = build(imported.template, servicePrincipal() + [primary_location: 'westeurope',
+                image_name: 'baseline-ubuntu-2004', image_version: '1.0.0', agent_ipaddress: '127.0.0.1'],
+                ['-var-file', varFile.toString()])
+
+        then:
+        imported.code == 0
+        imported.text.contains("sshUser 'packer'")
+        imported.text.contains('The final `waagent -deprovision+user` step (build.pkr.hcl:11) is dropped')
+        run.code == 0
+        run.out.contains('apt-upgrade stand-in: done')
+        run.out.contains('publishing baseline-ubuntu-2004 1.0.0 to westeurope, East US')
+        run.out.contains('/galleries/galaztfmachineimagesdev/images/baseline-ubuntu-2004/versions/1.0.0')
+        run.out =~ /vm\s+succeeded/
+    }
+
+    def "12 AgentBaker vhd-image-builder-sig (JSON, 38 uploads, a download, deprovision inside the last step) builds"() {
+        given:
+        def imported = importCorpus('12-agentbaker-vhd-sig', 'vhd-image-builder-sig.json')
+        Path folder = imported.folder
+
+        and: "stand-ins for the repository's files, and for the three scripts that run, doing the same kind of work"
+        (imported.text =~ /source '([^'\/][^']*)'/).collect { it[1] }.unique().each {
+            standIn(folder, it, "# stand-in for AgentBaker's ${it}\n")
+        }
+        standIn(folder, 'vhdbuilder/packer/install-dependencies.sh', '''#!/bin/bash
+set -eux
+mkdir -p /opt/azure/containers /etc/sysctl.d
+cp /home/packer/sysctl-d-60-CIS.conf /etc/sysctl.d/60-CIS.conf
+echo "FEATURE_FLAGS=${FEATURE_FLAGS} BUILD_NUMBER=${BUILD_NUMBER}" > /opt/azure/vhd-install.complete
+echo "install-dependencies stand-in: done"
+''')
+        standIn(folder, 'parts/linux/cloud-init/artifacts/cis.sh', '''#!/bin/bash
+set -eux
+test -f /etc/sysctl.d/60-CIS.conf && echo "cis stand-in: checked"
+''')
+        standIn(folder, 'vhdbuilder/packer/cleanup-vhd.sh', '''#!/bin/bash
+set -eux
+rm -f /home/packer/*.sh && echo "cleanup-vhd stand-in: done"
+''')
+
+        when: "the variables its pipeline sets in the environment, given as -var"
+        def run = build(imported.template, servicePrincipal() + [location: 'westeurope', vm_size: 'Standard_D4s_v3',
+                build_number: '42', build_id: '7', commit: 'abc123', feature_flags: 'none', ubuntu_sku: '18.04',
+                hyperv_generation: 'V1', sig_gallery_name: 'PackerSigGalleryEastUS', sig_image_name: '1804',
+                sig_image_version: '1.0.42', create_time: '2026-12-07', resource_group_name: 'aksvhd'])
+
+        then:
+        imported.code == 1
+        imported.text.contains("sshUser 'packer'")
+        imported.text.contains('The final `waagent -deprovision+user` line of this step')
+        run.code == 0
+        run.out.contains('install-dependencies stand-in: done')
+        run.out.contains('cis stand-in: checked')
+        run.out.contains('cleanup-vhd stand-in: done')
+        Files.readString(folder.resolve('release-notes.txt')) == 'FEATURE_FLAGS=none BUILD_NUMBER=42\n'
+        run.out.contains('/galleries/PackerSigGalleryEastUS/images/1804/versions/1.0.42')
+        run.out =~ /azure-arm\s+succeeded/
+    }
+
+    def "16 ibrahim4habeeb ubuntu20-sig (no variable declarations, regex_replace and formatdate of timestamp) builds"() {
+        given:
+        def imported = importCorpus('16-ibrahim4habeeb-ubuntu20-sig')
+
+        and: "the emulated machine has no cloud-init to wait for"
+        edit(imported.template, '/usr/bin/cloud-init status --wait', 'test -d /etc && echo cloud-init stand-in: done')
+
+        when: "the undeclared variables the to-do list names, given as -var; no service principal (the CLI's sign-in)"
+        def run = build(imported.template, [az_image_gallery: 'sig01', az_region: 'westeurope',
+                az_resource_group: 'rg-images', prefix: 'ib'])
+
+        then:
+        imported.code == 1
+        run.code == 0
+        run.out.contains('cloud-init stand-in: done')
+        run.out =~ /managed image \/subscriptions\/[^\/]+\/resourceGroups\/rg-images\/providers\/Microsoft.Compute\/images\/ib-ubuntu20-\d{14}\n/
+        run.out =~ /galleries\/sig01\/images\/ubuntu20-base\/versions\/\d{4}\.\d{4}\.\d{4}\n/
+        run.out =~ /base\s+succeeded/
+    }
+}
