@@ -227,8 +227,15 @@ final class GroovyWriter {
             rel = ".";
         }
         if (rel.startsWith("..")) {
-            todo(indent, option, at, "'" + text + "' is outside the output's folder, where imagebake cannot read it: "
-                    + "copy it below " + outDir.getFileName());
+            // The smallest folder holding both: --root widens what the template may read to it.
+            Path common = outDir;
+            while (common != null && !abs.startsWith(common)) {
+                common = common.getParent();
+            }
+            String root = common == null ? "/" : outDir.relativize(common).toString().replace('\\', '/');
+            todo(indent, option, at, "'" + text + "' is outside the output's folder: build (and validate) with --root "
+                    + root + " (imagebake reads only below the template's folder or --root), or copy it below "
+                    + outDir.getFileName());
         }
         return new Val.Lit(rel);
     }

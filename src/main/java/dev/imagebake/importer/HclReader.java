@@ -403,7 +403,29 @@ final class HclReader {
     /** The Groovy name of a Packer local. */
     static String localName(String name) {
         String n = name.replace('-', '_');
-        return RESERVED.contains(n) ? "local_" + n : n;
+        return RESERVED.contains(n) || KEYWORDS.contains(n) ? "local_" + n : n;
+    }
+
+    /**
+     * The keywords of imagebake's blocks: a local named like one ({@code tags}, {@code location}) would be taken for
+     * the keyword inside a block ({@code tags tags} calls the local).
+     */
+    private static final Set<String> KEYWORDS = keywords();
+
+    private static Set<String> keywords() {
+        Set<String> words = new java.util.HashSet<>(dev.imagebake.dsl.Keywords.of(dev.imagebake.dsl.AzureBuilderContext.class));
+        words.addAll(dev.imagebake.dsl.Keywords.of(dev.imagebake.dsl.SshBuilderContext.class));
+        words.addAll(dev.imagebake.dsl.Keywords.of(dev.imagebake.dsl.TopLevel.class));
+        for (java.lang.reflect.Method m : dev.imagebake.dsl.StepTypes.class.getDeclaredMethods()) {
+            for (java.lang.annotation.Annotation[] annotations : m.getParameterAnnotations()) {
+                for (java.lang.annotation.Annotation a : annotations) {
+                    if (a instanceof groovy.lang.DelegatesTo d) {
+                        words.addAll(dev.imagebake.dsl.Keywords.of(d.value()));
+                    }
+                }
+            }
+        }
+        return Set.copyOf(words);
     }
 
     private Loc at(Symbol s) {

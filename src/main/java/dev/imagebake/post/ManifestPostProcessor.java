@@ -45,26 +45,26 @@ public final class ManifestPostProcessor implements BuildStep {
             @SuppressWarnings("unchecked")
             List<Object> builds = (List<Object>) manifest.computeIfAbsent("builds", k -> new ArrayList<>());
             // Written when an artifact appears and again when the build ends: this run's entries replace the last.
-            builds.removeIf(b -> b instanceof Map<?, ?> entry && runId.equals(entry.get("runId"))
+            builds.removeIf(b -> b instanceof Map<?, ?> entry && runId.equals(entry.get("packer_run_uuid"))
                     && context.name().equals(entry.get("name")));
             for (Artifact artifact : context.artifacts()) {
+                // Packer's field names, so that the scripts that read a Packer manifest read this one too.
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("name", context.name());
-                entry.put("builderType", artifact.builderType());
-                entry.put("buildTime", Instant.now().getEpochSecond());
-                entry.put("artifactId", context.secrets().redact(artifact.id()));
-                entry.put("files", spec.stripPath() ? artifact.files().stream()
-                        .map(f -> Path.of(f).getFileName().toString()).toList() : artifact.files());
+                entry.put("builder_type", artifact.builderType());
+                entry.put("build_time", Instant.now().getEpochSecond());
+                entry.put("files", files(artifact));
+                entry.put("artifact_id", context.secrets().redact(artifact.id()));
+                entry.put("packer_run_uuid", runId);
+                entry.put("custom_data", redacted(context, spec.customData()));
                 entry.put("details", redacted(context, artifact.details()));
-                entry.put("customData", redacted(context, spec.customData()));
-                entry.put("runId", runId);
                 entry.put("status", context.finalStatus() == null ? "running" : context.finalStatus().label());
                 if (!context.finalLeftovers().isEmpty()) {
                     entry.put("leftovers", context.finalLeftovers().stream().map(context.secrets()::redact).toList());
                 }
                 builds.add(entry);
             }
-            manifest.put("lastRunId", runId);
+            manifest.put("last_run_uuid", runId);
             Path parent = output.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path temporary = Files.createTempFile(parent, ".manifest-", ".json");
@@ -72,6 +72,22 @@ public final class ManifestPostProcessor implements BuildStep {
             Files.move(temporary, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         context.info("manifest written to " + output);
+    }
+
+    /** Each file as Packer records it: its name (only the file name with {@code stripPath}) and size in bytes. */
+    private List<Map<String, Object>> files(Artifact artifact) {
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (String file : artifact.files()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", spec.stripPath() ? Path.of(file).getFileName().toString() : file);
+            try {
+                entry.put("size", Files.size(Path.of(file)));
+            } catch (java.io.IOException e) {
+                entry.put("size", null);
+            }
+            files.add(entry);
+        }
+        return files;
     }
 
     private static Map<String, Object> redacted(BuildContext context, Map<String, String> values) {

@@ -89,8 +89,8 @@ class AzureBakeSpec extends Specification {
         def artifact = (manifest.builds as List)[0] as Map
 
         then:
-        artifact.builderType == 'azure'
-        artifact.artifactId.toString().endsWith('/galleries/corp/images/web/versions/1.4.0')
+        artifact.builder_type == 'azure'
+        artifact.artifact_id.toString().endsWith('/galleries/corp/images/web/versions/1.4.0')
         (artifact.details as Map).sourceExactVersion == '22.04.202502060'
         (artifact.details as Map).source == 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest'
         (artifact.details as Map).regions == 'westeurope,northeurope'

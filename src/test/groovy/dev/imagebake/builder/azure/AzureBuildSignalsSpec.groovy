@@ -93,7 +93,7 @@ class AzureBuildSignalsSpec extends Specification {
         group != null
         r.out.toLowerCase().contains("left behind by azure:\n  ${group.toLowerCase()}  (remove with: az group delete")
         manifest.builds.size() == 1
-        manifest.builds[0].artifactId.endsWith('/versions/1.0.0')
+        manifest.builds[0].artifact_id.endsWith('/versions/1.0.0')
         manifest.builds[0].status == 'succeeded, cleanup interrupted'
         manifest.builds[0].leftovers.any { it.toLowerCase().startsWith(group.toLowerCase()) }
         r.inventory.findAll { it.type == 'Microsoft.Compute/galleries/images/versions' }*.provisioningState == ['Succeeded']
@@ -109,7 +109,7 @@ class AzureBuildSignalsSpec extends Specification {
         r.code == 130
         image.provisioningState == 'Succeeded'
         r.out =~ /azure\s+cancelled\s+[^\n]*${java.util.regex.Pattern.quote(image.id)}\n/
-        manifest.builds*.artifactId == [image.id]
+        manifest.builds*.artifact_id == [image.id]
         r.inventory.findAll { !(it.id.toLowerCase() in seededIds) }*.id == [image.id]
     }
 
@@ -244,7 +244,7 @@ post manifest { output '${manifest}' }
         }
         if (Files.exists(r.manifest)) {
             def ids = r.inventory*.id
-            def missing = new JsonSlurper().parse(r.manifest.toFile()).builds*.artifactId.findAll { !(it in ids) }
+            def missing = new JsonSlurper().parse(r.manifest.toFile()).builds*.artifact_id.findAll { !(it in ids) }
             if (missing) {
                 return "the manifest names what does not exist: ${missing}"
             }
