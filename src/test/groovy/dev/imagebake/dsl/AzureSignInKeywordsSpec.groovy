@@ -26,6 +26,23 @@ builder azure {
                 .collect { "${it.at().line()}:${it.at().column()}: ${it.message()}".toString() }
     }
 
+    def "a clientJwt read from a variable not marked sensitive is still masked wherever the plan shows it"() {
+        given:
+        String text = template("clientId 'app'\n    tenant 't'\n    clientJwt var.plainToken")
+                .replace("variable 'oidcToken'", "variable 'plainToken', default: '${JWT}'\nvariable 'oidcToken'")
+
+        when:
+        def result = TemplateHarness.evaluate(text)
+        String rendered = PlanRenderer.render(result.plan())
+        String json = dev.imagebake.plan.PlanJson.render(result.plan())
+
+        then:
+        result.diagnostics() == []
+        !rendered.contains(JWT)
+        !json.contains(JWT)
+        json.contains('"clientJwt": "<sensitive>"')
+    }
+
     def "clientJwt and oidc 'github' go to the plan's auth, the JWT as sensitive"() {
         when:
         def jwt = TemplateHarness.evaluate(template("clientId 'app'\n    tenant 't'\n    clientJwt var.oidcToken"))
