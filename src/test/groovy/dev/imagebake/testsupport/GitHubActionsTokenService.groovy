@@ -39,9 +39,9 @@ class GitHubActionsTokenService implements Closeable {
     volatile Duration lifetime = Duration.ofMinutes(10)
     volatile boolean signWithOtherKey
 
-    private final RSAKey key = new RSAKeyGenerator(2048).keyID('gh-' + UUID.randomUUID()).generate()
+    private volatile RSAKey key = newKey()
     /** Same key id as {@link #key}, other key material: what a forged token would carry. */
-    private final RSAKey otherKey = new RSAKeyGenerator(2048).keyID(key.keyID).generate()
+    private volatile RSAKey otherKey = new RSAKeyGenerator(2048).keyID(key.keyID).generate()
     private final HttpServer server
 
     GitHubActionsTokenService() {
@@ -57,6 +57,16 @@ class GitHubActionsTokenService implements Closeable {
         }
         server.createContext('/token') { HttpExchange e -> token(e) }
         server.start()
+    }
+
+    private static RSAKey newKey() {
+        new RSAKeyGenerator(2048).keyID('gh-' + UUID.randomUUID()).generate()
+    }
+
+    /** Signs from now on with a new key under a new key id, published in place of the old one (key rotation). */
+    void rotateKey() {
+        key = newKey()
+        otherKey = new RSAKeyGenerator(2048).keyID(key.keyID).generate()
     }
 
     /** The id of the key it signs with, as its tokens' headers name it. */
