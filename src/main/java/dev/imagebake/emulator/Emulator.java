@@ -209,6 +209,10 @@ public final class Emulator implements AutoCloseable {
         return federated.add(name, issuer, subject);
     }
 
+    public List<FederatedCredentials.Credential> federatedCredentials() {
+        return federated.all();
+    }
+
     @Override
     public void close() throws IOException {
         listener.close();

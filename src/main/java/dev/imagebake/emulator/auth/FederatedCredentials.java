@@ -69,9 +69,15 @@ public final class FederatedCredentials {
     }
 
     /**
-     * Adds a credential for {@code issuer} and {@code subject} with Entra ID's default audience, and saves the list.
+     * Adds a credential for {@code issuer} and {@code subject} with Entra ID's default audience, and saves the list;
+     * one for the same issuer and subject already there is kept as it is (so a restart with the same flags adds none).
      */
     public synchronized Credential add(String name, String issuer, String subject) throws IOException {
+        for (Credential existing : credentials) {
+            if (existing.issuer().equals(issuer) && existing.subject().equals(subject)) {
+                return existing;
+            }
+        }
         Credential credential = new Credential(name, issuer, subject, List.of(EXCHANGE_AUDIENCE));
         credentials.add(credential);
         List<Object> json = new ArrayList<>();
