@@ -31,6 +31,9 @@ class GitHubActionsTokenService implements Closeable {
     final String requestToken = 'ghs_' + UUID.randomUUID().toString().replace('-', '')
     /** Every ID token handed out, so that a spec can look for them in output. */
     final List<String> issued = new CopyOnWriteArrayList<>()
+    /** How many token requests came with a wrong request token. */
+    volatile int refused
+
     /** The audience of each request, as asked. */
     final List<String> audiences = new CopyOnWriteArrayList<>()
 
@@ -104,6 +107,7 @@ class GitHubActionsTokenService implements Closeable {
 
     private void token(HttpExchange e) {
         if (e.requestHeaders.getFirst('Authorization') != 'Bearer ' + requestToken) {
+            refused++
             reply(e, 401, [message: 'Bad credentials'])
             return
         }

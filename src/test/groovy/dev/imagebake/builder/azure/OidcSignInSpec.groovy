@@ -237,6 +237,25 @@ provision shell { inline 'echo baked-with-oidc | sudo tee /etc/oidc-marker' }
         other?.close()
     }
 
+    def "a request token GitHub refuses fails the sign-in with GitHub's answer, not retried, and is never shown"() {
+        given:
+        String stale = 'ghs_' + 'stale'.multiply(8)
+        int refusedBefore = github.refused
+        Map env = github.environment() + [ACTIONS_ID_TOKEN_REQUEST_TOKEN: stale]
+
+        when:
+        def r = run(template("oidc 'github'"), env)
+
+        then:
+        r.code == 1
+        r.out.readLines().find { it.contains('sign in to Azure failed') }.replaceAll(/after [\d.]+ m?s/, 'after T') ==
+                "==> azure: sign in to Azure failed after T: cannot sign in to the cloud described by ${cloudFile}: " +
+                "the credential was refused: GitHub Actions' token service at ${github.issuer()}/token answered 401 " +
+                "(is ACTIONS_ID_TOKEN_REQUEST_TOKEN from this job, which has `permissions: id-token: write`?) (not retried)"
+        github.refused - refusedBefore == 1
+        !(r.out + r.err + r.log).contains(stale)
+    }
+
     def "oidc 'github' outside a job with id-token: write says which variable is missing"() {
         when:
         def r = run(template("oidc 'github'"), [ACTIONS_ID_TOKEN_REQUEST_URL: github.issuer() + '/token?api-version=2.0'])
