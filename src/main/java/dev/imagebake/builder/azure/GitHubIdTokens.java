@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * token for Entra ID ({@code GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange} with
  * {@code Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN}, reply {@code {"value": "<jwt>"}}). azure-identity
  * calls it whenever it needs an assertion, so a build that outlives one ID token (they last minutes) gets another.
- * Neither the request token nor an ID token is ever part of a message.
+ * Neither the request token nor an ID token is ever part of a message. MSAL may ask for an assertion more than
+ * once per token request (1.23 asks twice, one of them unused); each call fetches, so none is ever stale.
  */
 final class GitHubIdTokens implements Supplier<String> {
     static final String URL_VARIABLE = "ACTIONS_ID_TOKEN_REQUEST_URL";
