@@ -53,7 +53,8 @@ final class GitHubIdTokens implements Supplier<String> {
         } catch (IllegalArgumentException e) {
             throw new IOException(URL_VARIABLE + " is not a URL");
         }
-        if (uri.getHost() == null || !"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
+        if (uri.getHost() == null
+                || !"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
             throw new IOException(URL_VARIABLE + " is not an HTTP(S) URL");
         }
         this.requestToken = token;

@@ -21,8 +21,9 @@ import java.util.UUID;
  * {@code POST /{tenant}/oauth2/v2.0/token}, the Microsoft identity platform's token endpoint, for the
  * client-credentials grant only: the application proves itself with its client secret, or with a client assertion
  * ({@code client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer}), a JWT from an external
- * issuer that one of its {@link FederatedCredentials} trusts (workload identity federation). Errors use Entra ID's OAuth shape ({@code error}, {@code error_description},
- * {@code error_codes}), which MSAL turns into readable exceptions.
+ * issuer that one of its {@link FederatedCredentials} trusts (workload identity federation). Errors use Entra ID's
+ * OAuth shape ({@code error}, {@code error_description}, {@code error_codes}), which MSAL turns into readable
+ * exceptions.
  */
 public final class TokenEndpoint implements Route {
     private final Identity identity;
