@@ -56,10 +56,12 @@ public final class AzureCloud {
     private final String description;
     private final boolean loopback;
     private final String secret;
-    private String signInMethod;
+    private final String signInMethod;
 
     private AzureCloud(AzureEnvironment environment, HttpClient httpClient, TokenCredential credential, String tenant,
-                       String subscription, String description, boolean loopback, String secret) {
+                       String subscription, String description, boolean loopback, String secret,
+                       String signInMethod) {
+        this.signInMethod = signInMethod;
         this.environment = environment;
         this.httpClient = httpClient;
         this.credential = credential;
@@ -162,10 +164,8 @@ public final class AzureCloud {
                     .httpClient(http).executorService(TOKEN_REQUESTS).build();
         }
         boolean loopback = environment.getResourceManagerEndpoint().matches("https://(127\\.[0-9.]+|localhost|\\[::1])[:/].*");
-        AzureCloud resolved = new AzureCloud(environment, http, credential, tenant, subscription, description,
-                loopback, secret);
-        resolved.signInMethod = signInMethod;
-        return resolved;
+        return new AzureCloud(environment, http, credential, tenant, subscription, description, loopback, secret,
+                signInMethod);
     }
 
     /** A client assertion must still be valid this long when the build signs in (as Packer requires). */
