@@ -65,6 +65,13 @@ final class EmulatorCommand implements Callable<Integer> {
                     + "'DELETE virtualNetworks:hang' (see src/docs/emulator.md). Repeatable.")
     List<FaultSpec> faults = new ArrayList<>();
 
+    @Option(names = "--federated-credential", paramLabel = "ISSUER=SUBJECT",
+            description = "Trust ID tokens from ISSUER for SUBJECT (audience api://AzureADTokenExchange) as the "
+                    + "emulator's application, as a federated identity credential does in Entra ID, e.g. "
+                    + "'https://token.actions.githubusercontent.com=repo:OWNER/REPO:ref:refs/heads/main'. Kept in "
+                    + "DIR/federated-credentials.json. Repeatable.")
+    List<String> federatedCredentials = new ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
@@ -111,6 +118,14 @@ final class EmulatorCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for option '--data': "
                     + data + " is a file; the emulator keeps its state in a folder");
         }
+        for (String credential : federatedCredentials) {
+            int equals = credential.indexOf('=');
+            if (equals <= 0 || equals == credential.length() - 1 || !credential.substring(0, equals).contains("://")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for option "
+                        + "'--federated-credential': '" + credential + "' is not ISSUER=SUBJECT, e.g. "
+                        + "https://token.actions.githubusercontent.com=repo:OWNER/REPO:ref:refs/heads/main");
+            }
+        }
         Emulator started;
         try {
             started = Emulator.start(new Emulator.Settings(data, port, operations, machines, conditions));
@@ -123,6 +138,13 @@ final class EmulatorCommand implements Callable<Integer> {
             return ExitCodes.FAILED;
         }
         try (Emulator emulator = started) {
+            for (String credential : federatedCredentials) {
+                int equals = credential.indexOf('=');
+                var added = emulator.addFederatedCredential("cli-" + (emulator.federatedCredentials().size() + 1),
+                        credential.substring(0, equals), credential.substring(equals + 1));
+                main.out.println("Federated credential: tokens from " + added.issuer() + " for subject "
+                        + added.subject() + " sign in as application " + emulator.identity().clientId() + ".");
+            }
             // The secret stays in cloud.json (readable by its owner only); it is never printed.
             main.out.println("Azure emulator listening on " + emulator.endpoint());
             main.out.println("Cloud settings (endpoint, CA, credentials): " + emulator.cloudFile());

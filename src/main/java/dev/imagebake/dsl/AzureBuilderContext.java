@@ -42,6 +42,8 @@ public final class AzureBuilderContext extends BuilderContext {
     private String clientId;
     private String clientSecret;
     private String clientCertificate;
+    private String clientJwt;
+    private String oidc;
     private ImageSource source;
     private PurchasePlan purchasePlan;
     private String location;
@@ -123,6 +125,53 @@ public final class AzureBuilderContext extends BuilderContext {
     /** A PEM or PFX certificate file for the service principal. */
     public void clientCertificate(Object path) {
         clientCertificate = string("clientCertificate", path);
+    }
+
+    /**
+     * A client assertion: a JWT that proves the application's identity instead of a secret (RFC 7523), such as an
+     * OpenID Connect ID token a CI system issued for a federated identity credential of the application. Packer's
+     * {@code client_jwt}. Always sensitive, never shown; checked to be a JWT here, and at sign-in to stay valid for
+     * at least five more minutes. With {@code clientId} and a tenant. For GitHub Actions, {@code oidc 'github'}
+     * fetches a fresh one whenever Azure asks for one instead.
+     */
+    public void clientJwt(Object jwt) {
+        String given = string("clientJwt", jwt);
+        evaluation.markSensitive(given);
+        if (given.isBlank()) {
+            throw new TemplateError("`clientJwt` is empty (is the environment variable it is read from unset?); "
+                    + "give the ID token, or on GitHub Actions use oidc 'github'");
+        }
+        if (!Evaluation.isStandIn(given) && !looksLikeJwt(given)) {
+            throw new TemplateError("`clientJwt` is not a JWT (three base64url parts separated by dots, the first "
+                    + "a JSON header); give the token itself, for example from variable 'oidcToken', default: "
+                    + "env('ARM_OIDC_TOKEN'), sensitive: true");
+        }
+        clientJwt = given;
+    }
+
+    private static boolean looksLikeJwt(String text) {
+        try {
+            com.nimbusds.jwt.JWTParser.parse(text.strip());
+            return true;
+        } catch (java.text.ParseException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Signs in with OpenID Connect ID tokens that the CI system issues, as client assertions for {@code clientId}
+     * (which needs a federated identity credential for this workflow). {@code 'github'}: GitHub Actions' token
+     * service, found through {@code ACTIONS_ID_TOKEN_REQUEST_URL} and {@code ACTIONS_ID_TOKEN_REQUEST_TOKEN} (set
+     * for a job with {@code permissions: id-token: write}); a fresh ID token with audience
+     * {@code api://AzureADTokenExchange} is requested each time Azure needs an assertion.
+     */
+    public void oidc(Object provider) {
+        String given = string("oidc", provider);
+        if (!given.equals("github")) {
+            throw new TemplateError("`oidc` takes 'github' (GitHub Actions' token service); got '" + given
+                    + "'. For another CI system, pass its ID token with clientJwt");
+        }
+        oidc = given;
     }
 
     // ---- what to start from ------------------------------------------------------------------------------------
@@ -476,11 +525,22 @@ public final class AzureBuilderContext extends BuilderContext {
             errorAtBlock(blockName() + ": use either `buildResourceGroup` (an existing group, kept) or "
                     + "`tempResourceGroupName` (a new group, deleted at the end), not both");
         }
-        if (clientId != null && clientSecret == null && clientCertificate == null) {
-            errorAtBlock(blockName() + ": `clientId` needs `clientSecret` or `clientCertificate`");
+        int proofs = (clientSecret != null ? 1 : 0) + (clientCertificate != null ? 1 : 0) + (clientJwt != null ? 1 : 0)
+                + (oidc != null ? 1 : 0);
+        if (clientId != null && proofs == 0 && !refused("clientSecret", "clientCertificate", "clientJwt", "oidc")) {
+            errorAtBlock(blockName() + ": `clientId` needs `clientSecret`, `clientCertificate`, `clientJwt` or "
+                    + "`oidc 'github'`");
         }
         if ((clientSecret != null || clientCertificate != null) && clientId == null) {
             errorAtBlock(blockName() + ": a client secret or certificate needs `clientId`");
+        }
+        if ((clientJwt != null || oidc != null) && clientId == null) {
+            errorAtBlock(blockName() + ": " + (clientJwt != null ? "`clientJwt`" : "`oidc`") + " needs `clientId`, "
+                    + "the application whose federated identity credential trusts the token");
+        }
+        if (proofs > 1) {
+            errorAtBlock(blockName() + ": give one of `clientSecret`, `clientCertificate`, `clientJwt` and `oidc`, "
+                    + "not several");
         }
         GalleryDestination galleryDestination = gallery;
         if (gallery != null) {
@@ -519,7 +579,8 @@ public final class AzureBuilderContext extends BuilderContext {
                     diskType, managedImage.zoneResilient());
         }
         AzureBuilderSpec spec = new AzureBuilderSpec(
-                new AzureBuilderSpec.Auth(cloud, subscription, tenant, clientId, clientSecret, clientCertificate),
+                new AzureBuilderSpec.Auth(cloud, subscription, tenant, clientId, clientSecret, clientCertificate,
+                        clientJwt, oidc),
                 source, purchasePlan, location, vmSize, osType, osDiskSizeGb, diskType, dataDisks, spot,
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,

@@ -438,6 +438,11 @@ public final class Evaluation implements ImplicitScope {
         builderReferences.add(new BuilderReference(name, at));
     }
 
+    /** Whether {@code text} is the stand-in value of an unset or undeclared variable (reported already). */
+    static boolean isStandIn(String text) {
+        return text.startsWith(UNSET) || text.startsWith(UNDECLARED);
+    }
+
     /**
      * Registers a value (or every string inside a list or map) that must never be shown; what the template computes
      * from it from now on is sensitive too.

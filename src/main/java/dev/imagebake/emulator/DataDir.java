@@ -25,6 +25,11 @@ public record DataDir(Path root) {
         return root.resolve("identity.json");
     }
 
+    /** The federated identity credentials of the emulator's application (workload identity federation). */
+    public Path federatedCredentialsFile() {
+        return root.resolve("federated-credentials.json");
+    }
+
     public Path stateFile() {
         return root.resolve("state.json");
     }

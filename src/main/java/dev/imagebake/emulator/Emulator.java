@@ -13,6 +13,8 @@ import dev.imagebake.emulator.arm.ResourceProvider;
 import dev.imagebake.emulator.arm.ResourceProvidersProvider;
 import dev.imagebake.emulator.arm.SubscriptionProvider;
 import dev.imagebake.emulator.auth.AccessTokens;
+import dev.imagebake.emulator.auth.ClientAssertions;
+import dev.imagebake.emulator.auth.FederatedCredentials;
 import dev.imagebake.emulator.auth.OpenIdConfiguration;
 import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
@@ -88,9 +90,11 @@ public final class Emulator implements AutoCloseable {
     private final StateStore store;
 
     private final DataDirLock lock;
+    private final FederatedCredentials federated;
 
     private Emulator(DataDir dir, DataDirLock lock, Identity identity, RequestLog log, HttpsListener listener,
-                     ComputeProvider compute, StateStore store) {
+                     ComputeProvider compute, StateStore store, FederatedCredentials federated) {
+        this.federated = federated;
         this.dir = dir;
         this.lock = lock;
         this.identity = identity;
@@ -142,7 +146,9 @@ public final class Emulator implements AutoCloseable {
         providers.add(new DeploymentProvider(store, operations, providers));
         ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic);
         RequestLog log = new RequestLog(dir.requestLog());
-        Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens, traffic.faults()), new MetadataEndpoint(),
+        FederatedCredentials federated = FederatedCredentials.load(dir);
+        Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens, traffic.faults(),
+                new ClientAssertions(federated, clock)), new MetadataEndpoint(),
                 new OpenIdConfiguration(identity), arm),
                 log);
         HttpsListener listener;
@@ -154,7 +160,7 @@ public final class Emulator implements AutoCloseable {
             store.close();
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
-        Emulator emulator = new Emulator(dir, lock, identity, log, listener, compute, store);
+        Emulator emulator = new Emulator(dir, lock, identity, log, listener, compute, store, federated);
         compute.resumeMachines();
         scaleSets.resumeMachines();
         CloudFile.write(dir, emulator.endpoint(), identity);
@@ -191,6 +197,20 @@ public final class Emulator implements AutoCloseable {
 
     public Identity identity() {
         return identity;
+    }
+
+    /**
+     * Trusts tokens from {@code issuer} for {@code subject} (audience {@code api://AzureADTokenExchange}) as the
+     * emulator's application, as a federated identity credential does on an Entra ID application; kept in the data
+     * folder. The issuer's keys are fetched by OpenID discovery when a token from it arrives.
+     */
+    public FederatedCredentials.Credential addFederatedCredential(String name, String issuer, String subject)
+            throws IOException {
+        return federated.add(name, issuer, subject);
+    }
+
+    public List<FederatedCredentials.Credential> federatedCredentials() {
+        return federated.all();
     }
 
     @Override

@@ -48,6 +48,7 @@ final class AzureOptions {
         simple("client_id", "clientId");
         simple("client_secret", "clientSecret");
         simple("client_cert_path", "clientCertificate");
+        simple("client_jwt", "clientJwt");
         if (has("cloud_environment_name")) {
             String cloud = text("cloud_environment_name") == null ? null : CLOUDS.get(text("cloud_environment_name"));
             if (cloud != null) {
@@ -145,7 +146,6 @@ final class AzureOptions {
         return switch (key) {
             case "capture_container_name", "capture_name_prefix", "storage_account", "resource_group_name" ->
                     "VHD capture into a storage account is not supported: publish a managed image or a gallery version";
-            case "client_jwt" -> "OpenID Connect sign-in (client_jwt) is not supported yet";
             case "ssh_private_key_file" -> "imagebake generates the build's SSH key; its own key file is not supported yet";
             case "image_url" -> "a VHD as source is not supported: use a managed image or a gallery version";
             case "custom_data", "user_data" -> "give the text (not base64) with customData/userData or file(...)";

@@ -51,11 +51,19 @@ public record AzureBuilderSpec(
      * How to sign in. With none of the explicit settings, the Azure SDK's default chain applies (environment,
      * workload identity, managed identity, Azure CLI session).
      *
-     * @param cloud {@code public}, {@code china}, {@code usgovernment}, or a path to a cloud file
+     * @param cloud     {@code public}, {@code china}, {@code usgovernment}, or a path to a cloud file
+     * @param clientJwt a client assertion (a JWT, always sensitive) used instead of a client secret
+     * @param oidc      where to fetch a fresh OpenID Connect ID token as client assertion for every sign-in
+     *                  ({@code github}: GitHub Actions' token service), or null
      */
     public record Auth(String cloud, String subscription, String tenant, String clientId, String clientSecret,
-                       String clientCertificate) {
+                       String clientCertificate, String clientJwt, String oidc) {
         public static final Auth DEFAULT = new Auth("public", null, null, null, null, null);
+
+        public Auth(String cloud, String subscription, String tenant, String clientId, String clientSecret,
+                    String clientCertificate) {
+            this(cloud, subscription, tenant, clientId, clientSecret, clientCertificate, null, null);
+        }
     }
 
     /** What the build machine boots from. */

@@ -105,7 +105,7 @@ public final class PlanRenderer {
     private static boolean isFlat(Map<?, ?> map) {
         return map.values().stream().noneMatch(v -> v instanceof Map || v instanceof Collection)
                 && !map.containsKey("kind") && map.size() <= 6 && !map.isEmpty() && map.keySet().stream()
-                .noneMatch(k -> k.equals("clientSecret"));
+                .noneMatch(k -> k.equals("clientSecret") || k.equals("clientJwt"));
     }
 
     private static boolean isEmpty(Object value) {

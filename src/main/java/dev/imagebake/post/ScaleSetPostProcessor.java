@@ -70,7 +70,7 @@ public final class ScaleSetPostProcessor implements BuildStep {
     static AzureClients clients(AzureBuilderSpec.Auth auth, AzureOptions options, BuildContext context)
             throws java.io.IOException {
         return new AzureClients(AzureCloud.resolve(auth, options.cloudFile(), context.templateFolder(),
-                options.environment()));
+                options.environment(), context.secrets()::add));
     }
 
     /** The cloud file the build reached Azure through, or null for a named cloud. */

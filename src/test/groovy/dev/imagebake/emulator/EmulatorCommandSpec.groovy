@@ -38,6 +38,49 @@ class EmulatorCommandSpec extends Specification {
         code == ExitCodes.INTERRUPTED
     }
 
+    def "--federated-credential makes the application trust an issuer's tokens for a subject, once across restarts"() {
+        given:
+        String issuer = 'https://token.actions.githubusercontent.com'
+        String subject = 'repo:octo-org/web-images:ref:refs/heads/main'
+        def start = {
+            def out = new ByteArrayOutputStream()
+            def printer = new PrintStream(out, true)
+            def thread = Thread.start { Main.run(printer, printer, 'emulator', '--data', dir.toString(),
+                    '--federated-credential', "${issuer}=${subject}".toString()) }
+            def deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20)
+            while (!out.toString('UTF-8').contains('Ctrl-C') && System.nanoTime() < deadline) {
+                Thread.sleep(20)
+            }
+            thread.interrupt()
+            thread.join(10_000)
+            out.toString('UTF-8')
+        }
+
+        when: 'started twice with the same flag'
+        String first = start()
+        start()
+        def cloud = new JsonSlurper().parse(dir.resolve('cloud.json').toFile()) as Map
+        def saved = new JsonSlurper().parse(dir.resolve('federated-credentials.json').toFile()) as List
+
+        then:
+        first.contains("Federated credential: tokens from ${issuer} for subject ${subject} sign in as application ${cloud.clientId}.")
+        saved == [[name: 'cli-1', issuer: issuer, subject: subject, audiences: ['api://AzureADTokenExchange']]]
+    }
+
+    def "--federated-credential without ISSUER=SUBJECT is invalid usage"() {
+        given:
+        def out = new ByteArrayOutputStream()
+        def printer = new PrintStream(out, true)
+
+        when:
+        int code = Main.run(printer, printer, 'emulator', '--data', dir.toString(), '--federated-credential', 'repo:o/r')
+
+        then:
+        code == ExitCodes.INVALID
+        out.toString('UTF-8').contains("invalid value for option '--federated-credential': 'repo:o/r' is not " +
+                "ISSUER=SUBJECT, e.g. https://token.actions.githubusercontent.com=repo:OWNER/REPO:ref:refs/heads/main")
+    }
+
     def "a second emulator on the same data folder, in another process, is refused and changes nothing"() {
         given: 'an emulator running on the folder'
         Emulator first = Emulator.start(new Emulator.Settings(dir, 0,

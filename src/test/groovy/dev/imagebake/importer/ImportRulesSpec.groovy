@@ -99,6 +99,32 @@ ${build}
         'async_resourcegroup_delete = true'                                        || 'osType=linux'
     }
 
+    def "client_jwt becomes clientJwt, taken from the same variable and sensitive in the plan"() {
+        given: 'a Packer template that signs in with an OIDC token from the environment, as the plugin\'s docs show'
+        String jwt = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyZXBvOm8vcjpyZWY6cmVmcy9oZWFkcy9tYWluIn0.c2ln'
+        String variables = """
+variable "arm_oidc_token" {
+  type      = string
+  default   = "${jwt}"
+  sensitive = true
+}
+"""
+
+        when:
+        def result = importHcl('client_id = "app"\n tenant_id = "t"\n subscription_id = "sub"\n client_jwt = var.arm_oidc_token',
+                '', variables)
+        def imported = plan(result)
+        def auth = imported.builds()[0].builder().auth()
+
+        then:
+        result.todos() == []
+        result.groovy().contains('clientJwt var.arm_oidc_token')
+        auth.clientId() == 'app'
+        auth.clientJwt() == jwt
+        auth.clientSecret() == null
+        !dev.imagebake.plan.PlanRenderer.render(imported).contains(jwt)
+    }
+
     def "a gallery image as source becomes galleryImage"() {
         given:
         Files.writeString(folder.resolve('g.pkr.hcl'), '''

@@ -5,6 +5,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.profile.AzureProfile;
+import com.azure.identity.ClientAssertionCredentialBuilder;
 import com.azure.identity.ClientCertificateCredentialBuilder;
 import com.azure.identity.ClientSecretCredentialBuilder;
 import com.azure.identity.DefaultAzureCredentialBuilder;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 
 /**
  * Which Azure to talk to and as whom: the endpoints (public, China, US Government, or a cloud file for Azure Stack
@@ -54,9 +56,12 @@ public final class AzureCloud {
     private final String description;
     private final boolean loopback;
     private final String secret;
+    private final String signInMethod;
 
     private AzureCloud(AzureEnvironment environment, HttpClient httpClient, TokenCredential credential, String tenant,
-                       String subscription, String description, boolean loopback, String secret) {
+                       String subscription, String description, boolean loopback, String secret,
+                       String signInMethod) {
+        this.signInMethod = signInMethod;
         this.environment = environment;
         this.httpClient = httpClient;
         this.credential = credential;
@@ -74,6 +79,15 @@ public final class AzureCloud {
      */
     public static AzureCloud resolve(AzureBuilderSpec.Auth auth, Path cloudOverride, Path templateFolder,
                                      Map<String, String> env) throws IOException {
+        return resolve(auth, cloudOverride, templateFolder, env, secret -> { });
+    }
+
+    /**
+     * @param secrets told every secret the credential comes to hold (a client assertion, GitHub's request token,
+     *                each ID token fetched while the build runs), so that output redacts them
+     */
+    public static AzureCloud resolve(AzureBuilderSpec.Auth auth, Path cloudOverride, Path templateFolder,
+                                     Map<String, String> env, Consumer<String> secrets) throws IOException {
         String cloud = auth.cloud() == null ? "public" : auth.cloud();
         Path cloudFile = cloudOverride;
         if (cloudFile == null && !isNamedCloud(cloud)) {
@@ -116,8 +130,19 @@ public final class AzureCloud {
         String authority = environment.getActiveDirectoryEndpoint();
         TokenCredential credential;
         String secret = null;
+        String signInMethod = null;
         String clientId = first(auth.clientId(), (String) file.get("clientId"), null);
-        if (auth.clientId() != null && auth.clientCertificate() != null) {
+        if (auth.clientJwt() != null || auth.oidc() != null) {
+            // Explicitly chosen: a cloud file's client secret must not take its place.
+            secret = auth.clientJwt();
+            if (secret != null) {
+                secrets.accept(secret);
+            }
+            GitHubIdTokens github = auth.oidc() != null ? new GitHubIdTokens(env, secrets) : null;
+            credential = assertionCredential(auth, tenant, authority, http, cloudFile != null, github);
+            signInMethod = "as application " + auth.clientId() + (github == null ? " with the clientJwt assertion"
+                    : " with OpenID Connect ID tokens from GitHub Actions (" + github.origin() + ")");
+        } else if (auth.clientId() != null && auth.clientCertificate() != null) {
             credential = new ClientCertificateCredentialBuilder().authorityHost(authority).tenantId(tenant)
                     .retryOptions(AzureClients.retryOptions(() -> false))
                     .clientId(auth.clientId()).pemCertificate(templateFolder.resolve(auth.clientCertificate())
@@ -139,7 +164,64 @@ public final class AzureCloud {
                     .httpClient(http).executorService(TOKEN_REQUESTS).build();
         }
         boolean loopback = environment.getResourceManagerEndpoint().matches("https://(127\\.[0-9.]+|localhost|\\[::1])[:/].*");
-        return new AzureCloud(environment, http, credential, tenant, subscription, description, loopback, secret);
+        return new AzureCloud(environment, http, credential, tenant, subscription, description, loopback, secret,
+                signInMethod);
+    }
+
+    /** A client assertion must still be valid this long when the build signs in (as Packer requires). */
+    static final java.time.Duration MIN_ASSERTION_VALIDITY = java.time.Duration.ofMinutes(5);
+
+    /**
+     * Signs in as {@code clientId} with a client assertion instead of a secret: the template's {@code clientJwt},
+     * or, for {@code oidc 'github'}, a fresh ID token from GitHub Actions whenever azure-identity needs one.
+     */
+    private static TokenCredential assertionCredential(AzureBuilderSpec.Auth auth, String tenant, String authority,
+                                                       HttpClient http, boolean privateCloud,
+                                                       GitHubIdTokens github) throws IOException {
+        String what = auth.clientJwt() != null ? "clientJwt" : "oidc 'github'";
+        if (tenant == null) {
+            throw new IOException(what + " needs the tenant of the application: set `tenant` in the builder, "
+                    + "AZURE_TENANT_ID, or use a cloud file that names one");
+        }
+        java.util.function.Supplier<String> assertion;
+        if (auth.clientJwt() != null) {
+            String jwt = auth.clientJwt().strip();
+            checkStillValid(jwt);
+            assertion = () -> jwt;
+        } else {
+            assertion = github;
+        }
+        ClientAssertionCredentialBuilder builder = new ClientAssertionCredentialBuilder().authorityHost(authority)
+                .tenantId(tenant).clientId(auth.clientId()).clientAssertion(assertion).httpClient(http)
+                .retryOptions(AzureClients.retryOptions(() -> false)).executorService(TOKEN_REQUESTS);
+        if (privateCloud) {
+            builder.disableInstanceDiscovery(); // a private authority has no instance-discovery endpoint
+        }
+        return builder.build();
+    }
+
+    /** Refuses a client assertion that has expired or will within {@link #MIN_ASSERTION_VALIDITY}. */
+    private static void checkStillValid(String jwt) throws IOException {
+        java.util.Date expiry;
+        try {
+            expiry = com.nimbusds.jwt.JWTParser.parse(jwt).getJWTClaimsSet().getExpirationTime();
+        } catch (java.text.ParseException e) {
+            throw new IOException("the clientJwt is not a JWT with readable claims");
+        }
+        if (expiry == null) {
+            return; // Entra ID decides; imagebake cannot tell how long it lasts
+        }
+        java.time.Instant now = java.time.Instant.now();
+        if (expiry.toInstant().isBefore(now)) {
+            throw new IOException("the clientJwt expired at " + expiry.toInstant() + " (it is now "
+                    + now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "); give a fresh token, or on "
+                    + "GitHub Actions use oidc 'github', which fetches one whenever Azure needs it");
+        }
+        if (expiry.toInstant().isBefore(now.plus(MIN_ASSERTION_VALIDITY))) {
+            throw new IOException("the clientJwt expires at " + expiry.toInstant() + ", in less than "
+                    + MIN_ASSERTION_VALIDITY.toMinutes() + " minutes; give a token valid for at least "
+                    + MIN_ASSERTION_VALIDITY.toMinutes() + " more minutes");
+        }
     }
 
     /**
@@ -355,6 +437,11 @@ public final class AzureCloud {
     /** True when the endpoint is on this machine (the emulator): SSH is then allowed from loopback only. */
     public boolean loopback() {
         return loopback;
+    }
+
+    /** How the build signs in, for its log ("as application ... with ..."), or null for the usual ways. */
+    public String signInMethod() {
+        return signInMethod;
     }
 
     /** The client secret in use, if any, so that it can be redacted from every output. */

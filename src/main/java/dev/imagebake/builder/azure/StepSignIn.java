@@ -25,7 +25,7 @@ final class StepSignIn implements BuildStep {
         AzureCloud cloud;
         try {
             cloud = AzureCloud.resolve(build.spec.auth(), build.options.cloudFile(), context.templateFolder(),
-                    build.options.environment());
+                    build.options.environment(), context.secrets()::add);
         } catch (IOException e) {
             throw new StepFailedException(e.getMessage(), e);
         }
@@ -46,6 +46,7 @@ final class StepSignIn implements BuildStep {
             throw new StepFailedException("cannot sign in to " + cloud.description() + ": "
                     + AzureErrors.describe(e), e);
         }
-        context.info("signed in to " + cloud.description() + ", subscription " + cloud.subscription());
+        context.info("signed in to " + cloud.description() + ", subscription " + cloud.subscription()
+                + (cloud.signInMethod() == null ? "" : ", " + cloud.signInMethod()));
     }
 }

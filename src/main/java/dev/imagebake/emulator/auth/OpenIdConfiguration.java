@@ -44,7 +44,7 @@ public final class OpenIdConfiguration implements Route {
         json.put("authorization_endpoint", authority + "/oauth2/authorize");
         json.put("token_endpoint", request.baseUrl() + "/" + identity.tenantId() + "/oauth2/v2.0/token");
         json.put("grant_types_supported", List.of("client_credentials"));
-        json.put("token_endpoint_auth_methods_supported", List.of("client_secret_post"));
+        json.put("token_endpoint_auth_methods_supported", List.of("client_secret_post", "private_key_jwt"));
         json.put("response_types_supported", List.of("token"));
         return Response.json(200, json);
     }

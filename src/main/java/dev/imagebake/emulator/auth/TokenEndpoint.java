@@ -19,23 +19,35 @@ import java.util.UUID;
 
 /**
  * {@code POST /{tenant}/oauth2/v2.0/token}, the Microsoft identity platform's token endpoint, for the
- * client-credentials grant only. Errors use Entra ID's OAuth shape ({@code error}, {@code error_description},
- * {@code error_codes}), which MSAL turns into readable exceptions.
+ * client-credentials grant only: the application proves itself with its client secret, or with a client assertion
+ * ({@code client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer}), a JWT from an external
+ * issuer that one of its {@link FederatedCredentials} trusts (workload identity federation). Errors use Entra ID's
+ * OAuth shape ({@code error}, {@code error_description}, {@code error_codes}), which MSAL turns into readable
+ * exceptions.
  */
 public final class TokenEndpoint implements Route {
     private final Identity identity;
     private final AccessTokens tokens;
     private final Faults faults;
+    private final ClientAssertions assertions;
+
+    /** The RFC 7523 client assertion type, the only one Entra ID takes. */
+    public static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     public TokenEndpoint(Identity identity, AccessTokens tokens) {
-        this(identity, tokens, new Faults(List.of()));
+        this(identity, tokens, new Faults(List.of()), null);
     }
 
-    /** With the faults armed for the emulator: a path-glob status fault aimed at this endpoint fails sign-in. */
-    public TokenEndpoint(Identity identity, AccessTokens tokens, Faults faults) {
+    /**
+     * With the faults armed for the emulator: a path-glob status fault aimed at this endpoint fails sign-in.
+     *
+     * @param assertions checks client assertions against the federated credentials; null refuses every assertion
+     */
+    public TokenEndpoint(Identity identity, AccessTokens tokens, Faults faults, ClientAssertions assertions) {
         this.identity = identity;
         this.tokens = tokens;
         this.faults = faults;
+        this.assertions = assertions;
     }
 
     @Override
@@ -65,7 +77,19 @@ public final class TokenEndpoint implements Route {
             return oauthError(400, "unauthorized_client", 700016,
                     "Application with identifier '" + form.get("client_id") + "' was not found in the directory.");
         }
-        if (!sameSecret(form.get("client_secret"))) {
+        if (form.containsKey("client_assertion") || form.containsKey("client_assertion_type")) {
+            if (!JWT_BEARER.equals(form.get("client_assertion_type"))) {
+                return oauthError(400, "invalid_request", 50027, "Invalid client_assertion_type '"
+                        + form.get("client_assertion_type") + "'; expected '" + JWT_BEARER + "'.");
+            }
+            ClientAssertions.Refusal refused = assertions == null
+                    ? new ClientAssertions.Refusal(400, "invalid_client", 700211, "No matching federated identity "
+                    + "record found for presented assertion issuer: the application has no federated credentials.")
+                    : assertions.check(String.valueOf(form.get("client_assertion")));
+            if (refused != null) {
+                return oauthError(refused.status(), refused.error(), refused.code(), refused.description());
+            }
+        } else if (!sameSecret(form.get("client_secret"))) {
             return oauthError(401, "invalid_client", 7000215, "Invalid client secret provided.");
         }
         Map<String, Object> body = new LinkedHashMap<>();
