@@ -395,6 +395,32 @@ public final class SshCommunicator implements Communicator {
         }
     }
 
+    /**
+     * The public half of a private key's text as an {@code authorized_keys} line ({@code TYPE BASE64 comment}), for
+     * a key in any format sshj reads (OpenSSH, PEM, PKCS#8, PuTTY). The key must not be encrypted.
+     *
+     * @throws IOException when the text is not a private key this can read (the message never quotes the text)
+     */
+    public static String publicKeyLine(String privateKey, String comment) throws IOException {
+        net.schmizz.sshj.userauth.keyprovider.KeyFormat format =
+                net.schmizz.sshj.userauth.keyprovider.KeyProviderUtil.detectKeyFileFormat(privateKey, false);
+        net.schmizz.sshj.userauth.keyprovider.FileKeyProvider provider = net.schmizz.sshj.common.Factory.Named.Util
+                .create(new DefaultConfig().getFileKeyProviderFactories(), format.toString());
+        if (provider == null) {
+            throw new IOException("not a private key in a format imagebake reads (OpenSSH, PEM, PKCS#8 or PuTTY)");
+        }
+        provider.init(privateKey, null);
+        PublicKey key;
+        try {
+            key = provider.getPublic();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("not a private key imagebake can read (" + format + " format)");
+        }
+        byte[] blob = new Buffer.PlainBuffer().putPublicKey(key).getCompactData();
+        return net.schmizz.sshj.common.KeyType.fromKey(key) + " " + Base64.getEncoder().encodeToString(blob)
+                + (comment == null ? "" : " " + comment);
+    }
+
     private static void authenticate(SSHClient client, SshEndpoint endpoint) throws IOException {
         List<KeyProvider> keys = new ArrayList<>();
         if (endpoint.keyPair() != null) {

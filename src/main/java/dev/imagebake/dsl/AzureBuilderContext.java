@@ -62,6 +62,7 @@ public final class AzureBuilderContext extends BuilderContext {
     private Map<String, Object> network;
     private final List<String> allowedSshFrom = new ArrayList<>();
     private String sshUser = "imagebake";
+    private String sshPrivateKeyFile;
     private Duration sshTimeout = Duration.ofMinutes(20);
     /** Packer's defaults: {@code polling_duration_timeout} and {@code shared_image_gallery_timeout}. */
     private Duration operationTimeout = Duration.ofMinutes(15);
@@ -349,6 +350,54 @@ public final class AzureBuilderContext extends BuilderContext {
         sshUser = string("sshUser", user);
     }
 
+    /**
+     * Logs in to the build VM with your own private key instead of a key made for the build: the VM's admin user gets
+     * its public half. Packer's {@code ssh_private_key_file}. The path is relative to the template's folder (and stays
+     * inside it, or inside the {@code --root} folder), or absolute, or starts with {@code ~/}: it is your key, for
+     * example {@code sshPrivateKeyFile '~/.ssh/id_ed25519'}, so it may live outside the template's folder. The key is
+     * read here (to check it) and again when the build starts; it never leaves this host (only its public key goes to
+     * Azure), is never copied to a file, and is masked in all output. The plan holds the path, never the key. A key
+     * with a passphrase is refused: imagebake cannot ask for the passphrase.
+     */
+    public void sshPrivateKeyFile(Object path) {
+        String given = string("sshPrivateKeyFile", path);
+        String text;
+        if (given.startsWith("/") || given.startsWith("~/")) {
+            java.nio.file.Path file = given.startsWith("~/")
+                    ? java.nio.file.Path.of(System.getProperty("user.home"), given.substring(2)) : java.nio.file.Path.of(given);
+            try {
+                if (java.nio.file.Files.size(file) > 1 << 20) {
+                    throw new TemplateError("`sshPrivateKeyFile`: '" + given + "' is larger than 1 MiB: not a private key");
+                }
+                text = java.nio.file.Files.readString(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new TemplateError("`sshPrivateKeyFile`: no file '" + given + "'");
+            } catch (java.io.IOException e) {
+                throw new TemplateError("`sshPrivateKeyFile`: cannot read '" + given + "': "
+                        + dev.imagebake.util.IoErrors.reason(e));
+            }
+        } else {
+            try {
+                text = evaluation.files().read(given);
+            } catch (TemplateError e) {
+                throw new TemplateError("`sshPrivateKeyFile`: " + e.getMessage());
+            }
+        }
+        if (dev.imagebake.util.PrivateKeys.encrypted(text)) {
+            throw new TemplateError("`sshPrivateKeyFile`: the private key '" + given + "' is encrypted (it has a "
+                    + "passphrase), and imagebake cannot ask for it: use a copy without a passphrase (cp " + given
+                    + " COPY && ssh-keygen -p -N '' -f COPY) and name the copy");
+        }
+        try {
+            dev.imagebake.communicator.SshCommunicator.publicKeyLine(text, null);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new TemplateError("`sshPrivateKeyFile`: '" + given + "' is " + (text.contains("PRIVATE KEY")
+                    ? "a private key imagebake cannot read" : "not an SSH private key")
+                    + "; give an OpenSSH (ssh-keygen), PEM or PKCS#8 private key file, not the .pub file");
+        }
+        sshPrivateKeyFile = given;
+    }
+
     /** How long to wait for SSH on the build VM (default 20m). */
     public void sshTimeout(Object value) {
         sshTimeout = duration("sshTimeout", value);
@@ -523,7 +572,8 @@ public final class AzureBuilderContext extends BuilderContext {
                 source, purchasePlan, location, vmSize, osType, osDiskSizeGb, diskType, dataDisks, spot,
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,
-                operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination);
+                operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination,
+                sshPrivateKeyFile);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

@@ -112,6 +112,7 @@ final class AzureOptions {
         simple("allowed_inbound_ip_addresses", "allowSshFrom");
         simple("ssh_username", "sshUser");
         simple("ssh_timeout", "sshTimeout");
+        sshPrivateKeyFile();
         simple("polling_duration_timeout", "operationTimeout");
         simple("shared_image_gallery_timeout", "galleryTimeout");
         managedImage();
@@ -140,7 +141,6 @@ final class AzureOptions {
             case "capture_container_name", "capture_name_prefix", "storage_account", "resource_group_name" ->
                     "VHD capture into a storage account is not supported: publish a managed image or a gallery version";
             case "client_jwt" -> "OpenID Connect sign-in (client_jwt) is not supported yet";
-            case "ssh_private_key_file" -> "imagebake generates the build's SSH key; its own key file is not supported yet";
             case "image_url" -> "a VHD as source is not supported: use a managed image or a gallery version";
             case "custom_data", "user_data" -> "give the text (not base64) with customData/userData or file(...)";
             default -> "has no imagebake equivalent";
@@ -233,6 +233,26 @@ final class AzureOptions {
             w.line(1, "}");
         } else {
             w.line(1, network);
+        }
+    }
+
+    /**
+     * The user's own key: absolute and ~/ paths stay as they are, relative ones are rebased. Packer makes a key for
+     * the build when the option is empty, as an unset variable leaves it: a variable is used only when it is set.
+     */
+    private void sshPrivateKeyFile() {
+        if (!has("ssh_private_key_file")) {
+            return;
+        }
+        done.add("ssh_private_key_file");
+        Val path = w.path(s.attrs.get("ssh_private_key_file"), "ssh_private_key_file", s.loc("ssh_private_key_file"),
+                1);
+        if (path.text() == null) {
+            w.line(1, "if (" + path.groovy() + ") {");
+            w.call(2, "sshPrivateKeyFile", path.groovy());
+            w.line(1, "}");
+        } else {
+            set("sshPrivateKeyFile", path);
         }
     }
 

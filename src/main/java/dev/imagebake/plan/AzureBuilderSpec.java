@@ -7,6 +7,10 @@ import java.util.Map;
 /**
  * Everything the azure builder needs: how to authenticate, what to start from, the temporary build machine,
  * and where the captured image goes.
+ *
+ * @param sshPrivateKeyFile the user's own private key file for logging in to the build VM (relative to the
+ *                          template's folder, absolute, or {@code ~/...}), or null for a key made for the build; the
+ *                          path only, never the key
  */
 public record AzureBuilderSpec(
         Auth auth,
@@ -34,7 +38,8 @@ public record AzureBuilderSpec(
         Duration galleryTimeout,
         boolean deprovision,
         ManagedImageDestination managedImage,
-        GalleryDestination gallery) implements BuilderSpec {
+        GalleryDestination gallery,
+        String sshPrivateKeyFile) implements BuilderSpec {
 
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);

@@ -116,6 +116,12 @@ class LanguageDocSpec extends Specification {
             Files.createDirectories(file.parent)
             Files.writeString(file, text)
         }
+        // `sshPrivateKeyFile` reads its key at validate: the examples' key must be a real one.
+        Path key = folder.resolve('keys/id_ed25519')
+        Files.delete(key)
+        Process keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key.toString())
+                .redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0, keygen.inputStream.text
     }
 
     def "the template example at language.md line #example.line should evaluate without errors"() {

@@ -145,6 +145,32 @@ build {
         plan(result) != null
     }
 
+    def "ssh_private_key_file becomes sshPrivateKeyFile, its relative path rebased, and the plan names the file"() {
+        given:
+        Files.createDirectories(folder.resolve('keys'))
+        Process keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                folder.resolve('keys/build').toString()).redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0
+
+        when:
+        def result = importHcl('ssh_private_key_file = "keys/build"')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    sshPrivateKeyFile 'keys/build'\n")
+        plan(result).builds()[0].builder().sshPrivateKeyFile() == 'keys/build'
+    }
+
+    def "ssh_private_key_file from a variable is used only when the variable is set, as Packer makes a key when it is empty"() {
+        when:
+        def result = importHcl('ssh_private_key_file = var.key_file', '', 'variable "key_file" {\n  default = ""\n}')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    if (var.key_file) {\n        sshPrivateKeyFile var.key_file\n    }\n")
+        plan(result).builds()[0].builder().sshPrivateKeyFile() == null
+    }
+
     def "shell options become the shell step's keywords, with pause_before, max_retries and timeout"() {
         when:
         def result = importHcl('', '''

@@ -40,8 +40,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The build VM: the source image, a size, an OS disk that is deleted with the VM, the generated ed25519 key for the
- * admin user, and custom data that installs the generated host key.
+ * The build VM: the source image, a size, an OS disk that is deleted with the VM, the generated ed25519 key (or the
+ * public half of the template's {@code sshPrivateKeyFile}) for the admin user, and custom data that installs the
+ * generated host key.
  */
 final class StepCreateVm implements BuildStep {
     private final AzureBuild build;
@@ -62,6 +63,11 @@ final class StepCreateVm implements BuildStep {
         String user = spec.sshUser();
         String hostKeyText = build.hostKey.privateKeyText();
         context.secrets().add(hostKeyText);
+        if (spec.sshPrivateKeyFile() != null) {
+            build.ownKey = OwnSshKey.read(context.templateFolder(), spec.sshPrivateKeyFile(), "imagebake-" + build.id);
+            context.secrets().add(build.ownKey.privateKeyText(), build.ownKey.publicLine());
+            context.info("the admin user " + user + " gets the public key of " + spec.sshPrivateKeyFile());
+        }
         VirtualMachineInner vm = new VirtualMachineInner()
                 .withHardwareProfile(new HardwareProfile().withVmSize(VirtualMachineSizeTypes.fromString(spec.vmSize())))
                 .withStorageProfile(new StorageProfile().withImageReference(imageReference(spec.source()))
@@ -71,7 +77,7 @@ final class StepCreateVm implements BuildStep {
                         .withLinuxConfiguration(new LinuxConfiguration().withDisablePasswordAuthentication(true)
                                 .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
                                         .withPath("/home/" + user + "/.ssh/authorized_keys")
-                                        .withKeyData(build.clientKey.publicLine()))))))
+                                        .withKeyData(build.clientPublicLine()))))))
                 .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference()
                         .withId(build.nicId).withPrimary(true).withDeleteOption(DeleteOptions.DELETE))));
         vm.withLocation(build.location).withTags(build.tags);
