@@ -64,6 +64,7 @@ public final class AzureBuilderContext extends BuilderContext {
     private String sshUser = "imagebake";
     private String sshPrivateKeyFile;
     private Duration sshTimeout = Duration.ofMinutes(20);
+    private Duration sshReadWriteTimeout;
     /** Packer's defaults: {@code polling_duration_timeout} and {@code shared_image_gallery_timeout}. */
     private Duration operationTimeout = Duration.ofMinutes(15);
     private Duration galleryTimeout = Duration.ofMinutes(60);
@@ -403,6 +404,17 @@ public final class AzureBuilderContext extends BuilderContext {
         sshTimeout = duration("sshTimeout", value);
     }
 
+    /**
+     * How long the build VM may send nothing before the SSH connection is taken as dead and the step fails, naming
+     * this setting: for a VM that stops answering without closing the connection (hung, or its network gone), which
+     * would otherwise leave the build waiting. imagebake asks the VM to answer every third of this time, so a live VM
+     * running a long, quiet command never trips it. Packer's {@code ssh_read_write_timeout}. Default {@code '0s'}:
+     * no limit. At least {@code '5s'} otherwise.
+     */
+    public void sshReadWriteTimeout(Object value) {
+        sshReadWriteTimeout = readWriteTimeout("sshReadWriteTimeout", value);
+    }
+
     /** How long one Azure operation (creating the VM, capturing the image...) may take (default 15m). */
     public void operationTimeout(Object value) {
         operationTimeout = positive("operationTimeout", value);
@@ -573,7 +585,7 @@ public final class AzureBuilderContext extends BuilderContext {
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,
                 operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination,
-                sshPrivateKeyFile);
+                sshPrivateKeyFile, sshReadWriteTimeout);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

@@ -112,6 +112,7 @@ final class AzureOptions {
         simple("allowed_inbound_ip_addresses", "allowSshFrom");
         simple("ssh_username", "sshUser");
         simple("ssh_timeout", "sshTimeout");
+        simple("ssh_read_write_timeout", "sshReadWriteTimeout");
         sshPrivateKeyFile();
         simple("polling_duration_timeout", "operationTimeout");
         simple("shared_image_gallery_timeout", "galleryTimeout");

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param sshPrivateKeyFile the user's own private key file for logging in to the build VM (relative to the
  *                          template's folder, absolute, or {@code ~/...}), or null for a key made for the build; the
  *                          path only, never the key
+ * @param sshReadWriteTimeout how long the build VM may send nothing before the SSH connection is taken as dead
+ *                            (Packer's {@code ssh_read_write_timeout}), or null for no limit
  */
 public record AzureBuilderSpec(
         Auth auth,
@@ -39,7 +41,8 @@ public record AzureBuilderSpec(
         boolean deprovision,
         ManagedImageDestination managedImage,
         GalleryDestination gallery,
-        String sshPrivateKeyFile) implements BuilderSpec {
+        String sshPrivateKeyFile,
+        Duration sshReadWriteTimeout) implements BuilderSpec {
 
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);

@@ -171,6 +171,16 @@ build {
         plan(result).builds()[0].builder().sshPrivateKeyFile() == null
     }
 
+    def "ssh_read_write_timeout becomes sshReadWriteTimeout"() {
+        when:
+        def result = importHcl('ssh_read_write_timeout = "5m"')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    sshReadWriteTimeout '5m'\n")
+        plan(result).builds()[0].builder().sshReadWriteTimeout() == java.time.Duration.ofMinutes(5)
+    }
+
     def "shell options become the shell step's keywords, with pause_before, max_retries and timeout"() {
         when:
         def result = importHcl('', '''

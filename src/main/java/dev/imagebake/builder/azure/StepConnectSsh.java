@@ -67,7 +67,8 @@ final class StepConnectSsh implements BuildStep {
         String privateKey = build.clientPrivateKey();
         context.secrets().add(privateKey, build.clientPublicLine());
         SshEndpoint endpoint = new SshEndpoint(address, port, build.spec.sshUser(), privateKey, null, null, false,
-                List.of(build.hostKey.fingerprint()), null, false, null);
+                List.of(build.hostKey.fingerprint()), null, false, null, build.spec.sshReadWriteTimeout() == null
+                ? null : new SshEndpoint.ReadWriteTimeout(build.spec.sshReadWriteTimeout(), "sshReadWriteTimeout"));
         // A person logging in to a kept machine is pointed at the user's own key file, never at a copy of it.
         machine = new Machine(endpoint, build.ownKey == null ? null : build.ownKey.file(), null,
                 build.spec.sshTimeout(), context);
