@@ -54,6 +54,8 @@ public final class AzureBuilderContext extends BuilderContext {
     private boolean trustedLaunch;
     private String customData;
     private String userData;
+    private String customDataFile;
+    private String userDataFile;
     private final List<String> identities = new ArrayList<>();
     private final Map<String, String> tags = new LinkedHashMap<>();
     private String buildResourceGroup;
@@ -282,6 +284,38 @@ public final class AzureBuilderContext extends BuilderContext {
     /** User data for the build VM. */
     public void userData(Object text) {
         userData = string("userData", text);
+    }
+
+    /**
+     * Custom data for the build VM from a file next to the template (usually a cloud-init {@code #cloud-config}):
+     * {@code customDataFile 'cloud-init.yaml'}. Packer's {@code custom_data_file}. Unlike {@code customData
+     * file('...')}, the plan names the file rather than holding its text (which may carry tokens, and is often long),
+     * and the file is read when the build starts; {@code validate} checks that it is there, inside the template's
+     * folder (or {@code --root}), and UTF-8 text. imagebake adds its own host keys as in {@code customData}. Not with
+     * {@code customData}.
+     */
+    public void customDataFile(Object path) {
+        customDataFile = dataFile("customDataFile", path);
+    }
+
+    /**
+     * User data for the build VM from a file next to the template: {@code userDataFile 'user-data.txt'}. Packer's
+     * {@code user_data_file}. The plan names the file; it is read when the build starts and checked at
+     * {@code validate} as {@code customDataFile} is. Not with {@code userData}.
+     */
+    public void userDataFile(Object path) {
+        userDataFile = dataFile("userDataFile", path);
+    }
+
+    /** A file below the template's folder that the build reads: checked (there, UTF-8, at most 1 MiB) now. */
+    private String dataFile(String keyword, Object path) {
+        String given = string(keyword, path);
+        try {
+            evaluation.files().read(given);
+        } catch (TemplateError e) {
+            throw new TemplateError("`" + keyword + "`: " + e.getMessage());
+        }
+        return given;
     }
 
     /** User-assigned managed identities (resource ids) for the build VM. */
@@ -533,6 +567,12 @@ public final class AzureBuilderContext extends BuilderContext {
         if (managedImage == null && gallery == null && !refused("managedImage", "gallery")) {
             errorAtBlock(blockName() + " needs a destination: `managedImage` and/or `gallery`");
         }
+        if (customData != null && customDataFile != null) {
+            errorAtBlock(blockName() + ": use either `customData` or `customDataFile`, not both");
+        }
+        if (userData != null && userDataFile != null) {
+            errorAtBlock(blockName() + ": use either `userData` or `userDataFile`, not both");
+        }
         if (tempResourceGroupName != null && buildResourceGroup != null) {
             errorAtBlock(blockName() + ": use either `buildResourceGroup` (an existing group, kept) or "
                     + "`tempResourceGroupName` (a new group, deleted at the end), not both");
@@ -585,7 +625,7 @@ public final class AzureBuilderContext extends BuilderContext {
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,
                 operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination,
-                sshPrivateKeyFile, sshReadWriteTimeout);
+                sshPrivateKeyFile, sshReadWriteTimeout, customDataFile, userDataFile);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

@@ -92,8 +92,8 @@ final class AzureOptions {
             set("trustedLaunch", new Val.Lit(true));
             done.addAll(List.of("security_type", "secure_boot_enabled", "vtpm_enabled"));
         }
-        file("custom_data_file", "customData");
-        file("user_data_file", "userData");
+        file("custom_data_file", "customDataFile");
+        file("user_data_file", "userDataFile");
         if (s.attrs.get("user_assigned_managed_identities") instanceof Val.Lst ids) {
             ids.items().forEach(id -> set("identity", id));
             done.add("user_assigned_managed_identities");
@@ -316,7 +316,7 @@ final class AzureOptions {
     private void file(String option, String keyword) {
         if (has(option)) {
             Val p = w.path(s.attrs.get(option), option, s.loc(option), 1);
-            set(keyword, "file(" + p.groovy() + ")");
+            set(keyword, p);
             done.add(option);
         }
     }

@@ -13,6 +13,9 @@ import java.util.Map;
  *                          path only, never the key
  * @param sshReadWriteTimeout how long the build VM may send nothing before the SSH connection is taken as dead
  *                            (Packer's {@code ssh_read_write_timeout}), or null for no limit
+ * @param customDataFile      a file below the template's folder (relative to it) whose text is the custom data, read
+ *                            when the build starts; or null
+ * @param userDataFile        the same for the user data; or null
  */
 public record AzureBuilderSpec(
         Auth auth,
@@ -42,7 +45,9 @@ public record AzureBuilderSpec(
         ManagedImageDestination managedImage,
         GalleryDestination gallery,
         String sshPrivateKeyFile,
-        Duration sshReadWriteTimeout) implements BuilderSpec {
+        Duration sshReadWriteTimeout,
+        String customDataFile,
+        String userDataFile) implements BuilderSpec {
 
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);

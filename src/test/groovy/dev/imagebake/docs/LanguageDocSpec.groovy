@@ -83,6 +83,7 @@ class LanguageDocSpec extends Specification {
             'puppet/certs/web-01.pem'       : '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
             'puppet/private_keys/web-01.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+            'files/user-data.txt'  : 'role=web\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
             // provision ansibleLocal
             'ansible/site.yml'                  : '- hosts: all\n  roles: [web]\n',

@@ -85,7 +85,7 @@ ${build}
         'plan_info {\n plan_name = "p"\n plan_product = "o"\n plan_publisher = "u"\n }' || 'name=p'
         'virtual_network_name = "vnet"\n virtual_network_subnet_name = "sn"\n virtual_network_resource_group_name = "net"' || 'vnet'
         'user_assigned_managed_identities = ["/subscriptions/0/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i"]' || 'userAssignedIdentities=[/subscriptions/0/'
-        'custom_data_file = "cloud-init.yaml"'                                     || 'customData=#cloud-config'
+        'custom_data_file = "cloud-init.yaml"'                                     || 'customDataFile=cloud-init.yaml'
         'security_type = "TrustedLaunch"'                                          || 'trustedLaunch=true'
         'disk_additional_size = [32]'                                              || 'dataDisks=[DataDisk['
         'managed_image_storage_account_type = "Premium_LRS"'                       || 'storageType=Premium_LRS'

@@ -73,7 +73,8 @@ final class StepCreateVm implements BuildStep {
                 .withStorageProfile(new StorageProfile().withImageReference(imageReference(spec.source()))
                         .withOsDisk(osDisk(spec)).withDataDisks(dataDisks(spec)))
                 .withOsProfile(new OSProfile().withComputerName(build.vmName()).withAdminUsername(user)
-                        .withCustomData(CloudInit.customData(build.hostKey, spec.customData()))
+                        .withCustomData(CloudInit.customData(build.hostKey, spec.customDataFile() != null
+                                ? readDataFile(context, spec.customDataFile(), "customDataFile") : spec.customData()))
                         .withLinuxConfiguration(new LinuxConfiguration().withDisablePasswordAuthentication(true)
                                 .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
                                         .withPath("/home/" + user + "/.ssh/authorized_keys")
@@ -81,8 +82,10 @@ final class StepCreateVm implements BuildStep {
                 .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference()
                         .withId(build.nicId).withPrimary(true).withDeleteOption(DeleteOptions.DELETE))));
         vm.withLocation(build.location).withTags(build.tags);
-        if (spec.userData() != null) {
-            vm.withUserData(Base64.getEncoder().encodeToString(spec.userData().getBytes(StandardCharsets.UTF_8)));
+        String userData = spec.userDataFile() != null ? readDataFile(context, spec.userDataFile(), "userDataFile")
+                : spec.userData();
+        if (userData != null) {
+            vm.withUserData(Base64.getEncoder().encodeToString(userData.getBytes(StandardCharsets.UTF_8)));
         }
         if (spec.purchasePlan() != null) {
             AzureBuilderSpec.PurchasePlan plan = spec.purchasePlan();
@@ -126,6 +129,19 @@ final class StepCreateVm implements BuildStep {
         }
         if (build.sourceExactVersion != null) {
             context.info("source image version: " + build.sourceExactVersion);
+        }
+    }
+
+    /** The text of a {@code customDataFile} or {@code userDataFile}, relative to the template's folder. */
+    private static String readDataFile(BuildContext context, String path, String keyword)
+            throws dev.imagebake.engine.StepFailedException {
+        java.nio.file.Path file = context.templateFolder() == null ? java.nio.file.Path.of(path)
+                : context.templateFolder().resolve(path);
+        try {
+            return java.nio.file.Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new dev.imagebake.engine.StepFailedException(keyword + ": " + dev.imagebake.util.IoErrors.cannot(
+                    "read", file, e));
         }
     }
 
