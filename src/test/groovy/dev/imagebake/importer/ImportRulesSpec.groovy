@@ -181,6 +181,41 @@ build {
         plan(result).builds()[0].builder().sshReadWriteTimeout() == java.time.Duration.ofMinutes(5)
     }
 
+    def "inline commands in bash syntax with no inline_shebang run with bash, with a comment saying why"() {
+        when:
+        def result = importHcl('', '''
+  provisioner "shell" {
+    inline = ["sudo apt-get update", "if [[ -f /etc/x ]]; then echo x; fi"]
+  }''')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    // inline_shebang (t.pkr.hcl:18): the inline commands use bash syntax ([[ ... ]]); " +
+                "Packer's default /bin/sh -e fails on it where sh is dash (Debian, Ubuntu), so they run with bash\n" +
+                "    inlineShebang '/bin/bash -e'\n")
+        plan(result).builds()[0].steps()[0].spec().inlineShebang() == '/bin/bash -e'
+    }
+
+    def "POSIX inline commands, or an inline_shebang given, are left as they are; bash syntax under sh is then a validate error"() {
+        when:
+        def posix = importHcl('', '''
+  provisioner "shell" {
+    inline = ["if [ -f /etc/x ]; then . /etc/x; fi"]
+  }''')
+        def given = importHcl('', '''
+  provisioner "shell" {
+    inline_shebang = "/bin/sh -e"
+    inline = ["source /etc/profile"]
+  }''')
+
+        then:
+        posix.todos() == []
+        !posix.groovy().contains('inlineShebang')
+        given.groovy().contains("inlineShebang '/bin/sh -e'")
+        given.todos().size() == 1
+        given.todos()[0].contains("`source` is bash, but the inline commands run with /bin/sh -e")
+    }
+
     def "shell options become the shell step's keywords, with pause_before, max_retries and timeout"() {
         when:
         def result = importHcl('', '''
