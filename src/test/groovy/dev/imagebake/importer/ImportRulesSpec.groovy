@@ -161,6 +161,26 @@ build {
         plan(result).builds()[0].builder().sshPrivateKeyFile() == 'keys/build'
     }
 
+    def "an absolute ssh_private_key_file (the user's own key, outside the template's folder) is kept as it is"() {
+        given:
+        Path keys = Files.createTempDirectory('import-keys')
+        Process keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                keys.resolve('id_ed25519').toString()).redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0
+        String path = keys.resolve('id_ed25519').toString()
+
+        when:
+        def result = importHcl("ssh_private_key_file = \"${path}\"")
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    sshPrivateKeyFile '${path}'\n")
+        plan(result).builds()[0].builder().sshPrivateKeyFile() == path
+
+        cleanup:
+        keys.toFile().deleteDir()
+    }
+
     def "ssh_private_key_file from a variable is used only when the variable is set, as Packer makes a key when it is empty"() {
         when:
         def result = importHcl('ssh_private_key_file = var.key_file', '', 'variable "key_file" {\n  default = ""\n}')
