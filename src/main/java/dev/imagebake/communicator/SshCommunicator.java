@@ -57,6 +57,7 @@ public final class SshCommunicator implements Communicator {
     private final SSHClient jump;
     private final PublicKey hostKey;
     private volatile boolean broken;
+    private final java.util.concurrent.atomic.AtomicReference<String> stall;
     private final java.util.Map<Session, Running> open = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A command in flight: its remote process group, learnt from the first line it writes to stderr. */
@@ -100,11 +101,21 @@ public final class SshCommunicator implements Communicator {
      */
     private static final String GROUP_MARKER = "imagebake-process-group:";
 
-    private SshCommunicator(SshEndpoint endpoint, SSHClient client, SSHClient jump, PublicKey hostKey) {
+    private SshCommunicator(SshEndpoint endpoint, SSHClient client, SSHClient jump, PublicKey hostKey,
+                            java.util.concurrent.atomic.AtomicReference<String> stall) {
         this.endpoint = endpoint;
         this.client = client;
         this.jump = jump;
         this.hostKey = hostKey;
+        this.stall = stall;
+    }
+
+    /**
+     * Why the connection was given up as stalled (nothing arrived within the endpoint's read/write timeout), naming
+     * the timeout; null while it has not stalled.
+     */
+    public String stalled() {
+        return stall.get();
     }
 
     /** The host key the machine presented (and that was verified), for tools that connect on their own. */
@@ -225,10 +236,11 @@ public final class SshCommunicator implements Communicator {
             throws ConnectionFailedException {
         SSHClient jump = null;
         PublicKey[] seen = new PublicKey[1];
-        SSHClient client = newClient(endpoint, deadline, seen);
+        var stall = new java.util.concurrent.atomic.AtomicReference<String>();
+        SSHClient client = newClient(endpoint, deadline, seen, stall);
         try {
             if (endpoint.via() != null) {
-                jump = newClient(endpoint.via(), deadline, new PublicKey[1]);
+                jump = newClient(endpoint.via(), deadline, new PublicKey[1], stall);
                 jump.connect(endpoint.via().host(), endpoint.via().port());
                 authenticate(jump, endpoint.via());
                 DirectConnection tunnel = jump.newDirectConnection(endpoint.host(), endpoint.port());
@@ -237,7 +249,7 @@ public final class SshCommunicator implements Communicator {
                 client.connect(endpoint.host(), endpoint.port());
             }
             authenticate(client, endpoint);
-            return new SshCommunicator(endpoint, client, jump, seen[0]);
+            return new SshCommunicator(endpoint, client, jump, seen[0], stall);
         } catch (IOException e) {
             closeQuietly(client);
             closeQuietly(jump);
@@ -245,18 +257,25 @@ public final class SshCommunicator implements Communicator {
         }
     }
 
-    private static SSHClient newClient(SshEndpoint endpoint, Duration deadline, PublicKey[] seen) {
+    private static SSHClient newClient(SshEndpoint endpoint, Duration deadline, PublicKey[] seen,
+                                       java.util.concurrent.atomic.AtomicReference<String> stall) {
         DefaultConfig config = new DefaultConfig();
         config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
         preferFastCiphers(config);
         SSHClient client = new SSHClient(config);
+        SshEndpoint.ReadWriteTimeout limit = endpoint.readWriteTimeout();
+        boolean limited = limit != null && !limit.duration().isZero();
         // Without TCP_NODELAY every small request (open a channel, exec) waits out the peer's delayed ACK, about
         // 40 ms on Linux: most of the time of a short remote command.
-        client.setSocketFactory(new NoDelaySocketFactory());
+        client.setSocketFactory(new NoDelaySocketFactory(limited ? limit : null, stall));
         client.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1000, Math.min(deadline.toMillis(),
                 30_000))));
-        client.setTimeout(0);
-        client.getConnection().getKeepAlive().setKeepAliveInterval(KEEPALIVE_SECONDS);
+        // With a read/write timeout, a read of the socket (the server's banner, then every packet) that waits longer
+        // fails, and with it the connection. The keep-alive requests go out at a third of it, so a machine that is
+        // alive but quiet (a long command with no output) always answers in time.
+        client.setTimeout(limited ? (int) Math.min(Integer.MAX_VALUE, limit.duration().toMillis()) : 0);
+        client.getConnection().getKeepAlive().setKeepAliveInterval(limited ? (int) Math.max(1, Math.min(
+                KEEPALIVE_SECONDS, limit.duration().toSeconds() / 3)) : KEEPALIVE_SECONDS);
         HostKeyVerifier verifier = verifier(endpoint);
         client.addHostKeyVerifier(new HostKeyVerifier() {
             @Override
@@ -274,6 +293,15 @@ public final class SshCommunicator implements Communicator {
     }
 
     private static final class NoDelaySocketFactory extends javax.net.SocketFactory {
+        private final SshEndpoint.ReadWriteTimeout limit;
+        private final java.util.concurrent.atomic.AtomicReference<String> stall;
+
+        NoDelaySocketFactory(SshEndpoint.ReadWriteTimeout limit,
+                             java.util.concurrent.atomic.AtomicReference<String> stall) {
+            this.limit = limit;
+            this.stall = stall;
+        }
+
         private static java.net.Socket tuned(java.net.Socket socket) throws java.net.SocketException {
             socket.setTcpNoDelay(true);
             return socket;
@@ -281,7 +309,7 @@ public final class SshCommunicator implements Communicator {
 
         @Override
         public java.net.Socket createSocket() throws IOException {
-            return tuned(new java.net.Socket());
+            return tuned(limit == null ? new java.net.Socket() : new StallSocket(limit, stall));
         }
 
         @Override
@@ -304,6 +332,52 @@ public final class SshCommunicator implements Communicator {
         public java.net.Socket createSocket(java.net.InetAddress host, int port, java.net.InetAddress local,
                                             int localPort) throws IOException {
             return tuned(new java.net.Socket(host, port, local, localPort));
+        }
+    }
+
+    /**
+     * A socket whose reads time out after the read/write timeout (sshj sets it as the socket's timeout): the timeout
+     * is recorded, and reported with a message that names the setting, as the reason the connection ended. A write
+     * that blocks because the machine stopped reading ends too: the reader's timeout closes the socket under it.
+     */
+    private static final class StallSocket extends java.net.Socket {
+        private final SshEndpoint.ReadWriteTimeout limit;
+        private final java.util.concurrent.atomic.AtomicReference<String> stall;
+
+        StallSocket(SshEndpoint.ReadWriteTimeout limit, java.util.concurrent.atomic.AtomicReference<String> stall) {
+            this.limit = limit;
+            this.stall = stall;
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            InputStream in = super.getInputStream();
+            return new java.io.FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    try {
+                        return super.read();
+                    } catch (SocketTimeoutException e) {
+                        throw stalled();
+                    }
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    try {
+                        return super.read(b, off, len);
+                    } catch (SocketTimeoutException e) {
+                        throw stalled();
+                    }
+                }
+            };
+        }
+
+        private SocketTimeoutException stalled() {
+            String why = "the machine sent nothing for " + dev.imagebake.util.DurationText.format(limit.duration())
+                    + " (" + limit.setting() + "), so the connection is taken as dead";
+            stall.compareAndSet(null, why);
+            return new SocketTimeoutException(why);
         }
     }
 
@@ -393,6 +467,32 @@ public final class SshCommunicator implements Communicator {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The public half of a private key's text as an {@code authorized_keys} line ({@code TYPE BASE64 comment}), for
+     * a key in any format sshj reads (OpenSSH, PEM, PKCS#8, PuTTY). The key must not be encrypted.
+     *
+     * @throws IOException when the text is not a private key this can read (the message never quotes the text)
+     */
+    public static String publicKeyLine(String privateKey, String comment) throws IOException {
+        net.schmizz.sshj.userauth.keyprovider.KeyFormat format =
+                net.schmizz.sshj.userauth.keyprovider.KeyProviderUtil.detectKeyFileFormat(privateKey, false);
+        net.schmizz.sshj.userauth.keyprovider.FileKeyProvider provider = net.schmizz.sshj.common.Factory.Named.Util
+                .create(new DefaultConfig().getFileKeyProviderFactories(), format.toString());
+        if (provider == null) {
+            throw new IOException("not a private key in a format imagebake reads (OpenSSH, PEM, PKCS#8 or PuTTY)");
+        }
+        provider.init(privateKey, null);
+        PublicKey key;
+        try {
+            key = provider.getPublic();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("not a private key imagebake can read (" + format + " format)");
+        }
+        byte[] blob = new Buffer.PlainBuffer().putPublicKey(key).getCompactData();
+        return net.schmizz.sshj.common.KeyType.fromKey(key) + " " + Base64.getEncoder().encodeToString(blob)
+                + (comment == null ? "" : " " + comment);
     }
 
     private static void authenticate(SSHClient client, SshEndpoint endpoint) throws IOException {

@@ -56,6 +56,8 @@ public final class AzureBuilderContext extends BuilderContext {
     private boolean trustedLaunch;
     private String customData;
     private String userData;
+    private String customDataFile;
+    private String userDataFile;
     private final List<String> identities = new ArrayList<>();
     private final Map<String, String> tags = new LinkedHashMap<>();
     private String buildResourceGroup;
@@ -64,7 +66,9 @@ public final class AzureBuilderContext extends BuilderContext {
     private Map<String, Object> network;
     private final List<String> allowedSshFrom = new ArrayList<>();
     private String sshUser = "imagebake";
+    private String sshPrivateKeyFile;
     private Duration sshTimeout = Duration.ofMinutes(20);
+    private Duration sshReadWriteTimeout;
     /** Packer's defaults: {@code polling_duration_timeout} and {@code shared_image_gallery_timeout}. */
     private Duration operationTimeout = Duration.ofMinutes(15);
     private Duration galleryTimeout = Duration.ofMinutes(60);
@@ -331,6 +335,38 @@ public final class AzureBuilderContext extends BuilderContext {
         userData = string("userData", text);
     }
 
+    /**
+     * Custom data for the build VM from a file next to the template (usually a cloud-init {@code #cloud-config}):
+     * {@code customDataFile 'cloud-init.yaml'}. Packer's {@code custom_data_file}. Unlike {@code customData
+     * file('...')}, the plan names the file rather than holding its text (which may carry tokens, and is often long),
+     * and the file is read when the build starts; {@code validate} checks that it is there, inside the template's
+     * folder (or {@code --root}), and UTF-8 text. imagebake adds its own host keys as in {@code customData}. Not with
+     * {@code customData}.
+     */
+    public void customDataFile(Object path) {
+        customDataFile = dataFile("customDataFile", path);
+    }
+
+    /**
+     * User data for the build VM from a file next to the template: {@code userDataFile 'user-data.txt'}. Packer's
+     * {@code user_data_file}. The plan names the file; it is read when the build starts and checked at
+     * {@code validate} as {@code customDataFile} is. Not with {@code userData}.
+     */
+    public void userDataFile(Object path) {
+        userDataFile = dataFile("userDataFile", path);
+    }
+
+    /** A file below the template's folder that the build reads: checked (there, UTF-8, at most 1 MiB) now. */
+    private String dataFile(String keyword, Object path) {
+        String given = string(keyword, path);
+        try {
+            evaluation.files().read(given);
+        } catch (TemplateError e) {
+            throw new TemplateError("`" + keyword + "`: " + e.getMessage());
+        }
+        return given;
+    }
+
     /** User-assigned managed identities (resource ids) for the build VM. */
     public void identity(Object... ids) {
         identities.addAll(strings("identity", ids));
@@ -398,9 +434,68 @@ public final class AzureBuilderContext extends BuilderContext {
         sshUser = string("sshUser", user);
     }
 
+    /**
+     * Logs in to the build VM with your own private key instead of a key made for the build: the VM's admin user gets
+     * its public half. Packer's {@code ssh_private_key_file}. The path is relative to the template's folder (and stays
+     * inside it, or inside the {@code --root} folder), or absolute, or starts with {@code ~/}: it is your key, for
+     * example {@code sshPrivateKeyFile '~/.ssh/id_ed25519'}, so it may live outside the template's folder. The key is
+     * read here (to check it) and again when the build starts; it never leaves this host (only its public key goes to
+     * Azure), is never copied to a file, and is masked in all output. The plan holds the path, never the key. A key
+     * with a passphrase is refused: imagebake cannot ask for the passphrase.
+     */
+    public void sshPrivateKeyFile(Object path) {
+        String given = string("sshPrivateKeyFile", path);
+        String text;
+        if (given.startsWith("/") || given.startsWith("~/")) {
+            java.nio.file.Path file = given.startsWith("~/")
+                    ? java.nio.file.Path.of(System.getProperty("user.home"), given.substring(2)) : java.nio.file.Path.of(given);
+            try {
+                if (java.nio.file.Files.size(file) > 1 << 20) {
+                    throw new TemplateError("`sshPrivateKeyFile`: '" + given + "' is larger than 1 MiB: not a private key");
+                }
+                text = java.nio.file.Files.readString(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new TemplateError("`sshPrivateKeyFile`: no file '" + given + "'");
+            } catch (java.io.IOException e) {
+                throw new TemplateError("`sshPrivateKeyFile`: cannot read '" + given + "': "
+                        + dev.imagebake.util.IoErrors.reason(e));
+            }
+        } else {
+            try {
+                text = evaluation.files().read(given);
+            } catch (TemplateError e) {
+                throw new TemplateError("`sshPrivateKeyFile`: " + e.getMessage());
+            }
+        }
+        if (dev.imagebake.util.PrivateKeys.encrypted(text)) {
+            throw new TemplateError("`sshPrivateKeyFile`: the private key '" + given + "' is encrypted (it has a "
+                    + "passphrase), and imagebake cannot ask for it: use a copy without a passphrase (cp " + given
+                    + " COPY && ssh-keygen -p -N '' -f COPY) and name the copy");
+        }
+        try {
+            dev.imagebake.communicator.SshCommunicator.publicKeyLine(text, null);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new TemplateError("`sshPrivateKeyFile`: '" + given + "' is " + (text.contains("PRIVATE KEY")
+                    ? "a private key imagebake cannot read" : "not an SSH private key")
+                    + "; give an OpenSSH (ssh-keygen), PEM or PKCS#8 private key file, not the .pub file");
+        }
+        sshPrivateKeyFile = given;
+    }
+
     /** How long to wait for SSH on the build VM (default 20m). */
     public void sshTimeout(Object value) {
         sshTimeout = duration("sshTimeout", value);
+    }
+
+    /**
+     * How long the build VM may send nothing before the SSH connection is taken as dead and the step fails, naming
+     * this setting: for a VM that stops answering without closing the connection (hung, or its network gone), which
+     * would otherwise leave the build waiting. imagebake asks the VM to answer every third of this time, so a live VM
+     * running a long, quiet command never trips it. Packer's {@code ssh_read_write_timeout}. Default {@code '0s'}:
+     * no limit. At least {@code '5s'} otherwise.
+     */
+    public void sshReadWriteTimeout(Object value) {
+        sshReadWriteTimeout = readWriteTimeout("sshReadWriteTimeout", value);
     }
 
     /** How long one Azure operation (creating the VM, capturing the image...) may take (default 15m). */
@@ -521,6 +616,12 @@ public final class AzureBuilderContext extends BuilderContext {
         if (managedImage == null && gallery == null && !refused("managedImage", "gallery")) {
             errorAtBlock(blockName() + " needs a destination: `managedImage` and/or `gallery`");
         }
+        if (customData != null && customDataFile != null) {
+            errorAtBlock(blockName() + ": use either `customData` or `customDataFile`, not both");
+        }
+        if (userData != null && userDataFile != null) {
+            errorAtBlock(blockName() + ": use either `userData` or `userDataFile`, not both");
+        }
         if (tempResourceGroupName != null && buildResourceGroup != null) {
             errorAtBlock(blockName() + ": use either `buildResourceGroup` (an existing group, kept) or "
                     + "`tempResourceGroupName` (a new group, deleted at the end), not both");
@@ -584,7 +685,8 @@ public final class AzureBuilderContext extends BuilderContext {
                 source, purchasePlan, location, vmSize, osType, osDiskSizeGb, diskType, dataDisks, spot,
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,
-                operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination);
+                operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination,
+                sshPrivateKeyFile, sshReadWriteTimeout, customDataFile, userDataFile);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

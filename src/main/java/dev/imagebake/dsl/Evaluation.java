@@ -276,6 +276,43 @@ public final class Evaluation implements ImplicitScope {
 
     // ---- services for blocks -----------------------------------------------------------------------------------
 
+    private String sourceText;
+
+    /** The template's text, for pointing at a place inside a call's arguments; null when not known. */
+    void sourceText(String text) {
+        this.sourceText = text;
+    }
+
+    /**
+     * Where {@code text} first occurs in the template at or after {@code from} (within the next 64 KiB), shifted by
+     * {@code shift} characters; null when the template's text is not known or does not hold it there (for example
+     * when the template wrote it with escapes).
+     */
+    SourcePosition find(SourcePosition from, String text, int shift) {
+        if (sourceText == null || text.isEmpty() || !from.file().equals(fileName)) {
+            return null;
+        }
+        int offset = 0;
+        for (int line = 1; line < from.line() && offset >= 0; line++) {
+            offset = sourceText.indexOf('\n', offset) + 1;
+            if (offset == 0) {
+                return null;
+            }
+        }
+        offset += from.column() - 1;
+        int at = offset < 0 || offset > sourceText.length() ? -1 : sourceText.indexOf(text, offset);
+        if (at < 0 || at - offset > 65536) {
+            return null;
+        }
+        at += shift;
+        int lineStart = sourceText.lastIndexOf('\n', at - 1) + 1;
+        int line = 1;
+        for (int i = sourceText.indexOf('\n'); i >= 0 && i < lineStart; i = sourceText.indexOf('\n', i + 1)) {
+            line++;
+        }
+        return new SourcePosition(fileName, line, at - lineStart + 1);
+    }
+
     public SourcePosition position() {
         Guard guard = Guard.current();
         return new SourcePosition(fileName, Math.max(1, guard.line()), Math.max(1, guard.column()));

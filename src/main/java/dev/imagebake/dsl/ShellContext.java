@@ -1,6 +1,7 @@
 package dev.imagebake.dsl;
 
 import dev.imagebake.communicator.CommandTemplate;
+import dev.imagebake.plan.SourcePosition;
 import dev.imagebake.plan.ShellStep;
 import dev.imagebake.plan.StepSpec;
 
@@ -20,6 +21,8 @@ public final class ShellContext extends StepContext {
     private static final java.util.regex.Pattern REMOTE_PATH = java.util.regex.Pattern.compile("[A-Za-z0-9_./@%+=:,-]+");
 
     private final List<String> inline = new ArrayList<>();
+    /** Where each inline command was given: the position of its `inline` call. */
+    private final List<SourcePosition> inlineAt = new ArrayList<>();
     private final List<String> scripts = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private boolean sudo;
@@ -51,7 +54,49 @@ public final class ShellContext extends StepContext {
      * {@code /bin/sh -e}: the step fails at the first command that fails). Packer's {@code inline}.
      */
     public void inline(Object... commands) {
-        inline.addAll(strings("inline", commands));
+        List<String> given = strings("inline", commands);
+        SourcePosition at = evaluation.position();
+        given.forEach(command -> inlineAt.add(at));
+        inline.addAll(given);
+    }
+
+    /**
+     * Under a POSIX sh (the default {@code /bin/sh -e}: dash on Debian and Ubuntu), bash-only syntax fails at build
+     * time, after the VM was made: it is refused here, at the construct, saying what to write instead. A first
+     * command {@code #!/bin/bash} is only a comment in the script (its first line is the {@code inlineShebang}).
+     */
+    private void checkDialect() {
+        if (inline.isEmpty() || !ShellDialect.posixSh(inlineShebang)) {
+            return;
+        }
+        String fix = "write inlineShebang '/bin/bash -e'";
+        String first = inline.get(0).strip();
+        if (first.startsWith("#!") && !ShellDialect.posixSh(first.substring(2))) {
+            SourcePosition at = evaluation.find(inlineAt.get(0), first, 0);
+            evaluation.report(at != null ? at : inlineAt.get(0), "`inline` starts with '" + first + "', which is "
+                    + "only a comment here: the inline commands become a script whose first line is #!"
+                    + inlineShebang + " (`inlineShebang`); " + fix + " instead");
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        List<Integer> items = new ArrayList<>();
+        for (int i = 0; i < inline.size(); i++) {
+            for (String line : inline.get(i).split("\n", -1)) {
+                lines.add(line);
+                items.add(i);
+            }
+        }
+        for (ShellDialect.Finding f : ShellDialect.bashOnly(lines)) {
+            SourcePosition call = inlineAt.get(items.get(f.line()));
+            String line = lines.get(f.line());
+            SourcePosition at = evaluation.find(call, line, f.column());
+            if (at == null) {
+                at = evaluation.find(call, f.text(), 0);
+            }
+            evaluation.report(at != null ? at : call, f.what() + " is bash, but the inline commands run with "
+                    + inlineShebang + " (`inlineShebang`; dash on Debian and Ubuntu, where it fails): " + fix
+                    + ", or use " + f.instead());
+        }
     }
 
     /** A script file (relative to the template's folder) to upload and execute: its {@code #!} line picks the interpreter. */
@@ -210,6 +255,7 @@ public final class ShellContext extends StepContext {
 
     @Override
     protected StepSpec spec() {
+        checkDialect();
         if (!inline.isEmpty() && !scripts.isEmpty()) {
             errorAtBlock("shell takes either `inline` commands or `script`/`scripts`, not both; use two shell steps");
         } else if (inline.isEmpty() && scripts.isEmpty() && !refused("inline", "script", "scripts")) {

@@ -15,6 +15,7 @@ public final class SshBuilderContext extends BuilderContext {
     private final SshTarget target;
     private SshBuilderSpec.Bastion bastion;
     private Duration connectTimeout = Duration.ofMinutes(5);
+    private Duration readWriteTimeout;
 
     SshBuilderContext(Evaluation evaluation, String name) {
         super(evaluation, name);
@@ -80,6 +81,17 @@ public final class SshBuilderContext extends BuilderContext {
         connectTimeout = duration("connectTimeout", value);
     }
 
+    /**
+     * How long the machine may send nothing before the connection is taken as dead and the step fails, naming this
+     * setting: for a machine that stops answering without closing the connection (hung, or its network gone), which
+     * would otherwise leave the build waiting. imagebake asks the machine to answer every third of this time, so a
+     * live machine running a long, quiet command never trips it. Also applies to the bastion's connection. Packer's
+     * {@code ssh_read_write_timeout}. Default {@code '0s'}: no limit. At least {@code '5s'} otherwise.
+     */
+    public void readWriteTimeout(Object value) {
+        readWriteTimeout = readWriteTimeout("readWriteTimeout", value);
+    }
+
     /** A jump host to connect through: {@code bastion { host '...'; user '...'; privateKey ... }}. */
     public void bastion(@DelegatesTo(BastionContext.class) Closure<?> body) {
         BastionContext context = new BastionContext(evaluation);
@@ -92,6 +104,6 @@ public final class SshBuilderContext extends BuilderContext {
         target.check(blockName(), this::errorAtBlock);
         return new Evaluation.BuilderDeclaration(name, new SshBuilderSpec(target.host, target.port, target.user,
                 target.privateKey, target.privateKeyFile, target.password, target.agent, target.hostKey, target.knownHosts,
-                target.insecureHostKey, bastion, connectTimeout), declaredAt);
+                target.insecureHostKey, bastion, connectTimeout, readWriteTimeout), declaredAt);
     }
 }

@@ -65,6 +65,7 @@ public final class TemplateEvaluator {
         AtomicReference<Evaluation> state = new AtomicReference<>();
         return redacted(sandboxed(source, script -> {
             Evaluation evaluation = new Evaluation(source.displayName(), files, inputs, clock.instant(), out);
+            evaluation.sourceText(source.text());
             state.set(evaluation);
             evaluation.start((TemplateScript) script);
             return evaluation;

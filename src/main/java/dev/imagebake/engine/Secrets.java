@@ -36,10 +36,19 @@ public final class Secrets {
     }
 
     public void add(String value) {
+        add(value, "");
+    }
+
+    /**
+     * A multi-line secret that holds public text too, such as a private key file, whose base64 carries the public
+     * key: the lines of {@code value} found inside {@code publicText} (the public key as shown, say in
+     * authorized_keys) are not masked on their own, since they say nothing secret.
+     */
+    public void add(String value, String publicText) {
         if (value != null && !value.isEmpty() && values.add(value)) {
             // Multi-line secrets (private keys) also leak line by line through line-oriented output.
             for (String line : value.split("\n")) {
-                if (line.strip().length() >= 8) {
+                if (line.strip().length() >= 8 && !publicText.contains(line.strip())) {
                     values.add(line.strip());
                 }
             }

@@ -93,8 +93,8 @@ final class AzureOptions {
             set("trustedLaunch", new Val.Lit(true));
             done.addAll(List.of("security_type", "secure_boot_enabled", "vtpm_enabled"));
         }
-        file("custom_data_file", "customData");
-        file("user_data_file", "userData");
+        file("custom_data_file", "customDataFile");
+        file("user_data_file", "userDataFile");
         if (s.attrs.get("user_assigned_managed_identities") instanceof Val.Lst ids) {
             ids.items().forEach(id -> set("identity", id));
             done.add("user_assigned_managed_identities");
@@ -119,6 +119,8 @@ final class AzureOptions {
             w.line(1, "sshUser 'packer'   // Packer's default user: the template's steps may use /home/packer");
         }
         simple("ssh_timeout", "sshTimeout");
+        simple("ssh_read_write_timeout", "sshReadWriteTimeout");
+        sshPrivateKeyFile();
         simple("polling_duration_timeout", "operationTimeout");
         simple("shared_image_gallery_timeout", "galleryTimeout");
         managedImage();
@@ -146,7 +148,6 @@ final class AzureOptions {
         return switch (key) {
             case "capture_container_name", "capture_name_prefix", "storage_account", "resource_group_name" ->
                     "VHD capture into a storage account is not supported: publish a managed image or a gallery version";
-            case "ssh_private_key_file" -> "imagebake generates the build's SSH key; its own key file is not supported yet";
             case "image_url" -> "a VHD as source is not supported: use a managed image or a gallery version";
             case "custom_data", "user_data" -> "give the text (not base64) with customData/userData or file(...)";
             default -> "has no imagebake equivalent";
@@ -242,6 +243,26 @@ final class AzureOptions {
         }
     }
 
+    /**
+     * The user's own key: absolute and ~/ paths stay as they are, relative ones are rebased. Packer makes a key for
+     * the build when the option is empty, as an unset variable leaves it: a variable is used only when it is set.
+     */
+    private void sshPrivateKeyFile() {
+        if (!has("ssh_private_key_file")) {
+            return;
+        }
+        done.add("ssh_private_key_file");
+        Val path = w.path(s.attrs.get("ssh_private_key_file"), "ssh_private_key_file", s.loc("ssh_private_key_file"),
+                1);
+        if (path.text() == null) {
+            w.line(1, "if (" + path.groovy() + ") {");
+            w.call(2, "sshPrivateKeyFile", path.groovy());
+            w.line(1, "}");
+        } else {
+            set("sshPrivateKeyFile", path);
+        }
+    }
+
     private void managedImage() {
         if (!has("managed_image_name")) {
             return;
@@ -301,7 +322,7 @@ final class AzureOptions {
     private void file(String option, String keyword) {
         if (has(option)) {
             Val p = w.path(s.attrs.get(option), option, s.loc(option), 1);
-            set(keyword, "file(" + p.groovy() + ")");
+            set(keyword, p);
             done.add(option);
         }
     }

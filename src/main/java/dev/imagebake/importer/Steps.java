@@ -182,6 +182,7 @@ final class Steps {
 
     private void shell(Block step, int in, Set<String> done) {
         option(step, "inline", "inline", in, done);
+        bashShebang(step, in);
         // Packer's ssh_pty is the communicator's, for every step; imagebake sets it per shell step.
         if (w.t.sources.stream().anyMatch(s -> s.attrs.get("ssh_pty") != null
                 && "true".equals(s.attrs.get("ssh_pty").text()))) {
@@ -203,6 +204,38 @@ final class Steps {
         option(step, "env_var_format", "envVarFormat", in, done);
         option(step, "use_env_var_file", "useEnvVarFile", in, done);
         option(step, "binary", "binary", in, done);
+    }
+
+    /**
+     * Inline commands in bash syntax with no inline_shebang: Packer runs them with /bin/sh -e, which is bash on some
+     * systems (RHEL) and dash on others (Debian, Ubuntu: there they fail). imagebake refuses them under sh, so the
+     * import runs them with bash, saying why: what worked keeps working, and what failed on dash now works.
+     */
+    private void bashShebang(Block step, int in) {
+        if (step.attrs.containsKey("inline_shebang") || !(step.attrs.get("inline") instanceof Val.Lst inline)) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        for (Val item : inline.items()) {
+            if (item.text() == null) {
+                return; // computed: what it holds is not known here
+            }
+            lines.addAll(List.of(item.text().split("\n", -1)));
+        }
+        String first = lines.isEmpty() ? "" : lines.get(0).strip();
+        String why;
+        if (first.startsWith("#!") && !dev.imagebake.dsl.ShellDialect.posixSh(first.substring(2))) {
+            why = "the first inline command is '" + first + "', which Packer's inline script keeps as a comment";
+        } else {
+            List<dev.imagebake.dsl.ShellDialect.Finding> found = dev.imagebake.dsl.ShellDialect.bashOnly(lines);
+            if (found.isEmpty()) {
+                return;
+            }
+            why = "the inline commands use bash syntax (" + found.get(0).what().replace("`", "") + ")";
+        }
+        w.line(in, "// inline_shebang (" + step.loc("inline") + "): " + why + "; Packer's default /bin/sh -e "
+                + "fails on it where sh is dash (Debian, Ubuntu), so they run with bash");
+        w.call(in, "inlineShebang", "'/bin/bash -e'");
     }
 
     private void file(Block step, int in, Set<String> done) {

@@ -7,6 +7,15 @@ import java.util.Map;
 /**
  * Everything the azure builder needs: how to authenticate, what to start from, the temporary build machine,
  * and where the captured image goes.
+ *
+ * @param sshPrivateKeyFile the user's own private key file for logging in to the build VM (relative to the
+ *                          template's folder, absolute, or {@code ~/...}), or null for a key made for the build; the
+ *                          path only, never the key
+ * @param sshReadWriteTimeout how long the build VM may send nothing before the SSH connection is taken as dead
+ *                            (Packer's {@code ssh_read_write_timeout}), or null for no limit
+ * @param customDataFile      a file below the template's folder (relative to it) whose text is the custom data, read
+ *                            when the build starts; or null
+ * @param userDataFile        the same for the user data; or null
  */
 public record AzureBuilderSpec(
         Auth auth,
@@ -34,7 +43,11 @@ public record AzureBuilderSpec(
         Duration galleryTimeout,
         boolean deprovision,
         ManagedImageDestination managedImage,
-        GalleryDestination gallery) implements BuilderSpec {
+        GalleryDestination gallery,
+        String sshPrivateKeyFile,
+        Duration sshReadWriteTimeout,
+        String customDataFile,
+        String userDataFile) implements BuilderSpec {
 
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);

@@ -106,7 +106,7 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
                 }
                 CommandResult result = machine.run(command(script, remote, marker), listener);
                 if (started.get() || !result.disconnected()) {
-                    check(context, result, started.get(), script, remote, reportedLine.get());
+                    check(context, result, started.get(), script, remote, reportedLine.get(), machine.stalled());
                     return;
                 }
                 problem = "the connection dropped before the script started";
@@ -145,8 +145,9 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
         return context.machine().communicator(Duration.ofNanos(Math.max(left, 1_000_000_000L)));
     }
 
+    /** @param stalled why the connection was given up as stalled (the read/write timeout), or null */
     private void check(BuildContext context, CommandResult result, boolean started, Script script, Remote remote,
-                       int reportedLine) throws Exception {
+                       int reportedLine, String stalled) throws Exception {
         if (!started) {
             throw new StepFailedException(script.name() + " was not run: it could not be put at " + remote.path()
                     + " whole (see the messages above)");
@@ -156,6 +157,11 @@ public final class ShellProvisioner extends Provisioner<ShellStep> {
                 context.info("the connection dropped, as expected");
                 cleanUpAfterDisconnect(context, remote);
                 return;
+            }
+            if (stalled != null) {
+                throw new StepFailedException("the connection to " + context.machine().endpoint().describe()
+                        + " stalled while " + script.name() + " ran: " + stalled + " (if the script reboots or "
+                        + "restarts the network, set expectDisconnect true)");
             }
             throw new StepFailedException("the connection to " + context.machine().endpoint().describe()
                     + " dropped while the script ran (if the script reboots or restarts the network, set "

@@ -31,4 +31,25 @@ public final class DurationText {
         }
         return end == 0 || end != t.length() ? null : total;
     }
+
+    /** The duration as a template writes it: {@code 5m}, {@code 1h30m}, {@code 500ms}, {@code 0s}. */
+    public static String format(Duration d) {
+        if (d.isZero()) {
+            return "0s";
+        }
+        StringBuilder out = new StringBuilder();
+        if (d.toHours() > 0) {
+            out.append(d.toHours()).append('h');
+        }
+        if (d.toMinutesPart() > 0) {
+            out.append(d.toMinutesPart()).append('m');
+        }
+        if (d.toSecondsPart() > 0) {
+            out.append(d.toSecondsPart()).append('s');
+        }
+        if (d.toMillisPart() > 0) {
+            out.append(d.toMillisPart()).append("ms");
+        }
+        return out.toString();
+    }
 }

@@ -83,6 +83,7 @@ class LanguageDocSpec extends Specification {
             'puppet/certs/web-01.pem'       : '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
             'puppet/private_keys/web-01.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
             'keys/id_ed25519'      : '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+            'files/user-data.txt'  : 'role=web\n',
             'keys/known_hosts'     : 'build-01.office.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
             // provision ansibleLocal
             'ansible/site.yml'                  : '- hosts: all\n  roles: [web]\n',
@@ -116,6 +117,12 @@ class LanguageDocSpec extends Specification {
             Files.createDirectories(file.parent)
             Files.writeString(file, text)
         }
+        // `sshPrivateKeyFile` reads its key at validate: the examples' key must be a real one.
+        Path key = folder.resolve('keys/id_ed25519')
+        Files.delete(key)
+        Process keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key.toString())
+                .redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0, keygen.inputStream.text
     }
 
     def "the template example at language.md line #example.line should evaluate without errors"() {

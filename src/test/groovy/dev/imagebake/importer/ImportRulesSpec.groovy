@@ -86,7 +86,7 @@ ${build}
         'plan_info {\n plan_name = "p"\n plan_product = "o"\n plan_publisher = "u"\n }' || 'name=p'
         'virtual_network_name = "vnet"\n virtual_network_subnet_name = "sn"\n virtual_network_resource_group_name = "net"' || 'vnet'
         'user_assigned_managed_identities = ["/subscriptions/0/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i"]' || 'userAssignedIdentities=[/subscriptions/0/'
-        'custom_data_file = "cloud-init.yaml"'                                     || 'customData=#cloud-config'
+        'custom_data_file = "cloud-init.yaml"'                                     || 'customDataFile=cloud-init.yaml'
         'security_type = "TrustedLaunch"'                                          || 'trustedLaunch=true'
         'disk_additional_size = [32]'                                              || 'dataDisks=[DataDisk['
         'managed_image_storage_account_type = "Premium_LRS"'                       || 'storageType=Premium_LRS'
@@ -170,6 +170,97 @@ build {
         then:
         result.groovy().contains("gallery 'corp', image: 'web', version: '1.2.3', resourceGroup: 'images', regions: ['westeurope', 'northeurope']")
         plan(result) != null
+    }
+
+    def "ssh_private_key_file becomes sshPrivateKeyFile, its relative path rebased, and the plan names the file"() {
+        given:
+        Files.createDirectories(folder.resolve('keys'))
+        Process keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                folder.resolve('keys/build').toString()).redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0
+
+        when:
+        def result = importHcl('ssh_private_key_file = "keys/build"')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    sshPrivateKeyFile 'keys/build'\n")
+        plan(result).builds()[0].builder().sshPrivateKeyFile() == 'keys/build'
+    }
+
+    def "an absolute ssh_private_key_file (the user's own key, outside the template's folder) is kept as it is"() {
+        given:
+        Path keys = Files.createTempDirectory('import-keys')
+        Process keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                keys.resolve('id_ed25519').toString()).redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0
+        String path = keys.resolve('id_ed25519').toString()
+
+        when:
+        def result = importHcl("ssh_private_key_file = \"${path}\"")
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    sshPrivateKeyFile '${path}'\n")
+        plan(result).builds()[0].builder().sshPrivateKeyFile() == path
+
+        cleanup:
+        keys.toFile().deleteDir()
+    }
+
+    def "ssh_private_key_file from a variable is used only when the variable is set, as Packer makes a key when it is empty"() {
+        when:
+        def result = importHcl('ssh_private_key_file = var.key_file', '', 'variable "key_file" {\n  default = ""\n}')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    if (var.key_file) {\n        sshPrivateKeyFile var.key_file\n    }\n")
+        plan(result).builds()[0].builder().sshPrivateKeyFile() == null
+    }
+
+    def "ssh_read_write_timeout becomes sshReadWriteTimeout"() {
+        when:
+        def result = importHcl('ssh_read_write_timeout = "5m"')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    sshReadWriteTimeout '5m'\n")
+        plan(result).builds()[0].builder().sshReadWriteTimeout() == java.time.Duration.ofMinutes(5)
+    }
+
+    def "inline commands in bash syntax with no inline_shebang run with bash, with a comment saying why"() {
+        when:
+        def result = importHcl('', '''
+  provisioner "shell" {
+    inline = ["sudo apt-get update", "if [[ -f /etc/x ]]; then echo x; fi"]
+  }''')
+
+        then:
+        result.todos() == []
+        result.groovy().contains("    // inline_shebang (t.pkr.hcl:18): the inline commands use bash syntax ([[ ... ]]); " +
+                "Packer's default /bin/sh -e fails on it where sh is dash (Debian, Ubuntu), so they run with bash\n" +
+                "    inlineShebang '/bin/bash -e'\n")
+        plan(result).builds()[0].steps()[0].spec().inlineShebang() == '/bin/bash -e'
+    }
+
+    def "POSIX inline commands, or an inline_shebang given, are left as they are; bash syntax under sh is then a validate error"() {
+        when:
+        def posix = importHcl('', '''
+  provisioner "shell" {
+    inline = ["if [ -f /etc/x ]; then . /etc/x; fi"]
+  }''')
+        def given = importHcl('', '''
+  provisioner "shell" {
+    inline_shebang = "/bin/sh -e"
+    inline = ["source /etc/profile"]
+  }''')
+
+        then:
+        posix.todos() == []
+        !posix.groovy().contains('inlineShebang')
+        given.groovy().contains("inlineShebang '/bin/sh -e'")
+        given.todos().size() == 1
+        given.todos()[0].contains("`source` is bash, but the inline commands run with /bin/sh -e")
     }
 
     def "shell options become the shell step's keywords, with pause_before, max_retries and timeout"() {

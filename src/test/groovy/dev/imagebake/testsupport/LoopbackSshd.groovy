@@ -106,6 +106,31 @@ ${filter} | /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
         }
     }
 
+    /**
+     * Freezes (SIGSTOP) every connection this sshd serves, without closing any: the machine stops answering while
+     * TCP stays up, as a hung machine or a lost network path looks to the client. {@link #thawConnections} undoes it.
+     *
+     * @return the process ids frozen
+     */
+    List<String> freezeConnections() {
+        List<String> all = connectionProcesses()
+        assert all, 'no connection to freeze'
+        run(['kill', '-STOP'] + all)
+        all
+    }
+
+    void thawConnections(List<String> pids) {
+        if (pids) {
+            run(['kill', '-CONT'] + pids, true)
+        }
+    }
+
+    private List<String> connectionProcesses() {
+        List<String> monitors = (run(['pgrep', '-P', process.pid().toString()], true) ?: '').readLines()*.trim()
+        List<String> sessions = monitors.collectMany { (run(['pgrep', '-P', it], true) ?: '').readLines()*.trim() }
+        (monitors + sessions).findAll { it }
+    }
+
     /** Stops sshd and every session it serves (as a reboot would). */
     void stop() {
         if (process != null) {

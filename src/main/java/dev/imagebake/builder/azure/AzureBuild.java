@@ -48,6 +48,8 @@ final class AzureBuild {
     final OpenSshKeys hostKey;
 
     AzureClients clients;
+    /** The user's own key ({@code sshPrivateKeyFile}), read when the VM is created; null: {@link #clientKey}. */
+    OwnSshKey ownKey;
     String location;
     String subnetId;
     String nicId;
@@ -83,6 +85,16 @@ final class AzureBuild {
         this.tags = Map.copyOf(t);
         this.clientKey = OpenSshKeys.generate("imagebake-" + id);
         this.hostKey = OpenSshKeys.generate("imagebake-host-" + id);
+    }
+
+    /** The admin user's key as an {@code authorized_keys} line: the user's own key's, else the generated one's. */
+    String clientPublicLine() {
+        return ownKey != null ? ownKey.publicLine() : clientKey.publicLine();
+    }
+
+    /** The private key the build logs in with. A secret. */
+    String clientPrivateKey() {
+        return ownKey != null ? ownKey.privateKeyText() : clientKey.privateKeyText();
     }
 
     /** The start of the name of the folder that {@code --on-error=abort} keeps the machine's key copy in. */

@@ -64,11 +64,14 @@ final class StepConnectSsh implements BuildStep {
             throw new StepFailedException("the build VM has no IP address yet (" + build.publicIpId + ")");
         }
         int port = port(vm.tags(), addressTags);
-        String privateKey = build.clientKey.privateKeyText();
-        context.secrets().add(privateKey);
+        String privateKey = build.clientPrivateKey();
+        context.secrets().add(privateKey, build.clientPublicLine());
         SshEndpoint endpoint = new SshEndpoint(address, port, build.spec.sshUser(), privateKey, null, null, false,
-                List.of(build.hostKey.fingerprint()), null, false, null);
-        machine = new Machine(endpoint, build.spec.sshTimeout(), context);
+                List.of(build.hostKey.fingerprint()), null, false, null, build.spec.sshReadWriteTimeout() == null
+                ? null : new SshEndpoint.ReadWriteTimeout(build.spec.sshReadWriteTimeout(), "sshReadWriteTimeout"));
+        // A person logging in to a kept machine is pointed at the user's own key file, never at a copy of it.
+        machine = new Machine(endpoint, build.ownKey == null ? null : build.ownKey.file(), null,
+                build.spec.sshTimeout(), context);
         machine.keptFolderPrefix(AzureBuild.keptFolderPrefix(build.id)); // recorded in the resources' tags, for gc
         context.machine(machine);
         SshCommunicator communicator = connect(context, machine, address, port);

@@ -40,8 +40,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The build VM: the source image, a size, an OS disk that is deleted with the VM, the generated ed25519 key for the
- * admin user, and custom data that installs the generated host key.
+ * The build VM: the source image, a size, an OS disk that is deleted with the VM, the generated ed25519 key (or the
+ * public half of the template's {@code sshPrivateKeyFile}) for the admin user, and custom data that installs the
+ * generated host key.
  */
 final class StepCreateVm implements BuildStep {
     private final AzureBuild build;
@@ -62,21 +63,29 @@ final class StepCreateVm implements BuildStep {
         String user = spec.sshUser();
         String hostKeyText = build.hostKey.privateKeyText();
         context.secrets().add(hostKeyText);
+        if (spec.sshPrivateKeyFile() != null) {
+            build.ownKey = OwnSshKey.read(context.templateFolder(), spec.sshPrivateKeyFile(), "imagebake-" + build.id);
+            context.secrets().add(build.ownKey.privateKeyText(), build.ownKey.publicLine());
+            context.info("the admin user " + user + " gets the public key of " + spec.sshPrivateKeyFile());
+        }
         VirtualMachineInner vm = new VirtualMachineInner()
                 .withHardwareProfile(new HardwareProfile().withVmSize(VirtualMachineSizeTypes.fromString(spec.vmSize())))
                 .withStorageProfile(new StorageProfile().withImageReference(imageReference(spec.source()))
                         .withOsDisk(osDisk(spec)).withDataDisks(dataDisks(spec)))
                 .withOsProfile(new OSProfile().withComputerName(build.vmName()).withAdminUsername(user)
-                        .withCustomData(CloudInit.customData(build.hostKey, spec.customData()))
+                        .withCustomData(CloudInit.customData(build.hostKey, spec.customDataFile() != null
+                                ? readDataFile(context, spec.customDataFile(), "customDataFile") : spec.customData()))
                         .withLinuxConfiguration(new LinuxConfiguration().withDisablePasswordAuthentication(true)
                                 .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
                                         .withPath("/home/" + user + "/.ssh/authorized_keys")
-                                        .withKeyData(build.clientKey.publicLine()))))))
+                                        .withKeyData(build.clientPublicLine()))))))
                 .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference()
                         .withId(build.nicId).withPrimary(true).withDeleteOption(DeleteOptions.DELETE))));
         vm.withLocation(build.location).withTags(build.tags);
-        if (spec.userData() != null) {
-            vm.withUserData(Base64.getEncoder().encodeToString(spec.userData().getBytes(StandardCharsets.UTF_8)));
+        String userData = spec.userDataFile() != null ? readDataFile(context, spec.userDataFile(), "userDataFile")
+                : spec.userData();
+        if (userData != null) {
+            vm.withUserData(Base64.getEncoder().encodeToString(userData.getBytes(StandardCharsets.UTF_8)));
         }
         if (spec.purchasePlan() != null) {
             AzureBuilderSpec.PurchasePlan plan = spec.purchasePlan();
@@ -120,6 +129,19 @@ final class StepCreateVm implements BuildStep {
         }
         if (build.sourceExactVersion != null) {
             context.info("source image version: " + build.sourceExactVersion);
+        }
+    }
+
+    /** The text of a {@code customDataFile} or {@code userDataFile}, relative to the template's folder. */
+    private static String readDataFile(BuildContext context, String path, String keyword)
+            throws dev.imagebake.engine.StepFailedException {
+        java.nio.file.Path file = context.templateFolder() == null ? java.nio.file.Path.of(path)
+                : context.templateFolder().resolve(path);
+        try {
+            return java.nio.file.Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new dev.imagebake.engine.StepFailedException(keyword + ": " + dev.imagebake.util.IoErrors.cannot(
+                    "read", file, e));
         }
     }
 

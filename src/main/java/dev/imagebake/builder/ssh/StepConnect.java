@@ -52,15 +52,17 @@ final class StepConnect implements BuildStep {
 
     static SshEndpoint endpoint(SshBuilderSpec spec, Path folder) {
         SshEndpoint via = null;
+        SshEndpoint.ReadWriteTimeout limit = spec.readWriteTimeout() == null ? null
+                : new SshEndpoint.ReadWriteTimeout(spec.readWriteTimeout(), "readWriteTimeout");
         if (spec.bastion() != null) {
             SshBuilderSpec.Bastion b = spec.bastion();
             via = new SshEndpoint(b.host(), b.port(), b.user(), b.privateKey(), null, b.password(), b.agent(),
-                    b.hostKey() == null ? List.of() : List.of(b.hostKey()), null, b.insecureHostKey(), null);
+                    b.hostKey() == null ? List.of() : List.of(b.hostKey()), null, b.insecureHostKey(), null, limit);
         }
         Path knownHosts = spec.knownHosts() == null ? null : folder.resolve(spec.knownHosts());
         return new SshEndpoint(spec.host(), spec.port(), spec.user(), spec.privateKey(), null, spec.password(),
                 spec.agent(), spec.hostKey() == null ? List.of() : List.of(spec.hostKey()), knownHosts,
-                spec.insecureHostKey(), via);
+                spec.insecureHostKey(), via, limit);
     }
 
     @Override

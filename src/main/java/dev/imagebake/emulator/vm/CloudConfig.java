@@ -28,19 +28,60 @@ record CloudConfig(List<User> users, boolean keepDefaultUser, Map<String, String
 
     static final CloudConfig EMPTY = new CloudConfig(List.of(), true, Map.of(), List.of(), List.of());
 
+    private static final java.util.regex.Pattern BOUNDARY = java.util.regex.Pattern.compile(
+            "(?im)^Content-Type:\\s*multipart/[a-z-]+;.*?boundary=\"?([^\"\\r\\n;]+)\"?");
+
+    /**
+     * A cloud-config, or a MIME multipart message (as cloud-init takes it) whose {@code text/cloud-config} parts are
+     * merged in order: a later part's top-level keys replace an earlier one's, as cloud-init's default merge does.
+     * Other parts (scripts, boothooks) are ignored.
+     */
     static CloudConfig parse(String text) throws VmRuntimeException {
-        if (text == null || !text.stripLeading().startsWith("#cloud-config")) {
+        if (text == null) {
             return EMPTY;
         }
-        Object document;
+        java.util.regex.Matcher multipart = BOUNDARY.matcher(text.substring(0, headerEnd(text)));
+        if (multipart.find()) {
+            Map<Object, Object> merged = new LinkedHashMap<>();
+            String delimiter = "--" + multipart.group(1).trim();
+            String[] parts = text.split("(?m)^" + java.util.regex.Pattern.quote(delimiter));
+            for (int i = 1; i < parts.length; i++) {
+                String part = parts[i];
+                if (part.startsWith("--")) {
+                    break; // the closing delimiter
+                }
+                int body = headerEnd(part);
+                String headers = part.substring(0, body).toLowerCase(java.util.Locale.ROOT);
+                String content = part.substring(body).stripLeading();
+                if (headers.contains("text/cloud-config") || content.startsWith("#cloud-config")) {
+                    if (load(content) instanceof Map<?, ?> map) {
+                        map.forEach(merged::put);
+                    }
+                }
+            }
+            return merged.isEmpty() ? EMPTY : of(merged);
+        }
+        if (!text.stripLeading().startsWith("#cloud-config")) {
+            return EMPTY;
+        }
+        return load(text) instanceof Map<?, ?> root ? of(root) : EMPTY;
+    }
+
+    /** Where a MIME entity's headers end (after the first empty line), or 0 when it has none. */
+    private static int headerEnd(String entity) {
+        java.util.regex.Matcher blank = java.util.regex.Pattern.compile("\\r?\\n\\r?\\n").matcher(entity);
+        return blank.find() ? blank.end() : 0;
+    }
+
+    private static Object load(String yaml) throws VmRuntimeException {
         try {
-            document = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+            return new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
         } catch (RuntimeException e) {
             throw new VmRuntimeException("the cloud-config in customData is not valid YAML: " + e.getMessage(), e);
         }
-        if (!(document instanceof Map<?, ?> root)) {
-            return EMPTY;
-        }
+    }
+
+    private static CloudConfig of(Map<?, ?> root) {
         List<User> users = new ArrayList<>();
         boolean keepDefault = !(root.get("users") instanceof List<?>);
         if (root.get("users") instanceof List<?> list) {

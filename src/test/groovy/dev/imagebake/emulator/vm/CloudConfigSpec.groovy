@@ -44,6 +44,47 @@ runcmd:
         config.runcmd() == ['echo one', ['touch', '/two']]
     }
 
+    def "should merge the cloud-config parts of a MIME multipart message in order, ignoring other parts"() {
+        given: "the shape the azure builder sends: its host keys first, the template's custom data second"
+        String text = '''Content-Type: multipart/mixed; boundary="==imagebake-cloud-init=="
+MIME-Version: 1.0
+
+--==imagebake-cloud-init==
+Content-Type: text/cloud-config; charset="utf-8"
+
+#cloud-config
+ssh_keys:
+  ed25519_public: ssh-ed25519 AAAA host
+runcmd: [echo first]
+
+--==imagebake-cloud-init==
+Content-Type: text/x-shellscript; charset="utf-8"
+
+#!/bin/sh
+echo ignored
+
+--==imagebake-cloud-init==
+Content-Type: text/cloud-config; charset="utf-8"
+
+#cloud-config
+write_files:
+  - path: /etc/from-user
+    content: user part
+runcmd: [echo second]
+
+--==imagebake-cloud-init==--
+'''
+
+        when:
+        def config = CloudConfig.parse(text)
+
+        then:
+        config.hostKeys() == [ed25519_public: 'ssh-ed25519 AAAA host']
+        config.files()*.path() == ['/etc/from-user']
+        new String(config.files()[0].content(), StandardCharsets.UTF_8) == 'user part'
+        config.runcmd() == ['echo second'] // a later part's key replaces an earlier one's, as cloud-init merges
+    }
+
     def "should ignore data that is not a cloud-config"() {
         expect:
         CloudConfig.parse(text) == CloudConfig.EMPTY
