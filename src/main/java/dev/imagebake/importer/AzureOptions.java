@@ -40,8 +40,13 @@ final class AzureOptions {
     }
 
     void write() {
+        write(Val.quote(built.name()));
+    }
+
+    /** Writes the builder, named by {@code name} (Groovy: a quoted name, or an expression inside a loop). */
+    void write(String name) {
         w.line(0, "");
-        w.line(0, "builder azure(" + Val.quote(built.name()) + ") {");
+        w.line(0, "builder azure(" + name + ") {");
         boolean windows = "windows".equalsIgnoreCase(text("os_type"));
         simple("subscription_id", "subscription");
         simple("tenant_id", "tenant");

@@ -23,8 +23,25 @@ final class GroovyWriter {
     private final Map<PackerTemplate.Build, List<Built>> builtBy = new LinkedHashMap<>();
     private final List<Built> all = new ArrayList<>();
 
-    record Built(String name, String type, String sourceName, Block source) {
+    /**
+     * One builder: a source as a build names it.
+     *
+     * @param overrides what a refinement ({@code source "azure-arm.base" { name = ..., ... }}) sets over the source,
+     *                  {@code name} left out; empty for a plain reference
+     */
+    record Built(String name, String type, String sourceName, Block source, Map<String, Val> overrides, Loc at) {
     }
+
+    /**
+     * Options a refinement may set for its builders to be written as one loop: each maps to a keyword whatever its
+     * value (literal or computed), so the loop variable can stand for it.
+     */
+    private static final Set<String> LOOPABLE = Set.of("image_publisher", "image_offer", "image_sku", "image_version",
+            "vm_size", "location", "managed_image_name", "managed_image_resource_group_name", "temp_compute_name",
+            "build_resource_group_name", "ssh_username");
+
+    /** Extra indentation of everything written, for a builder inside a loop. */
+    private int nesting;
 
     GroovyWriter(PackerTemplate t, Path outDir) {
         this.t = t;
@@ -38,8 +55,12 @@ final class GroovyWriter {
         variables();
         int afterVariables = out.length();
         locals();
-        for (Built b : all) {
-            new AzureOptions(this, b).write();
+        for (List<Built> group : groups()) {
+            if (group.size() == 1) {
+                new AzureOptions(this, group.get(0)).write();
+            } else {
+                loop(group);
+            }
         }
         new Steps(this, all, builtBy).write();
         out.insert(afterVariables, undeclared(out.substring(afterVariables)));
@@ -68,6 +89,9 @@ final class GroovyWriter {
                 }
                 Block merged = source;
                 String name = parts[1];
+                Map<String, Val> overrides = new LinkedHashMap<>(ref.attrs);
+                overrides.remove("name");
+                ref.blocks.forEach(nested -> overrides.put(nested.type() + " block", new Val.Lit(null)));
                 if (!ref.attrs.isEmpty()) {
                     merged = new Block(source.labels, source.at);
                     merged.attrs.putAll(source.attrs);
@@ -86,12 +110,71 @@ final class GroovyWriter {
                 for (int i = 2; !names.add(unique); i++) {
                     unique = name + "-" + i;
                 }
-                Built b = new Built(unique, parts[0], parts[1], merged);
+                Built b = new Built(unique, parts[0], parts[1], merged, overrides, ref.at);
                 built.add(b);
                 all.add(b);
             }
             builtBy.put(build, built);
         }
+    }
+
+    /**
+     * The builders in the order written, those that can share one loop together: two or more refinements, in one
+     * build, of the same source, setting the same loopable options (Packer's way of building one source several ways).
+     */
+    private List<List<Built>> groups() {
+        Map<String, List<Built>> groups = new LinkedHashMap<>();
+        for (Map.Entry<PackerTemplate.Build, List<Built>> e : builtBy.entrySet()) {
+            for (Built b : e.getValue()) {
+                boolean loopable = !b.overrides().isEmpty() && LOOPABLE.containsAll(b.overrides().keySet());
+                String key = loopable ? System.identityHashCode(e.getKey()) + "/" + b.sourceName() + "/"
+                        + b.overrides().keySet() : "single/" + b.name();
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(b);
+            }
+        }
+        List<List<Built>> out = new ArrayList<>();
+        for (List<Built> group : groups.values()) {
+            if (group.size() == 1 || group.stream().map(Built::name).distinct().count() < group.size()) {
+                group.forEach(b -> out.add(List.of(b)));
+            } else {
+                out.add(group);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Refinements of one source as a list of their values and one builder written inside a loop over it: what
+     * differs between the builders reads {@code s.OPTION}.
+     */
+    private void loop(List<Built> group) {
+        Built first = group.get(0);
+        String list = "sources_" + first.sourceName().replaceAll("[^A-Za-z0-9_]", "_");
+        line(0, "");
+        line(0, "// One builder per refinement of source azure-arm." + first.sourceName() + " (" + first.at() + " and "
+                + (group.size() - 1) + " more): what they set differently is in " + list + ".");
+        line(0, "def " + list + " = [");
+        for (Built b : group) {
+            StringBuilder entry = new StringBuilder("[name: " + Val.quote(b.name()));
+            b.overrides().forEach((k, v) -> entry.append(", ").append(Val.key(k)).append(": ").append(v.groovy()));
+            line(1, entry.append("],").toString());
+        }
+        line(0, "]");
+        line(0, "for (s in " + list + ") {");
+        Block shared = new Block(first.source().labels, first.source().at);
+        shared.attrs.putAll(first.source().attrs);
+        shared.locs.putAll(first.source().locs);
+        shared.blocks.addAll(first.source().blocks);
+        first.overrides().keySet().forEach(k -> shared.attrs.put(k, new Val.Expr("s." + k)));
+        int body = out.length();
+        nesting++;
+        new AzureOptions(this, new Built(first.name(), first.type(), first.sourceName(), shared, Map.of(), first.at()))
+                .write("s.name");
+        nesting--;
+        if (out.charAt(body) == '\n') {
+            out.deleteCharAt(body); // the blank line a builder starts with, not wanted right after `for`
+        }
+        line(0, "}");
     }
 
     private void variables() {
@@ -209,7 +292,7 @@ final class GroovyWriter {
     }
 
     void line(int indent, String text) {
-        out.append("    ".repeat(indent)).append(text).append('\n');
+        out.append(text.isEmpty() ? "" : "    ".repeat(indent + nesting)).append(text).append('\n');
     }
 
     /**

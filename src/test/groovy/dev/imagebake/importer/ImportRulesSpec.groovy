@@ -361,6 +361,79 @@ build {
         result.todos() == []
     }
 
+    def "refinements of one source in a build become one builder written in a loop over what they set"() {
+        given:
+        Files.writeString(folder.resolve('loop.pkr.hcl'), '''
+source "azure-arm" "ubuntu" {
+  location = "westeurope"
+  image_publisher = "Canonical"
+  image_offer = "0001-com-ubuntu-server-jammy"
+  image_sku = "22_04-lts-gen2"
+  managed_image_resource_group_name = "images"
+}
+build {
+  source "azure-arm.ubuntu" {
+    name = "focal"
+    image_offer = "0001-com-ubuntu-server-focal"
+    image_sku = "20_04-lts-gen2"
+    managed_image_name = "web-focal"
+  }
+  source "azure-arm.ubuntu" {
+    name = "jammy"
+    image_offer = "0001-com-ubuntu-server-jammy"
+    image_sku = "22_04-lts-gen2"
+    managed_image_name = "web-jammy"
+  }
+  provisioner "shell" {
+    only = ["azure-arm.jammy"]
+    inline = ["echo jammy"]
+  }
+}''')
+
+        when:
+        def result = Importer.run(folder.resolve('loop.pkr.hcl'), folder)
+        def builds = plan(result).builds()
+
+        then:
+        result.todos() == []
+        result.groovy().contains('''def sources_ubuntu = [
+    [name: 'focal', image_offer: '0001-com-ubuntu-server-focal', image_sku: '20_04-lts-gen2', managed_image_name: 'web-focal'],
+    [name: 'jammy', image_offer: '0001-com-ubuntu-server-jammy', image_sku: '22_04-lts-gen2', managed_image_name: 'web-jammy'],
+]
+for (s in sources_ubuntu) {
+    builder azure(s.name) {''')
+        result.groovy().contains("source marketplace('Canonical', s.image_offer, s.image_sku)")
+        builds*.name() == ['focal', 'jammy']
+        builds*.builder()*.source()*.sku() == ['20_04-lts-gen2', '22_04-lts-gen2']
+        builds*.builder()*.managedImage()*.name() == ['web-focal', 'web-jammy']
+        builds*.steps()*.size() == [0, 1]
+    }
+
+    def "refinements that set an option a loop cannot stand for stay separate builders"() {
+        given:
+        Files.writeString(folder.resolve('two.pkr.hcl'), """
+source "azure-arm" "ubuntu" {
+${SOURCE}
+}
+build {
+  source "azure-arm.ubuntu" {
+    name = "a"
+    azure_tags = { team = "a" }
+  }
+  source "azure-arm.ubuntu" {
+    name = "b"
+    azure_tags = { team = "b" }
+  }
+}""")
+
+        when:
+        def result = Importer.run(folder.resolve('two.pkr.hcl'), folder)
+
+        then:
+        !result.groovy().contains('for (s in')
+        plan(result).builds()*.builder()*.tags() == [[team: 'a'], [team: 'b']]
+    }
+
     def "a file step's relative source is rebased to the output's folder, and one that leaves it is a TODO"() {
         given:
         Files.createDirectories(folder.resolve('packer/files'))
