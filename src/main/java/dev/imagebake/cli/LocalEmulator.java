@@ -121,6 +121,10 @@ final class LocalEmulator implements AutoCloseable {
             if (!(build.builder() instanceof AzureBuilderSpec spec)) {
                 continue;
             }
+            // The other subscriptions the template names (a gallery's) join the emulator's tenant.
+            for (String other : otherSubscriptions(spec)) {
+                emulator.addSubscription(other);
+            }
             if (clients == null) {
                 clients = new AzureClients(AzureCloud.resolve(AzureBuilderSpec.Auth.DEFAULT, cloudFile(),
                         folder, Map.of()));
@@ -140,8 +144,13 @@ final class LocalEmulator implements AutoCloseable {
             }
             AzureBuilderSpec.GalleryDestination g = spec.gallery();
             if (g != null) {
-                groups.createOrUpdate(g.resourceGroup(), new ResourceGroupInner().withLocation(location));
-                var compute = clients.compute();
+                AzureClients galleryClients = g.subscription() == null ? clients
+                        : new AzureClients(AzureCloud.resolve(new AzureBuilderSpec.Auth(
+                                AzureBuilderSpec.Auth.DEFAULT.cloud(), g.subscription(), null, null, null, null),
+                                cloudFile(), folder, Map.of()));
+                galleryClients.resources().getResourceGroups().createOrUpdate(g.resourceGroup(),
+                        new ResourceGroupInner().withLocation(location));
+                var compute = galleryClients.compute();
                 compute.getGalleries().createOrUpdate(g.resourceGroup(), g.gallery(),
                         new GalleryInner().withLocation(location));
                 compute.getGalleryImages().createOrUpdate(g.resourceGroup(), g.gallery(), g.image(),
@@ -152,6 +161,17 @@ final class LocalEmulator implements AutoCloseable {
                                         .withOffer(g.gallery()).withSku(g.image())));
             }
         }
+    }
+
+    private static List<String> otherSubscriptions(AzureBuilderSpec spec) {
+        List<String> ids = new java.util.ArrayList<>();
+        if (spec.gallery() != null && spec.gallery().subscription() != null) {
+            ids.add(spec.gallery().subscription());
+        }
+        if (spec.source() instanceof AzureBuilderSpec.GalleryImage g && g.subscription() != null) {
+            ids.add(g.subscription());
+        }
+        return ids;
     }
 
     @Override

@@ -158,9 +158,13 @@ public final class AzureBuilderContext extends BuilderContext {
         return new ImageSourceValue(new AzureBuilderSpec.ManagedImage(text));
     }
 
-    /** A gallery image version: {@code galleryImage 'corp', 'web', resourceGroup: 'images', version: 'latest'}. */
+    /**
+     * A gallery image version: {@code galleryImage 'corp', 'web', resourceGroup: 'images', version: 'latest'}.
+     * With {@code subscription: 'ID'} the gallery is in that subscription of the same tenant instead of the build's
+     * (the build's identity needs read access to it). Packer's {@code shared_image_gallery}.
+     */
     public Object galleryImage(Map<?, ?> options, Object gallery, Object definition) {
-        options("galleryImage", options, Set.of("resourceGroup", "version"));
+        options("galleryImage", options, Set.of("resourceGroup", "version", "subscription"));
         Object rg = options.get("resourceGroup");
         if (rg == null) {
             throw new TemplateError("`galleryImage` needs resourceGroup: '...'");
@@ -169,7 +173,19 @@ public final class AzureBuilderContext extends BuilderContext {
         return new ImageSourceValue(new AzureBuilderSpec.GalleryImage(
                 azureName("resourceGroup", AzureNames.Kind.RESOURCE_GROUP, rg),
                 azureName("galleryImage", AzureNames.Kind.GALLERY, gallery),
-                azureName("galleryImage", AzureNames.Kind.GALLERY_IMAGE, definition), version));
+                azureName("galleryImage", AzureNames.Kind.GALLERY_IMAGE, definition), version,
+                options.containsKey("subscription") ? subscriptionId("galleryImage", options.get("subscription"))
+                        : null));
+    }
+
+    /** A subscription id given to {@code keyword}: one path segment (Azure's are GUIDs). */
+    private String subscriptionId(String keyword, Object value) {
+        String id = string("subscription", value);
+        if (id.isBlank() || !id.matches("[A-Za-z0-9-]+")) {
+            throw new TemplateError("`" + keyword + "` subscription is a subscription id like "
+                    + "'00000000-0000-0000-0000-000000000000'; got '" + id + "'");
+        }
+        return id;
     }
 
     /** The marketplace purchase plan some images need: {@code purchasePlan name: ..., product: ..., publisher: ...}. */
@@ -398,11 +414,13 @@ public final class AzureBuilderContext extends BuilderContext {
     /**
      * Publishes a gallery image version: {@code gallery 'corp', image: 'web', version: '1.4.0',
      * regions: [westeurope: 1, northeurope: 2]}. Options: resourceGroup (default: the managed image's),
-     * storageType, shallow, excludeFromLatest, endOfLife ('yyyy-MM-dd').
+     * storageType, shallow, excludeFromLatest, endOfLife ('yyyy-MM-dd'), subscription (the gallery's, when it is
+     * not the build's: the version is published there from the image captured in the build's subscription;
+     * Packer's {@code shared_image_gallery_destination.subscription}).
      */
     public void gallery(Map<?, ?> options, Object galleryName) {
         options("gallery", options, Set.of("image", "version", "regions", "resourceGroup", "storageType", "shallow",
-                "excludeFromLatest", "endOfLife"));
+                "excludeFromLatest", "endOfLife", "subscription"));
         for (String required : List.of("image", "version")) {
             if (!options.containsKey(required)) {
                 throw new TemplateError("`gallery` needs " + required + ": '...'");
@@ -444,7 +462,8 @@ public final class AzureBuilderContext extends BuilderContext {
                         : "Standard_LRS",
                 options.containsKey("shallow") && bool("shallow", options.get("shallow")),
                 options.containsKey("excludeFromLatest") && bool("excludeFromLatest", options.get("excludeFromLatest")),
-                endOfLife, null);
+                endOfLife, null,
+                options.containsKey("subscription") ? subscriptionId("gallery", options.get("subscription")) : null);
     }
 
     private String storageType(String keyword, String option, Object value, Set<String> allowed) {
@@ -488,6 +507,9 @@ public final class AzureBuilderContext extends BuilderContext {
                     : managedImage != null ? managedImage.resourceGroup() : null;
             if (rg == null) {
                 errorAtBlock(blockName() + ": `gallery` needs resourceGroup: '...' (or a managedImage to share it)");
+            } else if (gallery.resourceGroup() == null && gallery.subscription() != null) {
+                errorAtBlock(blockName() + ": `gallery` in subscription " + gallery.subscription() + " needs its own "
+                        + "resourceGroup: '...' (the managed image's is in the build's subscription)");
             }
             Map<String, Integer> regions = new LinkedHashMap<>(gallery.regions());
             String added = null;
@@ -499,7 +521,7 @@ public final class AzureBuilderContext extends BuilderContext {
             }
             galleryDestination = new GalleryDestination(gallery.gallery(), rg, gallery.image(), gallery.version(),
                     regions, gallery.storageType(), gallery.shallowReplication(), gallery.excludeFromLatest(),
-                    gallery.endOfLifeDate(), added);
+                    gallery.endOfLifeDate(), added, gallery.subscription());
         }
         Network net = null;
         if (network != null) {

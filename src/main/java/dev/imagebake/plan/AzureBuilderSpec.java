@@ -70,9 +70,13 @@ public record AzureBuilderSpec(
     public record ManagedImage(String id) implements ImageSource {
     }
 
-    /** A gallery image version; {@code version} may be {@code latest} for the newest version of the definition. */
-    public record GalleryImage(String resourceGroup, String gallery, String image, String version)
-            implements ImageSource {
+    /**
+     * A gallery image version; {@code version} may be {@code latest} for the newest version of the definition.
+     *
+     * @param subscription the gallery's subscription when it is not the build's, else null
+     */
+    public record GalleryImage(String resourceGroup, String gallery, String image, String version,
+                               String subscription) implements ImageSource {
     }
 
     public record PurchasePlan(String name, String product, String publisher) {
@@ -102,17 +106,16 @@ public record AzureBuilderSpec(
     /**
      * A gallery image version to publish.
      *
-     * @param regions target regions with their replica counts, in order
-     */
-    /**
-     * A gallery image version to publish.
-     *
-     * @param addedRegion the build's location when the template's regions left it out and it was added (Azure
-     *                    needs the version in its source's region), else null
+     * @param regions      target regions with their replica counts, in order
+     * @param addedRegion  the build's location when the template's regions left it out and it was added (Azure
+     *                     needs the version in its source's region), else null
+     * @param subscription the gallery's subscription when it is not the build's (the version is published there
+     *                     from the image captured in the build's subscription), else null
      */
     public record GalleryDestination(String gallery, String resourceGroup, String image, String version,
                                      Map<String, Integer> regions, String storageType, boolean shallowReplication,
-                                     boolean excludeFromLatest, String endOfLifeDate, String addedRegion) {
+                                     boolean excludeFromLatest, String endOfLifeDate, String addedRegion,
+                                     String subscription) {
         public GalleryDestination {
             regions = Ordered.copy(regions);
         }

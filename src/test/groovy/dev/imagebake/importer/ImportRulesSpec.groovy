@@ -124,6 +124,57 @@ build {
         plan(result).builds()[0].builder().source().toString().contains('corp')
     }
 
+    def "a gallery image source in another subscription becomes galleryImage with its subscription"() {
+        given:
+        Files.writeString(folder.resolve('g.pkr.hcl'), '''
+source "azure-arm" "web" {
+  location = "westeurope"
+  shared_image_gallery {
+    subscription = "11111111-2222-3333-4444-555555555555"
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "base"
+    image_version = "1.0.0"
+  }
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+}
+build {
+  sources = ["source.azure-arm.web"]
+}''')
+
+        when:
+        def result = Importer.run(folder.resolve('g.pkr.hcl'), folder)
+
+        then:
+        result.todos() == []
+        result.groovy().contains("source galleryImage('corp', 'base', resourceGroup: 'images', version: '1.0.0', "
+                + "subscription: '11111111-2222-3333-4444-555555555555')")
+        plan(result).builds()[0].builder().source() == new dev.imagebake.plan.AzureBuilderSpec.GalleryImage('images',
+                'corp', 'base', '1.0.0', '11111111-2222-3333-4444-555555555555')
+    }
+
+    def "a shared image gallery destination in another subscription becomes gallery with its subscription"() {
+        when:
+        def result = importHcl('''
+  shared_image_gallery_destination {
+    subscription = "11111111-2222-3333-4444-555555555555"
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "web"
+    image_version = "1.2.3"
+  }''')
+        def gallery = plan(result).builds()[0].builder().gallery()
+
+        then:
+        result.todos() == []
+        !result.groovy().contains("build's subscription")
+        result.groovy().contains("gallery 'corp', image: 'web', version: '1.2.3', resourceGroup: 'images', "
+                + "subscription: '11111111-2222-3333-4444-555555555555'")
+        gallery.subscription() == '11111111-2222-3333-4444-555555555555'
+        gallery.resourceGroup() == 'images'
+    }
+
     def "build_resource_group_name becomes buildResourceGroup"() {
         expect:
         importHcl('build_resource_group_name = "rg"').groovy().contains("buildResourceGroup 'rg'")

@@ -128,7 +128,8 @@ public final class AzureBuilder {
             var dest = build.spec.gallery();
             Lro.await(context::cleanupSkipped, "tagging gallery image version " + dest.version()
                             + " as recorded", build.operationLimit(),
-                    () -> compute.getGalleryImageVersions().beginUpdate(dest.resourceGroup(), dest.gallery(),
+                    () -> build.galleryCompute().getGalleryImageVersions().beginUpdate(dest.resourceGroup(),
+                            dest.gallery(),
                             dest.image(), dest.version(),
                             new com.azure.resourcemanager.compute.models.GalleryImageVersionUpdate().withTags(tags)),
                     null);

@@ -137,7 +137,8 @@ final class StepCreateVm implements BuildStep {
 
     /** A version's id, or the definition's id for {@code latest} (Azure then picks the newest version). */
     private String galleryImageId(AzureBuilderSpec.GalleryImage g) {
-        return build.subscriptionPath() + "/resourceGroups/" + g.resourceGroup() + "/providers/Microsoft.Compute/galleries/"
+        return (g.subscription() != null ? "/subscriptions/" + g.subscription() : build.subscriptionPath())
+                + "/resourceGroups/" + g.resourceGroup() + "/providers/Microsoft.Compute/galleries/"
                 + g.gallery() + "/images/" + g.image()
                 + (g.version() == null || g.version().equals("latest") ? "" : "/versions/" + g.version());
     }

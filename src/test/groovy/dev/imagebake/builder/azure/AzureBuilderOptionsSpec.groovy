@@ -111,6 +111,42 @@ builder azure {
         gallery.addedRegion() == null
     }
 
+    def "a gallery destination and a gallery source in another subscription should be in the plan"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    source galleryImage('platform', 'ubuntu', resourceGroup: 'shared', version: '2.0.0', subscription: '44444444-4444-4444-4444-444444444444')
+    managedImage 'web', resourceGroup: 'images'
+    gallery 'corp', image: 'web', version: '1.0.0', resourceGroup: 'galleries', subscription: '55555555-5555-5555-5555-555555555555'
+}
+""").plan()
+        def spec = plan.builds()[0].builder() as AzureBuilderSpec
+        String rendered = dev.imagebake.plan.PlanRenderer.render(plan)
+        String json = dev.imagebake.plan.PlanJson.render(plan)
+
+        then:
+        spec.source() == new AzureBuilderSpec.GalleryImage('shared', 'platform', 'ubuntu', '2.0.0',
+                '44444444-4444-4444-4444-444444444444')
+        spec.gallery().subscription() == '55555555-5555-5555-5555-555555555555'
+        spec.gallery().resourceGroup() == 'galleries'
+        rendered.contains('    version        2.0.0\n    subscription   44444444-4444-4444-4444-444444444444\n')
+        rendered =~ /\n    subscription +55555555-5555-5555-5555-555555555555\n/
+        json =~ /"subscription" ?: ?"55555555-5555-5555-5555-555555555555"/
+        json =~ /"subscription" ?: ?"44444444-4444-4444-4444-444444444444"/
+    }
+
+    def "gallery options about subscriptions should be refused at their line and column when they cannot work"() {
+        expect:
+        TemplateHarness.errors("builder azure {\n    location 'westeurope'\n    ${SOURCE}\n${line}\n}\n") == [expected]
+
+        where:
+        line                                                                                   || expected
+        "    gallery 'corp', image: 'web', version: '1.0.0', subscription: 'a/b', resourceGroup: 'g'" || "4:5: `gallery` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got 'a/b'"
+        "    managedImage 'web', resourceGroup: 'images'\n    gallery 'corp', image: 'web', version: '1.0.0', subscription: 'sub-2'" || "1:9: builder azure 'azure': `gallery` in subscription sub-2 needs its own resourceGroup: '...' (the managed image's is in the build's subscription)"
+        "    managedImage 'web', resourceGroup: 'images'\n    source galleryImage('g', 'd', resourceGroup: 'r', subscription: '')" || "5:12: `galleryImage` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got ''"
+    }
+
     def "settings a build would ignore or fail on should be refused at their line and column"() {
         expect:
         TemplateHarness.errors("builder azure {\n    ${SOURCE}\n    managedImage 'x', resourceGroup: 'images'\n${line}\n}\n") == [expected]
