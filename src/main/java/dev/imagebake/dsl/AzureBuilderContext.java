@@ -178,10 +178,16 @@ public final class AzureBuilderContext extends BuilderContext {
                         : null));
     }
 
-    /** A subscription id given to {@code keyword}: one path segment (Azure's are GUIDs). */
+    /**
+     * A subscription id given to {@code keyword}: one path segment (Azure's are GUIDs). An empty one (an unset
+     * variable) means the build's subscription, as in Packer; null then.
+     */
     private String subscriptionId(String keyword, Object value) {
         String id = string("subscription", value);
-        if (id.isBlank() || !id.matches("[A-Za-z0-9-]+")) {
+        if (id.isEmpty()) {
+            return null;
+        }
+        if (!id.matches("[A-Za-z0-9-]+")) {
             throw new TemplateError("`" + keyword + "` subscription is a subscription id like "
                     + "'00000000-0000-0000-0000-000000000000'; got '" + id + "'");
         }

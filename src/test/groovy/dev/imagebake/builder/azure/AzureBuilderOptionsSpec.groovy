@@ -144,7 +144,22 @@ builder azure {
         line                                                                                   || expected
         "    gallery 'corp', image: 'web', version: '1.0.0', subscription: 'a/b', resourceGroup: 'g'" || "4:5: `gallery` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got 'a/b'"
         "    managedImage 'web', resourceGroup: 'images'\n    gallery 'corp', image: 'web', version: '1.0.0', subscription: 'sub-2'" || "1:9: builder azure 'azure': `gallery` in subscription sub-2 needs its own resourceGroup: '...' (the managed image's is in the build's subscription)"
-        "    managedImage 'web', resourceGroup: 'images'\n    source galleryImage('g', 'd', resourceGroup: 'r', subscription: '')" || "5:12: `galleryImage` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got ''"
+        "    managedImage 'web', resourceGroup: 'images'\n    source galleryImage('g', 'd', resourceGroup: 'r', subscription: ' x')" || "5:12: `galleryImage` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got ' x'"
+    }
+
+    def "an empty gallery subscription, an unset variable, should mean the build's subscription as in Packer"() {
+        when:
+        def spec = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    source galleryImage('platform', 'ubuntu', resourceGroup: 'shared', subscription: '')
+    gallery 'corp', image: 'web', version: '1.0.0', resourceGroup: 'galleries', subscription: ''
+}
+""").plan().builds()[0].builder() as AzureBuilderSpec
+
+        then:
+        spec.source().subscription() == null
+        spec.gallery().subscription() == null
     }
 
     def "settings a build would ignore or fail on should be refused at their line and column"() {
