@@ -127,13 +127,17 @@ public final class AzureBuilderContext extends BuilderContext {
 
     // ---- what to start from ------------------------------------------------------------------------------------
 
-    /** The image the build VM boots from: {@code marketplace(...)}, {@code image(id)} or {@code galleryImage(...)}. */
+    /**
+     * The image the build VM boots from: {@code marketplace(...)}, {@code image(id)}, {@code galleryImage(...)},
+     * {@code communityGalleryImage(id)} or {@code sharedGalleryImage(id)}.
+     */
     public void source(Object image) {
         if (image instanceof ImageSourceValue value) {
             source = value.source();
         } else {
             throw new TemplateError("`source` takes marketplace('publisher', 'offer', 'sku'), image('/subscriptions/"
-                    + "...') or galleryImage('gallery', 'definition', resourceGroup: '...'); got " + describe(image));
+                    + "...'), galleryImage('gallery', 'definition', resourceGroup: '...'), communityGalleryImage("
+                    + "'/CommunityGalleries/...') or sharedGalleryImage('/SharedGalleries/...'); got " + describe(image));
         }
     }
 
@@ -192,6 +196,44 @@ public final class AzureBuilderContext extends BuilderContext {
                     + "'00000000-0000-0000-0000-000000000000'; got '" + id + "'");
         }
         return id;
+    }
+
+    private static final Pattern COMMUNITY_ID = Pattern.compile(
+            "/CommunityGalleries/[^/\\s]+/Images/[^/\\s]+/Versions/(latest|\\d+\\.\\d+\\.\\d+)",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern SHARED_ID = Pattern.compile(
+            "/SharedGalleries/[^/\\s]+/Images/[^/\\s]+/Versions/(latest|\\d+\\.\\d+\\.\\d+)",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * A version of a gallery shared to the community (a community gallery):
+     * {@code source communityGalleryImage('/CommunityGalleries/NAME/Images/IMAGE/Versions/1.0.0')}. The version may be
+     * {@code latest}: Azure picks the newest when the VM is created, and the build records which. Packer's
+     * {@code shared_image_gallery.community_gallery_image_id}.
+     */
+    public Object communityGalleryImage(Object id) {
+        String text = string("communityGalleryImage", id);
+        if (!COMMUNITY_ID.matcher(text).matches()) {
+            throw new TemplateError("`communityGalleryImage` takes a community gallery image version's id, "
+                    + "/CommunityGalleries/NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '"
+                    + text + "'");
+        }
+        return new ImageSourceValue(new AzureBuilderSpec.CommunityGalleryImage(text));
+    }
+
+    /**
+     * A version of a gallery shared directly with the build's subscription or tenant (a direct shared gallery):
+     * {@code source sharedGalleryImage('/SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/1.0.0')}. The version
+     * may be {@code latest}. Packer's {@code shared_image_gallery.direct_shared_gallery_image_id}.
+     */
+    public Object sharedGalleryImage(Object id) {
+        String text = string("sharedGalleryImage", id);
+        if (!SHARED_ID.matcher(text).matches()) {
+            throw new TemplateError("`sharedGalleryImage` takes a directly shared gallery image version's id, "
+                    + "/SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); "
+                    + "got '" + text + "'");
+        }
+        return new ImageSourceValue(new AzureBuilderSpec.SharedGalleryImage(text));
     }
 
     /** The marketplace purchase plan some images need: {@code purchasePlan name: ..., product: ..., publisher: ...}. */

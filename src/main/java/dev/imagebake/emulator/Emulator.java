@@ -20,6 +20,7 @@ import dev.imagebake.emulator.compute.ComputeProvider;
 import dev.imagebake.emulator.compute.GalleryProvider;
 import dev.imagebake.emulator.compute.MarketplaceProvider;
 import dev.imagebake.emulator.compute.ScaleSetProvider;
+import dev.imagebake.emulator.compute.SharedGalleryProvider;
 import dev.imagebake.emulator.deployments.DeploymentProvider;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
@@ -142,6 +143,7 @@ public final class Emulator implements AutoCloseable {
                 new SecurityRuleProvider(store, operations),
                 compute,
                 new GalleryProvider(store, operations, compute::layersOf),
+                new SharedGalleryProvider(store),
                 scaleSets,
                 new MarketplaceProvider()));
         // Template deployments create their resources through the providers above, as ARM's engine does.

@@ -172,6 +172,14 @@ final class AzureOptions {
         } else if (has("shared_image_gallery")) {
             Map<String, Val> g = Functions.entries(s.attrs.get("shared_image_gallery"));
             done.add("shared_image_gallery");
+            if (g.containsKey("community_gallery_image_id")) {
+                set("source", "communityGalleryImage(" + g.get("community_gallery_image_id").groovy() + ")");
+                return;
+            }
+            if (g.containsKey("direct_shared_gallery_image_id")) {
+                set("source", "sharedGalleryImage(" + g.get("direct_shared_gallery_image_id").groovy() + ")");
+                return;
+            }
             StringBuilder args = new StringBuilder(g.getOrDefault("gallery_name", new Val.Lit("")).groovy() + ", "
                     + g.getOrDefault("image_name", new Val.Lit("")).groovy() + ", resourceGroup: "
                     + g.getOrDefault("resource_group", new Val.Lit("")).groovy());

@@ -59,7 +59,8 @@ public record AzureBuilderSpec(
     }
 
     /** What the build machine boots from. */
-    public sealed interface ImageSource permits Marketplace, ManagedImage, GalleryImage {
+    public sealed interface ImageSource permits Marketplace, ManagedImage, GalleryImage, CommunityGalleryImage,
+            SharedGalleryImage {
     }
 
     /** A marketplace image; {@code version} may be {@code latest}. */
@@ -77,6 +78,20 @@ public record AzureBuilderSpec(
      */
     public record GalleryImage(String resourceGroup, String gallery, String image, String version,
                                String subscription) implements ImageSource {
+    }
+
+    /**
+     * A version of a gallery shared to the community, by its id {@code /CommunityGalleries/NAME/Images/IMAGE/
+     * Versions/VERSION}; VERSION may be {@code latest}.
+     */
+    public record CommunityGalleryImage(String id) implements ImageSource {
+    }
+
+    /**
+     * A version of a gallery shared directly with the build's subscription or tenant, by its id
+     * {@code /SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/VERSION}; VERSION may be {@code latest}.
+     */
+    public record SharedGalleryImage(String id) implements ImageSource {
     }
 
     public record PurchasePlan(String name, String product, String publisher) {

@@ -175,6 +175,36 @@ build {
         gallery.resourceGroup() == 'images'
     }
 
+    @Unroll
+    def "a shared_image_gallery with #option becomes #keyword"() {
+        given:
+        Files.writeString(folder.resolve('g.pkr.hcl'), """
+source "azure-arm" "web" {
+  location = "westeurope"
+  shared_image_gallery {
+    ${option} = "${id}"
+  }
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+}
+build {
+  sources = ["source.azure-arm.web"]
+}""")
+
+        when:
+        def result = Importer.run(folder.resolve('g.pkr.hcl'), folder)
+
+        then:
+        result.todos() == []
+        result.groovy().contains("source ${keyword}('${id}')")
+        plan(result).builds()[0].builder().source() == expected
+
+        where:
+        option                           | keyword                 | id                                                           || expected
+        'community_gallery_image_id'     | 'communityGalleryImage' | '/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest' || new dev.imagebake.plan.AzureBuilderSpec.CommunityGalleryImage('/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest')
+        'direct_shared_gallery_image_id' | 'sharedGalleryImage'    | '/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3'     || new dev.imagebake.plan.AzureBuilderSpec.SharedGalleryImage('/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3')
+    }
+
     def "build_resource_group_name becomes buildResourceGroup"() {
         expect:
         importHcl('build_resource_group_name = "rg"').groovy().contains("buildResourceGroup 'rg'")

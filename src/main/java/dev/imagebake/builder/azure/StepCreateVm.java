@@ -131,6 +131,12 @@ final class StepCreateVm implements BuildStep {
         if (source instanceof AzureBuilderSpec.ManagedImage i) {
             return new ImageReference().withId(i.id());
         }
+        if (source instanceof AzureBuilderSpec.CommunityGalleryImage c) {
+            return new ImageReference().withCommunityGalleryImageId(c.id());
+        }
+        if (source instanceof AzureBuilderSpec.SharedGalleryImage d) {
+            return new ImageReference().withSharedGalleryImageId(d.id());
+        }
         AzureBuilderSpec.GalleryImage g = (AzureBuilderSpec.GalleryImage) source;
         return new ImageReference().withId(galleryImageId(g));
     }
@@ -149,6 +155,12 @@ final class StepCreateVm implements BuildStep {
         }
         if (source instanceof AzureBuilderSpec.ManagedImage i) {
             return i.id();
+        }
+        if (source instanceof AzureBuilderSpec.CommunityGalleryImage c) {
+            return c.id();
+        }
+        if (source instanceof AzureBuilderSpec.SharedGalleryImage d) {
+            return d.id();
         }
         return galleryImageId((AzureBuilderSpec.GalleryImage) source);
     }

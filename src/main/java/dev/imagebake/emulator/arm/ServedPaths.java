@@ -41,6 +41,8 @@ public final class ServedPaths {
                 NETWORK + "networkSecurityGroups/*/securityRules", NETWORK + "networkSecurityGroups/*/securityRules/*",
                 SUB + "/providers/microsoft.compute/galleries",
                 SUB + "/providers/microsoft.compute/locations/*/capsoperations/*",
+                SUB + "/providers/microsoft.compute/locations/*/communitygalleries/*/images/*/versions/*",
+                SUB + "/providers/microsoft.compute/locations/*/sharedgalleries/*/images/*/versions/*",
                 COMPUTE + "galleries/*/images", COMPUTE + "galleries/*/images/*",
                 COMPUTE + "galleries/*/images/*/versions", COMPUTE + "galleries/*/images/*/versions/*",
                 SUB + "/providers/microsoft.compute/virtualMachineScaleSets",

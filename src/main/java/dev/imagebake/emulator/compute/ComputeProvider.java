@@ -283,6 +283,16 @@ public final class ComputeProvider implements ResourceProvider {
     /** Checks the image reference and fills in {@code exactVersion}; returns the hyper-V generation. */
     static String resolveImage(State state, Map<String, Object> reference, String location)
             throws ArmException {
+        String shared = SharedGalleryProvider.sharedId(reference);
+        if (shared != null) {
+            // A community or directly shared gallery's version; 'latest' resolves to the newest, recorded as Azure does.
+            Map<String, Object> version = SharedGalleryProvider.resolve(state, shared);
+            reference.put("exactVersion", version.get("name"));
+            Map<String, Object> definition = state.resource(((String) version.get("id"))
+                    .replaceFirst("(?i)/versions/[^/]+$", ""));
+            Object generation = definition == null ? null : map(definition.get("properties")).get("hyperVGeneration");
+            return generation instanceof String g ? g : "V1";
+        }
         if (reference.get("id") instanceof String imageId) {
             Map<String, Object> image = state.resource(imageId);
             if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE
@@ -340,7 +350,14 @@ public final class ComputeProvider implements ResourceProvider {
                 + "/Publishers/" + imageReference.get("publisher") + "/ArtifactTypes/VMImage/Offers/"
                 + imageReference.get("offer") + "/Skus/" + imageReference.get("sku") + "/Versions/"
                 + imageReference.get("exactVersion");
-        creation.put("imageReference", new LinkedHashMap<>(Map.of("id", source)));
+        String shared = SharedGalleryProvider.sharedId(imageReference);
+        if (shared != null) {
+            creation.put("galleryImageReference", new LinkedHashMap<>(Map.of(
+                    imageReference.containsKey("communityGalleryImageId") ? "communityGalleryImageId"
+                            : "sharedGalleryImageId", shared)));
+        } else {
+            creation.put("imageReference", new LinkedHashMap<>(Map.of("id", source)));
+        }
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("osType", "Linux");
         properties.put("hyperVGeneration", hyperVGeneration);

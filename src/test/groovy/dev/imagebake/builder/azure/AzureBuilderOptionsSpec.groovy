@@ -147,6 +147,40 @@ builder azure {
         "    managedImage 'web', resourceGroup: 'images'\n    source galleryImage('g', 'd', resourceGroup: 'r', subscription: ' x')" || "5:12: `galleryImage` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got ' x'"
     }
 
+    def "community and directly shared gallery images should be sources, in the plan with their ids"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure('community') {
+    location 'westeurope'
+    source communityGalleryImage('/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest')
+    managedImage 'web', resourceGroup: 'images'
+}
+builder azure('shared') {
+    location 'westeurope'
+    source sharedGalleryImage('/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3')
+    managedImage 'web2', resourceGroup: 'images'
+}
+""").plan()
+        String rendered = dev.imagebake.plan.PlanRenderer.render(plan)
+
+        then:
+        plan.builds()[0].builder().source() == new AzureBuilderSpec.CommunityGalleryImage('/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest')
+        plan.builds()[1].builder().source() == new AzureBuilderSpec.SharedGalleryImage('/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3')
+        rendered.contains('  source\n    kind  communityGalleryImage\n    id    /CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest\n')
+        dev.imagebake.plan.PlanJson.render(plan) =~ /"kind" ?: ?"sharedGalleryImage",\s*"id" ?: ?"\/SharedGalleries\/sub-CORP\/Images\/ubuntu\/Versions\/1.2.3"/
+    }
+
+    def "a community or shared gallery image id of the wrong shape should be refused at its line and column"() {
+        expect:
+        TemplateHarness.errors("builder azure {\n    location 'westeurope'\n    managedImage 'x', resourceGroup: 'images'\n    source ${call}\n}\n") == [expected]
+
+        where:
+        call                                                                  || expected
+        "communityGalleryImage('/CommunityGalleries/pub/Images/ubuntu')"      || "4:12: `communityGalleryImage` takes a community gallery image version's id, /CommunityGalleries/NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '/CommunityGalleries/pub/Images/ubuntu'"
+        "communityGalleryImage('/SharedGalleries/s/Images/u/Versions/1.0.0')" || "4:12: `communityGalleryImage` takes a community gallery image version's id, /CommunityGalleries/NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '/SharedGalleries/s/Images/u/Versions/1.0.0'"
+        "sharedGalleryImage('/SharedGalleries/s/Images/u/Versions/newest')"   || "4:12: `sharedGalleryImage` takes a directly shared gallery image version's id, /SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '/SharedGalleries/s/Images/u/Versions/newest'"
+    }
+
     def "an empty gallery subscription, an unset variable, should mean the build's subscription as in Packer"() {
         when:
         def spec = TemplateHarness.evaluate("""

@@ -3,6 +3,10 @@ package dev.imagebake.builder.azure
 import com.azure.core.management.profile.AzureProfile
 import com.azure.resourcemanager.compute.ComputeManager
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient
+import com.azure.resourcemanager.compute.models.CommunityGalleryInfo
+import com.azure.resourcemanager.compute.models.GallerySharingPermissionTypes
+import com.azure.resourcemanager.compute.models.SharingProfile
+import com.azure.resourcemanager.resources.fluentcore.utils.ResourceManagerUtils
 import dev.imagebake.cli.Main
 import dev.imagebake.emulator.AzureSdkClients
 import dev.imagebake.emulator.Emulator
@@ -15,11 +19,13 @@ import spock.lang.TempDir
 
 import java.nio.file.Files
 import java.nio.file.Path
+import java.time.Duration
 
 /**
  * Real builds with `build --emulator` (sandboxed build machines, the real SDK over HTTPS) for the gallery options
- * Packer templates use: a destination gallery and a source gallery in another subscription of the tenant. What the
- * builds did is read back from the emulator, restarted on the same data, through the Azure SDK.
+ * Packer templates use: a destination gallery and a source gallery in another subscription of the tenant, and
+ * sources from a gallery shared to the community or directly. What the builds did is read back from the emulator,
+ * restarted on the same data, through the Azure SDK.
  */
 @Stepwise
 class AzureGalleryOptionsSpec extends Specification {
@@ -128,6 +134,95 @@ provision shell { inline 'test -f /etc/imagebake-baked && exit 7' }
         then:
         gc == 0
         AzureBuildFaultsSpec.leftovers(sdk) == []
+    }
+
+    def "should build from a version of a gallery shared to the community, its 'latest' resolved and recorded"() {
+        given: 'the platform team shares its gallery to the community'
+        def sdk = reopen()
+        def gallery = share(sdk, new SharingProfile().withPermissions(GallerySharingPermissionTypes.COMMUNITY)
+                .withCommunityGalleryInfo(new CommunityGalleryInfo().withPublisherUri('https://images.example.org')
+                        .withPublisherContact('images@example.org').withEula('https://images.example.org/eula')
+                        .withPublicNamePrefix('corp')))
+        String publicName = gallery.sharingProfile().communityGalleryInfo().publicNames()[0]
+        def seen = compute(sdk, sdk.cloud.subscriptionId as String).communityGalleryImageVersions
+                .get('westeurope', publicName, 'web', '1.0.0')
+        emulator.close()
+        emulator = null
+
+        expect: 'the build subscription sees the version under the public name'
+        publicName ==~ /corp-[-0-9a-f]{36}/
+        seen.uniqueId() == "/CommunityGalleries/${publicName}/Images/web/Versions/1.0.0"
+
+        when:
+        String id = "/CommunityGalleries/${publicName}/Images/web/Versions/latest"
+        def vm = keptMachine('community', "communityGalleryImage('${id}')")
+
+        then: 'Azure made the VM from the community image, and says which version latest was'
+        vm.run.out.contains("creating VM ib-azure-")
+        vm.run.out.contains(" from ${id}\n")
+        vm.run.out.contains('source image version: 1.0.0')
+        vm.run.out.contains('(the script exited with status 7)')
+        vm.reference.communityGalleryImageId() == id
+        vm.reference.exactVersion() == '1.0.0'
+        vm.reference.id() == null
+    }
+
+    def "should build from a version of a gallery shared directly"() {
+        given: 'the platform team shares its gallery directly with the build subscription instead'
+        def sdk = reopen()
+        def gallery = share(sdk, new SharingProfile().withPermissions(GallerySharingPermissionTypes.GROUPS))
+        String uniqueName = gallery.identifier().uniqueName()
+        def seen = compute(sdk, sdk.cloud.subscriptionId as String).sharedGalleryImageVersions
+                .get('westeurope', uniqueName, 'web', '1.0.0')
+        emulator.close()
+        emulator = null
+
+        expect:
+        seen.uniqueId() == "/SharedGalleries/${uniqueName}/Images/web/Versions/1.0.0"
+
+        when:
+        String id = "/SharedGalleries/${uniqueName}/Images/web/Versions/1.0.0"
+        def vm = keptMachine('shared', "sharedGalleryImage('${id}')")
+
+        then:
+        vm.run.out.contains(" from ${id}\n")
+        vm.run.out.contains('(the script exited with status 7)')
+        vm.reference.sharedGalleryImageId() == id
+        vm.reference.exactVersion() == '1.0.0'
+    }
+
+    /** Replaces the sharing of the platform team's gallery in the other subscription; returns the gallery. */
+    com.azure.resourcemanager.compute.fluent.models.GalleryInner share(AzureSdkClients sdk, SharingProfile sharing) {
+        ResourceManagerUtils.InternalRuntimeContext.setDelayProvider({ Duration d -> Duration.ofMillis(10) })
+        def galleries = compute(sdk, OTHER).galleries
+        galleries.createOrUpdate('shared-images', 'corp', new com.azure.resourcemanager.compute.fluent.models
+                .GalleryInner().withLocation('westeurope').withSharingProfile(sharing))
+        galleries.getByResourceGroup('shared-images', 'corp')
+    }
+
+    /**
+     * Builds from {@code source} with a step that fails when the machine has the baked file, keeping the machine
+     * (--on-error abort); reads its image reference back from the emulator, then lets gc remove it.
+     */
+    Map keptMachine(String name, String source) {
+        def run = TemplateRun.emulated(folder(name), """
+builder azure {
+    location 'westeurope'
+    source ${source}
+    managedImage 'web-${name}', resourceGroup: 'images'
+}
+provision shell { inline 'test -f /etc/imagebake-baked && exit 7' }
+""", data(), ['--on-error', 'abort'])
+        def sdk = reopen()
+        def own = sdk.computeManager().serviceClient()
+        def vms = sdk.resourceManager().serviceClient().resourceGroups.list().collect { it.name() }
+                .findAll { it.startsWith('imagebake-') }.collectMany { own.virtualMachines.listByResourceGroup(it).toList() }
+        assert vms.size() == 1: run
+        def gcOut = new ByteArrayOutputStream()
+        int gc = Main.run(new PrintStream(gcOut, true, 'UTF-8'), new PrintStream(gcOut, true, 'UTF-8'), [:],
+                ['gc', '--older-than', '0s', '--cloud', emulator.cloudFile().toString()] as String[])
+        assert gc == 0 && AzureBuildFaultsSpec.leftovers(sdk) == []: gcOut.toString('UTF-8')
+        [run: run, reference: vms[0].storageProfile().imageReference()]
     }
 
     def "should refuse a gallery in a subscription the tenant does not have, before creating anything"() {
