@@ -1,8 +1,12 @@
 package dev.imagebake.cli;
 
+import com.azure.resourcemanager.compute.fluent.models.DiskEncryptionSetInner;
 import com.azure.resourcemanager.compute.fluent.models.GalleryImageInner;
 import com.azure.resourcemanager.compute.fluent.models.GalleryInner;
+import com.azure.resourcemanager.compute.models.DiskEncryptionSetIdentityType;
+import com.azure.resourcemanager.compute.models.EncryptionSetIdentity;
 import com.azure.resourcemanager.compute.models.GalleryImageIdentifier;
+import com.azure.resourcemanager.compute.models.KeyForDiskEncryptionSet;
 import com.azure.resourcemanager.compute.models.HyperVGeneration;
 import com.azure.resourcemanager.compute.models.OperatingSystemStateTypes;
 import com.azure.resourcemanager.compute.models.OperatingSystemTypes;
@@ -142,12 +146,21 @@ final class LocalEmulator implements AutoCloseable {
                     EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), folder, templateFolder, err);
                 }
             }
+            if (spec.diskEncryptionSetId() != null) {
+                // /subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/diskEncryptionSets/NAME
+                String[] p = spec.diskEncryptionSetId().split("/");
+                AzureClients keyClients = clientsFor(clients, p[2]);
+                keyClients.resources().getResourceGroups().createOrUpdate(p[4],
+                        new ResourceGroupInner().withLocation(location));
+                keyClients.compute().getDiskEncryptionSets().createOrUpdate(p[4], p[8], new DiskEncryptionSetInner()
+                        .withLocation(location).withIdentity(new EncryptionSetIdentity()
+                                .withType(DiskEncryptionSetIdentityType.SYSTEM_ASSIGNED))
+                        .withActiveKey(new KeyForDiskEncryptionSet().withKeyUrl(
+                                "https://imagebake-emulator.vault.azure.net/keys/" + p[8] + "/1")));
+            }
             AzureBuilderSpec.GalleryDestination g = spec.gallery();
             if (g != null) {
-                AzureClients galleryClients = g.subscription() == null ? clients
-                        : new AzureClients(AzureCloud.resolve(new AzureBuilderSpec.Auth(
-                                AzureBuilderSpec.Auth.DEFAULT.cloud(), g.subscription(), null, null, null, null),
-                                cloudFile(), folder, Map.of()));
+                AzureClients galleryClients = clientsFor(clients, g.subscription());
                 galleryClients.resources().getResourceGroups().createOrUpdate(g.resourceGroup(),
                         new ResourceGroupInner().withLocation(location));
                 var compute = galleryClients.compute();
@@ -163,8 +176,18 @@ final class LocalEmulator implements AutoCloseable {
         }
     }
 
+    /** The clients of another subscription of the emulator's tenant; {@code clients} for null or the default. */
+    private AzureClients clientsFor(AzureClients clients, String subscription) throws IOException {
+        return subscription == null || subscription.equalsIgnoreCase(clients.cloud().subscription()) ? clients
+                : new AzureClients(AzureCloud.resolve(new AzureBuilderSpec.Auth(AzureBuilderSpec.Auth.DEFAULT.cloud(),
+                        subscription, null, null, null, null), cloudFile(), folder, Map.of()));
+    }
+
     private static List<String> otherSubscriptions(AzureBuilderSpec spec) {
         List<String> ids = new java.util.ArrayList<>();
+        if (spec.diskEncryptionSetId() != null) {
+            ids.add(spec.diskEncryptionSetId().split("/")[2]);
+        }
         if (spec.gallery() != null && spec.gallery().subscription() != null) {
             ids.add(spec.gallery().subscription());
         }

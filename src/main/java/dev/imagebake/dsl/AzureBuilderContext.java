@@ -70,6 +70,8 @@ public final class AzureBuilderContext extends BuilderContext {
     private ManagedImageDestination managedImage;
     private boolean managedImageStorageTypeGiven;
     private GalleryDestination gallery;
+    private boolean keepOsDisk;
+    private String diskEncryptionSetId;
 
     AzureBuilderContext(Evaluation evaluation, String name) {
         super(evaluation, name);
@@ -282,6 +284,35 @@ public final class AzureBuilderContext extends BuilderContext {
             osDiskType = storageType("osDisk", "type", options.get("type"), OS_DISK_TYPES);
             checkImageStorageType();
         }
+    }
+
+    /**
+     * Keeps the build VM's OS disk after the build (default false) instead of deleting it with the VM, and names it
+     * in the build's result ({@code keptOsDiskId}). Needs {@code buildResourceGroup}: the disk stays there, since a
+     * temporary resource group is deleted with everything in it (in Packer too, where {@code keep_os_disk} only
+     * keeps the disk in a build resource group). Packer's {@code keep_os_disk}.
+     */
+    public void keepOsDisk(Object enabled) {
+        keepOsDisk = bool("keepOsDisk", enabled);
+    }
+
+    private static final Pattern DISK_ENCRYPTION_SET = Pattern.compile(
+            "/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Compute/diskEncryptionSets/[^/]+",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Encrypts the build VM's OS disk and data disks with customer-managed keys through this disk encryption set:
+     * {@code diskEncryptionSet '/subscriptions/.../resourceGroups/keys/providers/Microsoft.Compute/
+     * diskEncryptionSets/NAME'}. The set must exist in the build's region. Packer's {@code disk_encryption_set_id}.
+     */
+    public void diskEncryptionSet(Object id) {
+        String text = string("diskEncryptionSet", id);
+        if (!DISK_ENCRYPTION_SET.matcher(text).matches()) {
+            throw new TemplateError("`diskEncryptionSet` takes a disk encryption set's resource id, /subscriptions/"
+                    + "SUBSCRIPTION/resourceGroups/GROUP/providers/Microsoft.Compute/diskEncryptionSets/NAME; got '"
+                    + text + "'");
+        }
+        diskEncryptionSetId = text;
     }
 
     /**
@@ -543,6 +574,10 @@ public final class AzureBuilderContext extends BuilderContext {
             errorAtBlock(blockName() + ": use either `buildResourceGroup` (an existing group, kept) or "
                     + "`tempResourceGroupName` (a new group, deleted at the end), not both");
         }
+        if (keepOsDisk && buildResourceGroup == null) {
+            errorAtBlock(blockName() + ": `keepOsDisk` needs `buildResourceGroup`, where the disk stays: a temporary "
+                    + "resource group is deleted with everything in it");
+        }
         if (clientId != null && clientSecret == null && clientCertificate == null) {
             errorAtBlock(blockName() + ": `clientId` needs `clientSecret` or `clientCertificate`");
         }
@@ -593,7 +628,8 @@ public final class AzureBuilderContext extends BuilderContext {
                 source, purchasePlan, location, vmSize, osType, osDiskSizeGb, diskType, dataDisks, spot,
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,
-                operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination);
+                operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination, keepOsDisk,
+                diskEncryptionSetId);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

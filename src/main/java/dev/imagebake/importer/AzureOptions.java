@@ -105,7 +105,17 @@ final class AzureOptions {
             set("tags", tags instanceof Val.Obj o ? o.groovy().substring(1, o.groovy().length() - 1) : tags.groovy());
             done.add("azure_tags");
         }
+        simple("disk_encryption_set_id", "diskEncryptionSet");
         simple("build_resource_group_name", "buildResourceGroup");
+        if (has("keep_os_disk")) {
+            done.add("keep_os_disk");
+            if (!has("build_resource_group_name") && !"false".equals(text("keep_os_disk"))) {
+                todo("keep_os_disk", "without build_resource_group_name the disk is deleted with the temporary "
+                        + "resource group (in Packer too); imagebake keeps it only with buildResourceGroup");
+            } else {
+                set("keepOsDisk", s.attrs.get("keep_os_disk"));
+            }
+        }
         simple("temp_resource_group_name", "tempResourceGroupName");
         simple("temp_compute_name", "tempComputeName");
         network();

@@ -7,6 +7,9 @@ import java.util.Map;
 /**
  * Everything the azure builder needs: how to authenticate, what to start from, the temporary build machine,
  * and where the captured image goes.
+ *
+ * @param keepOsDisk          the build VM's OS disk stays in the build resource group after the build
+ * @param diskEncryptionSetId the disk encryption set of the build VM's OS and data disks, or null
  */
 public record AzureBuilderSpec(
         Auth auth,
@@ -34,7 +37,9 @@ public record AzureBuilderSpec(
         Duration galleryTimeout,
         boolean deprovision,
         ManagedImageDestination managedImage,
-        GalleryDestination gallery) implements BuilderSpec {
+        GalleryDestination gallery,
+        boolean keepOsDisk,
+        String diskEncryptionSetId) implements BuilderSpec {
 
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);

@@ -96,6 +96,8 @@ ${build}
         'polling_duration_timeout = "20m"'                                         || 'operationTimeout=PT20M'
         'winrm_timeout = "5m"'                                                     || 'osType=linux'
         'async_resourcegroup_delete = true'                                        || 'osType=linux'
+        'build_resource_group_name = "rg"\n keep_os_disk = true'                  || 'keepOsDisk=true'
+        'disk_encryption_set_id = "/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des"' || 'diskEncryptionSetId=/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des]'
     }
 
     def "a gallery image as source becomes galleryImage"() {
@@ -203,6 +205,15 @@ build {
         option                           | keyword                 | id                                                           || expected
         'community_gallery_image_id'     | 'communityGalleryImage' | '/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest' || new dev.imagebake.plan.AzureBuilderSpec.CommunityGalleryImage('/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest')
         'direct_shared_gallery_image_id' | 'sharedGalleryImage'    | '/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3'     || new dev.imagebake.plan.AzureBuilderSpec.SharedGalleryImage('/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3')
+    }
+
+    def "keep_os_disk without build_resource_group_name becomes a to-do: the temporary group goes with the disk"() {
+        when:
+        def result = importHcl('keep_os_disk = true')
+
+        then:
+        result.todos() == ['keep_os_disk at t.pkr.hcl:12 — without build_resource_group_name the disk is deleted with the temporary resource group (in Packer too); imagebake keeps it only with buildResourceGroup']
+        !result.groovy().contains('keepOsDisk')
     }
 
     def "build_resource_group_name becomes buildResourceGroup"() {

@@ -153,6 +153,9 @@ public final class AzureBuilder {
         put(details, "location", build.location);
         put(details, "source", build.sourceDescription);
         put(details, "sourceExactVersion", build.sourceExactVersion);
+        if (build.spec.keepOsDisk()) {
+            put(details, "keptOsDiskId", build.osDiskId);
+        }
         put(details, "note", note);
         String id = build.galleryVersionId != null ? build.galleryVersionId : build.managedImageId;
         return new Artifact("azure", id != null ? id : build.vmId, List.of(), details);

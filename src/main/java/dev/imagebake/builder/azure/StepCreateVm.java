@@ -166,13 +166,28 @@ final class StepCreateVm implements BuildStep {
     }
 
     private OSDisk osDisk(AzureBuilderSpec spec) {
+        // A kept disk is detached when the VM is deleted, and stays.
         OSDisk disk = new OSDisk().withName(build.name("osdisk")).withCreateOption(DiskCreateOptionTypes.FROM_IMAGE)
-                .withDeleteOption(DiskDeleteOptionTypes.DELETE).withDiskSizeGB(spec.osDiskSizeGb());
-        if (spec.osDiskType() != null) {
-            disk.withManagedDisk(new ManagedDiskParameters()
-                    .withStorageAccountType(StorageAccountTypes.fromString(spec.osDiskType())));
-        }
+                .withDeleteOption(spec.keepOsDisk() ? DiskDeleteOptionTypes.DETACH : DiskDeleteOptionTypes.DELETE)
+                .withDiskSizeGB(spec.osDiskSizeGb());
+        disk.withManagedDisk(managedDisk(spec, spec.osDiskType()));
         return disk;
+    }
+
+    /** The managed disk settings of one disk: its storage type and the template's disk encryption set. */
+    private static ManagedDiskParameters managedDisk(AzureBuilderSpec spec, String type) {
+        if (type == null && spec.diskEncryptionSetId() == null) {
+            return null;
+        }
+        ManagedDiskParameters managed = new ManagedDiskParameters();
+        if (type != null) {
+            managed.withStorageAccountType(StorageAccountTypes.fromString(type));
+        }
+        if (spec.diskEncryptionSetId() != null) {
+            managed.withDiskEncryptionSet(new com.azure.resourcemanager.compute.models.DiskEncryptionSetParameters()
+                    .withId(spec.diskEncryptionSetId()));
+        }
+        return managed;
     }
 
     private List<DataDisk> dataDisks(AzureBuilderSpec spec) {
@@ -181,10 +196,7 @@ final class StepCreateVm implements BuildStep {
             DataDisk disk = new DataDisk().withLun(d.lun()).withName(build.name("data" + d.lun()))
                     .withCreateOption(DiskCreateOptionTypes.EMPTY).withDiskSizeGB(d.sizeGb())
                     .withDeleteOption(DiskDeleteOptionTypes.DELETE);
-            if (d.type() != null) {
-                disk.withManagedDisk(new ManagedDiskParameters()
-                        .withStorageAccountType(StorageAccountTypes.fromString(d.type())));
-            }
+            disk.withManagedDisk(managedDisk(spec, d.type()));
             disks.add(disk);
         }
         return disks;
@@ -197,7 +209,9 @@ final class StepCreateVm implements BuildStep {
         }
         Resources.delete(context, build, created);
         created = null;
-        if (build.osDiskId != null) {
+        if (build.osDiskId != null && build.spec.keepOsDisk()) {
+            context.info("keeping the OS disk " + build.osDiskId + " (keepOsDisk)");
+        } else if (build.osDiskId != null) {
             Resources.delete(context, build, build.osDiskId); // gone already when its delete option worked
         }
     }
@@ -207,6 +221,6 @@ final class StepCreateVm implements BuildStep {
         if (created == null || build.temporaryGroup) {
             return List.of();
         }
-        return build.osDiskId == null ? List.of(created) : List.of(created, build.osDiskId);
+        return build.osDiskId == null || build.spec.keepOsDisk() ? List.of(created) : List.of(created, build.osDiskId);
     }
 }

@@ -55,7 +55,7 @@ public final class ServedPaths {
                 MARKETPLACE + "/*/artifacttypes/vmimage/offers/*/skus",
                 MARKETPLACE + "/*/artifacttypes/vmimage/offers/*/skus/*/versions",
                 MARKETPLACE + "/*/artifacttypes/vmimage/offers/*/skus/*/versions/*"));
-        for (String type : List.of("virtualMachines", "disks", "images")) {
+        for (String type : List.of("virtualMachines", "disks", "images", "diskEncryptionSets")) {
             shapes.addAll(List.of(SUB + "/providers/microsoft.compute/" + type, COMPUTE + type,
                     COMPUTE + type + "/*"));
         }

@@ -196,6 +196,39 @@ builder azure {
         spec.gallery().subscription() == null
     }
 
+    def "keepOsDisk and diskEncryptionSet should be in the plan"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    ${SOURCE}
+    buildResourceGroup 'builds'
+    managedImage 'web', resourceGroup: 'images'
+    keepOsDisk true
+    diskEncryptionSet '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/keys/providers/Microsoft.Compute/diskEncryptionSets/images-des'
+}
+""").plan()
+        def spec = plan.builds()[0].builder() as AzureBuilderSpec
+        String rendered = dev.imagebake.plan.PlanRenderer.render(plan)
+
+        then:
+        spec.keepOsDisk()
+        spec.diskEncryptionSetId() == '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/keys/providers/Microsoft.Compute/diskEncryptionSets/images-des'
+        rendered =~ /\n  keepOsDisk +true\n/
+        rendered =~ /\n  diskEncryptionSetId +\/subscriptions\/0{8}-0{4}-0{4}-0{4}-0{12}\/resourceGroups\/keys\/providers\/Microsoft\.Compute\/diskEncryptionSets\/images-des\n/
+        dev.imagebake.plan.PlanJson.render(plan) =~ /"keepOsDisk" ?: ?true/
+    }
+
+    def "keepOsDisk without a build resource group and a malformed diskEncryptionSet should be refused"() {
+        expect:
+        TemplateHarness.errors("builder azure {\n    location 'westeurope'\n    ${SOURCE}\n    managedImage 'x', resourceGroup: 'images'\n${line}\n}\n") == [expected]
+
+        where:
+        line                                                  || expected
+        "    keepOsDisk true"                                 || "1:9: builder azure 'azure': `keepOsDisk` needs `buildResourceGroup`, where the disk stays: a temporary resource group is deleted with everything in it"
+        "    diskEncryptionSet '/subscriptions/s/resourceGroups/k/providers/Microsoft.KeyVault/vaults/v'" || "5:5: `diskEncryptionSet` takes a disk encryption set's resource id, /subscriptions/SUBSCRIPTION/resourceGroups/GROUP/providers/Microsoft.Compute/diskEncryptionSets/NAME; got '/subscriptions/s/resourceGroups/k/providers/Microsoft.KeyVault/vaults/v'"
+    }
+
     def "settings a build would ignore or fail on should be refused at their line and column"() {
         expect:
         TemplateHarness.errors("builder azure {\n    ${SOURCE}\n    managedImage 'x', resourceGroup: 'images'\n${line}\n}\n") == [expected]
