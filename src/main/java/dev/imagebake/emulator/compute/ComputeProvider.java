@@ -370,6 +370,18 @@ public final class ComputeProvider implements ResourceProvider {
         }
         if (reference.get("id") instanceof String imageId) {
             Map<String, Object> image = state.resource(imageId);
+            if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE + "/galleries/images")) {
+                // A gallery image definition: Azure takes its latest version, and tells which in exactVersion.
+                Map<String, Object> latest = SharedGalleryProvider.latestVersion(state, (String) image.get("id"));
+                if (latest == null) {
+                    throw ArmException.notFound("NotFound", "The gallery image '" + imageId + "' has no version"
+                            + " to use as latest in '" + location + "' region.");
+                }
+                reference.put("id", image.get("id"));
+                reference.put("exactVersion", latest.get("name"));
+                Object generation = map(image.get("properties")).get("hyperVGeneration");
+                return generation instanceof String g ? g : "V1";
+            }
             if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE
                     + "/galleries/images/versions")) {
                 reference.put("id", image.get("id"));

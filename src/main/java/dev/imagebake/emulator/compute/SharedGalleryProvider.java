@@ -106,17 +106,22 @@ public final class SharedGalleryProvider implements ResourceProvider {
         String imageId = gallery.get("id") + "/images/" + m.group(3);
         String versionName = m.group(4);
         if (latest && versionName.equalsIgnoreCase("latest")) {
-            return state.children(imageId, "versions").stream()
-                    .filter(v -> "Succeeded".equals(map(v.get("properties")).get("provisioningState")))
-                    .filter(v -> !Boolean.TRUE.equals(map(map(v.get("properties")).get("publishingProfile"))
-                            .get("excludeFromLatest")))
-                    .filter(v -> SEMANTIC.matcher(String.valueOf(v.get("name"))).matches())
-                    .max(Comparator.comparing(v -> semantic(String.valueOf(v.get("name")))))
-                    .orElse(null);
+            return latestVersion(state, imageId);
         }
         Map<String, Object> version = state.resource(imageId + "/versions/" + versionName);
         return version != null && "Succeeded".equals(map(version.get("properties")).get("provisioningState"))
                 ? version : null;
+    }
+
+    /** The newest succeeded version of a gallery image definition not excluded from latest, or null. */
+    static Map<String, Object> latestVersion(State state, String imageId) {
+        return state.children(imageId, "versions").stream()
+                .filter(v -> "Succeeded".equals(map(v.get("properties")).get("provisioningState")))
+                .filter(v -> !Boolean.TRUE.equals(map(map(v.get("properties")).get("publishingProfile"))
+                        .get("excludeFromLatest")))
+                .filter(v -> SEMANTIC.matcher(String.valueOf(v.get("name"))).matches())
+                .max(Comparator.comparing(v -> semantic(String.valueOf(v.get("name")))))
+                .orElse(null);
     }
 
     private static String permissions(Map<String, Object> gallery) {

@@ -111,6 +111,10 @@ final class VmMachines {
         Map<String, Object> reference = map(map(map(machine.get("properties")).get("storageProfile"))
                 .get("imageReference"));
         Map<String, Object> image = reference.get("id") instanceof String id ? state.resource(id) : null;
+        if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(ComputeProvider.NAMESPACE
+                + "/galleries/images") && reference.get("exactVersion") instanceof String exact) {
+            image = state.resource(image.get("id") + "/versions/" + exact); // the version 'latest' was then
+        }
         String shared = SharedGalleryProvider.sharedId(reference);
         if (shared != null && reference.get("exactVersion") instanceof String exact) {
             try {

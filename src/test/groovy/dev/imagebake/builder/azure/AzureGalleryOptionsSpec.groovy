@@ -104,16 +104,17 @@ provision shell { inline 'echo baked | sudo tee /etc/imagebake-baked' }
         def run = TemplateRun.emulated(folder('source'), """
 builder azure {
     location 'westeurope'
-    source galleryImage('corp', 'web', resourceGroup: 'shared-images', version: '1.0.0', subscription: '${OTHER}')
+    source galleryImage('corp', 'web', resourceGroup: 'shared-images', subscription: '${OTHER}')
     managedImage 'web-2', resourceGroup: 'images'
 }
 provision shell { inline 'test -f /etc/imagebake-baked && exit 7' }
 """, data(), ['--on-error', 'abort'])
-        String versionId = "/subscriptions/${OTHER}/resourceGroups/shared-images/providers/Microsoft.Compute/galleries/corp/images/web/versions/1.0.0"
+        String imageId = "/subscriptions/${OTHER}/resourceGroups/shared-images/providers/Microsoft.Compute/galleries/corp/images/web"
 
-        then: 'the build machine runs the image baked in the other subscription'
+        then: 'the build machine runs the image baked in the other subscription, its latest version'
         run.code == 1
-        run.out.contains("from ${versionId}")
+        run.out.contains(" from ${imageId}\n")
+        run.out.contains('source image version: 1.0.0')
         run.out.contains('(the script exited with status 7)')
 
         when:
@@ -122,9 +123,10 @@ provision shell { inline 'test -f /etc/imagebake-baked && exit 7' }
         def vms = sdk.resourceManager().serviceClient().resourceGroups.list().collect { it.name() }
                 .findAll { it.startsWith('imagebake-') }.collectMany { own.virtualMachines.listByResourceGroup(it).toList() }
 
-        then: 'Azure made the VM from the version in the other subscription'
+        then: 'Azure made the VM from the latest version of the definition in the other subscription'
         vms.size() == 1
-        vms[0].storageProfile().imageReference().id() == versionId
+        vms[0].storageProfile().imageReference().id() == imageId
+        vms[0].storageProfile().imageReference().exactVersion() == '1.0.0'
 
         when: 'gc removes what --on-error=abort kept'
         def gcOut = new ByteArrayOutputStream()
