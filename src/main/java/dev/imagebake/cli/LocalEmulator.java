@@ -1,8 +1,12 @@
 package dev.imagebake.cli;
 
+import com.azure.resourcemanager.compute.fluent.models.DiskEncryptionSetInner;
 import com.azure.resourcemanager.compute.fluent.models.GalleryImageInner;
 import com.azure.resourcemanager.compute.fluent.models.GalleryInner;
+import com.azure.resourcemanager.compute.models.DiskEncryptionSetIdentityType;
+import com.azure.resourcemanager.compute.models.EncryptionSetIdentity;
 import com.azure.resourcemanager.compute.models.GalleryImageIdentifier;
+import com.azure.resourcemanager.compute.models.KeyForDiskEncryptionSet;
 import com.azure.resourcemanager.compute.models.HyperVGeneration;
 import com.azure.resourcemanager.compute.models.OperatingSystemStateTypes;
 import com.azure.resourcemanager.compute.models.OperatingSystemTypes;
@@ -121,6 +125,10 @@ final class LocalEmulator implements AutoCloseable {
             if (!(build.builder() instanceof AzureBuilderSpec spec)) {
                 continue;
             }
+            // The other subscriptions the template names (a gallery's) join the emulator's tenant.
+            for (String other : otherSubscriptions(spec)) {
+                emulator.addSubscription(other);
+            }
             if (clients == null) {
                 clients = new AzureClients(AzureCloud.resolve(AzureBuilderSpec.Auth.DEFAULT, cloudFile(),
                         folder, Map.of()));
@@ -138,10 +146,24 @@ final class LocalEmulator implements AutoCloseable {
                     EmulatedFleet.ensure(clients, scaleSet, location, spec.source(), folder, templateFolder, err);
                 }
             }
+            if (spec.diskEncryptionSetId() != null) {
+                // /subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/diskEncryptionSets/NAME
+                String[] p = spec.diskEncryptionSetId().split("/");
+                AzureClients keyClients = clientsFor(clients, p[2]);
+                keyClients.resources().getResourceGroups().createOrUpdate(p[4],
+                        new ResourceGroupInner().withLocation(location));
+                keyClients.compute().getDiskEncryptionSets().createOrUpdate(p[4], p[8], new DiskEncryptionSetInner()
+                        .withLocation(location).withIdentity(new EncryptionSetIdentity()
+                                .withType(DiskEncryptionSetIdentityType.SYSTEM_ASSIGNED))
+                        .withActiveKey(new KeyForDiskEncryptionSet().withKeyUrl(
+                                "https://imagebake-emulator.vault.azure.net/keys/" + p[8] + "/1")));
+            }
             AzureBuilderSpec.GalleryDestination g = spec.gallery();
             if (g != null) {
-                groups.createOrUpdate(g.resourceGroup(), new ResourceGroupInner().withLocation(location));
-                var compute = clients.compute();
+                AzureClients galleryClients = clientsFor(clients, g.subscription());
+                galleryClients.resources().getResourceGroups().createOrUpdate(g.resourceGroup(),
+                        new ResourceGroupInner().withLocation(location));
+                var compute = galleryClients.compute();
                 compute.getGalleries().createOrUpdate(g.resourceGroup(), g.gallery(),
                         new GalleryInner().withLocation(location));
                 if (!definitionExists(compute, g)) {
@@ -180,6 +202,27 @@ final class LocalEmulator implements AutoCloseable {
                     .map(sku -> HyperVGeneration.fromString(sku.hyperVGeneration())).orElse(HyperVGeneration.V2);
         }
         return HyperVGeneration.V2;
+    }
+
+    /** The clients of another subscription of the emulator's tenant; {@code clients} for null or the default. */
+    private AzureClients clientsFor(AzureClients clients, String subscription) throws IOException {
+        return subscription == null || subscription.equalsIgnoreCase(clients.cloud().subscription()) ? clients
+                : new AzureClients(AzureCloud.resolve(new AzureBuilderSpec.Auth(AzureBuilderSpec.Auth.DEFAULT.cloud(),
+                        subscription, null, null, null, null), cloudFile(), folder, Map.of()));
+    }
+
+    private static List<String> otherSubscriptions(AzureBuilderSpec spec) {
+        List<String> ids = new java.util.ArrayList<>();
+        if (spec.diskEncryptionSetId() != null) {
+            ids.add(spec.diskEncryptionSetId().split("/")[2]);
+        }
+        if (spec.gallery() != null && spec.gallery().subscription() != null) {
+            ids.add(spec.gallery().subscription());
+        }
+        if (spec.source() instanceof AzureBuilderSpec.GalleryImage g && g.subscription() != null) {
+            ids.add(g.subscription());
+        }
+        return ids;
     }
 
     @Override

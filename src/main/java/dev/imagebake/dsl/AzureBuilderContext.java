@@ -76,6 +76,8 @@ public final class AzureBuilderContext extends BuilderContext {
     private ManagedImageDestination managedImage;
     private boolean managedImageStorageTypeGiven;
     private GalleryDestination gallery;
+    private boolean keepOsDisk;
+    private String diskEncryptionSetId;
 
     AzureBuilderContext(Evaluation evaluation, String name) {
         super(evaluation, name);
@@ -180,13 +182,17 @@ public final class AzureBuilderContext extends BuilderContext {
 
     // ---- what to start from ------------------------------------------------------------------------------------
 
-    /** The image the build VM boots from: {@code marketplace(...)}, {@code image(id)} or {@code galleryImage(...)}. */
+    /**
+     * The image the build VM boots from: {@code marketplace(...)}, {@code image(id)}, {@code galleryImage(...)},
+     * {@code communityGalleryImage(id)} or {@code sharedGalleryImage(id)}.
+     */
     public void source(Object image) {
         if (image instanceof ImageSourceValue value) {
             source = value.source();
         } else {
             throw new TemplateError("`source` takes marketplace('publisher', 'offer', 'sku'), image('/subscriptions/"
-                    + "...') or galleryImage('gallery', 'definition', resourceGroup: '...'); got " + describe(image));
+                    + "...'), galleryImage('gallery', 'definition', resourceGroup: '...'), communityGalleryImage("
+                    + "'/CommunityGalleries/...') or sharedGalleryImage('/SharedGalleries/...'); got " + describe(image));
         }
     }
 
@@ -211,9 +217,13 @@ public final class AzureBuilderContext extends BuilderContext {
         return new ImageSourceValue(new AzureBuilderSpec.ManagedImage(text));
     }
 
-    /** A gallery image version: {@code galleryImage 'corp', 'web', resourceGroup: 'images', version: 'latest'}. */
+    /**
+     * A gallery image version: {@code galleryImage 'corp', 'web', resourceGroup: 'images', version: 'latest'}.
+     * With {@code subscription: 'ID'} the gallery is in that subscription of the same tenant instead of the build's
+     * (the build's identity needs read access to it). Packer's {@code shared_image_gallery}.
+     */
     public Object galleryImage(Map<?, ?> options, Object gallery, Object definition) {
-        options("galleryImage", options, Set.of("resourceGroup", "version"));
+        options("galleryImage", options, Set.of("resourceGroup", "version", "subscription"));
         Object rg = options.get("resourceGroup");
         if (rg == null) {
             throw new TemplateError("`galleryImage` needs resourceGroup: '...'");
@@ -222,7 +232,63 @@ public final class AzureBuilderContext extends BuilderContext {
         return new ImageSourceValue(new AzureBuilderSpec.GalleryImage(
                 azureName("resourceGroup", AzureNames.Kind.RESOURCE_GROUP, rg),
                 azureName("galleryImage", AzureNames.Kind.GALLERY, gallery),
-                azureName("galleryImage", AzureNames.Kind.GALLERY_IMAGE, definition), version));
+                azureName("galleryImage", AzureNames.Kind.GALLERY_IMAGE, definition), version,
+                options.containsKey("subscription") ? subscriptionId("galleryImage", options.get("subscription"))
+                        : null));
+    }
+
+    /**
+     * A subscription id given to {@code keyword}: one path segment (Azure's are GUIDs). An empty one (an unset
+     * variable) means the build's subscription, as in Packer; null then.
+     */
+    private String subscriptionId(String keyword, Object value) {
+        String id = string("subscription", value);
+        if (id.isEmpty()) {
+            return null;
+        }
+        if (!id.matches("[A-Za-z0-9-]+")) {
+            throw new TemplateError("`" + keyword + "` subscription is a subscription id like "
+                    + "'00000000-0000-0000-0000-000000000000'; got '" + id + "'");
+        }
+        return id;
+    }
+
+    private static final Pattern COMMUNITY_ID = Pattern.compile(
+            "/CommunityGalleries/[^/\\s]+/Images/[^/\\s]+/Versions/(latest|\\d+\\.\\d+\\.\\d+)",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern SHARED_ID = Pattern.compile(
+            "/SharedGalleries/[^/\\s]+/Images/[^/\\s]+/Versions/(latest|\\d+\\.\\d+\\.\\d+)",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * A version of a gallery shared to the community (a community gallery):
+     * {@code source communityGalleryImage('/CommunityGalleries/NAME/Images/IMAGE/Versions/1.0.0')}. The version may be
+     * {@code latest}: Azure picks the newest when the VM is created, and the build records which. Packer's
+     * {@code shared_image_gallery.community_gallery_image_id}.
+     */
+    public Object communityGalleryImage(Object id) {
+        String text = string("communityGalleryImage", id);
+        if (!COMMUNITY_ID.matcher(text).matches()) {
+            throw new TemplateError("`communityGalleryImage` takes a community gallery image version's id, "
+                    + "/CommunityGalleries/NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '"
+                    + text + "'");
+        }
+        return new ImageSourceValue(new AzureBuilderSpec.CommunityGalleryImage(text));
+    }
+
+    /**
+     * A version of a gallery shared directly with the build's subscription or tenant (a direct shared gallery):
+     * {@code source sharedGalleryImage('/SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/1.0.0')}. The version
+     * may be {@code latest}. Packer's {@code shared_image_gallery.direct_shared_gallery_image_id}.
+     */
+    public Object sharedGalleryImage(Object id) {
+        String text = string("sharedGalleryImage", id);
+        if (!SHARED_ID.matcher(text).matches()) {
+            throw new TemplateError("`sharedGalleryImage` takes a directly shared gallery image version's id, "
+                    + "/SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); "
+                    + "got '" + text + "'");
+        }
+        return new ImageSourceValue(new AzureBuilderSpec.SharedGalleryImage(text));
     }
 
     /** The marketplace purchase plan some images need: {@code purchasePlan name: ..., product: ..., publisher: ...}. */
@@ -271,6 +337,35 @@ public final class AzureBuilderContext extends BuilderContext {
             osDiskType = storageType("osDisk", "type", options.get("type"), OS_DISK_TYPES);
             checkImageStorageType();
         }
+    }
+
+    /**
+     * Keeps the build VM's OS disk after the build (default false) instead of deleting it with the VM, and names it
+     * in the build's result ({@code keptOsDiskId}). Needs {@code buildResourceGroup}: the disk stays there, since a
+     * temporary resource group is deleted with everything in it (in Packer too, where {@code keep_os_disk} only
+     * keeps the disk in a build resource group). Packer's {@code keep_os_disk}.
+     */
+    public void keepOsDisk(Object enabled) {
+        keepOsDisk = bool("keepOsDisk", enabled);
+    }
+
+    private static final Pattern DISK_ENCRYPTION_SET = Pattern.compile(
+            "/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Compute/diskEncryptionSets/[^/]+",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Encrypts the build VM's OS disk and data disks with customer-managed keys through this disk encryption set:
+     * {@code diskEncryptionSet '/subscriptions/.../resourceGroups/keys/providers/Microsoft.Compute/
+     * diskEncryptionSets/NAME'}. The set must exist in the build's region. Packer's {@code disk_encryption_set_id}.
+     */
+    public void diskEncryptionSet(Object id) {
+        String text = string("diskEncryptionSet", id);
+        if (!DISK_ENCRYPTION_SET.matcher(text).matches()) {
+            throw new TemplateError("`diskEncryptionSet` takes a disk encryption set's resource id, /subscriptions/"
+                    + "SUBSCRIPTION/resourceGroups/GROUP/providers/Microsoft.Compute/diskEncryptionSets/NAME; got '"
+                    + text + "'");
+        }
+        diskEncryptionSetId = text;
     }
 
     /**
@@ -542,11 +637,13 @@ public final class AzureBuilderContext extends BuilderContext {
     /**
      * Publishes a gallery image version: {@code gallery 'corp', image: 'web', version: '1.4.0',
      * regions: [westeurope: 1, northeurope: 2]}. Options: resourceGroup (default: the managed image's),
-     * storageType, shallow, excludeFromLatest, endOfLife ('yyyy-MM-dd').
+     * storageType, shallow, excludeFromLatest, endOfLife ('yyyy-MM-dd'), subscription (the gallery's, when it is
+     * not the build's: the version is published there from the image captured in the build's subscription;
+     * Packer's {@code shared_image_gallery_destination.subscription}).
      */
     public void gallery(Map<?, ?> options, Object galleryName) {
         options("gallery", options, Set.of("image", "version", "regions", "resourceGroup", "storageType", "shallow",
-                "excludeFromLatest", "endOfLife"));
+                "excludeFromLatest", "endOfLife", "subscription"));
         for (String required : List.of("image", "version")) {
             if (!options.containsKey(required)) {
                 throw new TemplateError("`gallery` needs " + required + ": '...'");
@@ -588,7 +685,8 @@ public final class AzureBuilderContext extends BuilderContext {
                         : "Standard_LRS",
                 options.containsKey("shallow") && bool("shallow", options.get("shallow")),
                 options.containsKey("excludeFromLatest") && bool("excludeFromLatest", options.get("excludeFromLatest")),
-                endOfLife, null);
+                endOfLife, null,
+                options.containsKey("subscription") ? subscriptionId("gallery", options.get("subscription")) : null);
     }
 
     private String storageType(String keyword, String option, Object value, Set<String> allowed) {
@@ -626,6 +724,10 @@ public final class AzureBuilderContext extends BuilderContext {
             errorAtBlock(blockName() + ": use either `buildResourceGroup` (an existing group, kept) or "
                     + "`tempResourceGroupName` (a new group, deleted at the end), not both");
         }
+        if (keepOsDisk && buildResourceGroup == null) {
+            errorAtBlock(blockName() + ": `keepOsDisk` needs `buildResourceGroup`, where the disk stays: a temporary "
+                    + "resource group is deleted with everything in it");
+        }
         int proofs = (clientSecret != null ? 1 : 0) + (clientCertificate != null ? 1 : 0) + (clientJwt != null ? 1 : 0)
                 + (oidc != null ? 1 : 0);
         if (clientId != null && proofs == 0 && !refused("clientSecret", "clientCertificate", "clientJwt", "oidc")) {
@@ -649,6 +751,9 @@ public final class AzureBuilderContext extends BuilderContext {
                     : managedImage != null ? managedImage.resourceGroup() : null;
             if (rg == null) {
                 errorAtBlock(blockName() + ": `gallery` needs resourceGroup: '...' (or a managedImage to share it)");
+            } else if (gallery.resourceGroup() == null && gallery.subscription() != null) {
+                errorAtBlock(blockName() + ": `gallery` in subscription " + gallery.subscription() + " needs its own "
+                        + "resourceGroup: '...' (the managed image's is in the build's subscription)");
             }
             Map<String, Integer> regions = new LinkedHashMap<>(gallery.regions());
             String added = null;
@@ -660,7 +765,7 @@ public final class AzureBuilderContext extends BuilderContext {
             }
             galleryDestination = new GalleryDestination(gallery.gallery(), rg, gallery.image(), gallery.version(),
                     regions, gallery.storageType(), gallery.shallowReplication(), gallery.excludeFromLatest(),
-                    gallery.endOfLifeDate(), added);
+                    gallery.endOfLifeDate(), added, gallery.subscription());
         }
         Network net = null;
         if (network != null) {
@@ -686,7 +791,7 @@ public final class AzureBuilderContext extends BuilderContext {
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,
                 operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination,
-                sshPrivateKeyFile, sshReadWriteTimeout, customDataFile, userDataFile);
+                sshPrivateKeyFile, sshReadWriteTimeout, customDataFile, userDataFile, keepOsDisk, diskEncryptionSetId);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

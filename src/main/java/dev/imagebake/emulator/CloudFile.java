@@ -14,13 +14,15 @@ final class CloudFile {
     private CloudFile() {
     }
 
-    static void write(DataDir dir, String endpoint, Identity identity) throws IOException {
+    static void write(DataDir dir, String endpoint, Identity identity, java.util.List<String> otherSubscriptions) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("resourceManagerEndpoint", endpoint + "/");
         json.put("activeDirectoryEndpoint", endpoint + "/");
         json.put("caCertificate", dir.caCertificate().toString());
         json.put("tenantId", identity.tenantId());
         json.put("subscriptionId", identity.subscriptionId());
+        // The tenant's other subscriptions: a template may publish to or read from a gallery in one of them.
+        json.put("otherSubscriptionIds", otherSubscriptions);
         json.put("clientId", identity.clientId());
         json.put("clientSecret", identity.clientSecret());
         DataDir.writeAtomically(dir.cloudFile(), Json.writePretty(json), true);

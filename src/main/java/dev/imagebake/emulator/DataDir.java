@@ -30,6 +30,11 @@ public record DataDir(Path root) {
         return root.resolve("federated-credentials.json");
     }
 
+    /** The tenant's subscriptions besides the default one (which is in the identity file). */
+    public Path subscriptionsFile() {
+        return root.resolve("subscriptions.json");
+    }
+
     public Path stateFile() {
         return root.resolve("state.json");
     }

@@ -12,6 +12,7 @@ import dev.imagebake.emulator.arm.ResourceGroupProvider;
 import dev.imagebake.emulator.arm.ResourceProvider;
 import dev.imagebake.emulator.arm.ResourceProvidersProvider;
 import dev.imagebake.emulator.arm.SubscriptionProvider;
+import dev.imagebake.emulator.arm.Subscriptions;
 import dev.imagebake.emulator.auth.AccessTokens;
 import dev.imagebake.emulator.auth.ClientAssertions;
 import dev.imagebake.emulator.auth.FederatedCredentials;
@@ -21,6 +22,7 @@ import dev.imagebake.emulator.compute.ComputeProvider;
 import dev.imagebake.emulator.compute.GalleryProvider;
 import dev.imagebake.emulator.compute.MarketplaceProvider;
 import dev.imagebake.emulator.compute.ScaleSetProvider;
+import dev.imagebake.emulator.compute.SharedGalleryProvider;
 import dev.imagebake.emulator.deployments.DeploymentProvider;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
@@ -34,7 +36,9 @@ import dev.imagebake.emulator.vm.SandboxVmRuntime;
 import dev.imagebake.emulator.vm.VmRuntime;
 import dev.imagebake.emulator.vm.VmRuntimeException;
 
+import dev.imagebake.util.Json;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -84,6 +88,7 @@ public final class Emulator implements AutoCloseable {
 
     private final DataDir dir;
     private final Identity identity;
+    private final Subscriptions subscriptions;
     private final RequestLog log;
     private final HttpsListener listener;
     private final ComputeProvider compute;
@@ -92,12 +97,13 @@ public final class Emulator implements AutoCloseable {
     private final DataDirLock lock;
     private final FederatedCredentials federated;
 
-    private Emulator(DataDir dir, DataDirLock lock, Identity identity, RequestLog log, HttpsListener listener,
-                     ComputeProvider compute, StateStore store, FederatedCredentials federated) {
+    private Emulator(DataDir dir, DataDirLock lock, Identity identity, Subscriptions subscriptions, RequestLog log,
+                     HttpsListener listener, ComputeProvider compute, StateStore store, FederatedCredentials federated) {
         this.federated = federated;
         this.dir = dir;
         this.lock = lock;
         this.identity = identity;
+        this.subscriptions = subscriptions;
         this.log = log;
         this.listener = listener;
         this.compute = compute;
@@ -120,6 +126,7 @@ public final class Emulator implements AutoCloseable {
     private static Emulator start(Settings settings, DataDir dir, DataDirLock lock) throws IOException {
         TlsMaterial tls = TlsMaterial.loadOrCreate(dir);
         Identity identity = Identity.loadOrCreate(dir);
+        Subscriptions subscriptions = subscriptions(dir, identity);
         StateStore store = StateStore.open(dir.stateFile());
         Clock clock = Clock.systemUTC();
         AccessTokens tokens = new AccessTokens(identity.tokenKey(), identity.tenantId(), clock);
@@ -130,7 +137,7 @@ public final class Emulator implements AutoCloseable {
         ComputeProvider compute = new ComputeProvider(store, operations, runtime);
         ScaleSetProvider scaleSets = new ScaleSetProvider(store, operations, runtime);
         List<ResourceProvider> providers = new ArrayList<>(List.of(
-                new SubscriptionProvider(identity),
+                new SubscriptionProvider(identity, subscriptions),
                 new LocationsProvider(),
                 new ResourceProvidersProvider(),
                 new ResourceGroupProvider(store, operations),
@@ -140,11 +147,12 @@ public final class Emulator implements AutoCloseable {
                 new SecurityRuleProvider(store, operations),
                 compute,
                 new GalleryProvider(store, operations, compute::layersOf),
+                new SharedGalleryProvider(store),
                 scaleSets,
                 new MarketplaceProvider()));
         // Template deployments create their resources through the providers above, as ARM's engine does.
         providers.add(new DeploymentProvider(store, operations, providers));
-        ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic);
+        ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic, subscriptions);
         RequestLog log = new RequestLog(dir.requestLog());
         FederatedCredentials federated = FederatedCredentials.load(dir);
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens, traffic.faults(),
@@ -160,11 +168,57 @@ public final class Emulator implements AutoCloseable {
             store.close();
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
-        Emulator emulator = new Emulator(dir, lock, identity, log, listener, compute, store, federated);
+        Emulator emulator = new Emulator(dir, lock, identity, subscriptions, log, listener, compute, store, federated);
         compute.resumeMachines();
         scaleSets.resumeMachines();
-        CloudFile.write(dir, emulator.endpoint(), identity);
+        CloudFile.write(dir, emulator.endpoint(), identity, subscriptions.others());
         return emulator;
+    }
+
+    /**
+     * The tenant's subscriptions: the identity's, and the others kept in the data folder. A new data folder gets one
+     * other subscription, so that publishing across subscriptions works out of the box.
+     */
+    private static Subscriptions subscriptions(DataDir dir, Identity identity) throws IOException {
+        List<String> others = new ArrayList<>();
+        if (Files.exists(dir.subscriptionsFile())) {
+            Object saved = ((java.util.Map<?, ?>) Json.parse(Files.readString(dir.subscriptionsFile()))).get("others");
+            for (Object id : saved instanceof List<?> list ? list : List.of()) {
+                others.add(String.valueOf(id));
+            }
+        } else {
+            others.add(java.util.UUID.randomUUID().toString());
+            saveSubscriptions(dir, others);
+        }
+        return new Subscriptions(identity.subscriptionId(), others, ids -> {
+            try {
+                saveSubscriptions(dir, ids);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static void saveSubscriptions(DataDir dir, List<String> others) throws IOException {
+        DataDir.writeAtomically(dir.subscriptionsFile(), Json.writePretty(java.util.Map.of("others", others)), false);
+    }
+
+    /**
+     * Adds a subscription to the emulator's tenant (kept in the data folder and listed in the cloud file), for a
+     * template that publishes to or reads from a gallery in a subscription of its own.
+     */
+    public void addSubscription(String id) throws IOException {
+        try {
+            subscriptions.add(id);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        CloudFile.write(dir, endpoint(), identity, subscriptions.others());
+    }
+
+    /** The tenant's subscriptions, the default one (the cloud file's subscriptionId) first. */
+    public List<String> subscriptions() {
+        return subscriptions.all();
     }
 
     private static VmRuntime runtime(Settings settings, DataDir dir) throws IOException {

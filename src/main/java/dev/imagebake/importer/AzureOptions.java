@@ -111,7 +111,17 @@ final class AzureOptions {
             set("tags", tags instanceof Val.Obj o ? o.groovy().substring(1, o.groovy().length() - 1) : tags.groovy());
             done.add("azure_tags");
         }
+        simple("disk_encryption_set_id", "diskEncryptionSet");
         simple("build_resource_group_name", "buildResourceGroup");
+        if (has("keep_os_disk")) {
+            done.add("keep_os_disk");
+            if (!has("build_resource_group_name") && !"false".equals(text("keep_os_disk"))) {
+                todo("keep_os_disk", "without build_resource_group_name the disk is deleted with the temporary "
+                        + "resource group (in Packer too); imagebake keeps it only with buildResourceGroup");
+            } else {
+                set("keepOsDisk", s.attrs.get("keep_os_disk"));
+            }
+        }
         simple("temp_resource_group_name", "tempResourceGroupName");
         simple("temp_compute_name", "tempComputeName");
         network();
@@ -184,15 +194,22 @@ final class AzureOptions {
         } else if (has("shared_image_gallery")) {
             Map<String, Val> g = Functions.entries(s.attrs.get("shared_image_gallery"));
             done.add("shared_image_gallery");
-            if (g.containsKey("subscription")) {
-                todo("shared_image_gallery.subscription", "a gallery source in another subscription is not supported "
-                        + "yet; the build's subscription is used");
+            if (g.containsKey("community_gallery_image_id")) {
+                set("source", "communityGalleryImage(" + g.get("community_gallery_image_id").groovy() + ")");
+                return;
+            }
+            if (g.containsKey("direct_shared_gallery_image_id")) {
+                set("source", "sharedGalleryImage(" + g.get("direct_shared_gallery_image_id").groovy() + ")");
+                return;
             }
             StringBuilder args = new StringBuilder(g.getOrDefault("gallery_name", new Val.Lit("")).groovy() + ", "
                     + g.getOrDefault("image_name", new Val.Lit("")).groovy() + ", resourceGroup: "
                     + g.getOrDefault("resource_group", new Val.Lit("")).groovy());
             if (g.containsKey("image_version")) {
                 args.append(", version: ").append(g.get("image_version").groovy());
+            }
+            if (g.containsKey("subscription")) {
+                args.append(", subscription: ").append(g.get("subscription").groovy());
             }
             set("source", "galleryImage(" + args + ")");
         } else {
@@ -292,10 +309,6 @@ final class AzureOptions {
         done.addAll(List.of("shared_image_gallery_destination", "shared_image_gallery_replica_count",
                 "shared_gallery_image_version_exclude_from_latest", "shared_gallery_image_version_end_of_life_date"));
         Map<String, Val> g = Functions.entries(s.attrs.get("shared_image_gallery_destination"));
-        if (g.containsKey("subscription")) {
-            w.line(1, "// shared_image_gallery_destination.subscription (" + s.loc("shared_image_gallery_destination")
-                    + "): imagebake publishes to a gallery of the build's subscription.");
-        }
         StringBuilder args = new StringBuilder(g.getOrDefault("gallery_name", new Val.Lit("")).groovy()
                 + ", image: " + g.getOrDefault("image_name", new Val.Lit("")).groovy()
                 + ", version: " + g.getOrDefault("image_version", new Val.Lit("")).groovy());
@@ -320,6 +333,9 @@ final class AzureOptions {
         }
         if (has("shared_gallery_image_version_end_of_life_date")) {
             args.append(", endOfLife: ").append(val("shared_gallery_image_version_end_of_life_date"));
+        }
+        if (g.containsKey("subscription")) {
+            args.append(", subscription: ").append(g.get("subscription").groovy());
         }
         set("gallery", args.toString());
     }

@@ -16,6 +16,8 @@ import java.util.Map;
  * @param customDataFile      a file below the template's folder (relative to it) whose text is the custom data, read
  *                            when the build starts; or null
  * @param userDataFile        the same for the user data; or null
+ * @param keepOsDisk          the build VM's OS disk stays in the build resource group after the build
+ * @param diskEncryptionSetId the disk encryption set of the build VM's OS and data disks, or null
  */
 public record AzureBuilderSpec(
         Auth auth,
@@ -47,7 +49,9 @@ public record AzureBuilderSpec(
         String sshPrivateKeyFile,
         Duration sshReadWriteTimeout,
         String customDataFile,
-        String userDataFile) implements BuilderSpec {
+        String userDataFile,
+        boolean keepOsDisk,
+        String diskEncryptionSetId) implements BuilderSpec {
 
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);
@@ -80,7 +84,8 @@ public record AzureBuilderSpec(
     }
 
     /** What the build machine boots from. */
-    public sealed interface ImageSource permits Marketplace, ManagedImage, GalleryImage {
+    public sealed interface ImageSource permits Marketplace, ManagedImage, GalleryImage, CommunityGalleryImage,
+            SharedGalleryImage {
     }
 
     /** A marketplace image; {@code version} may be {@code latest}. */
@@ -91,9 +96,27 @@ public record AzureBuilderSpec(
     public record ManagedImage(String id) implements ImageSource {
     }
 
-    /** A gallery image version; {@code version} may be {@code latest} for the newest version of the definition. */
-    public record GalleryImage(String resourceGroup, String gallery, String image, String version)
-            implements ImageSource {
+    /**
+     * A gallery image version; {@code version} may be {@code latest} for the newest version of the definition.
+     *
+     * @param subscription the gallery's subscription when it is not the build's, else null
+     */
+    public record GalleryImage(String resourceGroup, String gallery, String image, String version,
+                               String subscription) implements ImageSource {
+    }
+
+    /**
+     * A version of a gallery shared to the community, by its id {@code /CommunityGalleries/NAME/Images/IMAGE/
+     * Versions/VERSION}; VERSION may be {@code latest}.
+     */
+    public record CommunityGalleryImage(String id) implements ImageSource {
+    }
+
+    /**
+     * A version of a gallery shared directly with the build's subscription or tenant, by its id
+     * {@code /SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/VERSION}; VERSION may be {@code latest}.
+     */
+    public record SharedGalleryImage(String id) implements ImageSource {
     }
 
     public record PurchasePlan(String name, String product, String publisher) {
@@ -123,17 +146,16 @@ public record AzureBuilderSpec(
     /**
      * A gallery image version to publish.
      *
-     * @param regions target regions with their replica counts, in order
-     */
-    /**
-     * A gallery image version to publish.
-     *
-     * @param addedRegion the build's location when the template's regions left it out and it was added (Azure
-     *                    needs the version in its source's region), else null
+     * @param regions      target regions with their replica counts, in order
+     * @param addedRegion  the build's location when the template's regions left it out and it was added (Azure
+     *                     needs the version in its source's region), else null
+     * @param subscription the gallery's subscription when it is not the build's (the version is published there
+     *                     from the image captured in the build's subscription), else null
      */
     public record GalleryDestination(String gallery, String resourceGroup, String image, String version,
                                      Map<String, Integer> regions, String storageType, boolean shallowReplication,
-                                     boolean excludeFromLatest, String endOfLifeDate, String addedRegion) {
+                                     boolean excludeFromLatest, String endOfLifeDate, String addedRegion,
+                                     String subscription) {
         public GalleryDestination {
             regions = Ordered.copy(regions);
         }

@@ -42,6 +42,37 @@ class ArmGatewaySpec extends RunningEmulatorSpec {
         response.headers().firstValue('x-ms-ratelimit-remaining-subscription-reads').get() ==~ /\d+/
     }
 
+    def "should list the tenant's subscriptions, serve each of them and refuse any other as ARM does"() {
+        given:
+        String other = (arm.cloud.otherSubscriptionIds as List)[0]
+        String added = 'c0ffee00-1111-4222-8333-444455556666'
+        String unknown = 'deadbeef-0000-4000-8000-000000000000'
+
+        when:
+        emulator.addSubscription(added)
+        def cloud = new groovy.json.JsonSlurper().parse(emulator.cloudFile().toFile()) as Map
+        def list = json(arm.call('GET', "/subscriptions?api-version=2022-12-01"))
+        def group = arm.call('PUT', "/subscriptions/${added}/resourcegroups/rg-elsewhere?api-version=2025-04-01",
+                [location: 'westeurope'])
+        def refused = arm.call('GET', "/subscriptions/${unknown}/resourcegroups?api-version=2025-04-01")
+
+        then: 'the cloud file lists the other subscriptions; the default one comes first'
+        other ==~ /[-0-9a-f]{36}/
+        cloud.otherSubscriptionIds == [other, added]
+        list.value*.subscriptionId == [arm.cloud.subscriptionId, other, added]
+        list.value*.tenantId.unique() == [arm.cloud.tenantId]
+
+        and: 'a resource group in an added subscription is its own'
+        group.statusCode() == 201
+        json(group).id == "/subscriptions/${added}/resourceGroups/rg-elsewhere"
+        arm.call('GET', "${arm.sub()}/resourcegroups/rg-elsewhere?api-version=2025-04-01").statusCode() == 404
+
+        and:
+        refused.statusCode() == 404
+        json(refused) == [error: [code: 'SubscriptionNotFound',
+                message: "The subscription '${unknown}' could not be found.".toString()]]
+    }
+
     def "should create a resource group synchronously, 201 then 200, whatever the path's case"() {
         when:
         def first = arm.call('PUT', "${arm.sub()}/resourcegroups/rg-Case?api-version=2025-04-01",

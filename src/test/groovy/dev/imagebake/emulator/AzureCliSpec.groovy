@@ -92,14 +92,15 @@ class AzureCliSpec extends Specification {
         shown.endpoints.activeDirectoryResourceId == 'https://management.core.windows.net/'
     }
 
-    def "should log in as the emulator's service principal and find its one subscription"() {
+    def "should log in as the emulator's service principal and find its subscriptions, the default one first"() {
         when:
         def accounts = ok(az.run(['login', '--service-principal', '-u', cloud.clientId, '-p', cloud.clientSecret,
                                   '--tenant', cloud.tenantId])) as List
         def account = ok(az.run(['account', 'show']))
 
         then:
-        accounts.size() == 1
+        accounts*.id == [cloud.subscriptionId] + (cloud.otherSubscriptionIds as List)
+        accounts*.isDefault == [true] + [false] * (cloud.otherSubscriptionIds as List).size()
         accounts[0].id == cloud.subscriptionId
         accounts[0].tenantId == cloud.tenantId
         accounts[0].cloudName == 'imagebake'

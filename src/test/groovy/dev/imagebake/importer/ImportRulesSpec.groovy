@@ -97,6 +97,8 @@ ${build}
         'polling_duration_timeout = "20m"'                                         || 'operationTimeout=PT20M'
         'winrm_timeout = "5m"'                                                     || 'osType=linux'
         'async_resourcegroup_delete = true'                                        || 'osType=linux'
+        'build_resource_group_name = "rg"\n keep_os_disk = true'                  || 'keepOsDisk=true'
+        'disk_encryption_set_id = "/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des"' || 'diskEncryptionSetId=/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des]'
     }
 
     def "client_jwt becomes clientJwt, taken from the same variable and sensitive in the plan"() {
@@ -149,6 +151,96 @@ build {
         then:
         result.groovy().contains("source galleryImage('corp', 'base', resourceGroup: 'images', version: '1.0.0')")
         plan(result).builds()[0].builder().source().toString().contains('corp')
+    }
+
+    def "a gallery image source in another subscription becomes galleryImage with its subscription"() {
+        given:
+        Files.writeString(folder.resolve('g.pkr.hcl'), '''
+source "azure-arm" "web" {
+  location = "westeurope"
+  shared_image_gallery {
+    subscription = "11111111-2222-3333-4444-555555555555"
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "base"
+    image_version = "1.0.0"
+  }
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+}
+build {
+  sources = ["source.azure-arm.web"]
+}''')
+
+        when:
+        def result = Importer.run(folder.resolve('g.pkr.hcl'), folder)
+
+        then:
+        result.todos() == []
+        result.groovy().contains("source galleryImage('corp', 'base', resourceGroup: 'images', version: '1.0.0', "
+                + "subscription: '11111111-2222-3333-4444-555555555555')")
+        plan(result).builds()[0].builder().source() == new dev.imagebake.plan.AzureBuilderSpec.GalleryImage('images',
+                'corp', 'base', '1.0.0', '11111111-2222-3333-4444-555555555555')
+    }
+
+    def "a shared image gallery destination in another subscription becomes gallery with its subscription"() {
+        when:
+        def result = importHcl('''
+  shared_image_gallery_destination {
+    subscription = "11111111-2222-3333-4444-555555555555"
+    resource_group = "images"
+    gallery_name = "corp"
+    image_name = "web"
+    image_version = "1.2.3"
+  }''')
+        def gallery = plan(result).builds()[0].builder().gallery()
+
+        then:
+        result.todos() == []
+        !result.groovy().contains("build's subscription")
+        result.groovy().contains("gallery 'corp', image: 'web', version: '1.2.3', resourceGroup: 'images', "
+                + "subscription: '11111111-2222-3333-4444-555555555555'")
+        gallery.subscription() == '11111111-2222-3333-4444-555555555555'
+        gallery.resourceGroup() == 'images'
+    }
+
+    @Unroll
+    def "a shared_image_gallery with #option becomes #keyword"() {
+        given:
+        Files.writeString(folder.resolve('g.pkr.hcl'), """
+source "azure-arm" "web" {
+  location = "westeurope"
+  shared_image_gallery {
+    ${option} = "${id}"
+  }
+  managed_image_name = "web"
+  managed_image_resource_group_name = "images"
+}
+build {
+  sources = ["source.azure-arm.web"]
+}""")
+
+        when:
+        def result = Importer.run(folder.resolve('g.pkr.hcl'), folder)
+
+        then:
+        result.todos() == []
+        result.groovy().contains("source ${keyword}('${id}')")
+        plan(result).builds()[0].builder().source() == expected
+
+        where:
+        option                           | keyword                 | id                                                           || expected
+        'community_gallery_image_id'     | 'communityGalleryImage' | '/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest' || new dev.imagebake.plan.AzureBuilderSpec.CommunityGalleryImage('/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest')
+        'direct_shared_gallery_image_id' | 'sharedGalleryImage'    | '/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3'     || new dev.imagebake.plan.AzureBuilderSpec.SharedGalleryImage('/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3')
+    }
+
+    def "keep_os_disk without build_resource_group_name becomes a to-do: the temporary group goes with the disk"() {
+        when:
+        def result = importHcl('keep_os_disk = true')
+
+        then:
+        result.todos() == ['keep_os_disk at t.pkr.hcl:12 — without build_resource_group_name the disk is deleted with the temporary resource group (in Packer too); imagebake keeps it only with buildResourceGroup']
+        !result.groovy().contains('keepOsDisk')
     }
 
     def "build_resource_group_name becomes buildResourceGroup"() {

@@ -127,6 +127,17 @@ final class AzureBuild {
         return "/subscriptions/" + clients.cloud().subscription();
     }
 
+    /** The subscription of the gallery the version is published to (the build's unless the template names another). */
+    String gallerySubscription() {
+        String other = spec.gallery() == null ? null : spec.gallery().subscription();
+        return other != null ? other : clients.cloud().subscription();
+    }
+
+    /** The compute client of the destination gallery's subscription. */
+    com.azure.resourcemanager.compute.fluent.ComputeManagementClient galleryCompute() {
+        return clients.compute(gallerySubscription());
+    }
+
     String resourceId(String provider, String type, String name) {
         return subscriptionPath() + "/resourceGroups/" + resourceGroup + "/providers/" + provider + "/" + type + "/"
                 + name;

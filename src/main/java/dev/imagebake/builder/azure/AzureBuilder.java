@@ -128,7 +128,8 @@ public final class AzureBuilder {
             var dest = build.spec.gallery();
             Lro.await(context::cleanupSkipped, "tagging gallery image version " + dest.version()
                             + " as recorded", build.operationLimit(),
-                    () -> compute.getGalleryImageVersions().beginUpdate(dest.resourceGroup(), dest.gallery(),
+                    () -> build.galleryCompute().getGalleryImageVersions().beginUpdate(dest.resourceGroup(),
+                            dest.gallery(),
                             dest.image(), dest.version(),
                             new com.azure.resourcemanager.compute.models.GalleryImageVersionUpdate().withTags(tags)),
                     null);
@@ -152,6 +153,9 @@ public final class AzureBuilder {
         put(details, "location", build.location);
         put(details, "source", build.sourceDescription);
         put(details, "sourceExactVersion", build.sourceExactVersion);
+        if (build.spec.keepOsDisk()) {
+            put(details, "keptOsDiskId", build.osDiskId);
+        }
         put(details, "note", note);
         String id = build.galleryVersionId != null ? build.galleryVersionId : build.managedImageId;
         return new Artifact("azure", id != null ? id : build.vmId, List.of(), details);

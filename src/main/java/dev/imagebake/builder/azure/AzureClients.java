@@ -23,6 +23,10 @@ public final class AzureClients {
     private final ResourceManager resources;
     private final NetworkManager network;
     private final ComputeManager compute;
+    private final RetryOptions retry;
+    /** Compute clients for the tenant's other subscriptions (galleries the template names there), made when needed. */
+    private final java.util.Map<String, ComputeManagementClient> otherCompute =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public AzureClients(AzureCloud cloud) {
         this(cloud, () -> false);
@@ -36,6 +40,7 @@ public final class AzureClients {
         this.cloud = cloud;
         ArmRateLimiter limiter = ArmRateLimiter.forSubscription(cloud.subscription());
         RetryOptions retry = retryOptions(cancelled);
+        this.retry = retry;
         resources = ResourceManager.configure().withHttpClient(cloud.httpClient()).withPolicy(limiter)
                 .withRetryOptions(retry).authenticate(cloud.credential(), cloud.profile())
                 .withSubscription(cloud.subscription());
@@ -99,6 +104,20 @@ public final class AzureClients {
 
     public ComputeManagementClient compute() {
         return compute.serviceClient();
+    }
+
+    /**
+     * The compute client of {@code subscription} in the same tenant, with the same credential; the build's own for
+     * null or the build's subscription.
+     */
+    public ComputeManagementClient compute(String subscription) {
+        if (subscription == null || subscription.equalsIgnoreCase(cloud.subscription())) {
+            return compute();
+        }
+        return otherCompute.computeIfAbsent(subscription.toLowerCase(java.util.Locale.ROOT), s -> ComputeManager
+                .configure().withHttpClient(cloud.httpClient())
+                .withPolicy(ArmRateLimiter.forSubscription(subscription)).withRetryOptions(retry)
+                .authenticate(cloud.credential(), cloud.profile(subscription)).serviceClient());
     }
 
     public ResourceManager resourceManager() {

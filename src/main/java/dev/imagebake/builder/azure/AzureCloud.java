@@ -418,6 +418,11 @@ public final class AzureCloud {
         return new AzureProfile(tenant, subscription, environment);
     }
 
+    /** The same cloud and tenant, another subscription (a gallery's that is not the build's). */
+    public AzureProfile profile(String otherSubscription) {
+        return new AzureProfile(tenant, otherSubscription, environment);
+    }
+
     public HttpClient httpClient() {
         return httpClient;
     }

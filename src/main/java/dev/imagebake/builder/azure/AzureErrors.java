@@ -213,6 +213,12 @@ public final class AzureErrors {
         }
     }
 
+    /** Whether Azure refused the request because the tenant has no such subscription (or the caller cannot see it). */
+    static boolean subscriptionNotFound(Throwable failure) {
+        ManagementException e = find(failure, ManagementException.class);
+        return e != null && e.getValue() != null && "SubscriptionNotFound".equalsIgnoreCase(e.getValue().getCode());
+    }
+
     /** True for 404s: what a cleanup step treats as "already gone". */
     static boolean notFound(Throwable failure) {
         return failure instanceof ManagementException e && e.getResponse() != null

@@ -35,7 +35,8 @@ public final class Resources {
             case "disks" -> () -> clients.compute().getDisks().beginDelete(rg, name);
             case "images" -> () -> clients.compute().getImages().beginDelete(rg, name);
             case "resourcegroups" -> () -> clients.resources().getResourceGroups().beginDelete(p[4]);
-            case "galleries" -> () -> clients.compute().getGalleryImageVersions()
+            // A gallery may be in another subscription of the tenant than the build's.
+            case "galleries" -> () -> clients.compute(p[2]).getGalleryImageVersions()
                     .beginDelete(rg, name, p[10], p[12]);
             case "networkinterfaces" -> () -> clients.network().getNetworkInterfaces().beginDelete(rg, name);
             case "publicipaddresses" -> () -> clients.network().getPublicIpAddresses().beginDelete(rg, name);

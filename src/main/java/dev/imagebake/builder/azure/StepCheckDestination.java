@@ -51,14 +51,24 @@ final class StepCheckDestination implements BuildStep {
         AzureBuilderSpec.GalleryDestination gallery = build.spec.gallery();
         if (gallery != null) {
             GalleryImageInner definition;
+            // The gallery's own subscription, which a template may name apart from the build's.
+            var galleries = build.galleryCompute();
             try {
-                build.galleryLocation = compute.getGalleries().getByResourceGroup(gallery.resourceGroup(),
+                build.galleryLocation = galleries.getGalleries().getByResourceGroup(gallery.resourceGroup(),
                         gallery.gallery()).location();
-                definition = compute.getGalleryImages().get(gallery.resourceGroup(), gallery.gallery(),
+                definition = galleries.getGalleryImages().get(gallery.resourceGroup(), gallery.gallery(),
                         gallery.image());
             } catch (RuntimeException e) {
+                if (gallery.subscription() != null && AzureErrors.subscriptionNotFound(e)) {
+                    throw new StepFailedException("cannot publish to gallery " + gallery.gallery() + " in subscription "
+                            + gallery.subscription() + ": " + AzureErrors.describe(e) + "\n  check the gallery's "
+                            + "subscription: it must be in the build's tenant, and the build's identity needs access "
+                            + "to it", e);
+                }
                 throw new StepFailedException("cannot publish to gallery " + gallery.gallery() + ", image definition "
-                        + gallery.image() + " in " + gallery.resourceGroup() + ": " + AzureErrors.describe(e)
+                        + gallery.image() + " in " + gallery.resourceGroup()
+                        + (gallery.subscription() == null ? "" : " (subscription " + gallery.subscription() + ")")
+                        + ": " + AzureErrors.describe(e)
                         + "\n  create them first (az sig create / az sig image-definition create)", e);
             }
             checkGeneration(context, gallery, definition);
@@ -68,7 +78,7 @@ final class StepCheckDestination implements BuildStep {
                     context.warn("gallery image version " + gallery.version() + " was left Failed by an earlier run; "
                             + "removing it so that this build can publish the same number");
                     Lro.await(context, "deleting gallery image version " + existing.id(), build.operationLimit(),
-                            () -> compute.getGalleryImageVersions().beginDelete(gallery.resourceGroup(),
+                            () -> galleries.getGalleryImageVersions().beginDelete(gallery.resourceGroup(),
                                     gallery.gallery(), gallery.image(), gallery.version()));
                 } else if (!build.options.force()) {
                     throw new StepFailedException("gallery image version " + gallery.image() + " "
@@ -170,7 +180,7 @@ final class StepCheckDestination implements BuildStep {
     static GalleryImageVersionInner find(AzureBuild build, AzureBuilderSpec.GalleryDestination gallery)
             throws StepFailedException {
         try {
-            return build.clients.compute().getGalleryImageVersions().get(gallery.resourceGroup(), gallery.gallery(),
+            return build.galleryCompute().getGalleryImageVersions().get(gallery.resourceGroup(), gallery.gallery(),
                     gallery.image(), gallery.version());
         } catch (RuntimeException e) {
             if (AzureErrors.notFound(e)) {

@@ -153,13 +153,20 @@ final class StepCreateVm implements BuildStep {
         if (source instanceof AzureBuilderSpec.ManagedImage i) {
             return new ImageReference().withId(i.id());
         }
+        if (source instanceof AzureBuilderSpec.CommunityGalleryImage c) {
+            return new ImageReference().withCommunityGalleryImageId(c.id());
+        }
+        if (source instanceof AzureBuilderSpec.SharedGalleryImage d) {
+            return new ImageReference().withSharedGalleryImageId(d.id());
+        }
         AzureBuilderSpec.GalleryImage g = (AzureBuilderSpec.GalleryImage) source;
         return new ImageReference().withId(galleryImageId(g));
     }
 
     /** A version's id, or the definition's id for {@code latest} (Azure then picks the newest version). */
     private String galleryImageId(AzureBuilderSpec.GalleryImage g) {
-        return build.subscriptionPath() + "/resourceGroups/" + g.resourceGroup() + "/providers/Microsoft.Compute/galleries/"
+        return (g.subscription() != null ? "/subscriptions/" + g.subscription() : build.subscriptionPath())
+                + "/resourceGroups/" + g.resourceGroup() + "/providers/Microsoft.Compute/galleries/"
                 + g.gallery() + "/images/" + g.image()
                 + (g.version() == null || g.version().equals("latest") ? "" : "/versions/" + g.version());
     }
@@ -171,17 +178,38 @@ final class StepCreateVm implements BuildStep {
         if (source instanceof AzureBuilderSpec.ManagedImage i) {
             return i.id();
         }
+        if (source instanceof AzureBuilderSpec.CommunityGalleryImage c) {
+            return c.id();
+        }
+        if (source instanceof AzureBuilderSpec.SharedGalleryImage d) {
+            return d.id();
+        }
         return galleryImageId((AzureBuilderSpec.GalleryImage) source);
     }
 
     private OSDisk osDisk(AzureBuilderSpec spec) {
+        // A kept disk is detached when the VM is deleted, and stays.
         OSDisk disk = new OSDisk().withName(build.name("osdisk")).withCreateOption(DiskCreateOptionTypes.FROM_IMAGE)
-                .withDeleteOption(DiskDeleteOptionTypes.DELETE).withDiskSizeGB(spec.osDiskSizeGb());
-        if (spec.osDiskType() != null) {
-            disk.withManagedDisk(new ManagedDiskParameters()
-                    .withStorageAccountType(StorageAccountTypes.fromString(spec.osDiskType())));
-        }
+                .withDeleteOption(spec.keepOsDisk() ? DiskDeleteOptionTypes.DETACH : DiskDeleteOptionTypes.DELETE)
+                .withDiskSizeGB(spec.osDiskSizeGb());
+        disk.withManagedDisk(managedDisk(spec, spec.osDiskType()));
         return disk;
+    }
+
+    /** The managed disk settings of one disk: its storage type and the template's disk encryption set. */
+    private static ManagedDiskParameters managedDisk(AzureBuilderSpec spec, String type) {
+        if (type == null && spec.diskEncryptionSetId() == null) {
+            return null;
+        }
+        ManagedDiskParameters managed = new ManagedDiskParameters();
+        if (type != null) {
+            managed.withStorageAccountType(StorageAccountTypes.fromString(type));
+        }
+        if (spec.diskEncryptionSetId() != null) {
+            managed.withDiskEncryptionSet(new com.azure.resourcemanager.compute.models.DiskEncryptionSetParameters()
+                    .withId(spec.diskEncryptionSetId()));
+        }
+        return managed;
     }
 
     private List<DataDisk> dataDisks(AzureBuilderSpec spec) {
@@ -190,10 +218,7 @@ final class StepCreateVm implements BuildStep {
             DataDisk disk = new DataDisk().withLun(d.lun()).withName(build.name("data" + d.lun()))
                     .withCreateOption(DiskCreateOptionTypes.EMPTY).withDiskSizeGB(d.sizeGb())
                     .withDeleteOption(DiskDeleteOptionTypes.DELETE);
-            if (d.type() != null) {
-                disk.withManagedDisk(new ManagedDiskParameters()
-                        .withStorageAccountType(StorageAccountTypes.fromString(d.type())));
-            }
+            disk.withManagedDisk(managedDisk(spec, d.type()));
             disks.add(disk);
         }
         return disks;
@@ -206,7 +231,9 @@ final class StepCreateVm implements BuildStep {
         }
         Resources.delete(context, build, created);
         created = null;
-        if (build.osDiskId != null) {
+        if (build.osDiskId != null && build.spec.keepOsDisk()) {
+            context.info("keeping the OS disk " + build.osDiskId + " (keepOsDisk)");
+        } else if (build.osDiskId != null) {
             Resources.delete(context, build, build.osDiskId); // gone already when its delete option worked
         }
     }
@@ -216,6 +243,6 @@ final class StepCreateVm implements BuildStep {
         if (created == null || build.temporaryGroup) {
             return List.of();
         }
-        return build.osDiskId == null ? List.of(created) : List.of(created, build.osDiskId);
+        return build.osDiskId == null || build.spec.keepOsDisk() ? List.of(created) : List.of(created, build.osDiskId);
     }
 }

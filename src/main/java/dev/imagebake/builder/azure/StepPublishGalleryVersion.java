@@ -45,7 +45,7 @@ final class StepPublishGalleryVersion implements BuildStep {
     @Override
     public void run(BuildContext context) throws Exception {
         AzureBuilderSpec.GalleryDestination dest = build.spec.gallery();
-        var versions = build.clients.compute().getGalleryImageVersions();
+        var versions = build.galleryCompute().getGalleryImageVersions();
         if (StepCheckDestination.find(build, dest) != null) {
             Lro.await(context, "deleting the existing version " + dest.version(), build.operationLimit(),
                     () -> versions.beginDelete(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version()));
@@ -80,8 +80,9 @@ final class StepPublishGalleryVersion implements BuildStep {
         version.withLocation(build.galleryLocation == null ? build.location : build.galleryLocation)
                 .withTags(build.artifactTags());
         context.info("publishing " + dest.image() + " " + dest.version() + " to " + String.join(", ",
-                targets.keySet()) + (build.managedImageId == null ? " (directly from the VM)" : ""));
-        unfinished = build.subscriptionPath() + "/resourceGroups/" + dest.resourceGroup()
+                targets.keySet()) + (build.managedImageId == null ? " (directly from the VM)" : "")
+                + (dest.subscription() == null ? "" : " in subscription " + dest.subscription()));
+        unfinished = "/subscriptions/" + build.gallerySubscription() + "/resourceGroups/" + dest.resourceGroup()
                 + "/providers/Microsoft.Compute/galleries/" + dest.gallery() + "/images/" + dest.image() + "/versions/"
                 + dest.version();
         Lro.await(context::cancelled, "publishing gallery image version " + dest.version(), build.publishLimit(),
@@ -114,7 +115,8 @@ final class StepPublishGalleryVersion implements BuildStep {
     public List<String> leftovers(BuildContext context) {
         AzureBuilderSpec.GalleryDestination dest = build.spec.gallery();
         return unfinished == null ? List.of() : List.of(unfinished + "  (publishing did not finish; remove with: "
-                + "az sig image-version delete -g " + dest.resourceGroup() + " -r " + dest.gallery() + " -i "
+                + "az sig image-version delete" + (dest.subscription() == null ? ""
+                : " --subscription " + dest.subscription()) + " -g " + dest.resourceGroup() + " -r " + dest.gallery() + " -i "
                 + dest.image() + " -e " + dest.version() + ")");
     }
 
@@ -126,7 +128,7 @@ final class StepPublishGalleryVersion implements BuildStep {
         lastReport = elapsed == null ? lastReport : elapsed;
         GalleryImageVersionInner current;
         try {
-            current = build.clients.compute().getGalleryImageVersions().getWithResponse(dest.resourceGroup(),
+            current = build.galleryCompute().getGalleryImageVersions().getWithResponse(dest.resourceGroup(),
                     dest.gallery(), dest.image(), dest.version(), ReplicationStatusTypes.REPLICATION_STATUS,
                     Context.NONE).getValue();
         } catch (RuntimeException e) {

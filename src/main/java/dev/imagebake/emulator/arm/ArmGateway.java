@@ -22,6 +22,7 @@ public final class ArmGateway implements Route {
     private final Operations operations;
     private final List<ResourceProvider> providers;
     private final TrafficPolicy traffic;
+    private final Subscriptions subscriptions;
 
     public ArmGateway(Identity identity, AccessTokens tokens, Operations operations, List<ResourceProvider> providers) {
         this(identity, tokens, operations, providers, new TrafficPolicy(Conditions.DEFAULT, operations));
@@ -29,6 +30,12 @@ public final class ArmGateway implements Route {
 
     public ArmGateway(Identity identity, AccessTokens tokens, Operations operations, List<ResourceProvider> providers,
                       TrafficPolicy traffic) {
+        this(identity, tokens, operations, providers, traffic, Subscriptions.only(identity.subscriptionId()));
+    }
+
+    public ArmGateway(Identity identity, AccessTokens tokens, Operations operations, List<ResourceProvider> providers,
+                      TrafficPolicy traffic, Subscriptions subscriptions) {
+        this.subscriptions = subscriptions;
         this.identity = identity;
         this.tokens = tokens;
         this.operations = operations;
@@ -70,13 +77,15 @@ public final class ArmGateway implements Route {
                     "The api-version query parameter (?api-version=) is required for all requests.");
         }
         ArmPath path = ArmPath.parse(request.path());
-        if (path.size() >= 2 && !path.segment(1).equalsIgnoreCase(identity.subscriptionId())) {
+        if (path.size() >= 2 && !subscriptions.has(path.segment(1))) {
             throw ArmException.notFound("SubscriptionNotFound",
                     "The subscription '" + path.segment(1) + "' could not be found.");
         }
-        verdict[0] = traffic.throttle(identity.subscriptionId(), request.method());
+        // ARM's buckets are per subscription.
+        String subscription = path.size() >= 2 ? subscriptions.find(path.segment(1)) : identity.subscriptionId();
+        verdict[0] = traffic.throttle(subscription, request.method());
         if (verdict[0].refused()) {
-            return TrafficPolicy.throttled(verdict[0], identity.subscriptionId());
+            return TrafficPolicy.throttled(verdict[0], subscription);
         }
         operations.settleOverdue();
         ArmRequest armRequest = new ArmRequest(request, path, apiVersion);

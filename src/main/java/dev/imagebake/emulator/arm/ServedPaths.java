@@ -41,6 +41,8 @@ public final class ServedPaths {
                 NETWORK + "networkSecurityGroups/*/securityRules", NETWORK + "networkSecurityGroups/*/securityRules/*",
                 SUB + "/providers/microsoft.compute/galleries",
                 SUB + "/providers/microsoft.compute/locations/*/capsoperations/*",
+                SUB + "/providers/microsoft.compute/locations/*/communitygalleries/*/images/*/versions/*",
+                SUB + "/providers/microsoft.compute/locations/*/sharedgalleries/*/images/*/versions/*",
                 COMPUTE + "galleries/*/images", COMPUTE + "galleries/*/images/*",
                 COMPUTE + "galleries/*/images/*/versions", COMPUTE + "galleries/*/images/*/versions/*",
                 SUB + "/providers/microsoft.compute/virtualMachineScaleSets",
@@ -53,7 +55,7 @@ public final class ServedPaths {
                 MARKETPLACE + "/*/artifacttypes/vmimage/offers/*/skus",
                 MARKETPLACE + "/*/artifacttypes/vmimage/offers/*/skus/*/versions",
                 MARKETPLACE + "/*/artifacttypes/vmimage/offers/*/skus/*/versions/*"));
-        for (String type : List.of("virtualMachines", "disks", "images")) {
+        for (String type : List.of("virtualMachines", "disks", "images", "diskEncryptionSets")) {
             shapes.addAll(List.of(SUB + "/providers/microsoft.compute/" + type, COMPUTE + type,
                     COMPUTE + type + "/*"));
         }

@@ -7,12 +7,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code GET /subscriptions} and {@code GET /subscriptions/{id}}: the one subscription the emulator has. */
+/** {@code GET /subscriptions} and {@code GET /subscriptions/{id}}: the subscriptions of the emulator's tenant. */
 public final class SubscriptionProvider implements ResourceProvider {
     private final Identity identity;
+    private final Subscriptions subscriptions;
 
     public SubscriptionProvider(Identity identity) {
+        this(identity, Subscriptions.only(identity.subscriptionId()));
+    }
+
+    public SubscriptionProvider(Identity identity, Subscriptions subscriptions) {
         this.identity = identity;
+        this.subscriptions = subscriptions;
     }
 
     @Override
@@ -26,17 +32,19 @@ public final class SubscriptionProvider implements ResourceProvider {
             throw ArmGateway.methodNotAllowed(request);
         }
         if (request.path().size() == 1) {
-            return Response.json(200, Map.of("value", List.of(subscription())));
+            return Response.json(200, Map.of("value", subscriptions.all().stream().map(this::subscription).toList()));
         }
-        return Response.json(200, subscription());
+        // The gateway has refused a subscription the tenant does not have.
+        return Response.json(200, subscription(subscriptions.find(request.path().segment(1))));
     }
 
-    private Map<String, Object> subscription() {
+    private Map<String, Object> subscription(String id) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("id", "/subscriptions/" + identity.subscriptionId());
-        json.put("subscriptionId", identity.subscriptionId());
+        json.put("id", "/subscriptions/" + id);
+        json.put("subscriptionId", id);
         json.put("tenantId", identity.tenantId());
-        json.put("displayName", "imagebake emulator");
+        json.put("displayName", id.equals(subscriptions.defaultId()) ? "imagebake emulator"
+                : "imagebake emulator (" + id + ")");
         json.put("state", "Enabled");
         json.put("subscriptionPolicies", Map.of("locationPlacementId", "Public_2014-09-01",
                 "quotaId", "PayAsYouGo_2014-09-01", "spendingLimit", "Off"));

@@ -39,7 +39,8 @@ public final class ComputeProvider implements ResourceProvider {
     static final String VM = "virtualMachines";
     static final String DISK = "disks";
     static final String IMAGE = "images";
-    private static final List<String> TYPES = List.of(VM, DISK, IMAGE);
+    static final String DISK_ENCRYPTION_SET = "diskEncryptionSets";
+    private static final List<String> TYPES = List.of(VM, DISK, IMAGE, DISK_ENCRYPTION_SET);
     private static final List<String> ACTIONS = List.of("powerOff", "deallocate", "start", "restart");
 
     /** Internal state kept in the document but never shown. */
@@ -121,6 +122,7 @@ public final class ComputeProvider implements ResourceProvider {
             case "PUT" -> switch (type) {
                 case VM -> putVm(request, id, name, request.jsonBody());
                 case IMAGE -> putImage(request, id, name, request.jsonBody());
+                case DISK_ENCRYPTION_SET -> putDiskEncryptionSet(request, id, name, request.jsonBody());
                 default -> throw ArmException.badRequest("InvalidParameter", "Creating managed disks directly is"
                         + " not supported by the emulator; disks are created with their virtual machine.");
             };
@@ -134,6 +136,68 @@ public final class ComputeProvider implements ResourceProvider {
             }
             default -> throw methodNotAllowed(request);
         };
+    }
+
+    // ---- disk encryption sets ----
+
+    /**
+     * A disk encryption set: the key ({@code activeKey.keyUrl}, required as on Azure) that disks naming the set are
+     * encrypted with. The emulator keeps no key material; it records which set each disk names, as Azure shows it.
+     */
+    private Response putDiskEncryptionSet(ArmRequest request, String id, String name, Map<String, Object> body)
+            throws ArmException {
+        String location = location(body);
+        Object outcome = store.write(state -> {
+            Map<String, Object> properties = map(deepCopy(body.get("properties")));
+            if (!(map(properties.get("activeKey")).get("keyUrl") instanceof String key) || key.isBlank()) {
+                return ArmException.badRequest("InvalidParameter", "Required parameter 'activeKey.keyUrl' is"
+                        + " missing (null).");
+            }
+            Map<String, Object> existing = state.resource(id);
+            if (existing != null && !location.equals(existing.get("location"))) {
+                return ArmException.conflict("InvalidResourceLocation", "The resource '" + name + "' already exists"
+                        + " in location '" + existing.get("location") + "' in resource group.");
+            }
+            properties.putIfAbsent("encryptionType", "EncryptionAtRestWithCustomerKey");
+            properties.put("provisioningState", "Updating");
+            Map<String, Object> set = new LinkedHashMap<>();
+            set.put("name", name);
+            set.put("id", id);
+            set.put("type", NAMESPACE + "/" + DISK_ENCRYPTION_SET);
+            set.put("location", location);
+            if (body.get("tags") instanceof Map<?, ?> tags) {
+                set.put("tags", new LinkedHashMap<>(tags));
+            }
+            set.put("identity", new LinkedHashMap<>(Map.of("type", "SystemAssigned", "principalId",
+                    UUID.randomUUID().toString(), "tenantId", UUID.randomUUID().toString())));
+            set.put("properties", properties);
+            state.putResource(id, set);
+            String operationId = operations.start(state, PUT_KIND, id);
+            // Azure's disk encryption sets answer a PUT with 200 or 202, never 201 (the SDK refuses anything else).
+            return operations.asyncAccepted(request, 202, view(set, false), NAMESPACE, location, operationId, false);
+        });
+        return answer(outcome);
+    }
+
+    /**
+     * The disk encryption set a disk of a VM names, checked as Azure checks it; null when the disk names none.
+     */
+    private static Map<String, Object> diskEncryptionSet(State state, Map<String, Object> disk, String location)
+            throws ArmException {
+        Object id = map(map(disk.get("managedDisk")).get("diskEncryptionSet")).get("id");
+        if (!(id instanceof String setId) || setId.isBlank()) {
+            return null;
+        }
+        Map<String, Object> set = state.resource(setId);
+        if (set == null || !String.valueOf(set.get("type")).equalsIgnoreCase(NAMESPACE + "/" + DISK_ENCRYPTION_SET)) {
+            throw ArmException.notFound("NotFound", "The disk encryption set '" + setId + "' could not be found.");
+        }
+        if (!location.equals(set.get("location"))) {
+            throw ArmException.badRequest("InvalidParameter", "The disk encryption set '" + setId + "' is in"
+                    + " location '" + set.get("location") + "'; a disk in '" + location + "' cannot use it.");
+        }
+        map(map(disk.get("managedDisk")).get("diskEncryptionSet")).put("id", set.get("id"));
+        return set;
     }
 
     // ---- virtual machines ----
@@ -196,6 +260,10 @@ public final class ComputeProvider implements ResourceProvider {
                 properties.put("hardwareProfile", hardware);
 
                 Map<String, Object> osDisk = map(storage.get("osDisk"));
+                Map<String, Object> encryptionSet = diskEncryptionSet(state, osDisk, location);
+                for (Map<String, Object> dataDisk : maps(storage.get("dataDisks"))) {
+                    diskEncryptionSet(state, dataDisk, location);
+                }
                 Map<String, Object> managed = map(osDisk.get("managedDisk"));
                 String diskName = osDisk.get("name") instanceof String n ? n
                         : name + "_OsDisk_1_" + UUID.randomUUID().toString().replace("-", "");
@@ -243,8 +311,15 @@ public final class ComputeProvider implements ResourceProvider {
                 machines.create(state, vm, nics);
                 state.putResource(id, vm);
 
-                state.putResource(diskId, disk(diskId, diskName, location, accountType, sizeGb, hyperVGeneration,
-                        imageReference, id, body.get("zones")));
+                Map<String, Object> diskDocument = disk(diskId, diskName, location, accountType, sizeGb,
+                        hyperVGeneration, imageReference, id, body.get("zones"));
+                if (encryptionSet != null) {
+                    // As Azure shows a disk encrypted with customer-managed keys.
+                    map(diskDocument.get("properties")).put("encryption", new LinkedHashMap<>(Map.of("type",
+                            map(encryptionSet.get("properties")).getOrDefault("encryptionType",
+                                    "EncryptionAtRestWithCustomerKey"), "diskEncryptionSetId", encryptionSet.get("id"))));
+                }
+                state.putResource(diskId, diskDocument);
                 for (Map<String, Object> nic : nics) {
                     map(nic.get("properties")).put("virtualMachine", new LinkedHashMap<>(Map.of("id", id)));
                 }
@@ -283,8 +358,30 @@ public final class ComputeProvider implements ResourceProvider {
     /** Checks the image reference and fills in {@code exactVersion}; returns the hyper-V generation. */
     static String resolveImage(State state, Map<String, Object> reference, String location)
             throws ArmException {
+        String shared = SharedGalleryProvider.sharedId(reference);
+        if (shared != null) {
+            // A community or directly shared gallery's version; 'latest' resolves to the newest, recorded as Azure does.
+            Map<String, Object> version = SharedGalleryProvider.resolve(state, shared);
+            reference.put("exactVersion", version.get("name"));
+            Map<String, Object> definition = state.resource(((String) version.get("id"))
+                    .replaceFirst("(?i)/versions/[^/]+$", ""));
+            Object generation = definition == null ? null : map(definition.get("properties")).get("hyperVGeneration");
+            return generation instanceof String g ? g : "V1";
+        }
         if (reference.get("id") instanceof String imageId) {
             Map<String, Object> image = state.resource(imageId);
+            if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE + "/galleries/images")) {
+                // A gallery image definition: Azure takes its latest version, and tells which in exactVersion.
+                Map<String, Object> latest = SharedGalleryProvider.latestVersion(state, (String) image.get("id"));
+                if (latest == null) {
+                    throw ArmException.notFound("NotFound", "The gallery image '" + imageId + "' has no version"
+                            + " to use as latest in '" + location + "' region.");
+                }
+                reference.put("id", image.get("id"));
+                reference.put("exactVersion", latest.get("name"));
+                Object generation = map(image.get("properties")).get("hyperVGeneration");
+                return generation instanceof String g ? g : "V1";
+            }
             if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(NAMESPACE
                     + "/galleries/images/versions")) {
                 reference.put("id", image.get("id"));
@@ -340,7 +437,14 @@ public final class ComputeProvider implements ResourceProvider {
                 + "/Publishers/" + imageReference.get("publisher") + "/ArtifactTypes/VMImage/Offers/"
                 + imageReference.get("offer") + "/Skus/" + imageReference.get("sku") + "/Versions/"
                 + imageReference.get("exactVersion");
-        creation.put("imageReference", new LinkedHashMap<>(Map.of("id", source)));
+        String shared = SharedGalleryProvider.sharedId(imageReference);
+        if (shared != null) {
+            creation.put("galleryImageReference", new LinkedHashMap<>(Map.of(
+                    imageReference.containsKey("communityGalleryImageId") ? "communityGalleryImageId"
+                            : "sharedGalleryImageId", shared)));
+        } else {
+            creation.put("imageReference", new LinkedHashMap<>(Map.of("id", source)));
+        }
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("osType", "Linux");
         properties.put("hyperVGeneration", hyperVGeneration);

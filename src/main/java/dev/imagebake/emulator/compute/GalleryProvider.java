@@ -162,11 +162,17 @@ public final class GalleryProvider implements ResourceProvider {
                     if (properties.get("description") instanceof String description) {
                         current.put("description", description);
                     }
+                    if (properties.get("sharingProfile") instanceof Map<?, ?> given) {
+                        current.put("sharingProfile", sharingProfile(map(given), map(current.get("sharingProfile"))));
+                    }
                     return update(request, state, existing, body, location);
                 }
                 Map<String, Object> props = new LinkedHashMap<>();
                 if (properties.get("description") instanceof String description) {
                     props.put("description", description);
+                }
+                if (properties.get("sharingProfile") instanceof Map<?, ?> given) {
+                    props.put("sharingProfile", sharingProfile(map(given), Map.of()));
                 }
                 props.put("identifier", new LinkedHashMap<>(Map.of("uniqueName",
                         id.split("/")[2] + "-" + name.toUpperCase(Locale.ROOT))));
@@ -179,6 +185,41 @@ public final class GalleryProvider implements ResourceProvider {
             }
         });
         return answer(outcome);
+    }
+
+    /**
+     * A gallery's sharing as Azure keeps it: Private (the default), Groups (shared directly, seen under the gallery's
+     * {@code identifier.uniqueName}) or Community (public, under a name Azure makes from
+     * {@code communityGalleryInfo.publicNamePrefix}, kept while the gallery stays shared to the community).
+     */
+    private static Map<String, Object> sharingProfile(Map<String, Object> given, Map<String, Object> current)
+            throws ArmException {
+        String permissions = given.get("permissions") instanceof String p ? p : "Private";
+        Map<String, Object> profile = new LinkedHashMap<>();
+        switch (permissions.toLowerCase(Locale.ROOT)) {
+            case "private" -> profile.put("permissions", "Private");
+            case "groups" -> {
+                profile.put("permissions", "Groups");
+                profile.put("groups", given.get("groups") instanceof List<?> groups ? deepCopy(groups)
+                        : current.getOrDefault("groups", List.of()));
+            }
+            case "community" -> {
+                Map<String, Object> info = map(deepCopy(given.get("communityGalleryInfo")));
+                Map<String, Object> before = map(current.get("communityGalleryInfo"));
+                if (!(info.get("publicNamePrefix") instanceof String prefix) || prefix.isBlank()) {
+                    throw ArmException.badRequest("InvalidParameter", "Required parameter"
+                            + " 'sharingProfile.communityGalleryInfo.publicNamePrefix' is missing (null).");
+                }
+                info.put("publicNames", before.get("publicNames") instanceof List<?> names && !names.isEmpty()
+                        ? deepCopy(names) : List.of(prefix + "-" + java.util.UUID.randomUUID()));
+                info.put("communityGalleryEnabled", true);
+                profile.put("permissions", "Community");
+                profile.put("communityGalleryInfo", info);
+            }
+            default -> throw ArmException.badRequest("InvalidParameter", "The value '" + permissions + "' of"
+                    + " 'sharingProfile.permissions' is invalid: it is Private, Groups or Community.");
+        }
+        return profile;
     }
 
     // ---- image definitions ----

@@ -111,6 +111,20 @@ final class VmMachines {
         Map<String, Object> reference = map(map(map(machine.get("properties")).get("storageProfile"))
                 .get("imageReference"));
         Map<String, Object> image = reference.get("id") instanceof String id ? state.resource(id) : null;
+        if (image != null && String.valueOf(image.get("type")).equalsIgnoreCase(ComputeProvider.NAMESPACE
+                + "/galleries/images") && reference.get("exactVersion") instanceof String exact) {
+            image = state.resource(image.get("id") + "/versions/" + exact); // the version 'latest' was then
+        }
+        String shared = SharedGalleryProvider.sharedId(reference);
+        if (shared != null && reference.get("exactVersion") instanceof String exact) {
+            try {
+                // The version the VM was made from, though 'latest' may have moved on since.
+                image = SharedGalleryProvider.resolve(state, shared.replaceFirst("(?i)/Versions/[^/]+$",
+                        "/Versions/" + exact));
+            } catch (dev.imagebake.emulator.arm.ArmException e) {
+                image = null; // no longer shared: the machine keeps what it has
+            }
+        }
         return image == null ? new ArrayList<>() : new ArrayList<>(layers(image));
     }
 

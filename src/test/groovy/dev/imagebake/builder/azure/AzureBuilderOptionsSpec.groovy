@@ -111,6 +111,124 @@ builder azure {
         gallery.addedRegion() == null
     }
 
+    def "a gallery destination and a gallery source in another subscription should be in the plan"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    source galleryImage('platform', 'ubuntu', resourceGroup: 'shared', version: '2.0.0', subscription: '44444444-4444-4444-4444-444444444444')
+    managedImage 'web', resourceGroup: 'images'
+    gallery 'corp', image: 'web', version: '1.0.0', resourceGroup: 'galleries', subscription: '55555555-5555-5555-5555-555555555555'
+}
+""").plan()
+        def spec = plan.builds()[0].builder() as AzureBuilderSpec
+        String rendered = dev.imagebake.plan.PlanRenderer.render(plan)
+        String json = dev.imagebake.plan.PlanJson.render(plan)
+
+        then:
+        spec.source() == new AzureBuilderSpec.GalleryImage('shared', 'platform', 'ubuntu', '2.0.0',
+                '44444444-4444-4444-4444-444444444444')
+        spec.gallery().subscription() == '55555555-5555-5555-5555-555555555555'
+        spec.gallery().resourceGroup() == 'galleries'
+        rendered.contains('    version        2.0.0\n    subscription   44444444-4444-4444-4444-444444444444\n')
+        rendered =~ /\n    subscription +55555555-5555-5555-5555-555555555555\n/
+        json =~ /"subscription" ?: ?"55555555-5555-5555-5555-555555555555"/
+        json =~ /"subscription" ?: ?"44444444-4444-4444-4444-444444444444"/
+    }
+
+    def "gallery options about subscriptions should be refused at their line and column when they cannot work"() {
+        expect:
+        TemplateHarness.errors("builder azure {\n    location 'westeurope'\n    ${SOURCE}\n${line}\n}\n") == [expected]
+
+        where:
+        line                                                                                   || expected
+        "    gallery 'corp', image: 'web', version: '1.0.0', subscription: 'a/b', resourceGroup: 'g'" || "4:5: `gallery` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got 'a/b'"
+        "    managedImage 'web', resourceGroup: 'images'\n    gallery 'corp', image: 'web', version: '1.0.0', subscription: 'sub-2'" || "1:9: builder azure 'azure': `gallery` in subscription sub-2 needs its own resourceGroup: '...' (the managed image's is in the build's subscription)"
+        "    managedImage 'web', resourceGroup: 'images'\n    source galleryImage('g', 'd', resourceGroup: 'r', subscription: ' x')" || "5:12: `galleryImage` subscription is a subscription id like '00000000-0000-0000-0000-000000000000'; got ' x'"
+    }
+
+    def "community and directly shared gallery images should be sources, in the plan with their ids"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure('community') {
+    location 'westeurope'
+    source communityGalleryImage('/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest')
+    managedImage 'web', resourceGroup: 'images'
+}
+builder azure('shared') {
+    location 'westeurope'
+    source sharedGalleryImage('/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3')
+    managedImage 'web2', resourceGroup: 'images'
+}
+""").plan()
+        String rendered = dev.imagebake.plan.PlanRenderer.render(plan)
+
+        then:
+        plan.builds()[0].builder().source() == new AzureBuilderSpec.CommunityGalleryImage('/CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest')
+        plan.builds()[1].builder().source() == new AzureBuilderSpec.SharedGalleryImage('/SharedGalleries/sub-CORP/Images/ubuntu/Versions/1.2.3')
+        rendered.contains('  source\n    kind  communityGalleryImage\n    id    /CommunityGalleries/pub-1a2b/Images/ubuntu/Versions/latest\n')
+        dev.imagebake.plan.PlanJson.render(plan) =~ /"kind" ?: ?"sharedGalleryImage",\s*"id" ?: ?"\/SharedGalleries\/sub-CORP\/Images\/ubuntu\/Versions\/1.2.3"/
+    }
+
+    def "a community or shared gallery image id of the wrong shape should be refused at its line and column"() {
+        expect:
+        TemplateHarness.errors("builder azure {\n    location 'westeurope'\n    managedImage 'x', resourceGroup: 'images'\n    source ${call}\n}\n") == [expected]
+
+        where:
+        call                                                                  || expected
+        "communityGalleryImage('/CommunityGalleries/pub/Images/ubuntu')"      || "4:12: `communityGalleryImage` takes a community gallery image version's id, /CommunityGalleries/NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '/CommunityGalleries/pub/Images/ubuntu'"
+        "communityGalleryImage('/SharedGalleries/s/Images/u/Versions/1.0.0')" || "4:12: `communityGalleryImage` takes a community gallery image version's id, /CommunityGalleries/NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '/SharedGalleries/s/Images/u/Versions/1.0.0'"
+        "sharedGalleryImage('/SharedGalleries/s/Images/u/Versions/newest')"   || "4:12: `sharedGalleryImage` takes a directly shared gallery image version's id, /SharedGalleries/UNIQUE-NAME/Images/IMAGE/Versions/VERSION (VERSION like '1.0.0', or 'latest'); got '/SharedGalleries/s/Images/u/Versions/newest'"
+    }
+
+    def "an empty gallery subscription, an unset variable, should mean the build's subscription as in Packer"() {
+        when:
+        def spec = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    source galleryImage('platform', 'ubuntu', resourceGroup: 'shared', subscription: '')
+    gallery 'corp', image: 'web', version: '1.0.0', resourceGroup: 'galleries', subscription: ''
+}
+""").plan().builds()[0].builder() as AzureBuilderSpec
+
+        then:
+        spec.source().subscription() == null
+        spec.gallery().subscription() == null
+    }
+
+    def "keepOsDisk and diskEncryptionSet should be in the plan"() {
+        when:
+        def plan = TemplateHarness.evaluate("""
+builder azure {
+    location 'westeurope'
+    ${SOURCE}
+    buildResourceGroup 'builds'
+    managedImage 'web', resourceGroup: 'images'
+    keepOsDisk true
+    diskEncryptionSet '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/keys/providers/Microsoft.Compute/diskEncryptionSets/images-des'
+}
+""").plan()
+        def spec = plan.builds()[0].builder() as AzureBuilderSpec
+        String rendered = dev.imagebake.plan.PlanRenderer.render(plan)
+
+        then:
+        spec.keepOsDisk()
+        spec.diskEncryptionSetId() == '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/keys/providers/Microsoft.Compute/diskEncryptionSets/images-des'
+        rendered =~ /\n  keepOsDisk +true\n/
+        rendered =~ /\n  diskEncryptionSetId +\/subscriptions\/0{8}-0{4}-0{4}-0{4}-0{12}\/resourceGroups\/keys\/providers\/Microsoft\.Compute\/diskEncryptionSets\/images-des\n/
+        dev.imagebake.plan.PlanJson.render(plan) =~ /"keepOsDisk" ?: ?true/
+    }
+
+    def "keepOsDisk without a build resource group and a malformed diskEncryptionSet should be refused"() {
+        expect:
+        TemplateHarness.errors("builder azure {\n    location 'westeurope'\n    ${SOURCE}\n    managedImage 'x', resourceGroup: 'images'\n${line}\n}\n") == [expected]
+
+        where:
+        line                                                  || expected
+        "    keepOsDisk true"                                 || "1:9: builder azure 'azure': `keepOsDisk` needs `buildResourceGroup`, where the disk stays: a temporary resource group is deleted with everything in it"
+        "    diskEncryptionSet '/subscriptions/s/resourceGroups/k/providers/Microsoft.KeyVault/vaults/v'" || "5:5: `diskEncryptionSet` takes a disk encryption set's resource id, /subscriptions/SUBSCRIPTION/resourceGroups/GROUP/providers/Microsoft.Compute/diskEncryptionSets/NAME; got '/subscriptions/s/resourceGroups/k/providers/Microsoft.KeyVault/vaults/v'"
+    }
+
     def "settings a build would ignore or fail on should be refused at their line and column"() {
         expect:
         TemplateHarness.errors("builder azure {\n    ${SOURCE}\n    managedImage 'x', resourceGroup: 'images'\n${line}\n}\n") == [expected]
