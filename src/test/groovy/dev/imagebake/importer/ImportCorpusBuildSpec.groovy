@@ -163,7 +163,7 @@ rm -f /home/packer/*.sh && echo "cleanup-vhd stand-in: done"
 
         when: "the undeclared variables the to-do list names, given as -var; no service principal (the CLI's sign-in)"
         def run = build(imported.template, [az_image_gallery: 'sig01', az_region: 'westeurope',
-                az_resource_group: 'rg-images', prefix: 'ib'])
+                az_resource_group: 'rg-images', prefix: 'ib', az_subscription_id: identity.subscriptionId])
 
         then:
         imported.code == 1
