@@ -51,11 +51,13 @@ final class ImportCommand implements Callable<Integer> {
         if (check) {
             result.todos().forEach(main.out::println);
         } else if (out != null) {
+            Files.createDirectories(out.toAbsolutePath().getParent());
             Files.writeString(out, result.groovy());
         } else {
             main.out.print(result.groovy());
         }
         if (varFileOut != null && result.varFile() != null) {
+            Files.createDirectories(varFileOut.toAbsolutePath().getParent());
             Files.writeString(varFileOut, result.varFile() + "\n");
         }
         if (!check) {

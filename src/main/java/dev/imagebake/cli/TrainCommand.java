@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 
 /**
  * A hidden command the launcher runs once per build to record a start-up cache: it exercises validate and plan
- * (compiling, evaluating and rendering every example) and the help text, in one JVM.
+ * (compiling, evaluating and rendering every example), import (of the example Packer templates) and the help text, in
+ * one JVM.
  */
 @Command(name = "train", hidden = true)
 final class TrainCommand implements Callable<Integer> {
@@ -49,6 +50,18 @@ final class TrainCommand implements Callable<Integer> {
                 sink.print(PlanJson.render(result.plan()));
             }
             Main.run(sink, sink, "validate", "-var", "unknown=1", template.toString());
+        }
+        // imagebake import: the Packer templates bundled with the examples (HCL2 and JSON readers, the writer, and
+        // the evaluation of the result).
+        Path packer = examples.resolve("packer");
+        if (Files.isDirectory(packer)) {
+            try (Stream<Path> files = Files.list(packer)) {
+                for (Path template : files.filter(p -> p.toString().endsWith(".pkr.hcl") || p.toString().endsWith(".json"))
+                        .sorted().toList()) {
+                    Main.run(sink, sink, "import", "--check", template.toString());
+                    Main.run(sink, sink, "import", "--check", template.toString());
+                }
+            }
         }
         try (Stream<Path> files = Files.walk(cacheFolder)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

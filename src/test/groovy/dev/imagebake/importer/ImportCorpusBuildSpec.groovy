@@ -220,4 +220,30 @@ fi
         cleanup:
         Files.deleteIfExists(Path.of(cwd, 'manifest.json'))
     }
+
+    def "the bundled Packer example, imported next to itself as the README says, imports cleanly and builds"() {
+        given:
+        Path examples = work.resolve('dsl-examples')
+        copyTree(Path.of('dsl-examples'), examples)
+        Path template = examples.resolve('packer/web.imagebake.groovy')
+
+        when:
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int imported = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), [:],
+                'import', '--out', template.toString(), examples.resolve('packer/ubuntu-web.pkr.hcl').toString())
+        def run = build(template, [:])
+
+        then:
+        imported == 0
+        err.toString('UTF-8') == 'Imported; the result validates.\n'
+        Files.readString(template).contains("source 'files/site.conf'")
+        run.code == 0
+        run.out.contains('uploaded files/site.conf to /tmp/site.conf')
+        run.out.contains('publishing web 1.4.0 to westeurope, northeurope')
+        run.out =~ /web\s+succeeded/
+
+        cleanup:
+        Files.deleteIfExists(Path.of('manifest.json'))
+    }
 }

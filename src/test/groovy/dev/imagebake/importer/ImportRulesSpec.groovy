@@ -761,6 +761,22 @@ build {
         run('import', folder.resolve('missing.json').toString())[0] == 2
     }
 
+    def "--out and --var-file-out into folders that do not exist yet create them"() {
+        given:
+        Files.writeString(folder.resolve('web.pkr.hcl'), "source \"azure-arm\" \"web\" {\n${SOURCE}\n}\nvariable \"team\" {\n  type = string\n}\nbuild {\n  sources = [\"source.azure-arm.web\"]\n}\n")
+        Files.writeString(folder.resolve('dev.pkrvars.hcl'), 'team = "web"\n')
+        Path out = folder.resolve('imported/web.imagebake.groovy')
+        Path vars = folder.resolve('imported/vars/dev.json')
+
+        when:
+        def result = run('import', '--out', out.toString(), '--var-file-out', vars.toString(), folder.toString())
+
+        then:
+        result[0] == 0
+        Files.readString(out).contains("builder azure('web') {")
+        Files.readString(vars) == '{"team":"web"}\n'
+    }
+
     static List run(String... args) {
         def out = new ByteArrayOutputStream()
         def err = new ByteArrayOutputStream()
