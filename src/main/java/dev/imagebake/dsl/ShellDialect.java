@@ -16,29 +16,47 @@ public final class ShellDialect {
     /** Where a command may start: a line's start, after an operator, or after a keyword that takes a command. */
     private static final String AT_COMMAND = "(?:^|[;&|(){}!]|\\b(?:then|do|else|elif|if|while|until)\\s)\\s*";
 
-    private record Rule(Pattern pattern, boolean insideDoubleQuotes, String what, String instead) {
+    /**
+     * One construct. {@code hints}: text of which the construct always contains one, looked for before the pattern
+     * runs (a plain search is many times faster than the patterns, and most lines hold none of them).
+     */
+    private record Rule(List<String> hints, Pattern pattern, boolean insideDoubleQuotes, String what, String instead) {
+        Rule(String hint, Pattern pattern, boolean insideDoubleQuotes, String what, String instead) {
+            this(List.of(hint), pattern, insideDoubleQuotes, what, instead);
+        }
+
+        boolean mayMatch(String text) {
+            for (String hint : hints) {
+                if (text.contains(hint)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private static final List<Rule> RULES = List.of(
-            new Rule(Pattern.compile("(?:^|[\\s;&|(!])(\\[\\[)\\s"), false, "`[[ ... ]]`", "`[ ... ]` (or `case` for patterns)"),
-            new Rule(Pattern.compile(AT_COMMAND + "(source)\\s+\\S"), false, "`source`", "`. FILE`"),
-            new Rule(Pattern.compile(AT_COMMAND + "(?:(?:export|local|readonly)\\s+)?([A-Za-z_][A-Za-z0-9_]*\\+?=\\()"),
+            new Rule("[[", Pattern.compile("(?:^|[\\s;&|(!])(\\[\\[)\\s"), false, "`[[ ... ]]`",
+                    "`[ ... ]` (or `case` for patterns)"),
+            new Rule("source", Pattern.compile(AT_COMMAND + "(source)\\s+\\S"), false, "`source`", "`. FILE`"),
+            new Rule("=(", Pattern.compile(AT_COMMAND + "(?:(?:export|local|readonly)\\s+)?([A-Za-z_][A-Za-z0-9_]*\\+?=\\()"),
                     false, "an array (`NAME=(...)`)", "separate variables, or `set -- ...` for a list"),
-            new Rule(Pattern.compile("(\\$\\{[#!]?[A-Za-z_][A-Za-z0-9_]*\\[)"), true, "an array (`${NAME[...]}`)",
+            new Rule("${", Pattern.compile("(\\$\\{[#!]?[A-Za-z_][A-Za-z0-9_]*\\[)"), true, "an array (`${NAME[...]}`)",
                     "separate variables, or `set -- ...` and `\"$@\"` for a list"),
-            new Rule(Pattern.compile(AT_COMMAND + "(function)\\s+[A-Za-z_][A-Za-z0-9_-]*\\s*(?:\\(\\s*\\))?\\s*(?:\\{|$)"),
+            new Rule("function", Pattern.compile(AT_COMMAND + "(function)\\s+[A-Za-z_][A-Za-z0-9_-]*\\s*(?:\\(\\s*\\))?\\s*(?:\\{|$)"),
                     false, "`function NAME`", "`NAME() { ...; }`"),
-            new Rule(Pattern.compile("(<<<)"), false, "a here-string (`<<<`)", "a here-document, or `printf '%s\\n' ... |`"),
-            new Rule(Pattern.compile("(\\$\\{[A-Za-z_][A-Za-z0-9_]*//?)"), true, "`${NAME/pattern/replacement}`",
+            new Rule("<<<", Pattern.compile("(<<<)"), false, "a here-string (`<<<`)", "a here-document, or `printf '%s\\n' ... |`"),
+            new Rule("${", Pattern.compile("(\\$\\{[A-Za-z_][A-Za-z0-9_]*//?)"), true, "`${NAME/pattern/replacement}`",
                     "`$(printf '%s' \"$NAME\" | sed 's/pattern/replacement/')`"),
-            new Rule(Pattern.compile("(\\$\\{[A-Za-z_][A-Za-z0-9_]*:[0-9])"), true, "`${NAME:offset}`",
+            new Rule("${", Pattern.compile("(\\$\\{[A-Za-z_][A-Za-z0-9_]*:[0-9])"), true, "`${NAME:offset}`",
                     "`cut`, or `${NAME#...}` and `${NAME%...}`"),
-            new Rule(Pattern.compile("(?:^|[^&>0-9])(&>>?)"), false, "`&>` (output and errors to one file)",
+            new Rule("&>", Pattern.compile("(?:^|[^&>0-9])(&>>?)"), false, "`&>` (output and errors to one file)",
                     "`>FILE 2>&1` (under sh, `&>` puts the command in the background)"),
-            new Rule(Pattern.compile("(?:^|[^\\\\$])(\\$')"), false, "`$'...'` quoting", "`printf`"),
-            new Rule(Pattern.compile("(?:^|[\\s;&|(!])(?:\\[|test)\\s[^\\]]*?\\s(==)\\s"), false, "`==` in `[ ]`",
+            new Rule("$'", Pattern.compile("(?:^|[^\\\\$])(\\$')"), false, "`$'...'` quoting", "`printf`"),
+            new Rule("==", Pattern.compile("(?:^|[\\s;&|(!])(?:\\[|test)\\s[^\\]]*?\\s(==)\\s"), false, "`==` in `[ ]`",
                     "`=`"),
-            new Rule(Pattern.compile(AT_COMMAND + "(declare|typeset|shopt|pushd|popd)\\b"), false,
+            new Rule(List.of("declare", "typeset", "shopt", "pushd", "popd"),
+                    Pattern.compile(AT_COMMAND + "(declare|typeset|shopt|pushd|popd)\\b"), false,
                     "a bash builtin (`declare`, `typeset`, `shopt`, `pushd` or `popd`)", "plain assignments and `cd`"));
 
     private static final Pattern HEREDOC = Pattern.compile("<<(-?)\\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\\2");
@@ -82,7 +100,7 @@ public final class ShellDialect {
             String outside = mask(line, quote, false);
             String command = mask(line, before, true);
             quote = endQuote(line, before);
-            Matcher doc = HEREDOC.matcher(line);
+            Matcher doc = HEREDOC.matcher(line.contains("<<") ? line : "");
             while (doc.find()) {
                 if (!command.startsWith("<<", doc.start())
                         || doc.start() > 0 && line.charAt(doc.start() - 1) == '<') {
@@ -92,7 +110,11 @@ public final class ShellDialect {
                 stripTabs = !doc.group(1).isEmpty();
             }
             for (Rule rule : RULES) {
-                Matcher m = rule.pattern().matcher(rule.insideDoubleQuotes() ? outside : command);
+                String text = rule.insideDoubleQuotes() ? outside : command;
+                if (!rule.mayMatch(text)) {
+                    continue;
+                }
+                Matcher m = rule.pattern().matcher(text);
                 if (m.find()) {
                     int start = m.start(1);
                     found.add(new Finding(n, start, line.substring(start, m.end(1)), rule.what(), rule.instead()));

@@ -105,4 +105,21 @@ ${step}
         }
         errors("provision shell {\n    inline ${posix.collect { "'''${it.replace('\\', '\\\\')}'''" }.join(', ')}\n}") == []
     }
+
+    def "a large inline command is checked in time that grows with its length, not with the rules times its length"() {
+        given: "4 MB on one line, as a template that builds a big script might pass (the sandbox limits evaluation CPU)"
+        def bean = java.lang.management.ManagementFactory.threadMXBean
+        String plain = 'a' * 4_000_000
+        String shell = 'echo hello && x=1 ; ' * 200_000
+        ShellDialect.bashOnly([plain])
+
+        when:
+        long before = bean.currentThreadCpuTime
+        def found = ShellDialect.bashOnly([plain]) + ShellDialect.bashOnly([shell])
+        long cpuMillis = (bean.currentThreadCpuTime - before).intdiv(1_000_000)
+
+        then: "before the rules looked for their text first, this took 2.5 s of CPU here"
+        found == []
+        cpuMillis < 1000
+    }
 }
