@@ -177,8 +177,10 @@ final class GroovyWriter {
         line(0, "}");
     }
 
+    /** Variables whose values are secrets by where the template uses them (as client_secret, client_jwt...). */
+    private final Set<String> sensitive = new HashSet<>();
+
     private void variables() {
-        Set<String> sensitive = new HashSet<>();
         for (Block s : t.sources) {
             for (String secret : List.of("client_secret", "client_jwt", "client_cert_token_timeout", "password")) {
                 Val v = s.attrs.get(secret);
@@ -235,7 +237,8 @@ final class GroovyWriter {
             Todo todo = new Todo("var." + name, firstUse(name), "read but "
                     + "never declared in the Packer template: declared here as required; give it a default or a value");
             todos.add(todo);
-            lines.append(todo.comment()).append('\n').append("variable ").append(Val.quote(name)).append('\n');
+            lines.append(todo.comment()).append('\n').append("variable ").append(Val.quote(name))
+                    .append(sensitive.contains(name) ? ", sensitive: true" : "").append('\n');
         }
         return lines.toString();
     }

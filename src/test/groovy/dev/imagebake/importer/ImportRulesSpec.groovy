@@ -101,6 +101,16 @@ ${build}
         'disk_encryption_set_id = "/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des"' || 'diskEncryptionSetId=/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des]'
     }
 
+    def "a variable the template never declares but uses as client_secret is declared sensitive"() {
+        when: "fabiokerber's sources.pkr.hcl (corpus 04) reads var.client_secret without a variables file"
+        def result = importHcl('client_id = "c"\n client_secret = var.client_secret\n tenant_id = "t"')
+
+        then:
+        result.groovy().contains("variable 'client_secret', sensitive: true\n")
+        result.todos() == ['var.client_secret at t.pkr.hcl:13 — read but never declared in the Packer template: '
+                                   + 'declared here as required; give it a default or a value']
+    }
+
     def "client_jwt becomes clientJwt, taken from the same variable and sensitive in the plan"() {
         given: 'a Packer template that signs in with an OIDC token from the environment, as the plugin\'s docs show'
         String jwt = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyZXBvOm8vcjpyZWY6cmVmcy9oZWFkcy9tYWluIn0.c2ln'
