@@ -17,7 +17,8 @@ class TokenEndpointSpec extends RunningEmulatorSpec {
 
         then:
         cloud.keySet() == ['resourceManagerEndpoint', 'activeDirectoryEndpoint', 'caCertificate', 'tenantId',
-                           'subscriptionId', 'clientId', 'clientSecret'] as Set
+                           'subscriptionId', 'otherSubscriptionIds', 'clientId', 'clientSecret'] as Set
+        cloud.otherSubscriptionIds.size() == 1 && cloud.otherSubscriptionIds[0] != cloud.subscriptionId
         cloud.resourceManagerEndpoint == emulator.endpoint() + '/'
         cloud.activeDirectoryEndpoint == emulator.endpoint() + '/'
         cloud.caCertificate == dir.resolve('ca.pem').toAbsolutePath().toString()
