@@ -1,6 +1,10 @@
 package dev.imagebake.provisioner;
 
+import dev.imagebake.communicator.CommandResult;
 import dev.imagebake.communicator.Communicator;
+import dev.imagebake.communicator.OutputListener;
+import dev.imagebake.communicator.RemoteCommand;
+import dev.imagebake.communicator.ShellQuoting;
 import dev.imagebake.communicator.Transfer;
 import dev.imagebake.engine.BuildContext;
 import dev.imagebake.engine.StepFailedException;
@@ -13,8 +17,9 @@ import java.nio.file.Path;
 
 /**
  * {@code provision file}: uploads a file, a folder (modes kept) or inline content; or downloads. Where things land
- * follows Packer's file provisioner: a folder named without a trailing slash goes into the destination as a
- * folder of that name ({@code src} to {@code dest/src}); with one, its contents go into the destination
+ * follows Packer's file provisioner: a folder named without a trailing slash goes into an existing destination
+ * folder as a folder of that name ({@code src} to {@code dest/src}) and becomes a destination that does not exist
+ * ({@code src} to {@code dest}); with one, its contents go into the destination
  * ({@code src/} into {@code dest}); a file whose destination ends in {@code /} goes into that folder. Every
  * transfer is checked on both sides before the step succeeds.
  */
@@ -41,21 +46,39 @@ public final class FileProvisioner extends Provisioner<FileStep> {
         if (!Files.exists(source)) {
             throw new StepFailedException("the source " + source + " does not exist on this host");
         }
-        String target = uploadTarget(spec.source(), Files.isDirectory(source), spec.destination());
+        boolean folder = Files.isDirectory(source);
+        String target = uploadTarget(spec.source(), folder,
+                folder && !spec.source().endsWith("/") && isFolder(machine, spec.destination()), spec.destination());
         long started = System.nanoTime();
         Transfer done = machine.upload(source, target, spec.verify());
         context.info("uploaded " + spec.source() + " to " + target + " " + summary(done, started));
     }
 
-    /** Where an upload lands on the machine, by Packer's rules. */
-    static String uploadTarget(String source, boolean folder, String destination) {
+    /**
+     * Where an upload lands on the machine, by Packer's rules, which are scp's: a folder named without a trailing
+     * slash goes inside a destination that is an existing folder, and becomes a destination that does not exist yet
+     * (runner-images uploads {@code scripts/helpers} to a new {@code /imagegeneration/helpers} and runs
+     * {@code /imagegeneration/helpers/install.sh}).
+     */
+    static String uploadTarget(String source, boolean folder, boolean destinationIsFolder, String destination) {
         if (folder) {
-            if (source.endsWith("/")) {
+            if (source.endsWith("/") || !destinationIsFolder) {
                 return destination;
             }
             return joined(destination, Path.of(source).getFileName().toString());
         }
         return destination.endsWith("/") ? destination + Path.of(source).getFileName() : destination;
+    }
+
+    /** Whether {@code path} is a folder on the machine now. */
+    private static boolean isFolder(Communicator machine, String path) throws Exception {
+        CommandResult result = machine.run(RemoteCommand.of("test -d " + ShellQuoting.quote(path)),
+                OutputListener.IGNORE);
+        if (result.disconnected()) {
+            throw new StepFailedException("the connection to " + machine.describe() + " dropped while checking "
+                    + "whether " + path + " is a folder");
+        }
+        return result.exitStatus() == 0;
     }
 
     private void download(BuildContext context, Communicator machine) throws Exception {

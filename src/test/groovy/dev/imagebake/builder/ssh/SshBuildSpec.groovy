@@ -114,7 +114,7 @@ provision shell { inline 'seq 1 20000', 'echo "héllo wörld ✓ 日本語"' }
         run.out.contains('box: héllo wörld ✓ 日本語')
     }
 
-    def "files, folders (modes kept) and content are uploaded and downloaded where Packer would put them, each checked"() {
+    def "files, folders (modes kept) and content are uploaded and downloaded where Packer (scp) would put them, each checked"() {
         given:
         Files.writeString(folder.resolve('a.txt'), 'alpha\n')
         Path tree = Files.createDirectories(folder.resolve('tree/sub'))
@@ -125,11 +125,13 @@ provision shell { inline 'seq 1 20000', 'echo "héllo wörld ✓ 日本語"' }
         when:
         def run = build(folder, sshBuilder(sshd) + """
 provision file { source 'a.txt'; destination '${remote}/a.txt' }
+provision shell { inline 'mkdir ${remote}/named' }
 provision file { source 'tree'; destination '${remote}/named' }
+provision file { source 'tree'; destination '${remote}/fresh' }
 provision file { source 'tree/'; destination '${remote}/contents' }
 provision file { source 'a.txt'; destination '${remote}/into/'; verify false }
 provision file { content 'inline text'; destination '${remote}/c.txt' }
-provision shell { inline 'cat ${remote}/a.txt ${remote}/c.txt; echo', '${remote}/named/tree/sub/run.sh', '${remote}/contents/sub/run.sh', 'cat ${remote}/into/a.txt' }
+provision shell { inline 'cat ${remote}/a.txt ${remote}/c.txt; echo', '${remote}/named/tree/sub/run.sh', '${remote}/fresh/sub/run.sh', '${remote}/contents/sub/run.sh', 'cat ${remote}/into/a.txt', 'test ! -e ${remote}/fresh/tree && echo fresh-has-no-tree' }
 provision file { direction 'download'; source '${remote}/c.txt'; destination 'back/deeper/back.txt' }
 provision file { direction 'download'; source '${remote}/c.txt'; destination 'logs/' }
 provision file { direction 'download'; source '${remote}/named/tree'; destination 'fetched' }
@@ -139,9 +141,11 @@ provision file { direction 'download'; source '${remote}/named/tree'; destinatio
         run.code == 0
         run.out.contains('box: alpha')
         run.out.contains('box: inline text')
-        run.out.readLines().count { it == '    box: run' } == 2
+        run.out.readLines().count { it == '    box: run' } == 3
+        run.out.contains('box: fresh-has-no-tree')
         run.out =~ /uploaded a\.txt to \/tmp\/ib-files-\d+\/a\.txt \(0\.0 MiB in \d+\.\d\d s, SHA-256 verified\)/
         run.out =~ /uploaded tree to \/tmp\/ib-files-\d+\/named\/tree \(0\.0 MiB in \d+\.\d\d s, SHA-256 verified\)/
+        run.out =~ /uploaded tree to \/tmp\/ib-files-\d+\/fresh \(0\.0 MiB in \d+\.\d\d s, SHA-256 verified\)/
         run.out =~ /uploaded a\.txt to \/tmp\/ib-files-\d+\/into\/a\.txt \(0\.0 MiB in \d+\.\d\d s, size verified\)/
         run.out.contains("wrote 11 characters to ${remote}/c.txt (SHA-256 verified)")
         Files.readString(folder.resolve('back/deeper/back.txt')) == 'inline text'
