@@ -246,4 +246,55 @@ fi
         cleanup:
         Files.deleteIfExists(Path.of('manifest.json'))
     }
+
+    def "08 actions/runner-images ubuntu2004 (JSON, 25 steps, 64 scripts, folder uploads, a reboot, a download) builds"() {
+        given:
+        def imported = importCorpus('08-runner-images-ubuntu2004', 'ubuntu2004.json')
+        Path folder = imported.folder
+
+        and: "stand-ins for its 64 scripts (not in the corpus), each saying it ran; those whose work later steps use do it"
+        (imported.text =~ /'(scripts\/[^']+\.sh)'/).collect { it[1] }.unique().each {
+            standIn(folder, it, "#!/bin/bash -e\necho \"${it.tokenize('/')[-1]} stand-in: done\"\n")
+        }
+        standIn(folder, 'scripts/helpers/install.sh', 'download_with_retries() { echo "$1"; }\n')
+        standIn(folder, 'scripts/installers/preparemetadata.sh', '''#!/bin/bash -e
+. "$HELPER_SCRIPTS/install.sh"
+echo "Ubuntu 20.04 image $IMAGE_VERSION" > "$METADATA_FILE"
+echo "preparemetadata stand-in: done"
+''')
+        standIn(folder, 'scripts/base/reboot.sh', '#!/bin/bash -e\necho "reboot stand-in: rebooting"\nsudo reboot\n')
+        standIn(folder, 'config/ubuntu2004.conf', '[machine]\nimage=ubuntu2004\n')
+
+        and: "the to-do list: VHD capture becomes a managed image; the upgrade needs the internet; two waits shortened for CI"
+        edit(imported.template, '    // TODO(import): resource_group_name at ubuntu2004.json:42',
+                '    managedImage "runner-${var.image_version}", resourceGroup: var.resource_group\n'
+                        + '    // TODO(import): resource_group_name at ubuntu2004.json:42')
+        edit(imported.template, "inline 'apt-get update', 'apt-get dist-upgrade -y', ", "inline 'apt-get --version | head -n 1', ")
+        edit(imported.template, "    pauseBefore '30s'\n", "    pauseBefore '1s'\n")
+        edit(imported.template, "    inline 'sleep 30'\n", "    inline 'sleep 1'\n")
+
+        when: "its environment as -var; the image folder under /opt: the emulator keeps a new top-level folder such as " +
+                "/imagegeneration only until the machine reboots (a gap of the emulator, not of the import)"
+        String g = '/opt/imagegeneration'
+        def run = build(imported.template, servicePrincipal() + [location: 'eastus', resource_group: 'runner-images',
+                temp_resource_group_name: 'runner-build-1', github_feed_token: 'ghp_0123456789abcdefSECRET',
+                image_version: '20261207.1', image_folder: g, commit_file: "${g}/commit.txt".toString(),
+                imagedata_file: "${g}/imagedata.json".toString(), metadata_file: "${g}/metadatafile".toString(),
+                installer_script_folder: "${g}/installers".toString(), helper_script_folder: "${g}/helpers".toString()])
+
+        then:
+        imported.code == 1
+        imported.text.contains('The final `waagent -deprovision+user` line of this step')
+        run.code == 0
+        run.out.contains('uploaded scripts/helpers to /opt/imagegeneration/helpers (')
+        run.out.contains('preparemetadata stand-in: done')
+        run.out.contains('reboot stand-in: rebooting')
+        run.out.contains('the connection dropped, as expected')
+        run.out.contains('homebrew-validate.sh stand-in: done')
+        (run.out =~ /stand-in: done/).size() >= 60
+        Files.readString(folder.resolve('Ubuntu2004-README.md')) == 'Ubuntu 20.04 image 20261207.1\n'
+        !run.out.contains('ghp_0123456789abcdefSECRET')
+        run.out.contains('created resource group runner-build-1 in eastus')
+        run.out =~ /azure-arm\s+succeeded/
+    }
 }
