@@ -66,8 +66,9 @@ public final class ShellContext extends StepContext {
      * command {@code #!/bin/bash} is only a comment in the script (its first line is the {@code inlineShebang}).
      */
     private void checkDialect() {
-        if (inline.isEmpty() || !ShellDialect.posixSh(inlineShebang)) {
-            return;
+        if (inline.isEmpty() || !ShellDialect.posixSh(inlineShebang)
+                || executeCommand != null && ShellDialect.runsWithBash(executeCommand)) {
+            return; // an executeCommand such as `sudo bash '{{.Path}}'` runs the script with bash, whatever its #!
         }
         String fix = "write inlineShebang '/bin/bash -e'";
         String first = inline.get(0).strip();

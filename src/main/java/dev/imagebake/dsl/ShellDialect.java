@@ -82,6 +82,17 @@ public final class ShellDialect {
         return name.equals("sh") || name.equals("dash");
     }
 
+    private static final Pattern BASH_RUNS_PATH = Pattern.compile(
+            "(?:^|[\\s;&|])(?:/usr)?(?:/bin/)?bash(?:\\s+-[-\\w]+)*\\s+['\"]?\\{\\{\\s*\\.?[Pp]ath\\s*}}");
+
+    /**
+     * Whether a Packer-style execute command hands the script to bash ({@code sudo -S env {{.Vars}} /bin/bash
+     * '{{.Path}}'}): bash then runs it whatever its {@code #!} line says.
+     */
+    public static boolean runsWithBash(String executeCommand) {
+        return BASH_RUNS_PATH.matcher(executeCommand).find();
+    }
+
     /** The bash-only constructs in the script's lines, at most one per line, in order. */
     public static List<Finding> bashOnly(List<String> lines) {
         List<Finding> found = new ArrayList<>();

@@ -380,6 +380,12 @@ final class Steps {
                     .replaceAll("[\"']", " ").replaceAll("[/\\w]*/(sh|bash)\\b", " ").replaceAll("\\b(sudo|env|sh|bash|/bin/sh|/bin/bash|-c|-e|-x|-E|-S|-H|-n)\\b", " ")
                     .replaceAll("(^|(?<=\\s))-[ESHnexc]+(?=\\s|$)", " ").trim();
             boolean sudo = normal.contains("sudo") && normal.contains("{{.Path}}");
+            if (dev.imagebake.dsl.ShellDialect.runsWithBash(normal)) {
+                // Not `sudo true`: run directly, a script would go by its #! line, and a line such as
+                // `#!/bin/bash -euxo pipefail` (arvados' base.sh) only works when bash is named as here.
+                w.line(in, "executeCommand " + Val.quote(normal) + "   // bash runs the script, whatever its #! says");
+                return;
+            }
             if (sudo && rest.isEmpty()) {
                 w.line(in, "sudo true   // execute_command: " + text);
                 return;

@@ -122,4 +122,10 @@ ${step}
         found == []
         cpuMillis < 1000
     }
+
+    def "an executeCommand that hands the script to bash lets bash syntax through; one that uses sh does not"() {
+        expect:
+        errors("provision shell {\n    inline '[[ -f /etc/os-release ]] && echo ok'\n    executeCommand \"sudo -S env {{.Vars}} /bin/bash '{{.Path}}'\"\n}") == []
+        errors("provision shell {\n    inline '[[ -f /etc/os-release ]] && echo ok'\n    executeCommand \"sudo sh -c '{{.Vars}} {{.Path}}'\"\n}").size() == 1
+    }
 }

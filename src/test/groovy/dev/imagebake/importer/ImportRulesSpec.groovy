@@ -405,10 +405,31 @@ build {
 
         where:
         command << ["chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'",
-                    "sudo sh -c '{{ .Vars }} {{ .Path }}'",
-                    "echo 'packer' | sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'",
-                    "{{ .Vars }} sudo -E -S bash '{{ .Path }}'",
-                    "sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'"]
+                    "sudo sh -c '{{ .Vars }} {{ .Path }}'"]
+    }
+
+    @Unroll
+    def "the execute_command #command, which hands the script to bash, is kept as executeCommand"() {
+        given: "arvados' base.sh starts so: only bash named as the interpreter runs it"
+        Files.writeString(folder.resolve('base.sh'), '#!/bin/bash -euxo pipefail\necho base\n')
+
+        when:
+        def result = importHcl('', """
+  provisioner "shell" {
+    script = "base.sh"
+    execute_command = "${command.replace('"', '\\"')}"
+  }""")
+        def step = plan(result).builds()[0].steps()[0].spec()
+
+        then:
+        step.executeCommand() == expected
+        result.groovy().contains('// bash runs the script, whatever its #! says')
+
+        where:
+        command                                                          || expected
+        "echo 'packer' | sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'" || "echo 'packer' | sudo -S env {{.Vars}} /bin/bash '{{.Path}}'"
+        "{{ .Vars }} sudo -E -S bash '{{ .Path }}'"                       || "{{.Vars}} sudo -E -S bash '{{.Path}}'"
+        "sudo -S env {{ .Vars }} /bin/bash '{{ .Path }}'"                 || "sudo -S env {{.Vars}} /bin/bash '{{.Path}}'"
     }
 
     def "ssh_pty gives every shell step a pseudo-terminal"() {
