@@ -297,4 +297,46 @@ echo "preparemetadata stand-in: done"
         run.out.contains('created resource group runner-build-1 in eastus')
         run.out =~ /azure-arm\s+succeeded/
     }
+
+    def "05 arvados compute image (JSON, the build's own SSH key file, uploads, a bash script by execute_command) builds"() {
+        given:
+        def imported = importCorpus('05-arvados-compute-image-azure', 'arvados-images-azure.json')
+        Path folder = imported.folder
+
+        and: "the key pair its pipeline passes in PACKERPRIVKEY, made here"
+        Files.createDirectories(folder.resolve('keys'))
+        def keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'arvados-build', '-f',
+                folder.resolve('keys/packer').toString()).redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0, keygen.inputStream.text
+
+        and: "stand-ins for the files the corpus does not hold; base.sh starts as arvados' does, with a #! line " +
+                "Linux cannot run directly, and puts the uploaded files in place as the real one does"
+        ['1078ECD7.asc', 'scripts/etc-systemd-system-systemd-modules-load.service.d-detect-gpu.conf',
+         'scripts/usr-local-bin-detect-gpu.sh', 'scripts/usr-local-bin-ensure-encrypted-partitions.sh'].each {
+            standIn(folder, it, "# stand-in for arvados' ${it}\n")
+        }
+        standIn(folder, 'scripts/base.sh', '''#!/bin/bash -euxo pipefail
+cp "$WORKDIR/etc-apt-preferences.d-arvados.pref" /etc/apt/preferences.d/arvados.pref
+install -D -m 0755 "$WORKDIR/usr-local-bin-detect-gpu.sh" /usr/local/bin/detect-gpu.sh
+install -D -m 0600 "$WORKDIR/crunch-authorized_keys" /root/.ssh/crunch-authorized_keys.standin
+echo "base.sh stand-in: CLOUD=$CLOUD GOVERSION=$GOVERSION done"
+''')
+
+        when:
+        def run = build(imported.template, servicePrincipal() + [resource_group: 'arvados-images',
+                arvados_cluster: 'xyzzy', image_sku: '18.04-LTS', goversion: '1.21.5',
+                ssh_private_key_file: folder.resolve('keys/packer').toString(), public_key_file: 'keys/packer.pub'])
+
+        then:
+        imported.code == 1
+        imported.text.contains("executeCommand 'sudo -S env {{.Vars}} /bin/bash \\'{{.Path}}\\''")
+        imported.text.contains('sshPrivateKeyFile var.ssh_private_key_file')
+        run.code == 0
+        run.out.contains("the admin user packer gets the public key of ${folder.resolve('keys/packer')}")
+        run.out.contains('uploaded keys/packer.pub to //tmp/crunch-authorized_keys (')
+        run.out.contains('base.sh stand-in: CLOUD=azure GOVERSION=1.21.5 done')
+        !run.out.contains('PRIVATE KEY')
+        run.out =~ /managed image \/subscriptions\/.+\/resourceGroups\/arvados-images\/providers\/Microsoft.Compute\/images\/xyzzy-compute-v\d{14}\n/
+        run.out =~ /azure-arm\s+succeeded/
+    }
 }
