@@ -66,6 +66,7 @@ class ReplTerminalSpec extends Specification {
         screen().contains('Ctrl-C: stopping what runs on the machine')
 
         when: 'Ctrl-D leaves, offering to clean up the machine'
+        waitFor(~/imagebake> $/) // Ctrl-D sent before the prompt is back would reach no line reader
         keys('C-d')
         waitFor(~/The machine of box is still running\. Clean it up\? \[Y\/n\] $/)
         keys('y', 'Enter')
@@ -104,6 +105,7 @@ class ReplTerminalSpec extends Specification {
         !screen().contains('REPL-EXITED')
 
         when: 'Ctrl-D leaves, offering to clean up the machine'
+        waitFor(~/imagebake> $/) // Ctrl-D sent before the prompt is back would reach no line reader
         keys('C-d')
         waitFor(~/The machine of box is still running\. Clean it up\? \[Y\/n\] $/)
         keys('y', 'Enter')
@@ -152,6 +154,7 @@ class ReplTerminalSpec extends Specification {
         !screen().contains('dropped')
 
         when: 'Ctrl-D leaves, cleaning up the machine'
+        waitFor(~/imagebake> $/) // Ctrl-D sent before the prompt is back would reach no line reader
         keys('C-d')
         waitFor(~/The machine of azure is still running\. Clean it up\? \[Y\/n\] $/)
         keys('y', 'Enter')
