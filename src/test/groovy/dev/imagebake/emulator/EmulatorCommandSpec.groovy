@@ -2,6 +2,7 @@ package dev.imagebake.emulator
 
 import dev.imagebake.cli.ExitCodes
 import dev.imagebake.cli.Main
+import dev.imagebake.testsupport.Poll
 import groovy.json.JsonSlurper
 import spock.lang.Specification
 import spock.lang.TempDir
@@ -22,10 +23,7 @@ class EmulatorCommandSpec extends Specification {
         def thread = Thread.start { code = Main.run(printer, printer, 'emulator', '--data', dir.toString()) }
 
         when: 'it has started'
-        def deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20)
-        while (!out.toString('UTF-8').contains('Ctrl-C') && System.nanoTime() < deadline) {
-            Thread.sleep(20)
-        }
+        Poll.until('the emulator saying it has started', 20) { out.toString('UTF-8').contains('Ctrl-C') }
         String printed = out.toString('UTF-8')
         def cloud = new JsonSlurper().parse(dir.resolve('cloud.json').toFile()) as Map
         thread.interrupt()
@@ -47,10 +45,7 @@ class EmulatorCommandSpec extends Specification {
             def printer = new PrintStream(out, true)
             def thread = Thread.start { Main.run(printer, printer, 'emulator', '--data', dir.toString(),
                     '--federated-credential', "${issuer}=${subject}".toString()) }
-            def deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20)
-            while (!out.toString('UTF-8').contains('Ctrl-C') && System.nanoTime() < deadline) {
-                Thread.sleep(20)
-            }
+            Poll.until('the emulator saying it has started', 20) { out.toString('UTF-8').contains('Ctrl-C') }
             thread.interrupt()
             thread.join(10_000)
             out.toString('UTF-8')
