@@ -31,6 +31,7 @@ import dev.imagebake.emulator.network.NetworkProvider;
 import dev.imagebake.emulator.network.SecurityRuleProvider;
 import dev.imagebake.emulator.state.StateStore;
 import dev.imagebake.emulator.tls.TlsMaterial;
+import dev.imagebake.emulator.network.NatForwarding;
 import dev.imagebake.emulator.vm.NoVmRuntime;
 import dev.imagebake.emulator.vm.SandboxVmRuntime;
 import dev.imagebake.emulator.vm.VmRuntime;
@@ -96,6 +97,7 @@ public final class Emulator implements AutoCloseable {
 
     private final DataDirLock lock;
     private final FederatedCredentials federated;
+    private NatForwarding natForwarding;
 
     private Emulator(DataDir dir, DataDirLock lock, Identity identity, Subscriptions subscriptions, RequestLog log,
                      HttpsListener listener, ComputeProvider compute, StateStore store, FederatedCredentials federated) {
@@ -171,6 +173,10 @@ public final class Emulator implements AutoCloseable {
         Emulator emulator = new Emulator(dir, lock, identity, subscriptions, log, listener, compute, store, federated);
         compute.resumeMachines();
         scaleSets.resumeMachines();
+        if (!(runtime instanceof NoVmRuntime)) {
+            // Inbound NAT of load balancers reaches scale set instances' machines; without machines, nothing listens.
+            emulator.natForwarding = new NatForwarding(store, ScaleSetProvider::sshAddressOf);
+        }
         CloudFile.write(dir, emulator.endpoint(), identity, subscriptions.others());
         return emulator;
     }
@@ -270,6 +276,9 @@ public final class Emulator implements AutoCloseable {
     @Override
     public void close() throws IOException {
         listener.close();
+        if (natForwarding != null) {
+            natForwarding.close();
+        }
         compute.closeMachines();
         log.close();
         store.close(); // after the listener: no request changes the state once it is saved for the last time

@@ -12,20 +12,29 @@ public record ArmRequest(Request http, ArmPath path, String apiVersion) {
         return http.method();
     }
 
-    /** The JSON object in the body; a missing body reads as an empty object. */
+    /**
+     * The JSON object in the body; a missing body reads as an empty object. The body of a PUT or PATCH has its
+     * boolean and integer fields typed as the REST specs type them ({@link TypedFields}).
+     */
     @SuppressWarnings("unchecked")
     public Map<String, Object> jsonBody() throws ArmException {
         String text = http.bodyText().strip();
         if (text.isEmpty()) {
             return new java.util.LinkedHashMap<>();
         }
+        Object parsed;
         try {
-            if (Json.parse(text) instanceof Map<?, ?> map) {
-                return (Map<String, Object>) map;
-            }
+            parsed = Json.parse(text);
         } catch (IllegalArgumentException e) {
             throw ArmException.badRequest("InvalidRequestContent",
                     "The request content was invalid and could not be deserialized: " + e.getMessage());
+        }
+        if (parsed instanceof Map<?, ?> map) {
+            Map<String, Object> body = (Map<String, Object>) map;
+            if (method().equals("PUT") || method().equals("PATCH")) {
+                TypedFields.coerce(path, body);
+            }
+            return body;
         }
         throw ArmException.badRequest("InvalidRequestContent", "The request content must be a JSON object.");
     }

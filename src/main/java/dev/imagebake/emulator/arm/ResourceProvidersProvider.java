@@ -19,7 +19,8 @@ public final class ResourceProvidersProvider implements ResourceProvider {
                     "virtualNetworks", List.of("2022-07-01", "2022-01-01", "2018-11-01"),
                     "networkSecurityGroups", List.of("2022-07-01", "2022-01-01", "2018-11-01"),
                     "publicIPAddresses", List.of("2022-07-01", "2022-01-01", "2018-11-01"),
-                    "networkInterfaces", List.of("2022-07-01", "2022-01-01", "2018-11-01")),
+                    "networkInterfaces", List.of("2022-07-01", "2022-01-01", "2018-11-01"),
+                    "loadBalancers", List.of("2022-07-01", "2022-01-01", "2018-11-01")),
             "Microsoft.Compute", Map.of(
                     "virtualMachines", List.of("2022-11-01", "2022-08-01", "2020-06-01"),
                     "virtualMachineScaleSets", List.of("2022-11-01", "2022-08-01", "2020-06-01"),

@@ -71,9 +71,13 @@ public final class ServedPaths {
             shapes.add(SCALE_SET + "/virtualMachines/*/" + action);
         }
         for (String type : List.of("networkSecurityGroups", "virtualNetworks", "publicIPAddresses",
-                "networkInterfaces")) {
+                "networkInterfaces", "loadBalancers")) {
             shapes.addAll(List.of(SUB + "/providers/microsoft.network/" + type, NETWORK + type,
                     NETWORK + type + "/*"));
+        }
+        for (String child : List.of("frontendIPConfigurations", "backendAddressPools", "loadBalancingRules", "probes",
+                "inboundNatRules", "inboundNatPools", "outboundRules")) {
+            shapes.addAll(List.of(NETWORK + "loadBalancers/*/" + child, NETWORK + "loadBalancers/*/" + child + "/*"));
         }
         return List.copyOf(shapes);
     }

@@ -707,6 +707,12 @@ public final class ScaleSetProvider implements ResourceProvider {
     }
 
     /** After an emulator restart: boots again the machines of the instances that were running. */
+    /** Where a scale set instance's SSH server listens (from its document), or {@code null} without a machine. */
+    public static java.net.InetSocketAddress sshAddressOf(Map<String, Object> instance) {
+        dev.imagebake.emulator.vm.SshEndpoint endpoint = ScaleSetMachines.endpoint(instance);
+        return endpoint == null ? null : new java.net.InetSocketAddress(endpoint.address(), endpoint.port());
+    }
+
     public void resumeMachines() {
         store.write(state -> {
             for (Map<String, Object> scaleSet : state.allResources()) {

@@ -35,7 +35,8 @@ public final class NetworkProvider implements ResourceProvider {
     static final String VNET = "virtualNetworks";
     static final String PIP = "publicIPAddresses";
     static final String NIC = "networkInterfaces";
-    private static final List<String> TYPES = List.of(NSG, VNET, PIP, NIC);
+    static final String LB = LoadBalancers.TYPE;
+    private static final List<String> TYPES = List.of(NSG, VNET, PIP, NIC, LB);
 
     private final StateStore store;
     private final Operations operations;
@@ -59,7 +60,8 @@ public final class NetworkProvider implements ResourceProvider {
         if (type == null) {
             return false;
         }
-        return path.size() <= 8 || (type.equals(VNET) && path.segment(8).equalsIgnoreCase("subnets"));
+        return path.size() <= 8 || (type.equals(VNET) && path.segment(8).equalsIgnoreCase("subnets"))
+                || (type.equals(LB) && LoadBalancers.CHILDREN.stream().anyMatch(c -> c.equalsIgnoreCase(path.segment(8))));
     }
 
     private static String pattern(int size) {
@@ -94,6 +96,9 @@ public final class NetworkProvider implements ResourceProvider {
         }
         String name = path.segment(7);
         String id = parentId + "/" + type + "/" + name;
+        if (path.size() >= 9 && type.equals(LB)) {
+            return loadBalancerChildren(request, id, path);
+        }
         if (path.size() >= 9) {
             return subnets(request, id, path.size() == 10 ? path.segment(9) : null);
         }
@@ -177,6 +182,9 @@ public final class NetworkProvider implements ResourceProvider {
                 document.put("sku", buildPip(body, properties, previous));
             }
             case NIC -> buildNic(state, id, location, properties);
+            case LB -> document.put("sku", LoadBalancers.build(state, id, body, properties,
+                    childPath -> child(id, childPath.substring(0, childPath.indexOf('/')),
+                            childPath.substring(childPath.indexOf('/') + 1), new LinkedHashMap<>())));
             default -> throw new IllegalStateException(type);
         }
         document.put("properties", properties);
@@ -405,7 +413,9 @@ public final class NetworkProvider implements ResourceProvider {
     private static void checkDeletable(State state, Map<String, Object> document) throws ArmException {
         String id = (String) document.get("id");
         String type = String.valueOf(document.get("type"));
-        if (type.equalsIgnoreCase(NAMESPACE + "/" + PIP)) {
+        if (type.equalsIgnoreCase(NAMESPACE + "/" + LB)) {
+            LoadBalancers.checkDeletable(state, id);
+        } else if (type.equalsIgnoreCase(NAMESPACE + "/" + PIP)) {
             String user = publicIpUser(state, id, null);
             if (user != null) {
                 throw ArmException.badRequest("PublicIPAddressInUse", "Public IP address " + id + " can not be "
@@ -463,6 +473,26 @@ public final class NetworkProvider implements ResourceProvider {
         if (document != null) {
             setProvisioningState(document, "Succeeded");
         }
+    }
+
+    // ---- a load balancer's child resources (read only: GET one, or list a collection) ----
+
+    private Response loadBalancerChildren(ArmRequest request, String lbId, ArmPath path) throws ArmException {
+        requireMethod(request, "GET");
+        String collection = LoadBalancers.CHILDREN.stream().filter(c -> c.equalsIgnoreCase(path.segment(8)))
+                .findFirst().orElseThrow();
+        Map<String, Object> lb = store.read(state -> viewOrNull(state, lbId));
+        if (lb == null) {
+            throw notFound(LB, path.segment(7), path.segment(3));
+        }
+        List<Map<String, Object>> children = maps(map(lb.get("properties")).get(collection));
+        if (path.size() == 9) {
+            return Response.json(200, Map.of("value", children));
+        }
+        return Response.json(200, children.stream()
+                .filter(c -> String.valueOf(c.get("name")).equalsIgnoreCase(path.segment(9))).findFirst()
+                .orElseThrow(() -> ArmException.notFound("NotFound", "Resource " + lbId + "/" + collection + "/"
+                        + path.segment(9) + " not found.")));
     }
 
     // ---- subnets as child resources ----
@@ -574,7 +604,8 @@ public final class NetworkProvider implements ResourceProvider {
         return configs;
     }
 
-    private static String publicIpUser(State state, String pipId, String exceptNicId) {
+    /** The NIC IP configuration or load balancer frontend using the IP, other than those of {@code exceptNicId}. */
+    static String publicIpUser(State state, String pipId, String exceptNicId) {
         for (Map<String, Object> config : ipConfigurations(state)) {
             String configId = String.valueOf(config.get("id"));
             if (exceptNicId != null && configId.toLowerCase(Locale.ROOT)
@@ -586,7 +617,7 @@ public final class NetworkProvider implements ResourceProvider {
                 return configId;
             }
         }
-        return null;
+        return LoadBalancers.publicIpUser(state, pipId, exceptNicId);
     }
 
     private static List<String> subnetUsers(State state, String subnetId) {
@@ -671,6 +702,8 @@ public final class NetworkProvider implements ResourceProvider {
                     map(subnet.get("properties")).put("ipConfigurations", new ArrayList<>(users));
                 }
             }
+        } else if (type.equalsIgnoreCase(NAMESPACE + "/" + LB)) {
+            LoadBalancers.view(state, json);
         } else if (type.equalsIgnoreCase(NAMESPACE + "/" + NSG)) {
             List<Object> nicUsers = new ArrayList<>();
             List<Object> subnetUsers = new ArrayList<>();
@@ -711,7 +744,9 @@ public final class NetworkProvider implements ResourceProvider {
     private static void setProvisioningState(Map<String, Object> document, String value) {
         Map<String, Object> properties = map(document.get("properties"));
         properties.put("provisioningState", value);
-        for (String children : List.of("securityRules", "subnets", "ipConfigurations")) {
+        List<String> collections = new ArrayList<>(List.of("securityRules", "subnets", "ipConfigurations"));
+        collections.addAll(LoadBalancers.CHILDREN);
+        for (String children : collections) {
             for (Map<String, Object> child : maps(properties.get(children))) {
                 if (child.get("properties") instanceof Map<?, ?>) {
                     map(child.get("properties")).put("provisioningState", value);
