@@ -19,6 +19,7 @@ import com.azure.resourcemanager.network.fluent.NetworkManagementClient;
 import com.azure.resourcemanager.network.fluent.models.NetworkInterfaceInner;
 import com.azure.resourcemanager.network.fluent.models.NetworkInterfaceIpConfigurationInner;
 import dev.imagebake.builder.azure.AzureClients;
+import com.azure.core.exception.HttpResponseException;
 import dev.imagebake.builder.azure.AzureErrors;
 import dev.imagebake.builder.azure.Lro;
 
@@ -262,7 +263,7 @@ public final class AzureScaleSets implements ScaleSets {
     private static <T> T call(Call<T> call, String what) {
         try {
             return call.get();
-        } catch (ManagementException e) {
+        } catch (HttpResponseException e) { // Azure's refusal (ManagementException), or a reply the SDK cannot read
             throw new IllegalStateException(what + " failed: " + AzureErrors.describe(e), e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.imagebake.builder.azure;
 
 import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.management.exception.ManagementError;
@@ -55,6 +56,10 @@ public final class AzureErrors {
 
     /** Azure's side of the failure: code, message, target, nested details, HTTP status and retries. */
     public static String describe(Throwable failure) {
+        HttpResponseException unreadable = find(failure, HttpResponseException.class);
+        if (unreadable != null && UnreadableReply.is(unreadable)) {
+            return UnreadableReply.describe(unreadable);
+        }
         ManagementException e = find(failure, ManagementException.class);
         if (e != null) {
             int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
@@ -109,7 +114,8 @@ public final class AzureErrors {
     }
 
     private static Target target(Throwable failure) {
-        ManagementException e = find(failure, ManagementException.class);
+        // A ManagementException (Azure refused) or a reply the SDK could not read; both carry the request.
+        HttpResponseException e = find(failure, HttpResponseException.class);
         if (e == null || e.getResponse() == null || e.getResponse().getRequest() == null) {
             return null;
         }

@@ -128,7 +128,17 @@ final class LoadBalancers {
             p.remove("subnet");
             p.remove("privateIPAddress");
         } else if (map(p.get("subnet")).get("id") instanceof String subnetId) {
-            p.putIfAbsent("privateIPAllocationMethod", "Dynamic");
+            Map<String, Object> subnet = NetworkProvider.findSubnet(state, subnetId);
+            if (subnet == null) {
+                throw invalidReference(subnetId, lbId);
+            }
+            p.put("subnet", new LinkedHashMap<>(Map.of("id", subnet.get("id"))));
+            String allocation = p.get("privateIPAllocationMethod") instanceof String a ? a : "Dynamic";
+            p.put("privateIPAllocationMethod", allocation);
+            if (!allocation.equalsIgnoreCase("Static") || !(p.get("privateIPAddress") instanceof String)) {
+                // Addresses NICs hold are skipped; balancers' frontends are few, one per subnet here.
+                p.put("privateIPAddress", NetworkProvider.freeAddress(state, subnet, lbId, List.of()));
+            }
             p.putIfAbsent("privateIPAddressVersion", "IPv4");
         } else {
             throw ArmException.badRequest("InvalidRequestFormat", "Frontend IP configuration " + childId

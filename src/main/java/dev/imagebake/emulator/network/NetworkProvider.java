@@ -361,7 +361,7 @@ public final class NetworkProvider implements ResourceProvider {
     }
 
     /** The next address from the subnet's range (from .4, as Azure reserves the first four), not used by a NIC. */
-    private static String freeAddress(State state, Map<String, Object> subnet, String nicId, List<String> taken) {
+    static String freeAddress(State state, Map<String, Object> subnet, String nicId, List<String> taken) {
         Map<String, Object> p = map(subnet.get("properties"));
         String prefix = p.get("addressPrefix") instanceof String s ? s
                 : p.get("addressPrefixes") instanceof List<?> l && !l.isEmpty() ? String.valueOf(l.get(0)) : "10.0.0.0/24";
@@ -651,7 +651,7 @@ public final class NetworkProvider implements ResourceProvider {
         return users;
     }
 
-    private static Map<String, Object> findSubnet(State state, String subnetId) {
+    static Map<String, Object> findSubnet(State state, String subnetId) {
         int at = subnetId.toLowerCase(Locale.ROOT).lastIndexOf("/subnets/");
         if (at < 0) {
             return null;
