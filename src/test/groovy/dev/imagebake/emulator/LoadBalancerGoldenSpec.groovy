@@ -19,6 +19,7 @@ import java.time.Duration
 @Stepwise
 class LoadBalancerGoldenSpec extends Specification {
     static final String API = 'api-version=2020-06-01'
+    static final String SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t@t'
 
     @TempDir
     @Shared
@@ -113,8 +114,7 @@ class LoadBalancerGoldenSpec extends Specification {
                                                           sku: '18.04-LTS', version: 'latest']],
                         osProfile     : [computerNamePrefix: 'ss', adminUsername: 'azureuser',
                                          linuxConfiguration: [disablePasswordAuthentication: true, ssh: [publicKeys: [
-                                                 [path: '/home/azureuser/.ssh/authorized_keys', keyData:
-                                                         'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t@t']]]]],
+                                                 [path: '/home/azureuser/.ssh/authorized_keys', keyData: SSH_KEY]]]]],
                         networkProfile: [networkInterfaceConfigurations: [[name: 'nic', properties: [primary: 'true',
                                 ipConfigurations: [[name: 'ipconfig', properties: [
                                         subnet: [id: "$group/providers/Microsoft.Network/virtualNetworks/vnetlb/subnets/subnetlb".toString()],
@@ -164,5 +164,26 @@ class LoadBalancerGoldenSpec extends Specification {
         RawArm.json(missing).error.code == 'NotFound'
         bad.statusCode() == 400
         RawArm.json(bad).error.code == 'InvalidResourceReference'
+    }
+
+    def "a scale set naming a backend pool the balancer does not have should be refused"() {
+        when:
+        def reply = arm.call('PUT', "$group/providers/Microsoft.Compute/virtualMachineScaleSets/ss2?$API",
+                [location: 'eastus', sku: [name: 'Standard_B1s', capacity: 1], properties: [
+                        upgradePolicy: [mode: 'Manual'], virtualMachineProfile: [
+                        storageProfile: [imageReference: [publisher: 'Canonical', offer: 'UbuntuServer',
+                                                          sku: '18.04-LTS', version: 'latest']],
+                        osProfile     : [computerNamePrefix: 'ss2', adminUsername: 'azureuser',
+                                         linuxConfiguration: [disablePasswordAuthentication: true, ssh: [publicKeys: [
+                                                 [path: '/home/azureuser/.ssh/authorized_keys', keyData: SSH_KEY]]]]],
+                        networkProfile: [networkInterfaceConfigurations: [[name: 'nic', properties: [primary: true,
+                                ipConfigurations: [[name: 'ipconfig', properties: [
+                                        subnet: [id: "$group/providers/Microsoft.Network/virtualNetworks/vnetlb/subnets/subnetlb".toString()],
+                                        loadBalancerBackendAddressPools: [[id: child('backendAddressPools', 'nope')]]]]]]]]]]]])
+
+        then:
+        reply.statusCode() == 400
+        RawArm.json(reply).error.code == 'InvalidResourceReference'
+        RawArm.json(reply).error.message.startsWith("Resource ${child('backendAddressPools', 'nope')} referenced by resource")
     }
 }

@@ -375,8 +375,31 @@ public final class ScaleSetProvider implements ResourceProvider {
                             + " referenced by resource " + scaleSetId + " was not found. Please make sure that the"
                             + " referenced resource exists, and that both resources are in the same region.");
                 }
+                for (String field : List.of("loadBalancerBackendAddressPools", "loadBalancerInboundNatPools")) {
+                    for (Map<String, Object> reference : maps(map(ip.get("properties")).get(field))) {
+                        String id = String.valueOf(reference.get("id"));
+                        if (!childExists(state, id)) {
+                            throw ArmException.badRequest("InvalidResourceReference", "Resource " + id
+                                    + " referenced by resource " + scaleSetId + " was not found. Please make sure"
+                                    + " that the referenced resource exists, and that both resources are in the same"
+                                    + " region.");
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /** Whether {@code .../{parent}/{collection}/{name}} names an inline child of a stored resource. */
+    private static boolean childExists(State state, String id) {
+        String[] parts = id.split("/");
+        if (parts.length < 3) {
+            return false;
+        }
+        String parentId = String.join("/", java.util.Arrays.copyOf(parts, parts.length - 2));
+        Map<String, Object> parent = state.resource(parentId);
+        return parent != null && maps(map(parent.get("properties")).get(parts[parts.length - 2])).stream()
+                .anyMatch(c -> parts[parts.length - 1].equalsIgnoreCase(String.valueOf(c.get("name"))));
     }
 
     private static Map<String, Object> upgradePolicy(Map<String, Object> requested) throws ArmException {

@@ -109,7 +109,10 @@ final class LoadBalancers {
             }
             properties.put(collection, built);
         }
-        return new LinkedHashMap<>(Map.of("name", sku, "tier", "Regional"));
+        Map<String, Object> skuJson = new LinkedHashMap<>();
+        skuJson.put("name", sku);
+        skuJson.put("tier", "Regional");
+        return skuJson;
     }
 
     private static void frontend(State state, String lbId, String childId, Map<String, Object> p)
@@ -209,8 +212,8 @@ final class LoadBalancers {
                 continue;
             }
             for (Map<String, Object> instance : state.children((String) scaleSet.get("id"), "virtualMachines")) {
-                for (Map<String, Object> nic : maps(map(map(map(instance.get("properties"))
-                        .get("networkProfileConfiguration"))).get("networkInterfaceConfigurations"))) {
+                for (Map<String, Object> nic : maps(map(map(instance.get("properties"))
+                        .get("networkProfileConfiguration")).get("networkInterfaceConfigurations"))) {
                     for (Map<String, Object> ip : maps(map(nic.get("properties")).get("ipConfigurations"))) {
                         List<String> references = maps(map(ip.get("properties")).get(field)).stream()
                                 .map(r -> String.valueOf(r.get("id"))).toList();
@@ -257,10 +260,12 @@ final class LoadBalancers {
     }
 
     static void checkDeletable(State state, String lbId) throws ArmException {
-        for (Map.Entry<String, List<String>> user : scaleSetUsers(state, lbId).entrySet()) {
+        Map<String, List<String>> users = scaleSetUsers(state, lbId);
+        if (!users.isEmpty()) {
+            Map.Entry<String, List<String>> first = users.entrySet().iterator().next();
             throw ArmException.badRequest("LoadBalancerInUseByVirtualMachineScaleSet", "Cannot delete load balancer "
-                    + lbId + " since its child resources " + String.join(", ", user.getValue())
-                    + " are in use by virtual machine scale set " + user.getKey() + ".");
+                    + lbId + " since its child resources " + String.join(", ", first.getValue())
+                    + " are in use by virtual machine scale set " + first.getKey() + ".");
         }
     }
 

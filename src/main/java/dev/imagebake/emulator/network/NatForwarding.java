@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -137,11 +138,11 @@ public final class NatForwarding implements AutoCloseable {
                         && state.resource(pipId) != null
                         && map(state.resource(pipId).get("properties")).get("ipAddress") instanceof String ip
                         && ip.startsWith("127.")) {
-                    frontendAddresses.put(String.valueOf(frontend.get("id")).toLowerCase(), ip);
+                    frontendAddresses.put(String.valueOf(frontend.get("id")).toLowerCase(Locale.ROOT), ip);
                 }
             }
             for (LoadBalancers.NatMapping mapping : LoadBalancers.natMappings(state, lb)) {
-                String address = frontendAddresses.get(mapping.frontendId().toLowerCase());
+                String address = frontendAddresses.get(mapping.frontendId().toLowerCase(Locale.ROOT));
                 Map<String, Object> instance = state.resource(mapping.instanceId());
                 InetSocketAddress ssh = instance == null ? null : sshOf.apply(instance);
                 if (address != null && ssh != null) {
