@@ -1,5 +1,6 @@
 package dev.imagebake.emulator
 
+import dev.imagebake.cli.Main
 import dev.imagebake.emulator.arm.Operations
 import dev.imagebake.testsupport.Poll
 import groovy.json.JsonOutput
@@ -152,6 +153,20 @@ class AzureCliLoadBalancerSpec extends Specification {
         scaleSet.sku.capacity instanceof Integer
         lb.get('properties').inboundNatPools[0].get('properties').frontendPortRangeStart instanceof Integer
         lb.get('properties').inboundNatPools[0].get('properties').frontendPortRangeEnd == 50119
+    }
+
+    def "imagebake rollout should read the scale set az created (it used to fail with Deserialization Failed)"() {
+        when:
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), [:],
+                ['rollout', '--cloud', emulator.cloudFile().toString(), '--scale-set', "$RG/ss".toString(),
+                 '--image', 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest', '--dry-run'] as String[])
+
+        then:
+        err.toString('UTF-8') == ''
+        code == 0
+        out.toString('UTF-8').startsWith('Dry run: nothing changed. Scale set ss (policy Manual, 2 instance(s)): ')
     }
 
     def "a value that cannot be read as the type the API has should be refused, naming its path"() {
