@@ -149,6 +149,22 @@ class LoadBalancerGoldenSpec extends Specification {
         }
     }
 
+    def "a PUT of what GET showed should keep derived rules derived and back-references out of the stored balancer"() {
+        given: 'as az network lb update does: GET, change a tag, PUT it all back'
+        def shown = get(lb)
+        shown.tags = [k: 'v']
+
+        when:
+        put(lb, shown)
+        def again = get(lb)
+
+        then:
+        again.tags == [k: 'v']
+        again.get('properties').inboundNatRules*.name == ['in-nat-rule', 'natpool.0', 'natpool.1']
+        again.get('properties').backendAddressPools[0].get('properties').backendIPConfigurations.size() == 2
+        RestGolden.compare('network', 'LoadBalancerGet', again.findAll { it.key != 'tags' }) == null
+    }
+
     def "a child that is not there should be 404, and a reference to a missing child 400"() {
         when:
         def missing = arm.call('GET', "${child('inboundNatRules', 'natpool.7')}?$API")

@@ -33,6 +33,11 @@ final class LoadBalancers {
     static final List<String> CHILDREN = List.of(FRONTENDS, POOLS, RULES, PROBES, NAT_RULES, NAT_POOLS, OUTBOUND);
 
     private static final String SCALE_SETS = "Microsoft.Compute/virtualMachineScaleSets";
+    /** The read-only lists a GET adds to children, per collection. */
+    private static final Map<String, List<String>> BACK_REFERENCES = Map.of(
+            FRONTENDS, List.of(RULES, NAT_RULES, NAT_POOLS, OUTBOUND),
+            POOLS, List.of("backendIPConfigurations", RULES, OUTBOUND),
+            PROBES, List.of(RULES));
 
     private LoadBalancers() {
     }
@@ -53,6 +58,8 @@ final class LoadBalancers {
                 names.add((id + "/" + collection + "/" + child.get("name")).toLowerCase(Locale.ROOT));
             }
         }
+        List<String> natPools = maps(properties.get(NAT_POOLS)).stream()
+                .map(pool -> String.valueOf(pool.get("name")).toLowerCase(Locale.ROOT)).toList();
         for (String collection : CHILDREN) {
             List<Object> built = new ArrayList<>();
             for (Map<String, Object> child : maps(properties.get(collection))) {
@@ -60,7 +67,15 @@ final class LoadBalancers {
                     throw ArmException.badRequest("InvalidRequestFormat", "Cannot parse the request: every entry of "
                             + collection + " of load balancer " + id + " needs a name.");
                 }
+                if (collection.equals(NAT_RULES) && name.matches(".+\\.\\d+")
+                        && natPools.contains(name.substring(0, name.lastIndexOf('.')).toLowerCase(Locale.ROOT))) {
+                    continue; // a rule derived from a NAT pool, sent back from a GET: it stays derived
+                }
                 Map<String, Object> p = map(child.get("properties"));
+                p.remove("provisioningState");
+                if (BACK_REFERENCES.containsKey(collection)) {
+                    BACK_REFERENCES.get(collection).forEach(p::remove); // filled in by GET, never stored
+                }
                 String childId = id + "/" + collection + "/" + name;
                 for (String reference : List.of("frontendIPConfiguration", "backendAddressPool", "probe")) {
                     if (map(p.get(reference)).get("id") instanceof String target) {
