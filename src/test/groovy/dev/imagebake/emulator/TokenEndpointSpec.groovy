@@ -161,6 +161,32 @@ class TokenEndpointSpec extends RunningEmulatorSpec {
         json(noResource).error == 'invalid_request'
     }
 
+    def "should give the Python SDK's ManagedIdentityCredential a token when AZURE_POD_IDENTITY_AUTHORITY_HOST names the emulator"() {
+        given: "Debian's azure-identity (shipped with the Azure CLI), run as a managed-identity client would be"
+        def process = new ProcessBuilder('/usr/bin/python3', '-c', """
+import json, time
+from azure.identity import ManagedIdentityCredential
+token = ManagedIdentityCredential().get_token('https://management.azure.com/.default')
+print(json.dumps({'token': token.token, 'expiresIn': token.expires_on - int(time.time())}))
+""").redirectErrorStream(true)
+        process.environment().putAll([AZURE_POD_IDENTITY_AUTHORITY_HOST: emulator.endpoint(),
+                                      REQUESTS_CA_BUNDLE: emulator.caCertificate().toString()])
+        ['AZURE_CLIENT_ID', 'IDENTITY_ENDPOINT', 'MSI_ENDPOINT', 'HTTPS_PROXY', 'https_proxy'].each {
+            process.environment().remove(it)
+        }
+
+        when:
+        def started = process.start()
+        String output = new String(started.inputStream.readAllBytes())
+        int exit = started.waitFor()
+        def reply = new JsonSlurper().parseText(output.readLines().last()) as Map
+
+        then:
+        exit == 0
+        claims(reply.token as String).aud == 'https://management.azure.com'
+        Math.abs((reply.expiresIn as long) - 3600) < 120
+    }
+
     private HttpResponse<String> v1Token(String secret, String resource) {
         def form = "grant_type=client_credentials&client_id=${arm.cloud.clientId}" +
                 "&client_secret=${URLEncoder.encode(secret, 'UTF-8')}" +
