@@ -75,6 +75,8 @@ public final class ServedPaths {
             shapes.addAll(List.of(SUB + "/providers/microsoft.network/" + type, NETWORK + type,
                     NETWORK + type + "/*"));
         }
+        // Sign-in for older clients (Azure AD v1) and managed identities (IMDS), outside Resource Manager.
+        shapes.addAll(List.of("{tenant}/oauth2/token", "metadata/identity/oauth2/token"));
         return List.copyOf(shapes);
     }
 
