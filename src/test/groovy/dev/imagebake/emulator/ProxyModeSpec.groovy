@@ -103,6 +103,32 @@ class ProxyModeSpec extends Specification {
         Files.readString(dir.resolve('data/requests.log')).contains('via-proxy')
     }
 
+    def "should let the Azure CLI work with its built-in AzureCloud, only HTTPS_PROXY and REQUESTS_CA_BUNDLE set"() {
+        given: "a fresh configuration folder: az knows only the public cloud, whose endpoints are Azure's"
+        Files.createDirectories(dir.resolve('az'))
+        def az = new AzureCli(dir.resolve('az/config'), emulator.caCertificate())
+        az.extraEnv = [HTTPS_PROXY: emulator.proxy()]
+
+        when:
+        def login = az.run(['login', '--service-principal', '-u', cloud.clientId, '-p', cloud.clientSecret,
+                            '--tenant', cloud.tenantId])
+        def cloudShown = az.run(['cloud', 'show'])
+        def group = az.run(['group', 'create', '-n', 'from-az', '-l', 'westeurope'])
+
+        then:
+        login.exitCode == 0
+        (login.json() as List)*.id.contains(cloud.subscriptionId)
+        cloudShown.json().name == 'AzureCloud'
+        cloudShown.json().endpoints.resourceManager == 'https://management.azure.com/'
+        group.exitCode == 0
+        group.json().id == "/subscriptions/${cloud.subscriptionId}/resourceGroups/from-az".toString()
+
+        and: 'it signed in through the tenant discovery document and the token endpoint, as at login.microsoftonline.com'
+        String log = Files.readString(dir.resolve('data/requests.log'))
+        log.contains("\"path\":\"/${cloud.tenantId}/v2.0/.well-known/openid-configuration\",\"status\":200")
+        !log.contains(cloud.clientSecret as String)
+    }
+
     def "should give an older data folder's server certificate Azure's host names, under the same CA"() {
         given: 'a data folder whose server certificate names only 127.0.0.1 and localhost'
         Path old = dir.resolve('old')

@@ -187,6 +187,29 @@ print(json.dumps({'token': token.token, 'expiresIn': token.expires_on - int(time
         Math.abs((reply.expiresIn as long) - 3600) < 120
     }
 
+    def "should serve the tenant's OpenID discovery document that MSAL reads at login.microsoftonline.com/{tenant}"() {
+        when:
+        def v2 = arm.call('GET', "/${arm.cloud.tenantId}/v2.0/.well-known/openid-configuration", null, null)
+        def v1 = arm.call('GET', "/${arm.cloud.tenantId}/.well-known/openid-configuration", null, null)
+        def unknown = arm.call('GET', '/00000000-0000-0000-0000-000000000000/v2.0/.well-known/openid-configuration',
+                null, null)
+        def body = json(v2) as Map
+
+        then: "the fields MSAL uses, of the types in Entra ID's document"
+        v2.statusCode() == 200
+        ['token_endpoint', 'issuer', 'authorization_endpoint', 'jwks_uri', 'tenant_region_scope'].every {
+            RestGolden.typeOf(body[it]) == 'string' }
+        ['token_endpoint_auth_methods_supported', 'response_types_supported', 'subject_types_supported',
+         'id_token_signing_alg_values_supported'].every { RestGolden.typeOf(body[it]) == 'array' }
+        body.token_endpoint == "${emulator.endpoint()}/${arm.cloud.tenantId}/oauth2/v2.0/token"
+        body.issuer == "${emulator.endpoint()}/${arm.cloud.tenantId}/v2.0"
+        json(v1).token_endpoint == "${emulator.endpoint()}/${arm.cloud.tenantId}/oauth2/token"
+        json(v1).issuer == "https://sts.windows.net/${arm.cloud.tenantId}/"
+        unknown.statusCode() == 400
+        json(unknown).error_description.startsWith('AADSTS90002: ')
+        RestGolden.check('auth/tenant-openid-configuration', body)
+    }
+
     private HttpResponse<String> v1Token(String secret, String resource) {
         def form = "grant_type=client_credentials&client_id=${arm.cloud.clientId}" +
                 "&client_secret=${URLEncoder.encode(secret, 'UTF-8')}" +
