@@ -110,13 +110,21 @@ class TokenEndpointSpec extends RunningEmulatorSpec {
         RestGolden.check('auth/token-v1', body)
     }
 
-    def "should give a v1 token for Key Vault the audience https://vault.azure.net, as Packer asks for one"() {
+    def "should give a v1 token for Key Vault the audience https://vault.azure.net, which Resource Manager refuses"() {
         when:
         def body = json(v1Token(arm.cloud.clientSecret as String, 'https://vault.azure.net')) as Map
+        def armReply = arm.call('GET', arm.sub() + '/resourcegroups?api-version=2021-04-01', null,
+                body.access_token as String)
 
         then:
         body.resource == 'https://vault.azure.net'
         claims(body.access_token as String).aud == 'https://vault.azure.net'
+        armReply.statusCode() == 401
+        json(armReply).error.code == 'InvalidAuthenticationTokenAudience'
+        json(armReply).error.message == "The access token has been obtained for wrong audience or resource " +
+                "'https://vault.azure.net'. It should exactly match with one of the allowed audiences " +
+                "'https://management.core.windows.net/','https://management.core.windows.net'," +
+                "'https://management.azure.com/','https://management.azure.com'."
     }
 
     def "should refuse a wrong client secret on the v1 endpoint with AADSTS7000215 and a missing resource with AADSTS900144"() {

@@ -24,6 +24,7 @@ public final class AccessTokens {
     private final String tenantId;
     private final Clock clock;
     private final Map<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> audiences = new java.util.concurrent.ConcurrentHashMap<>();
 
     public AccessTokens(String key, String tenantId, Clock clock) {
         this.key = key.getBytes(StandardCharsets.UTF_8);
@@ -83,6 +84,24 @@ public final class AccessTokens {
         } catch (IllegalArgumentException | ClassCastException e) {
             return null;
         }
+    }
+
+    /**
+     * The audience of a token this class issued and {@link #isValid found valid}; the resource a v1 client asked for.
+     */
+    public String audience(String token) {
+        String known = audiences.get(token);
+        if (known != null) {
+            return known;
+        }
+        Map<?, ?> claims = (Map<?, ?>) Json.parse(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                StandardCharsets.UTF_8));
+        String audience = String.valueOf(claims.get("aud"));
+        if (audiences.size() >= 1000) {
+            audiences.clear();
+        }
+        audiences.put(token, audience);
+        return audience;
     }
 
     /** A numeric claim of a token this class issued (not checked: for building a reply around it). */
