@@ -1,6 +1,17 @@
 package dev.imagebake.emulator
 
 import groovy.json.JsonOutput
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo
+import org.bouncycastle.asn1.x509.Extension
+import org.bouncycastle.asn1.x509.GeneralName
+import org.bouncycastle.asn1.x509.GeneralNames
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder
+import org.bouncycastle.openssl.PEMParser
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder
 import groovy.json.JsonSlurper
 import spock.lang.Shared
 import spock.lang.Specification
@@ -12,8 +23,12 @@ import java.net.http.HttpResponse
 import java.nio.charset.StandardCharsets
 import java.nio.file.Files
 import java.nio.file.Path
+import java.security.KeyPair
+import java.security.KeyPairGenerator
 import java.security.cert.CertificateFactory
+import java.security.spec.ECGenParameterSpec
 import java.security.cert.X509Certificate
+import javax.security.auth.x500.X500Principal
 
 /**
  * Proxy mode: a client with Azure's public endpoints built in reaches the emulator through its CONNECT proxy, trusting
@@ -134,12 +149,7 @@ class ProxyModeSpec extends Specification {
         Path old = dir.resolve('old')
         Emulator.start(new Emulator.Settings(old, 0)).close()
         byte[] ca = Files.readAllBytes(old.resolve('ca.pem'))
-        openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj',
-                '/CN=localhost', '-keyout', old.resolve('server-key.pem').toString(), '-out', old.resolve('server.csr').toString())
-        Files.writeString(old.resolve('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
-        openssl('x509', '-req', '-in', old.resolve('server.csr').toString(), '-CA', old.resolve('ca.pem').toString(),
-                '-CAkey', old.resolve('ca-key.pem').toString(), '-CAcreateserial', '-days', '30', '-extfile',
-                old.resolve('san.ext').toString(), '-out', old.resolve('server.pem').toString())
+        oldServerCertificate(old)
         assert !dnsNames(old.resolve('server.pem')).contains('management.azure.com')
 
         when:
@@ -185,10 +195,28 @@ class ProxyModeSpec extends Specification {
         }
     }
 
-    private static void openssl(String... args) {
-        def p = new ProcessBuilder(['openssl'] + args.toList()).redirectErrorStream(true).start()
-        def out = new String(p.inputStream.readAllBytes())
-        assert p.waitFor() == 0: out
+    /** Replaces the data folder's server certificate by one under its CA naming only 127.0.0.1 and localhost. */
+    private static void oldServerCertificate(Path data) {
+        def caKey = new PEMParser(Files.newBufferedReader(data.resolve('ca-key.pem'))).withCloseable {
+            new JcaPEMKeyConverter().getPrivateKey(it.readObject() as PrivateKeyInfo) }
+        def ca = Files.newInputStream(data.resolve('ca.pem')).withCloseable {
+            CertificateFactory.getInstance('X.509').generateCertificate(it) } as X509Certificate
+        def generator = KeyPairGenerator.getInstance('EC')
+        generator.initialize(new ECGenParameterSpec('secp256r1'))
+        KeyPair keys = generator.generateKeyPair()
+        def builder = new JcaX509v3CertificateBuilder(ca, BigInteger.valueOf(System.nanoTime()),
+                new Date(System.currentTimeMillis() - 3_600_000), new Date(System.currentTimeMillis() + 86_400_000),
+                new X500Principal('CN=localhost'), keys.public)
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames([
+                new GeneralName(GeneralName.iPAddress, '127.0.0.1'),
+                new GeneralName(GeneralName.dNSName, 'localhost')] as GeneralName[]))
+        def certificate = new JcaX509CertificateConverter().getCertificate(
+                builder.build(new JcaContentSignerBuilder('SHA256withECDSA').build(caKey)))
+        [('server.pem'): certificate, ('server-key.pem'): new JcaPKCS8Generator(keys.private, null)].each { name, object ->
+            def text = new StringWriter()
+            new JcaPEMWriter(text).withCloseable { it.writeObject(object) }
+            Files.writeString(data.resolve(name), text.toString())
+        }
     }
 
     private static List<String> dnsNames(Path pem) {
