@@ -72,6 +72,13 @@ final class EmulatorCommand implements Callable<Integer> {
                     + "DIR/federated-credentials.json. Repeatable.")
     List<String> federatedCredentials = new ArrayList<>();
 
+    @Option(names = "--proxy",
+            description = "Also listen as an HTTPS (CONNECT) proxy on 127.0.0.1 for management.azure.com, "
+                    + "login.microsoftonline.com and Azure's other public endpoints, so that tools with those built in"
+                    + " (Packer, the Go and Python SDKs) work unchanged with HTTPS_PROXY and the emulator's CA. "
+                    + "Written to DIR/cloud.json as 'proxy'.")
+    boolean proxy;
+
     @Spec
     CommandSpec spec;
 
@@ -128,7 +135,8 @@ final class EmulatorCommand implements Callable<Integer> {
         }
         Emulator started;
         try {
-            started = Emulator.start(new Emulator.Settings(data, port, operations, machines, conditions));
+            Emulator.Settings settings = new Emulator.Settings(data, port, operations, machines, conditions);
+            started = Emulator.start(proxy ? settings.withProxy() : settings);
         } catch (DataDirInUseException e) {
             main.err.println("Error: " + e.getMessage());
             return ExitCodes.FAILED;
@@ -148,6 +156,10 @@ final class EmulatorCommand implements Callable<Integer> {
             // The secret stays in cloud.json (readable by its owner only); it is never printed.
             main.out.println("Azure emulator listening on " + emulator.endpoint());
             main.out.println("Cloud settings (endpoint, CA, credentials): " + emulator.cloudFile());
+            if (emulator.proxy() != null) {
+                main.out.println("Proxy for Azure's public endpoints: " + emulator.proxy() + " (HTTPS_PROXY; trust "
+                        + emulator.caCertificate() + ")");
+            }
             main.out.println("Latency: " + (conditions.latency().isInstant() ? "instant"
                     : "realistic x" + conditions.latency().timeScale()) + "; throttling "
                     + (throttle ? "enforced" : "counted only") + "; faults: " + (faults.isEmpty() ? "none"

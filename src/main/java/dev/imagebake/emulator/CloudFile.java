@@ -14,7 +14,8 @@ final class CloudFile {
     private CloudFile() {
     }
 
-    static void write(DataDir dir, String endpoint, Identity identity, java.util.List<String> otherSubscriptions) throws IOException {
+    static void write(DataDir dir, String endpoint, Identity identity, java.util.List<String> otherSubscriptions,
+                      String proxy) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("resourceManagerEndpoint", endpoint + "/");
         json.put("activeDirectoryEndpoint", endpoint + "/");
@@ -25,6 +26,10 @@ final class CloudFile {
         json.put("otherSubscriptionIds", otherSubscriptions);
         json.put("clientId", identity.clientId());
         json.put("clientSecret", identity.clientSecret());
+        if (proxy != null) {
+            // HTTPS_PROXY for tools with Azure's public endpoints built in (with caCertificate as their CA bundle).
+            json.put("proxy", proxy);
+        }
         DataDir.writeAtomically(dir.cloudFile(), Json.writePretty(json), true);
     }
 }

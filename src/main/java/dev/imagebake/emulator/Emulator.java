@@ -16,6 +16,7 @@ import dev.imagebake.emulator.arm.Subscriptions;
 import dev.imagebake.emulator.auth.AccessTokens;
 import dev.imagebake.emulator.auth.ClientAssertions;
 import dev.imagebake.emulator.auth.FederatedCredentials;
+import dev.imagebake.emulator.auth.ManagedIdentityEndpoint;
 import dev.imagebake.emulator.auth.OpenIdConfiguration;
 import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
@@ -24,6 +25,7 @@ import dev.imagebake.emulator.compute.MarketplaceProvider;
 import dev.imagebake.emulator.compute.ScaleSetProvider;
 import dev.imagebake.emulator.compute.SharedGalleryProvider;
 import dev.imagebake.emulator.deployments.DeploymentProvider;
+import dev.imagebake.emulator.http.ConnectProxy;
 import dev.imagebake.emulator.http.Dispatcher;
 import dev.imagebake.emulator.http.HttpsListener;
 import dev.imagebake.emulator.http.RequestLog;
@@ -56,9 +58,15 @@ public final class Emulator implements AutoCloseable {
      * @param port       0 for any free port
      * @param machines   what runs behind VMs
      * @param conditions latency profile, throttling and injected faults
+     * @param proxy      also listen as an HTTPS (CONNECT) proxy for Azure's public host names
      */
     public record Settings(Path dataDir, int port, Operations.Settings operations, Machines machines,
-                           Conditions conditions) {
+                           Conditions conditions, boolean proxy) {
+        public Settings(Path dataDir, int port, Operations.Settings operations, Machines machines,
+                        Conditions conditions) {
+            this(dataDir, port, operations, machines, conditions, false);
+        }
+
         public Settings(Path dataDir, int port) {
             this(dataDir, port, Operations.Settings.DEFAULT);
         }
@@ -73,7 +81,12 @@ public final class Emulator implements AutoCloseable {
         }
 
         public Settings withConditions(Conditions conditions) {
-            return new Settings(dataDir, port, operations, machines, conditions);
+            return new Settings(dataDir, port, operations, machines, conditions, proxy);
+        }
+
+        /** With the proxy for Azure's public host names (see {@link Emulator#proxy()}). */
+        public Settings withProxy() {
+            return new Settings(dataDir, port, operations, machines, conditions, true);
         }
     }
 
@@ -98,6 +111,7 @@ public final class Emulator implements AutoCloseable {
     private final DataDirLock lock;
     private final FederatedCredentials federated;
     private NatForwarding natForwarding;
+    private ConnectProxy proxy;
 
     private Emulator(DataDir dir, DataDirLock lock, Identity identity, Subscriptions subscriptions, RequestLog log,
                      HttpsListener listener, ComputeProvider compute, StateStore store, FederatedCredentials federated) {
@@ -142,7 +156,7 @@ public final class Emulator implements AutoCloseable {
                 new SubscriptionProvider(identity, subscriptions),
                 new LocationsProvider(),
                 new ResourceProvidersProvider(),
-                new ResourceGroupProvider(store, operations),
+                new ResourceGroupProvider(store, operations, compute, scaleSets),
                 new OperationResultsProvider(operations),
                 new AsyncOperationsProvider(operations),
                 new NetworkProvider(store, operations),
@@ -159,6 +173,7 @@ public final class Emulator implements AutoCloseable {
         FederatedCredentials federated = FederatedCredentials.load(dir);
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens, traffic.faults(),
                 new ClientAssertions(federated, clock)), new MetadataEndpoint(),
+                new ManagedIdentityEndpoint(identity, tokens),
                 new OpenIdConfiguration(identity), arm),
                 log);
         HttpsListener listener;
@@ -171,13 +186,22 @@ public final class Emulator implements AutoCloseable {
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
         Emulator emulator = new Emulator(dir, lock, identity, subscriptions, log, listener, compute, store, federated);
+        if (settings.proxy()) {
+            try {
+                emulator.proxy = new ConnectProxy(0, java.util.Set.copyOf(TlsMaterial.PROXIED_HOSTS),
+                        java.net.URI.create(emulator.endpoint()).getPort());
+            } catch (IOException e) {
+                emulator.close();
+                throw e;
+            }
+        }
         compute.resumeMachines();
         scaleSets.resumeMachines();
         if (!(runtime instanceof NoVmRuntime)) {
             // Inbound NAT of load balancers reaches scale set instances' machines; without machines, nothing listens.
             emulator.natForwarding = new NatForwarding(store, ScaleSetProvider::sshAddressOf);
         }
-        CloudFile.write(dir, emulator.endpoint(), identity, subscriptions.others());
+        emulator.writeCloudFile();
         return emulator;
     }
 
@@ -219,7 +243,11 @@ public final class Emulator implements AutoCloseable {
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
-        CloudFile.write(dir, endpoint(), identity, subscriptions.others());
+        writeCloudFile();
+    }
+
+    private void writeCloudFile() throws IOException {
+        CloudFile.write(dir, endpoint(), identity, subscriptions.others(), proxy());
     }
 
     /** The tenant's subscriptions, the default one (the cloud file's subscriptionId) first. */
@@ -245,6 +273,14 @@ public final class Emulator implements AutoCloseable {
     /** {@code https://127.0.0.1:PORT}, without a trailing slash. */
     public String endpoint() {
         return listener.endpoint();
+    }
+
+    /**
+     * {@code http://127.0.0.1:PORT}, the proxy that sends {@code CONNECT management.azure.com:443} (and the other
+     * {@link TlsMaterial#PROXIED_HOSTS}) here; null unless started {@link Settings#withProxy() with the proxy}.
+     */
+    public String proxy() {
+        return proxy == null ? null : proxy.url();
     }
 
     public Path cloudFile() {
@@ -275,6 +311,9 @@ public final class Emulator implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (proxy != null) {
+            proxy.close();
+        }
         listener.close();
         if (natForwarding != null) {
             natForwarding.close();

@@ -17,6 +17,8 @@ class AzureCli {
 
     final Path configDir
     final Path caCertificate
+    /** Added to each run's environment last, e.g. {@code HTTPS_PROXY} for the emulator's proxy mode. */
+    Map<String, String> extraEnv = [:]
 
     AzureCli(Path configDir, Path caCertificate) {
         this.configDir = configDir
@@ -65,6 +67,7 @@ class AzureCli {
         env.put('AZURE_EXTENSION_USE_DYNAMIC_INSTALL', 'no')
         env.put('NO_PROXY', '127.0.0.1,localhost')
         env.put('no_proxy', '127.0.0.1,localhost')
+        env.putAll(extraEnv)
         def out = Files.createTempFile(configDir.parent, 'az-out', '.json')
         def err = Files.createTempFile(configDir.parent, 'az-err', '.txt')
         builder.redirectOutput(out.toFile()).redirectError(err.toFile())

@@ -36,6 +36,32 @@ class EmulatorCommandSpec extends Specification {
         code == ExitCodes.INTERRUPTED
     }
 
+    def "--proxy listens as a CONNECT proxy for Azure's public endpoints, prints it and writes it into cloud.json"() {
+        given:
+        def out = new ByteArrayOutputStream()
+        def printer = new PrintStream(out, true)
+        def thread = Thread.start { Main.run(printer, printer, 'emulator', '--data', dir.toString(), '--vms', 'NONE',
+                '--proxy') }
+
+        when:
+        Poll.until('the emulator saying it has started', 20) { out.toString('UTF-8').contains('Ctrl-C') }
+        def cloud = new JsonSlurper().parse(dir.resolve('cloud.json').toFile()) as Map
+        URI proxy = URI.create(cloud.proxy as String)
+        String answer = new Socket(proxy.host, proxy.port).withCloseable { socket ->
+            socket.outputStream.write('CONNECT management.azure.com:443 HTTP/1.1\r\nHost: management.azure.com:443\r\n\r\n'
+                    .getBytes('US-ASCII'))
+            new BufferedReader(new InputStreamReader(socket.inputStream, 'US-ASCII')).readLine()
+        }
+        String printed = out.toString('UTF-8')
+        thread.interrupt()
+        thread.join(10_000)
+
+        then:
+        cloud.proxy ==~ /http:\/\/127\.0\.0\.1:\d+/
+        printed.contains("Proxy for Azure's public endpoints: ${cloud.proxy} (HTTPS_PROXY; trust ${cloud.caCertificate})")
+        answer == 'HTTP/1.1 200 Connection Established'
+    }
+
     def "--federated-credential makes the application trust an issuer's tokens for a subject, once across restarts"() {
         given:
         String issuer = 'https://token.actions.githubusercontent.com'

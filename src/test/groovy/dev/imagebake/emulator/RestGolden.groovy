@@ -24,7 +24,10 @@ class RestGolden {
             [~/W\/\\"[0-9a-fA-F-]{36}\\"/, 'W/\\\\"ETAG\\\\"'],
             [~/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/, 'GUID'],
             [~/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?/, 'TIMESTAMP'],
-            [~/127\.\d+\.\d+\.\d+/, 'LOOPBACK'],
+            [~/127\.\d+\.\d+\.\d+(:\d+)?/, 'LOOPBACK'],
+            // Access tokens (JWTs) and the epoch-second times of Azure AD v1 replies, which it sends as strings.
+            [~/eyJ[\w-]+\.[\w-]+\.[\w-]+/, 'JWT'],
+            [~/"\d{10}"/, '"EPOCH_SECONDS"'],
             [~/\b20\.\d+\.\d+\.\d+/, 'PUBLIC_IP'],
     ]
 
@@ -79,13 +82,35 @@ class RestGolden {
             if (!example.isEmpty() && !reply.isEmpty()) {
                 missing.addAll(missingFrom(reply[0], example[0], "$path[0]"))
             }
-        } else if (example != null && reply != null && jsonType(example) != jsonType(reply)) {
-            missing << "$path (${jsonType(reply)} where the example has ${jsonType(example)})".toString()
+        } else if (example != null && reply != null && typeOf(example) != typeOf(reply)) {
+            missing << "$path (${typeOf(reply)} where the example has ${typeOf(example)})".toString()
         }
         missing
     }
 
-    private static String jsonType(Object value) {
+    /** Fails unless the normalised reply equals its golden file {@code rest-golden/<area>/<operation>.json}. */
+    static void check(String areaAndOperation, Object reply) {
+        int slash = areaAndOperation.indexOf('/')
+        String difference = compare(areaAndOperation.substring(0, slash), areaAndOperation.substring(slash + 1), reply)
+        assert difference == null
+    }
+
+    /** Each field's path and JSON type (object, array, string, number, boolean, null), for comparing shapes. */
+    static Map<String, String> types(Object json, String prefix = '') {
+        Map<String, String> found = [:]
+        if (json instanceof Map) {
+            json.each { k, v ->
+                String path = prefix ? "${prefix}.${k}" : k as String
+                found[path] = typeOf(v)
+                found.putAll(types(v, path))
+            }
+        } else if (json instanceof List && !json.isEmpty()) {
+            found.putAll(types(json[0], prefix + '[]'))
+        }
+        found
+    }
+
+    static String typeOf(Object value) {
         value instanceof Number ? 'number' : value instanceof Boolean ? 'boolean' : value instanceof String ? 'string'
                 : value instanceof Map ? 'object' : value instanceof List ? 'array' : 'null'
     }

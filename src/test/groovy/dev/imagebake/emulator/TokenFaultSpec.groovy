@@ -70,6 +70,33 @@ class TokenFaultSpec extends Specification {
         tokenRequests().every { it.status == 500 }
     }
 
+    def "a fault aimed at the v1 token endpoint fails v1 sign-in in the same OAuth shape, and v2.0 sign-in not at all"() {
+        given:
+        start('POST /*/oauth2/token:503x1')
+        def arm = new RawArm(emulator)
+        def cloud = arm.cloud
+        def form = "grant_type=client_credentials&client_id=${cloud.clientId}&client_secret=" +
+                "${URLEncoder.encode(cloud.clientSecret as String, 'UTF-8')}&resource=https%3A%2F%2Fmanagement.azure.com%2F"
+        def v1 = { ->
+            arm.http.send(java.net.http.HttpRequest.newBuilder(URI.create(
+                    "${emulator.endpoint()}/${cloud.tenantId}/oauth2/token"))
+                    .header('Content-Type', 'application/x-www-form-urlencoded')
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+        }
+
+        when:
+        def v2 = arm.token()
+        def first = v1()
+        def second = v1()
+
+        then:
+        v2.statusCode() == 200
+        first.statusCode() == 503
+        new JsonSlurper().parseText(first.body()).error == 'temporarily_unavailable'
+        second.statusCode() == 200
+    }
+
     def "a resource-type fault, even '*', leaves sign-in alone"() {
         given:
         start('POST *:500x*')
@@ -120,7 +147,8 @@ class TokenFaultSpec extends Specification {
                  'PUT */networkSecurityGroups/nsg-busy:429x2,retry-after=1', 'DELETE publicIPAddresses:hang',
                  'POST */virtualMachines/*/deallocate:409,code=OperationNotAllowed', 'PUT /subscriptions/**/vm-?:500',
                  'POST oauth2/v2.0/token:500x*', 'POST /*/oauth2/v2.0/token:503', 'PUT subnets:500',
-                 'POST manualupgrade:500', 'PUT versions:lro-failed=ReplicationFailed', 'GET capsOperations:500']
+                 'POST manualupgrade:500', 'PUT versions:lro-failed=ReplicationFailed', 'GET capsOperations:500',
+                 'POST /*/oauth2/token:503']
     }
 
     def "every path shape the fault check knows reaches a route that serves it"() {

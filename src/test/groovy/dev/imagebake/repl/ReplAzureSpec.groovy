@@ -43,6 +43,11 @@ provision shell { inline 'echo from-repl | sudo tee /etc/repl-marker' }
         run.out.contains('deleting resource group imagebake-')
         AzureBuildFaultsSpec.leftovers(sdk) == []
 
+        and: "the build VM's machine went with its resource group: gone, and its address refuses SSH"
+        Files.list(dir.resolve('emulator/vm/machines')).withCloseable { it.count() } == 0
+        String address = (run.out =~ /connected to imagebake@(127\.\d+\.\d+\.\d+)/)[0][1]
+        sshRefused(address)
+
         cleanup:
         emulator?.close()
     }
@@ -116,5 +121,14 @@ builder azure {
         out.contains('version=2.3.4')
         out.readLines().any { it ==~ /artifact: \/subscriptions\/.*\/resourceGroups\/gallery-rg\/providers\/Microsoft.Compute\/galleries\/corp\/images\/web\/versions\/2.3.4/ }
         out.contains('stopped azure: cleaned up, nothing left behind')
+    }
+
+    private static boolean sshRefused(String address) {
+        try {
+            new Socket().withCloseable { it.connect(new InetSocketAddress(address, 22), 10_000) }
+            false
+        } catch (ConnectException e) {
+            true
+        }
     }
 }

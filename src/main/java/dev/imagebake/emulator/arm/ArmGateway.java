@@ -71,6 +71,14 @@ public final class ArmGateway implements Route {
             return unauthorized(request, "InvalidAuthenticationToken",
                     "The access token is invalid or has expired.");
         }
+        String audience = tokens.audience(authorization.substring(7).strip());
+        if (!ARM_AUDIENCES.contains(audience)) {
+            // A v1 or managed-identity token is for the resource asked for: one for Key Vault does not open ARM.
+            return unauthorized(request, "InvalidAuthenticationTokenAudience", "The access token has been obtained"
+                    + " for wrong audience or resource '" + audience + "'. It should exactly match with one of the "
+                    + "allowed audiences " + String.join(",", ARM_AUDIENCES.stream().map(a -> "'" + a + "'")
+                    .toList()) + ".");
+        }
         String apiVersion = request.query().get("api-version");
         if (apiVersion == null || apiVersion.isBlank()) {
             throw ArmException.badRequest("MissingApiVersionParameter",
@@ -110,6 +118,10 @@ public final class ArmGateway implements Route {
                 "Bearer authorization_uri=\"" + request.baseUrl() + "/" + identity.tenantId()
                         + "\", error=\"invalid_token\", error_description=\"" + message + "\"");
     }
+
+    /** The audiences Resource Manager accepts in a token, as Azure lists them. */
+    private static final List<String> ARM_AUDIENCES = List.of("https://management.core.windows.net/",
+            "https://management.core.windows.net", "https://management.azure.com/", "https://management.azure.com");
 
     static ArmException methodNotAllowed(ArmRequest request) {
         return new ArmException(405, "MethodNotAllowed", "The method '" + request.method()

@@ -12,19 +12,37 @@ import java.util.Map;
 
 /**
  * Resource groups: PUT (synchronous, 201 new / 200 existing), PATCH (tags), GET, HEAD, list, and DELETE as a
- * 202 + Location operation that removes the group and everything in it when it completes.
+ * 202 + Location operation that removes the group and everything in it when it completes. The machines behind the
+ * group's VMs and scale set instances stop and go as soon as the deletion starts, as {@code az vm delete}'s do.
  */
 public final class ResourceGroupProvider implements ResourceProvider {
     private static final String DELETE_KIND = "deleteResourceGroup";
     private static final String TYPE = "Microsoft.Resources/resourceGroups";
 
+    /** A provider whose resources own something outside the state (running machines) that a group deletion ends. */
+    public interface Teardown {
+        /** The group {@code groupId} is being deleted: end what its resources run; their documents go with it. */
+        void groupDeleting(State state, String groupId);
+    }
+
     private final StateStore store;
     private final Operations operations;
+    private final List<Teardown> teardowns;
 
-    public ResourceGroupProvider(StateStore store, Operations operations) {
+    public ResourceGroupProvider(StateStore store, Operations operations, Teardown... teardowns) {
         this.store = store;
         this.operations = operations;
-        operations.register(DELETE_KIND, (state, target) -> state.removeTree(target));
+        this.teardowns = List.of(teardowns);
+        operations.register(DELETE_KIND, (state, target) -> {
+            teardowns(state, target); // again: a machine may have been created in the group since
+            state.removeTree(target);
+        });
+    }
+
+    private void teardowns(State state, String groupId) {
+        for (Teardown teardown : teardowns) {
+            teardown.groupDeleting(state, groupId);
+        }
     }
 
     @Override
@@ -118,6 +136,7 @@ public final class ResourceGroupProvider implements ResourceProvider {
                 return notFound(name);
             }
             group.put("properties", Map.of("provisioningState", "Deleting"));
+            teardowns(state, id);
             return operations.start(state, DELETE_KIND, id);
         });
         if (outcome instanceof String operationId) {

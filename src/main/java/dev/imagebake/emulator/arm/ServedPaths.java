@@ -79,6 +79,8 @@ public final class ServedPaths {
                 "inboundNatRules", "inboundNatPools", "outboundRules")) {
             shapes.addAll(List.of(NETWORK + "loadBalancers/*/" + child, NETWORK + "loadBalancers/*/" + child + "/*"));
         }
+        // Sign-in for older clients (Azure AD v1) and managed identities (IMDS), outside Resource Manager.
+        shapes.addAll(List.of("{tenant}/oauth2/token", "metadata/identity/oauth2/token"));
         return List.copyOf(shapes);
     }
 

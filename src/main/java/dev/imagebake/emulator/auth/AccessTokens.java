@@ -24,6 +24,7 @@ public final class AccessTokens {
     private final String tenantId;
     private final Clock clock;
     private final Map<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> audiences = new java.util.concurrent.ConcurrentHashMap<>();
 
     public AccessTokens(String key, String tenantId, Clock clock) {
         this.key = key.getBytes(StandardCharsets.UTF_8);
@@ -32,9 +33,14 @@ public final class AccessTokens {
     }
 
     public String issue(String clientId, String issuer) {
+        return issue(clientId, issuer, "https://management.core.windows.net/");
+    }
+
+    /** A token for {@code audience}: a v1 token's audience is the {@code resource} the client asked for. */
+    public String issue(String clientId, String issuer, String audience) {
         long now = clock.instant().getEpochSecond();
         Map<String, Object> claims = new LinkedHashMap<>();
-        claims.put("aud", "https://management.core.windows.net/");
+        claims.put("aud", audience);
         claims.put("iss", issuer);
         claims.put("iat", now);
         claims.put("nbf", now);
@@ -78,6 +84,31 @@ public final class AccessTokens {
         } catch (IllegalArgumentException | ClassCastException e) {
             return null;
         }
+    }
+
+    /**
+     * The audience of a token this class issued and {@link #isValid found valid}; the resource a v1 client asked for.
+     */
+    public String audience(String token) {
+        String known = audiences.get(token);
+        if (known != null) {
+            return known;
+        }
+        Map<?, ?> claims = (Map<?, ?>) Json.parse(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                StandardCharsets.UTF_8));
+        String audience = String.valueOf(claims.get("aud"));
+        if (audiences.size() >= 1000) {
+            audiences.clear();
+        }
+        audiences.put(token, audience);
+        return audience;
+    }
+
+    /** A numeric claim of a token this class issued (not checked: for building a reply around it). */
+    static long claim(String token, String name) {
+        Map<?, ?> claims = (Map<?, ?>) Json.parse(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                StandardCharsets.UTF_8));
+        return ((Number) claims.get(name)).longValue();
     }
 
     private String sign(String text) {

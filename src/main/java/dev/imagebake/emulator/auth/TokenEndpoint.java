@@ -24,6 +24,10 @@ import java.util.UUID;
  * issuer that one of its {@link FederatedCredentials} trusts (workload identity federation). Errors use Entra ID's
  * OAuth shape ({@code error}, {@code error_description}, {@code error_codes}), which MSAL turns into readable
  * exceptions.
+ *
+ * <p>Also the Azure AD v1 endpoint, {@code POST /{tenant}/oauth2/token}, which Azure still serves and older
+ * clients (ADAL, go-autorest's adal, so Packer 1.6) use: the client names a {@code resource} instead of a scope,
+ * the token's audience is that resource, and the reply gives its times as strings of seconds, as AAD v1 does.
  */
 public final class TokenEndpoint implements Route {
     private final Identity identity;
@@ -52,7 +56,7 @@ public final class TokenEndpoint implements Route {
 
     @Override
     public boolean accepts(Request request) {
-        return request.path().toLowerCase(Locale.ROOT).matches("/[^/]+/oauth2/v2\\.0/token");
+        return request.path().toLowerCase(Locale.ROOT).matches("/[^/]+/oauth2/(v2\\.0/)?token");
     }
 
     @Override
@@ -69,6 +73,12 @@ public final class TokenEndpoint implements Route {
             return oauthError(400, "invalid_tenant", 90002, "Tenant '" + tenant + "' not found.");
         }
         Map<String, String> form = Request.decodeForm(request.bodyText());
+        boolean v1 = !request.path().toLowerCase(Locale.ROOT).contains("/v2.0/");
+        String resource = form.get("resource");
+        if (v1 && (resource == null || resource.isBlank())) {
+            return oauthError(400, "invalid_request", 900144,
+                    "The request body must contain the following parameter: 'resource'.");
+        }
         if (!"client_credentials".equals(form.get("grant_type"))) {
             return oauthError(400, "unsupported_grant_type", 70003,
                     "The emulator supports only the client_credentials grant.");
@@ -92,14 +102,36 @@ public final class TokenEndpoint implements Route {
         } else if (!sameSecret(form.get("client_secret"))) {
             return oauthError(401, "invalid_client", 7000215, "Invalid client secret provided.");
         }
+        String issuer = request.baseUrl() + "/" + identity.tenantId() + "/";
+        if (v1) {
+            return Response.json(200, v1Reply(tokens.issue(identity.clientId(), issuer, resource), resource));
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token_type", "Bearer");
         body.put("expires_in", AccessTokens.LIFETIME.toSeconds());
         body.put("ext_expires_in", AccessTokens.LIFETIME.toSeconds());
         // Without refresh_in the Azure SDK treats the token as due for refresh and asks again every 30 s.
         body.put("refresh_in", AccessTokens.LIFETIME.toSeconds() / 2);
-        body.put("access_token", tokens.issue(identity.clientId(), request.baseUrl() + "/" + identity.tenantId() + "/"));
+        body.put("access_token", tokens.issue(identity.clientId(), issuer));
         return Response.json(200, body);
+    }
+
+    /**
+     * AAD v1's reply: every time a string of seconds ({@code expires_on} and {@code not_before} since the epoch),
+     * and the {@code resource} the token is for. The managed-identity endpoint answers in this shape too.
+     */
+    static Map<String, Object> v1Reply(String token, String resource) {
+        long lifetime = AccessTokens.LIFETIME.toSeconds();
+        long notBefore = AccessTokens.claim(token, "nbf");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token_type", "Bearer");
+        body.put("expires_in", String.valueOf(lifetime));
+        body.put("ext_expires_in", String.valueOf(lifetime));
+        body.put("expires_on", String.valueOf(notBefore + lifetime));
+        body.put("not_before", String.valueOf(notBefore));
+        body.put("resource", resource);
+        body.put("access_token", token);
+        return body;
     }
 
     private boolean sameSecret(String offered) {

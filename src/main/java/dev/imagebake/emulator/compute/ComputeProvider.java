@@ -3,6 +3,7 @@ package dev.imagebake.emulator.compute;
 import dev.imagebake.emulator.arm.ProviderSupport;
 import dev.imagebake.emulator.arm.ArmException;
 import dev.imagebake.emulator.arm.ArmPath;
+import dev.imagebake.emulator.arm.ResourceGroupProvider;
 import dev.imagebake.emulator.arm.ArmRequest;
 import dev.imagebake.emulator.arm.Operations;
 import dev.imagebake.emulator.arm.ResourceProvider;
@@ -30,7 +31,7 @@ import java.util.UUID;
  * captured from generalized VMs or imported from a local folder or tarball ({@link FileImage}). PUT, DELETE and
  * power actions answer as Azure's asynchronous operations; generalize is synchronous, as on Azure.
  */
-public final class ComputeProvider implements ResourceProvider {
+public final class ComputeProvider implements ResourceProvider, ResourceGroupProvider.Teardown {
     static final String NAMESPACE = "Microsoft.Compute";
     private static final String PUT_KIND = "compute.put";
     private static final String DELETE_KIND = "compute.delete";
@@ -797,6 +798,18 @@ public final class ComputeProvider implements ResourceProvider {
             }
             return null;
         });
+    }
+
+    /** Stops and removes the machines of the group's VMs: the group is being deleted with them. */
+    @Override
+    public void groupDeleting(State state, String groupId) {
+        String prefix = groupId.toLowerCase(java.util.Locale.ROOT) + "/";
+        for (Map<String, Object> vm : state.allResources()) {
+            if (String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)
+                    && String.valueOf(vm.get("id")).toLowerCase(java.util.Locale.ROOT).startsWith(prefix)) {
+                machines.delete(vm);
+            }
+        }
     }
 
     /** Stops every machine (the emulator is closing). */

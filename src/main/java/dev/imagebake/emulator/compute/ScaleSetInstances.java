@@ -132,6 +132,11 @@ public final class ScaleSetInstances {
         runtime.resumed(instance);
     }
 
+    /** Ends the instance's machine; its document stays (it goes with its resource group). */
+    void machineGone(Map<String, Object> instance) {
+        runtime.deleted(instance);
+    }
+
     void delete(State state, Map<String, Object> instance) {
         state.removeTree((String) instance.get("id"));
         runtime.deleted(instance);

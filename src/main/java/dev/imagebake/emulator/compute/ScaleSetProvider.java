@@ -3,6 +3,7 @@ package dev.imagebake.emulator.compute;
 import dev.imagebake.emulator.arm.ProviderSupport;
 import dev.imagebake.emulator.arm.ArmException;
 import dev.imagebake.emulator.arm.ArmPath;
+import dev.imagebake.emulator.arm.ResourceGroupProvider;
 import dev.imagebake.emulator.arm.ArmRequest;
 import dev.imagebake.emulator.arm.Operations;
 import dev.imagebake.emulator.arm.ResourceProvider;
@@ -43,7 +44,7 @@ import java.util.UUID;
  * faults), extensions, reimage and the other per-instance actions (only the power actions and DELETE of one
  * instance), instance OS disks as {@code disks} resources.
  */
-public final class ScaleSetProvider implements ResourceProvider {
+public final class ScaleSetProvider implements ResourceProvider, ResourceGroupProvider.Teardown {
     private static final String NAMESPACE = ComputeProvider.NAMESPACE;
     static final String SEGMENT = "virtualMachineScaleSets";
     static final String TYPE = NAMESPACE + "/" + SEGMENT;
@@ -727,6 +728,18 @@ public final class ScaleSetProvider implements ResourceProvider {
             throw resourceNotFound(TYPE + "/virtualMachines", scope.name() + "/" + instanceId, scope.groupName());
         }
         return json;
+    }
+
+    /** Stops and removes the machines of the group's scale set instances: the group is being deleted with them. */
+    @Override
+    public void groupDeleting(State state, String groupId) {
+        String prefix = groupId.toLowerCase(Locale.ROOT) + "/";
+        for (Map<String, Object> scaleSet : state.allResources()) {
+            if (TYPE.equalsIgnoreCase(String.valueOf(scaleSet.get("type")))
+                    && String.valueOf(scaleSet.get("id")).toLowerCase(Locale.ROOT).startsWith(prefix)) {
+                ScaleSetInstances.of(state, (String) scaleSet.get("id")).forEach(instances::machineGone);
+            }
+        }
     }
 
     /** After an emulator restart: boots again the machines of the instances that were running. */

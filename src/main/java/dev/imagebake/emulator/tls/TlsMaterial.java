@@ -39,16 +39,30 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The emulator's own little PKI: a CA (whose certificate clients trust, {@code ca.pem}) and a server certificate
- * for 127.0.0.1 and localhost signed by it. Made once and kept as PEM files, so a client that trusts the CA keeps
- * trusting the emulator across restarts. A separate CA, rather than one self-signed server certificate, lets later
+ * for 127.0.0.1, localhost and the public Azure host names its proxy stands in for ({@link #PROXIED_HOSTS}), signed
+ * by it. Made once and kept as PEM files, so a client that trusts the CA keeps trusting the emulator across restarts;
+ * a server certificate from an older data folder that lacks those names is made again under the same CA. A separate CA, rather than one self-signed server certificate, lets later
  * features (a proxy standing in for management.azure.com) issue more server certificates under the same trust.
  */
 public final class TlsMaterial {
     private static final char[] NO_PASSWORD = new char[0];
+
+    /**
+     * The public Azure host names the server certificate also names, so that a client sent here by the emulator's
+     * proxy ({@code CONNECT management.azure.com:443}) accepts it: Resource Manager, its old service-management
+     * name (a token audience some clients call), and the Azure AD authority (with its older alias).
+     */
+    public static final List<String> PROXIED_HOSTS = List.of("management.azure.com", "management.core.windows.net",
+            "login.microsoftonline.com", "login.windows.net");
 
     private final X509Certificate caCertificate;
     private final X509Certificate serverCertificate;
@@ -63,8 +77,12 @@ public final class TlsMaterial {
     public static TlsMaterial loadOrCreate(DataDir dir) throws IOException {
         try {
             if (Files.exists(dir.caCertificate()) && Files.exists(dir.serverKey())) {
-                return new TlsMaterial(readCertificate(dir.caCertificate()), readCertificate(dir.serverCertificate()),
-                        readKey(dir.serverKey()));
+                X509Certificate ca = readCertificate(dir.caCertificate());
+                X509Certificate server = readCertificate(dir.serverCertificate());
+                if (namesAllHosts(server)) {
+                    return new TlsMaterial(ca, server, readKey(dir.serverKey()));
+                }
+                return renewServer(dir, ca);
             }
             KeyPair caKeys = newKeyPair();
             X500Name caName = new X500Name("CN=imagebake emulator CA");
@@ -81,6 +99,30 @@ public final class TlsMaterial {
         } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new IOException("cannot create the emulator's TLS certificates: " + e.getMessage(), e);
         }
+    }
+
+    /** A new server certificate (and key) under the existing CA, for a data folder made before the proxy existed. */
+    private static TlsMaterial renewServer(DataDir dir, X509Certificate ca)
+            throws IOException, GeneralSecurityException, org.bouncycastle.operator.OperatorCreationException {
+        PrivateKey caKey = readKey(dir.caKey());
+        KeyPair caKeys = new KeyPair(ca.getPublicKey(), caKey);
+        KeyPair serverKeys = newKeyPair();
+        X509Certificate server = sign(new X500Name("CN=localhost"), new X500Name(ca.getSubjectX500Principal()
+                .getName()), serverKeys.getPublic(), caKeys, ca, Duration.ofDays(825), false);
+        DataDir.writeAtomically(dir.serverKey(), pem(new JcaPKCS8Generator(serverKeys.getPrivate(), null)), true);
+        DataDir.writeAtomically(dir.serverCertificate(), pem(server), false);
+        return new TlsMaterial(ca, server, serverKeys.getPrivate());
+    }
+
+    private static boolean namesAllHosts(X509Certificate certificate) throws GeneralSecurityException {
+        Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+        Set<String> dns = new HashSet<>();
+        for (List<?> name : names == null ? List.<List<?>>of() : names) {
+            if (Integer.valueOf(2).equals(name.get(0))) {
+                dns.add(String.valueOf(name.get(1)));
+            }
+        }
+        return dns.containsAll(PROXIED_HOSTS);
     }
 
     public X509Certificate caCertificate() {
@@ -126,9 +168,11 @@ public final class TlsMaterial {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.dNSName, "localhost")}));
+            List<GeneralName> names = new ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                    new GeneralName(GeneralName.dNSName, "localhost")));
+            PROXIED_HOSTS.forEach(host -> names.add(new GeneralName(GeneralName.dNSName, host)));
+            builder.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(names.toArray(GeneralName[]::new)));
         }
         ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate());
         return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
