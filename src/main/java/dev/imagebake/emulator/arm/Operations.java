@@ -80,6 +80,54 @@ public final class Operations {
         return id;
     }
 
+    /**
+     * Records a new operation that only its provider can end, with {@link #settle}: one whose work runs outside
+     * the emulator's control plane (a command inside a machine). Polls answer InProgress until then.
+     */
+    public String startAwaiting(State state, String kind, String target) {
+        String id = start(state, kind, target);
+        state.operation(id).put("hang", true);
+        state.operation(id).put("awaiting", true);
+        return id;
+    }
+
+    /**
+     * Ends an operation started with {@link #startAwaiting}: Succeeded with {@code result} (the body its
+     * {@code Location} then answers), or Failed with {@code failure}'s code and message.
+     */
+    public void settle(String operationId, Map<String, Object> result, ArmException failure) {
+        store.write(state -> {
+            Map<String, Object> operation = state.operation(operationId);
+            if (operation == null || !"InProgress".equals(operation.get("status"))) {
+                return null;
+            }
+            operation.remove("hang");
+            operation.remove("awaiting");
+            operation.put("pollsLeft", 0);
+            operation.put("finishedAt", clock.millis());
+            if (failure != null) {
+                operation.put("status", "Failed");
+                operation.put("error", new LinkedHashMap<>(Map.of("code", failure.code(), "message",
+                        failure.getMessage())));
+            } else {
+                operation.put("status", "Succeeded");
+                if (result != null) {
+                    operation.put("result", result);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The body a finished operation's {@code Location} answers with, or {@code null} for none. */
+    public Map<String, Object> result(String operationId) {
+        return store.read(state -> {
+            Map<String, Object> operation = state.operation(operationId);
+            return operation != null && operation.get("result") instanceof Map<?, ?> result
+                    ? new LinkedHashMap<>(ProviderSupport.map(result)) : null;
+        });
+    }
+
     /** Finished operations kept for late polls; beyond that the oldest go, so state (saved whole) stays small. */
     static final int FINISHED_KEPT = 200;
     /** How long a finished operation stays pollable at most, as Azure's do for a while. */

@@ -49,6 +49,8 @@ public final class ComputeProvider implements ResourceProvider {
     private final StateStore store;
     private final Operations operations;
     private final VmMachines machines;
+    private final RunCommands runCommands;
+    private final VmExtensions extensions;
 
     public ComputeProvider(StateStore store, Operations operations) {
         this(store, operations, new NoVmRuntime());
@@ -59,6 +61,9 @@ public final class ComputeProvider implements ResourceProvider {
         this.store = store;
         this.operations = operations;
         this.machines = new VmMachines(runtime);
+        GuestCommands guest = new GuestCommands(runtime);
+        this.runCommands = new RunCommands(store, operations, guest);
+        this.extensions = new VmExtensions(store, operations, guest);
         operations.register(PUT_KIND, ComputeProvider::putDone);
         operations.register(DELETE_KIND, ComputeProvider::remove);
         operations.register(ACTION_KIND, ComputeProvider::actionDone);
@@ -69,12 +74,13 @@ public final class ComputeProvider implements ResourceProvider {
         if (path.size() == 5 && path.matches("subscriptions/*/providers/microsoft.compute/*")) {
             return canonicalType(path.segment(4)) != null;
         }
-        if (path.size() < 7 || path.size() > 9 || !path.matches(
+        if (path.size() < 7 || path.size() > 10 || !path.matches(
                 "subscriptions/*/resourcegroups/*/providers/microsoft.compute" + "/*".repeat(path.size() - 6))) {
             return false;
         }
         String type = canonicalType(path.segment(6));
-        return type != null && (path.size() <= 8 || type.equals(VM));
+        return type != null && (path.size() <= 8 || type.equals(VM))
+                && (path.size() <= 9 || path.segment(8).equalsIgnoreCase(VmExtensions.SEGMENT));
     }
 
     private static String canonicalType(String segment) {
@@ -104,6 +110,10 @@ public final class ComputeProvider implements ResourceProvider {
         }
         String name = path.segment(7);
         String id = parentId + "/" + type + "/" + name;
+        if (path.size() == 10 || path.size() == 9 && path.segment(8).equalsIgnoreCase(VmExtensions.SEGMENT)) {
+            requireVm(id, name, groupName);
+            return extensions.handle(request, id, path.size() == 10 ? path.segment(9) : null);
+        }
         if (path.size() == 9) {
             return vmSubresource(request, id, name, groupName, path.segment(8));
         }
@@ -112,7 +122,11 @@ public final class ComputeProvider implements ResourceProvider {
                 boolean expand = "instanceView".equalsIgnoreCase(request.http().query().get("$expand"));
                 Map<String, Object> document = store.read(state -> {
                     Map<String, Object> d = state.resource(id);
-                    return d == null ? null : view(d, expand);
+                    Map<String, Object> json = d == null ? null : view(d, expand);
+                    if (json != null && expand && type.equals(VM)) {
+                        VmExtensions.addTo(map(map(json.get("properties")).get("instanceView")), state, id);
+                    }
+                    return json;
                 });
                 if (document == null) {
                     throw notFound(type, name, groupName);
@@ -465,19 +479,20 @@ public final class ComputeProvider implements ResourceProvider {
             requireMethod(request, "GET");
             Map<String, Object> instanceView = store.read(state -> {
                 Map<String, Object> vm = state.resource(id);
-                return vm == null ? null : instanceView(vm);
+                return vm == null ? null : VmExtensions.addTo(instanceView(vm), state, id);
             });
             if (instanceView == null) {
                 throw notFound(VM, name, groupName);
             }
             return Response.json(200, instanceView);
         }
-        if (segment.equalsIgnoreCase("extensions")) {
-            requireMethod(request, "GET");
-            requireVm(id, name, groupName);
-            return Response.json(200, Map.of("value", List.of()));
-        }
         requireMethod(request, "POST");
+        if (segment.equalsIgnoreCase("runCommand")) {
+            String location = store.read(state -> state.resource(id) == null ? null
+                    : String.valueOf(state.resource(id).get("location")));
+            return runCommands.run(request, id, location, vm -> "running".equals(map(vm.get(INTERNAL))
+                    .get("powerState")), notFound(VM, name, groupName));
+        }
         if (segment.equalsIgnoreCase("generalize")) {
             return generalize(id, name, groupName);
         }

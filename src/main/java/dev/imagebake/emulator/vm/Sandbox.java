@@ -158,6 +158,47 @@ final class Sandbox {
         return shell.exitValue();
     }
 
+    /**
+     * Runs {@code script} (a file: its {@code #!} line counts, {@code /bin/sh} without one) inside the machine as root, in {@code /root}, with the extra
+     * variables in its environment (given on the script's stdin, so their values are in no process's arguments),
+     * and collects its output. A script still running after the timeout is killed (exit status -1).
+     */
+    VmRuntime.CommandResult exec(String script, java.util.Map<String, String> environment, long timeoutSeconds)
+            throws IOException, InterruptedException {
+        StringBuilder wrapper = new StringBuilder("cd /root 2>/dev/null || cd /\n");
+        for (var variable : environment.entrySet()) {
+            wrapper.append("export ").append(variable.getKey()).append('=').append(quote(variable.getValue()))
+                    .append('\n');
+        }
+        // The script itself becomes a file, so that it can read stdin and 'exit' as a script does.
+        wrapper.append("f=$(mktemp /tmp/script.XXXXXX) && cat > \"$f\" <<'IMAGEBAKE_SCRIPT_END'\n")
+                .append(script).append(script.endsWith("\n") ? "" : "\n").append("IMAGEBAKE_SCRIPT_END\n")
+                .append("chmod 700 \"$f\"; \"$f\" </dev/null; s=$?; rm -f \"$f\"; exit $s\n");
+        Process shell = new ProcessBuilder(command(List.of("/bin/sh", "-s"))).start();
+        java.util.concurrent.CompletableFuture<byte[]> out = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> readAll(shell.getInputStream()));
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> readAll(shell.getErrorStream()));
+        try (OutputStream in = shell.getOutputStream()) {
+            in.write(wrapper.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        boolean finished = shell.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+        if (!finished) {
+            shell.descendants().forEach(ProcessHandle::destroyForcibly);
+            shell.destroyForcibly();
+        }
+        return new VmRuntime.CommandResult(finished ? shell.exitValue() : -1,
+                new String(out.join(), StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] readAll(java.io.InputStream stream) {
+        try (stream) {
+            return stream.readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
     Process process() {
         return process;
     }

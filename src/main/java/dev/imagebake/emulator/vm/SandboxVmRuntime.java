@@ -133,6 +133,28 @@ public final class SandboxVmRuntime implements VmRuntime {
         return machines.resolve(key);
     }
 
+    /** Not synchronized: a long command must not hold up the other machines. */
+    @Override
+    public CommandResult run(String key, String script, Map<String, String> environment, long timeoutSeconds)
+            throws VmRuntimeException {
+        SandboxMachine machine;
+        synchronized (this) {
+            machine = running.get(key);
+        }
+        Sandbox sandbox = machine == null ? null : machine.awaitRunning();
+        if (sandbox == null) {
+            throw new VmRuntimeException("the machine is not running");
+        }
+        try {
+            return sandbox.exec(script, environment, timeoutSeconds);
+        } catch (IOException e) {
+            throw new VmRuntimeException("cannot run the command in the machine: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmRuntimeException("interrupted while the command ran", e);
+        }
+    }
+
     @Override
     public synchronized void stop(String key) {
         SandboxMachine machine = running.get(key);
