@@ -56,12 +56,16 @@ final class GuestCommands {
         this.runtime = runtime;
     }
 
-    /** Runs {@code script} in machine {@code key} in the background and hands the outcome to {@code done}. */
-    void start(String key, String script, Map<String, String> environment, String name, Consumer<Outcome> done) {
+    /**
+     * Runs {@code script} in machine {@code key}, in {@code directory} ({@code /root} when null), in the background
+     * and hands the outcome to {@code done}.
+     */
+    void start(String key, String script, Map<String, String> environment, String directory, String name,
+               Consumer<Outcome> done) {
         Thread thread = new Thread(() -> {
             Outcome outcome;
             try {
-                outcome = new Outcome(runtime.run(key, script, environment, TIMEOUT_SECONDS), null);
+                outcome = new Outcome(runtime.run(key, script, environment, directory, TIMEOUT_SECONDS), null);
             } catch (VmRuntimeException e) {
                 outcome = new Outcome(null, e.getMessage());
             }

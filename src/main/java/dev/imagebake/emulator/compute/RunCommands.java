@@ -78,7 +78,7 @@ final class RunCommands {
             }
             String key = String.valueOf(map(machine.get("properties")).get("vmId"));
             String operationId = operations.startAwaiting(state, KIND, id + "#runCommand");
-            commands.start(key, toRun, environment, String.valueOf(machine.get("name")), done -> {
+            commands.start(key, toRun, environment, null, String.valueOf(machine.get("name")), done -> {
                 if (done.result() != null && !done.succeeded()) {
                     operations.settle(operationId, null, GuestCommands.failure("RunCommandLinux",
                             "Microsoft.CPlat.Core", "RunCommandLinux", done));

@@ -150,8 +150,7 @@ final class VmExtensions {
                 done.setDaemon(true);
                 done.start();
             } else {
-                commands.start(key, "mkdir -p " + WORK_DIR + " && cd " + WORK_DIR + " || exit 1\n" + script,
-                        Map.of(), name, result -> finish(id, name, handler, exact, operationId, result));
+                commands.start(key, script, Map.of(), WORK_DIR, name, result -> finish(id, name, handler, exact, operationId, result));
             }
             return operations.asyncAccepted(request, existing == null ? 201 : 200, view(extension, false),
                     ComputeProvider.NAMESPACE, String.valueOf(vm.get("location")), operationId, false);
@@ -213,6 +212,13 @@ final class VmExtensions {
 
     private static Map<String, Object> instanceView(String name, ExtensionCatalogue.Handler handler, String exact,
                                                     List<Object> statuses, List<Object> substatuses) {
+        String now = java.time.Instant.now().toString();
+        for (Object status : statuses) {
+            map(status).put("time", now);
+        }
+        for (Object status : substatuses) {
+            map(status).put("time", now);
+        }
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("name", name);
         view.put("type", handler.fullType());

@@ -159,13 +159,19 @@ final class Sandbox {
     }
 
     /**
-     * Runs {@code script} (a file: its {@code #!} line counts, {@code /bin/sh} without one) inside the machine as root, in {@code /root}, with the extra
+     * Runs {@code script} (a file: its {@code #!} line counts, {@code /bin/sh} without one) inside the machine as root, in {@code directory} ({@code /root} when null), with the extra
      * variables in its environment (given on the script's stdin, so their values are in no process's arguments),
      * and collects its output. A script still running after the timeout is killed (exit status -1).
      */
-    VmRuntime.CommandResult exec(String script, java.util.Map<String, String> environment, long timeoutSeconds)
-            throws IOException, InterruptedException {
-        StringBuilder wrapper = new StringBuilder("cd /root 2>/dev/null || cd /\n");
+    VmRuntime.CommandResult exec(String script, java.util.Map<String, String> environment, String directory,
+                                 long timeoutSeconds) throws IOException, InterruptedException {
+        StringBuilder wrapper = new StringBuilder();
+        if (directory == null) {
+            wrapper.append("cd /root 2>/dev/null || cd /\n");
+        } else {
+            wrapper.append("mkdir -p ").append(quote(directory)).append(" && cd ").append(quote(directory))
+                    .append(" || exit 1\n");
+        }
         for (var variable : environment.entrySet()) {
             wrapper.append("export ").append(variable.getKey()).append('=').append(quote(variable.getValue()))
                     .append('\n');

@@ -135,7 +135,8 @@ public final class SandboxVmRuntime implements VmRuntime {
 
     /** Not synchronized: a long command must not hold up the other machines. */
     @Override
-    public CommandResult run(String key, String script, Map<String, String> environment, long timeoutSeconds)
+    public CommandResult run(String key, String script, Map<String, String> environment, String directory,
+                             long timeoutSeconds)
             throws VmRuntimeException {
         SandboxMachine machine;
         synchronized (this) {
@@ -146,7 +147,7 @@ public final class SandboxVmRuntime implements VmRuntime {
             throw new VmRuntimeException("the machine is not running");
         }
         try {
-            return sandbox.exec(script, environment, timeoutSeconds);
+            return sandbox.exec(script, environment, directory, timeoutSeconds);
         } catch (IOException e) {
             throw new VmRuntimeException("cannot run the command in the machine: " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -53,12 +53,13 @@ public interface VmRuntime extends AutoCloseable {
 
     /**
      * Runs a shell script inside the running machine as root, as a VM agent runs an extension's command, and
-     * waits for it. {@code environment} holds extra variables for the script (a run command's parameters).
+     * waits for it. {@code environment} holds extra variables for the script (a run command's parameters); it runs
+     * in {@code directory} (created if missing), or in {@code /root} when that is null.
      *
      * @throws VmRuntimeException when no machine runs for {@code key} (stopped, or a runtime without machines)
      */
     default CommandResult run(String key, String script, java.util.Map<String, String> environment,
-                              long timeoutSeconds) throws VmRuntimeException {
+                              String directory, long timeoutSeconds) throws VmRuntimeException {
         throw new VmRuntimeException("no machine runs behind this VM (the emulator runs the control plane only)");
     }
 
