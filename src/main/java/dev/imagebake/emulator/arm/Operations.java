@@ -119,6 +119,28 @@ public final class Operations {
         });
     }
 
+    /**
+     * Fails the operations started with {@link #startAwaiting} that no one can end any more (their work ran in the
+     * emulator's previous run); returns their targets.
+     */
+    public List<String> abandonAwaiting(String code, String message) {
+        List<String> targets = new ArrayList<>();
+        store.write(state -> {
+            for (Map<String, Object> operation : state.operations().values()) {
+                if (Boolean.TRUE.equals(operation.get("awaiting")) && "InProgress".equals(operation.get("status"))) {
+                    operation.remove("hang");
+                    operation.remove("awaiting");
+                    operation.put("status", "Failed");
+                    operation.put("finishedAt", clock.millis());
+                    operation.put("error", new LinkedHashMap<>(Map.of("code", code, "message", message)));
+                    targets.add(String.valueOf(operation.get("target")));
+                }
+            }
+            return null;
+        });
+        return targets;
+    }
+
     /** The body a finished operation's {@code Location} answers with, or {@code null} for none. */
     public Map<String, Object> result(String operationId) {
         return store.read(state -> {

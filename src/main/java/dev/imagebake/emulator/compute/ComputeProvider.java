@@ -804,6 +804,18 @@ public final class ComputeProvider implements ResourceProvider {
 
     /** After an emulator restart: boots again the machines of the VMs that were running. */
     public void resumeMachines() {
+        // Commands that ran when the emulator stopped ended with it; their operations and extensions say so.
+        List<String> abandoned = operations.abandonAwaiting("VMAgentStatusCommunicationError", "The command's"
+                + " machine stopped with the emulator before the command ended.");
+        store.write(state -> {
+            for (String target : abandoned) {
+                Map<String, Object> extension = state.resource(target);
+                if (extension != null && map(extension.get("properties")).containsKey("provisioningState")) {
+                    map(extension.get("properties")).put("provisioningState", "Failed");
+                }
+            }
+            return null;
+        });
         store.write(state -> {
             for (Map<String, Object> vm : state.allResources()) {
                 if (String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {

@@ -73,8 +73,8 @@ final class RunCommands {
                 return notFound;
             }
             if (!running.test(machine)) {
-                return ArmException.conflict("OperationNotAllowed", "Operation 'RunCommand' is not allowed on VM '"
-                        + machine.get("name") + "' since the VM is not running.");
+                return ArmException.conflict("Conflict", "The operation requires the VM to be running (or set to"
+                        + " run).");
             }
             String key = String.valueOf(map(machine.get("properties")).get("vmId"));
             String operationId = operations.startAwaiting(state, KIND, id + "#runCommand");
