@@ -126,6 +126,9 @@ public final class ComputeProvider implements ResourceProvider {
                     if (json != null && expand && type.equals(VM)) {
                         VmExtensions.addTo(map(map(json.get("properties")).get("instanceView")), state, id);
                     }
+                    if (json != null && type.equals(VM)) {
+                        VmExtensions.addResources(json, state, id);
+                    }
                     return json;
                 });
                 if (document == null) {

@@ -196,6 +196,17 @@ final class VmExtensions {
         return answer(outcome);
     }
 
+    /** Adds a VM's extensions to its GET reply as {@code resources}, as Azure shows them (and az lists them). */
+    static void addResources(Map<String, Object> vmJson, State state, String vmId) {
+        List<Object> resources = new ArrayList<>();
+        for (Map<String, Object> extension : state.children(vmId, SEGMENT)) {
+            resources.add(view(extension, false));
+        }
+        if (!resources.isEmpty()) {
+            vmJson.put("resources", resources);
+        }
+    }
+
     /** Adds {@code extensions} (their instance views) to a VM's instance view, before its statuses. */
     static Map<String, Object> addTo(Map<String, Object> instanceView, State state, String vmId) {
         List<Object> views = new ArrayList<>();

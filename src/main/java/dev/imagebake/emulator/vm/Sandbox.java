@@ -181,10 +181,10 @@ final class Sandbox {
                 .append(script).append(script.endsWith("\n") ? "" : "\n").append("IMAGEBAKE_SCRIPT_END\n")
                 .append("chmod 700 \"$f\"; \"$f\" </dev/null; s=$?; rm -f \"$f\"; exit $s\n");
         Process shell = new ProcessBuilder(command(List.of("/bin/sh", "-s"))).start();
-        java.util.concurrent.CompletableFuture<byte[]> out = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> readAll(shell.getInputStream()));
-        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> readAll(shell.getErrorStream()));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Thread outReader = collect(shell.getInputStream(), out);
+        Thread errReader = collect(shell.getErrorStream(), err);
         try (OutputStream in = shell.getOutputStream()) {
             in.write(wrapper.toString().getBytes(StandardCharsets.UTF_8));
         }
@@ -193,15 +193,33 @@ final class Sandbox {
             shell.descendants().forEach(ProcessHandle::destroyForcibly);
             shell.destroyForcibly();
         }
-        return new VmRuntime.CommandResult(finished ? shell.exitValue() : -1,
-                new String(out.join(), StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8));
+        // A process the script left running in the background may hold the streams open: take what came so far.
+        outReader.join(5000);
+        errReader.join(5000);
+        return new VmRuntime.CommandResult(finished ? shell.exitValue() : -1, text(out), text(err));
     }
 
-    private static byte[] readAll(java.io.InputStream stream) {
-        try (stream) {
-            return stream.readAllBytes();
-        } catch (IOException e) {
-            return new byte[0];
+    private static Thread collect(java.io.InputStream stream, java.io.ByteArrayOutputStream sink) {
+        Thread reader = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            try (stream) {
+                for (int n; (n = stream.read(buffer)) > 0; ) {
+                    synchronized (sink) {
+                        sink.write(buffer, 0, n);
+                    }
+                }
+            } catch (IOException e) {
+                // the command ended
+            }
+        }, "guest-command-output");
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
+    }
+
+    private static String text(java.io.ByteArrayOutputStream sink) {
+        synchronized (sink) {
+            return sink.toString(StandardCharsets.UTF_8);
         }
     }
 

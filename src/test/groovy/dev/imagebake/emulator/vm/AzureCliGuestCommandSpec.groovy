@@ -124,6 +124,7 @@ class AzureCliGuestCommandSpec extends Specification {
         def shown = ok(az.run(['vm', 'extension', 'show', '-g', RG, '--vm-name', 'guest-vm', '-n', 'CustomScript',
                                '--instance-view']))
         def view = ok(az.run(['vm', 'get-instance-view', '-g', RG, '-n', 'guest-vm']))
+        def listed = ok(az.run(['vm', 'extension', 'list', '-g', RG, '--vm-name', 'guest-vm'])) as List
         def proof = ok(az.run(['vm', 'run-command', 'invoke', '-g', RG, '-n', 'guest-vm', '--command-id',
                                'RunShellScript', '--scripts', 'cat /root/ran']))
 
@@ -138,6 +139,8 @@ class AzureCliGuestCommandSpec extends Specification {
                 'Enable succeeded: \n[stdout]\n/var/lib/waagent/custom-script/download/0\ndone\n\n[stderr]\n'
         shown.instanceView.substatuses*.code == ['ComponentStatus/StdOut/succeeded', 'ComponentStatus/StdErr/succeeded']
         view.instanceView.extensions*.type == ['Microsoft.Azure.Extensions.CustomScript']
+        listed*.name == ['CustomScript']
+        listed[0].typePropertiesType == 'CustomScript'
         view.instanceView.extensions[0].typeHandlerVersion == '2.1.10'
         proof.value[0].message == 'Enable succeeded: \n[stdout]\nhi\n\n[stderr]\n'
         !Files.readString(dir.resolve('emulator/state.json')).contains('s3cret-marker')

@@ -117,6 +117,16 @@ class GuestCommandSdkSpec extends Specification {
         result.value()[0].message() ==~ /(?s)Enable succeeded: \n\[stdout\]\nvm root sdk sdk\n\n\[stderr\]\nls: .*nonexistent.*\n/
     }
 
+    def "should end a run command when its script ends, though a process it left in the background holds its output"() {
+        when:
+        def result = vm.runShellScript(['sleep 600 &', 'echo started'], [])
+        def left = vm.runShellScript(['pgrep -x sleep >/dev/null && echo still running; pkill -x sleep; true'], [])
+
+        then:
+        result.value()[0].message() == 'Enable succeeded: \n[stdout]\nstarted\n\n[stderr]\n'
+        left.value()[0].message() == 'Enable succeeded: \n[stdout]\nstill running\n\n[stderr]\n'
+    }
+
     def "should answer a run command as Azure does: 202, an operation to poll, and the result at its Location"() {
         given:
         String path = "${arm.sub()}/resourceGroups/$RG/providers/Microsoft.Compute/virtualMachines/vm/runCommand" +
