@@ -75,6 +75,13 @@ public final class ServedPaths {
             shapes.addAll(List.of(SUB + "/providers/microsoft.network/" + type, NETWORK + type,
                     NETWORK + type + "/*"));
         }
+        // Commands in VMs: run command, extensions and their catalogues.
+        shapes.addAll(List.of(COMPUTE + "virtualMachines/*/extensions/*", COMPUTE + "virtualMachines/*/runCommand",
+                SCALE_SET + "/virtualMachines/*/runCommand", MARKETPLACE + "/*/artifacttypes/vmextension/types",
+                MARKETPLACE + "/*/artifacttypes/vmextension/types/*/versions",
+                MARKETPLACE + "/*/artifacttypes/vmextension/types/*/versions/*",
+                SUB + "/providers/microsoft.compute/locations/*/runcommands",
+                SUB + "/providers/microsoft.compute/locations/*/runcommands/*"));
         return List.copyOf(shapes);
     }
 

@@ -28,7 +28,8 @@ import java.util.UUID;
  * {@code Microsoft.Compute} control plane under a resource group: virtualMachines (PUT from a marketplace image or
  * a managed image, power actions, generalize, instance view), the managed OS disks they create, and managed images
  * captured from generalized VMs or imported from a local folder or tarball ({@link FileImage}). PUT, DELETE and
- * power actions answer as Azure's asynchronous operations; generalize is synchronous, as on Azure.
+ * power actions answer as Azure's asynchronous operations; generalize is synchronous, as on Azure. A VM's run
+ * command ({@link RunCommands}) and extensions ({@link VmExtensions}) run their scripts in its machine.
  */
 public final class ComputeProvider implements ResourceProvider {
     static final String NAMESPACE = "Microsoft.Compute";

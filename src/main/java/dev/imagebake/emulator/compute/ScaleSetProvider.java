@@ -40,8 +40,8 @@ import java.util.UUID;
  *
  * <p>A scale set in Flexible orchestration mode is kept as a model with no instances (capacity 0): its virtual
  * machines are not created. Not emulated: overprovisioning, zones, load balancers and health probes (a roll never
- * faults), extensions, reimage and the other per-instance actions (only the power actions and DELETE of one
- * instance), instance OS disks as {@code disks} resources.
+ * faults), extensions, reimage and the other per-instance actions (only the power actions, run command
+ * ({@link RunCommands}) and DELETE of one instance), instance OS disks as {@code disks} resources.
  */
 public final class ScaleSetProvider implements ResourceProvider {
     private static final String NAMESPACE = ComputeProvider.NAMESPACE;
