@@ -86,14 +86,14 @@ public final class Operations {
      */
     public String startAwaiting(State state, String kind, String target) {
         String id = start(state, kind, target);
-        state.operation(id).put("hang", true);
         state.operation(id).put("awaiting", true);
         return id;
     }
 
     /**
      * Ends an operation started with {@link #startAwaiting}: Succeeded with {@code result} (the body its
-     * {@code Location} then answers), or Failed with {@code failure}'s code and message.
+     * {@code Location} then answers), or Failed with {@code failure}'s code and message. An injected fault still
+     * applies: {@code lro-failed} fails it with its code, {@code hang} keeps it InProgress.
      */
     public void settle(String operationId, Map<String, Object> result, ArmException failure) {
         store.write(state -> {
@@ -101,11 +101,22 @@ public final class Operations {
             if (operation == null || !"InProgress".equals(operation.get("status"))) {
                 return null;
             }
-            operation.remove("hang");
             operation.remove("awaiting");
+            if (Boolean.TRUE.equals(operation.get("hang"))) {
+                return null;
+            }
             operation.put("pollsLeft", 0);
             operation.put("finishedAt", clock.millis());
-            if (failure != null) {
+            if (operation.get("failWith") instanceof String code) {
+                operation.put("status", "Failed");
+                operation.put("error", new LinkedHashMap<>(Map.of("code", code, "message",
+                        "The operation failed (fault injected by the emulator).")));
+                // A resource of its own (an extension) is left Failed; a run command's VM is not touched.
+                Map<String, Object> target = state.resource(String.valueOf(operation.get("target")));
+                if (target != null && target.get("properties") instanceof Map<?, ?> properties) {
+                    ProviderSupport.map(properties).put("provisioningState", "Failed");
+                }
+            } else if (failure != null) {
                 operation.put("status", "Failed");
                 operation.put("error", new LinkedHashMap<>(Map.of("code", failure.code(), "message",
                         failure.getMessage())));
@@ -128,7 +139,6 @@ public final class Operations {
         store.write(state -> {
             for (Map<String, Object> operation : state.operations().values()) {
                 if (Boolean.TRUE.equals(operation.get("awaiting")) && "InProgress".equals(operation.get("status"))) {
-                    operation.remove("hang");
                     operation.remove("awaiting");
                     operation.put("status", "Failed");
                     operation.put("finishedAt", clock.millis());
@@ -249,12 +259,13 @@ public final class Operations {
             return;
         }
         boolean any = store.read(state -> state.operations().values().stream()
-                .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op) && !op.containsKey("hang")));
+                .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op) && !op.containsKey("hang")
+                        && !op.containsKey("awaiting")));
         if (any) {
             store.write(state -> {
                 for (Map<String, Object> operation : List.copyOf(state.operations().values())) {
                     if ("InProgress".equals(operation.get("status")) && isOverdue(operation)
-                            && !operation.containsKey("hang")) {
+                            && !operation.containsKey("hang") && !operation.containsKey("awaiting")) {
                         finish(state, operation);
                     }
                 }
@@ -264,7 +275,8 @@ public final class Operations {
         store.read(state -> {
             // Under the store's lock, like start(), so that no new deadline is lost between reading and setting.
             nextDeadline = state.operations().values().stream()
-                    .filter(op -> "InProgress".equals(op.get("status")) && !op.containsKey("hang"))
+                    .filter(op -> "InProgress".equals(op.get("status")) && !op.containsKey("hang")
+                            && !op.containsKey("awaiting"))
                     .mapToLong(op -> ((Number) op.get("overdueAt")).longValue()).min().orElse(Long.MAX_VALUE);
             return null;
         });
@@ -275,7 +287,7 @@ public final class Operations {
      * one down, or once overdue; realistic: once its time is up. A hanging operation is never due.
      */
     private boolean due(Map<String, Object> operation) {
-        if (Boolean.TRUE.equals(operation.get("hang"))) {
+        if (Boolean.TRUE.equals(operation.get("hang")) || Boolean.TRUE.equals(operation.get("awaiting"))) {
             return false;
         }
         if (operation.containsKey("readyAt")) {

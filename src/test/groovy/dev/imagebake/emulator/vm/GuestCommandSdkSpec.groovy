@@ -13,6 +13,7 @@ import dev.imagebake.emulator.AzureSdkClients
 import dev.imagebake.emulator.Emulator
 import dev.imagebake.emulator.RawArm
 import dev.imagebake.emulator.RestGolden
+import dev.imagebake.emulator.arm.Conditions
 import dev.imagebake.emulator.arm.Operations
 import dev.imagebake.testsupport.Poll
 import groovy.json.JsonSlurper
@@ -83,7 +84,8 @@ class GuestCommandSdkSpec extends Specification {
     def setupSpec() {
         ResourceManagerUtils.InternalRuntimeContext.setDelayProvider({ Duration d -> Duration.ofMillis(10) })
         emulator = Emulator.start(new Emulator.Settings(dir.resolve('data'), 0, new Operations.Settings(0, 1,
-                Duration.ofSeconds(10)), Emulator.Machines.SANDBOX))
+                Duration.ofSeconds(10)), Emulator.Machines.SANDBOX).withConditions(Conditions.DEFAULT.withFaults(
+                'PUT */extensions/doomed:lro-failed=InternalExecutionError')))
         compute = new AzureSdkClients(emulator.cloudFile()).computeManager()
         arm = new RawArm(emulator)
         def network = compute.networkManager()
@@ -215,6 +217,20 @@ class GuestCommandSdkSpec extends Specification {
         compute.serviceClient().virtualMachineExtensions.get(RG, 'vm', 'download').provisioningState() == 'Failed'
     }
 
+    def "should fail an extension's operation with an injected lro-failed fault, though its command succeeds"() {
+        when: 'the command runs long enough for the fault to be attached to its operation first'
+        compute.serviceClient().virtualMachineExtensions.createOrUpdate(RG, 'vm', 'doomed',
+                new VirtualMachineExtensionInner().withLocation('westeurope')
+                        .withPublisher('Microsoft.Azure.Extensions').withTypePropertiesType('CustomScript')
+                        .withTypeHandlerVersion('2.1').withSettings([commandToExecute: 'sleep 5; echo ran']))
+
+        then:
+        def e = thrown(ManagementException)
+        e.value.code == 'InternalExecutionError'
+        e.value.message == 'The operation failed (fault injected by the emulator).'
+        compute.serviceClient().virtualMachineExtensions.get(RG, 'vm', 'doomed').provisioningState() == 'Failed'
+    }
+
     def "should list the extension image versions and describe one like the official examples"() {
         given:
         String base = "${arm.sub()}/providers/Microsoft.Compute/locations/westeurope/publishers/" +
@@ -240,7 +256,7 @@ class GuestCommandSdkSpec extends Specification {
 
         then:
         compute.serviceClient().virtualMachineExtensions.list(RG, 'vm').value()*.name() as Set ==
-                ['cse', 'CustomScript'] as Set
+                ['cse', 'CustomScript', 'doomed'] as Set
     }
 
     private static String gzipBase64(String text) {
