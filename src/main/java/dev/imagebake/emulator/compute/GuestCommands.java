@@ -69,6 +69,9 @@ final class GuestCommands {
             } catch (VmRuntimeException e) {
                 outcome = new Outcome(null, e.getMessage());
             }
+            if (runtime.closing()) {
+                return; // the emulator stopped the machine: its next start fails the operation (see resumeMachines)
+            }
             done.accept(outcome);
         }, "guest-command-" + name);
         thread.setDaemon(true);

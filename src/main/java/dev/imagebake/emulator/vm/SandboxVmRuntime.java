@@ -22,6 +22,7 @@ public final class SandboxVmRuntime implements VmRuntime {
     private final LayerStore layers;
     private final Path hidden;
     private final Map<String, SandboxMachine> running = new HashMap<>();
+    private volatile boolean closing;
 
     private SandboxVmRuntime(Path vmDir, Path hidden) {
         this.machines = vmDir.resolve("machines");
@@ -202,7 +203,13 @@ public final class SandboxVmRuntime implements VmRuntime {
     }
 
     @Override
+    public boolean closing() {
+        return closing;
+    }
+
+    @Override
     public synchronized void close() {
+        closing = true;
         running.values().forEach(SandboxMachine::close);
         running.clear();
     }

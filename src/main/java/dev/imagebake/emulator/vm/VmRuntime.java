@@ -63,6 +63,11 @@ public interface VmRuntime extends AutoCloseable {
         throw new VmRuntimeException("no machine runs behind this VM (the emulator runs the control plane only)");
     }
 
+    /** Whether {@link #close} has begun: a command that ends now was ended by it, not by its script. */
+    default boolean closing() {
+        return false;
+    }
+
     /** Stops all machines (their disks stay for the next start of the emulator). */
     @Override
     void close();

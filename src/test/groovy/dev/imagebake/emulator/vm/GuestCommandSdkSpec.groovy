@@ -259,6 +259,35 @@ class GuestCommandSdkSpec extends Specification {
                 ['cse', 'CustomScript', 'doomed'] as Set
     }
 
+    def "should fail, at its next start, the commands that still ran when the emulator stopped"() {
+        given:
+        String vmPath = "${arm.sub()}/resourceGroups/$RG/providers/Microsoft.Compute/virtualMachines/vm"
+        def run = arm.call('POST', "$vmPath/runCommand?api-version=2025-04-01",
+                [commandId: 'RunShellScript', script: ['sleep 600']])
+        def put = arm.call('PUT', "$vmPath/extensions/slow?api-version=2025-04-01", [location: 'westeurope',
+                properties: [publisher: 'Microsoft.Azure.Extensions', type: 'CustomScript', typeHandlerVersion: '2.1',
+                             settings: [commandToExecute: 'sleep 600']]])
+        String runStatus = run.headers().firstValue('Azure-AsyncOperation').orElseThrow() - emulator.endpoint()
+        String putStatus = put.headers().firstValue('Azure-AsyncOperation').orElseThrow() - emulator.endpoint()
+
+        when:
+        emulator.close()
+        emulator = Emulator.start(new Emulator.Settings(dir.resolve('data'), 0, new Operations.Settings(0, 1,
+                Duration.ofSeconds(10)), Emulator.Machines.SANDBOX))
+        arm = new RawArm(emulator)
+        def runAfter = RawArm.json(arm.call('GET', runStatus))
+        def putAfter = RawArm.json(arm.call('GET', putStatus))
+        def extension = RawArm.json(arm.call('GET', "$vmPath/extensions/slow?api-version=2025-04-01"))
+
+        then:
+        [run.statusCode(), put.statusCode()] == [202, 201]
+        runAfter.status == 'Failed'
+        runAfter.error == [code: 'VMAgentStatusCommunicationError',
+                           message: "The command's machine stopped with the emulator before the command ended."]
+        putAfter.status == 'Failed'
+        extension.get('properties').provisioningState == 'Failed'
+    }
+
     private static String gzipBase64(String text) {
         def bytes = new ByteArrayOutputStream()
         new GZIPOutputStream(bytes).withCloseable { it.write(text.getBytes(StandardCharsets.UTF_8)) }
