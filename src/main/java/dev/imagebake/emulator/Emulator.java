@@ -22,6 +22,7 @@ import dev.imagebake.emulator.auth.TokenEndpoint;
 import dev.imagebake.emulator.compute.ComputeProvider;
 import dev.imagebake.emulator.compute.GalleryProvider;
 import dev.imagebake.emulator.compute.MarketplaceProvider;
+import dev.imagebake.emulator.compute.ExtensionImageProvider;
 import dev.imagebake.emulator.compute.ScaleSetProvider;
 import dev.imagebake.emulator.compute.SharedGalleryProvider;
 import dev.imagebake.emulator.deployments.DeploymentProvider;
@@ -165,7 +166,8 @@ public final class Emulator implements AutoCloseable {
                 new GalleryProvider(store, operations, compute::layersOf),
                 new SharedGalleryProvider(store),
                 scaleSets,
-                new MarketplaceProvider()));
+                new MarketplaceProvider(),
+                new ExtensionImageProvider()));
         // Template deployments create their resources through the providers above, as ARM's engine does.
         providers.add(new DeploymentProvider(store, operations, providers));
         ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic, subscriptions);

@@ -35,7 +35,10 @@ public final class AsyncOperationsProvider implements ResourceProvider {
                     String.valueOf(operations.settings().retryAfterSeconds()));
         }
         return switch (String.valueOf(status.get("status"))) {
-            case "Succeeded" -> Response.empty(200);
+            case "Succeeded" -> {
+                Map<String, Object> result = operations.result(operationId);
+                yield result == null ? Response.empty(200) : Response.json(200, result);
+            }
             case "Failed", "Canceled" -> {
                 Map<?, ?> error = status.get("error") instanceof Map<?, ?> e ? e : Map.of();
                 throw ArmException.badRequest(String.valueOf(error.get("code")), String.valueOf(error.get("message")));

@@ -80,6 +80,86 @@ public final class Operations {
         return id;
     }
 
+    /**
+     * Records a new operation that only its provider can end, with {@link #settle}: one whose work runs outside
+     * the emulator's control plane (a command inside a machine). Polls answer InProgress until then.
+     */
+    public String startAwaiting(State state, String kind, String target) {
+        String id = start(state, kind, target);
+        state.operation(id).put("awaiting", true);
+        return id;
+    }
+
+    /**
+     * Ends an operation started with {@link #startAwaiting}: Succeeded with {@code result} (the body its
+     * {@code Location} then answers), or Failed with {@code failure}'s code and message. An injected fault still
+     * applies: {@code lro-failed} fails it with its code, {@code hang} keeps it InProgress.
+     */
+    public void settle(String operationId, Map<String, Object> result, ArmException failure) {
+        store.write(state -> {
+            Map<String, Object> operation = state.operation(operationId);
+            if (operation == null || !"InProgress".equals(operation.get("status"))) {
+                return null;
+            }
+            operation.remove("awaiting");
+            if (Boolean.TRUE.equals(operation.get("hang"))) {
+                return null;
+            }
+            operation.put("pollsLeft", 0);
+            operation.put("finishedAt", clock.millis());
+            if (operation.get("failWith") instanceof String code) {
+                operation.put("status", "Failed");
+                operation.put("error", new LinkedHashMap<>(Map.of("code", code, "message",
+                        "The operation failed (fault injected by the emulator).")));
+                // A resource of its own (an extension) is left Failed; a run command's VM is not touched.
+                Map<String, Object> target = state.resource(String.valueOf(operation.get("target")));
+                if (target != null && target.get("properties") instanceof Map<?, ?> properties) {
+                    ProviderSupport.map(properties).put("provisioningState", "Failed");
+                }
+            } else if (failure != null) {
+                operation.put("status", "Failed");
+                operation.put("error", new LinkedHashMap<>(Map.of("code", failure.code(), "message",
+                        failure.getMessage())));
+            } else {
+                operation.put("status", "Succeeded");
+                if (result != null) {
+                    operation.put("result", result);
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Fails the operations started with {@link #startAwaiting} that no one can end any more (their work ran in the
+     * emulator's previous run); returns their targets.
+     */
+    public List<String> abandonAwaiting(String code, String message) {
+        List<String> targets = new ArrayList<>();
+        store.write(state -> {
+            for (Map<String, Object> operation : state.operations().values()) {
+                if (Boolean.TRUE.equals(operation.get("awaiting")) && "InProgress".equals(operation.get("status"))) {
+                    operation.remove("awaiting");
+                    operation.put("status", "Failed");
+                    operation.put("finishedAt", clock.millis());
+                    operation.put("error", new LinkedHashMap<>(Map.of("code", code, "message", message)));
+                    targets.add(String.valueOf(operation.get("target")));
+                }
+            }
+            return null;
+        });
+        return targets;
+    }
+
+    /** The body a finished operation's {@code Location} answers with, or {@code null} for none. */
+    public Map<String, Object> result(String operationId) {
+        return store.read(state -> {
+            Map<String, Object> operation = state.operation(operationId);
+            return operation != null && operation.get("result") instanceof Map<?, ?> result
+                    ? new LinkedHashMap<>(ProviderSupport.map(result)) : null;
+        });
+    }
+
     /** Finished operations kept for late polls; beyond that the oldest go, so state (saved whole) stays small. */
     static final int FINISHED_KEPT = 200;
     /** How long a finished operation stays pollable at most, as Azure's do for a while. */
@@ -179,12 +259,13 @@ public final class Operations {
             return;
         }
         boolean any = store.read(state -> state.operations().values().stream()
-                .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op) && !op.containsKey("hang")));
+                .anyMatch(op -> "InProgress".equals(op.get("status")) && isOverdue(op) && !op.containsKey("hang")
+                        && !op.containsKey("awaiting")));
         if (any) {
             store.write(state -> {
                 for (Map<String, Object> operation : List.copyOf(state.operations().values())) {
                     if ("InProgress".equals(operation.get("status")) && isOverdue(operation)
-                            && !operation.containsKey("hang")) {
+                            && !operation.containsKey("hang") && !operation.containsKey("awaiting")) {
                         finish(state, operation);
                     }
                 }
@@ -194,7 +275,8 @@ public final class Operations {
         store.read(state -> {
             // Under the store's lock, like start(), so that no new deadline is lost between reading and setting.
             nextDeadline = state.operations().values().stream()
-                    .filter(op -> "InProgress".equals(op.get("status")) && !op.containsKey("hang"))
+                    .filter(op -> "InProgress".equals(op.get("status")) && !op.containsKey("hang")
+                            && !op.containsKey("awaiting"))
                     .mapToLong(op -> ((Number) op.get("overdueAt")).longValue()).min().orElse(Long.MAX_VALUE);
             return null;
         });
@@ -205,7 +287,7 @@ public final class Operations {
      * one down, or once overdue; realistic: once its time is up. A hanging operation is never due.
      */
     private boolean due(Map<String, Object> operation) {
-        if (Boolean.TRUE.equals(operation.get("hang"))) {
+        if (Boolean.TRUE.equals(operation.get("hang")) || Boolean.TRUE.equals(operation.get("awaiting"))) {
             return false;
         }
         if (operation.containsKey("readyAt")) {

@@ -81,6 +81,13 @@ public final class ServedPaths {
         }
         // Sign-in for older clients (Azure AD v1) and managed identities (IMDS), outside Resource Manager.
         shapes.addAll(List.of("{tenant}/oauth2/token", "metadata/identity/oauth2/token"));
+        // Commands in VMs: run command, extensions and their catalogues.
+        shapes.addAll(List.of(COMPUTE + "virtualMachines/*/extensions/*", COMPUTE + "virtualMachines/*/runCommand",
+                SCALE_SET + "/virtualMachines/*/runCommand", MARKETPLACE + "/*/artifacttypes/vmextension/types",
+                MARKETPLACE + "/*/artifacttypes/vmextension/types/*/versions",
+                MARKETPLACE + "/*/artifacttypes/vmextension/types/*/versions/*",
+                SUB + "/providers/microsoft.compute/locations/*/runcommands",
+                SUB + "/providers/microsoft.compute/locations/*/runcommands/*"));
         return List.copyOf(shapes);
     }
 

@@ -29,7 +29,8 @@ import java.util.UUID;
  * {@code Microsoft.Compute} control plane under a resource group: virtualMachines (PUT from a marketplace image or
  * a managed image, power actions, generalize, instance view), the managed OS disks they create, and managed images
  * captured from generalized VMs or imported from a local folder or tarball ({@link FileImage}). PUT, DELETE and
- * power actions answer as Azure's asynchronous operations; generalize is synchronous, as on Azure.
+ * power actions answer as Azure's asynchronous operations; generalize is synchronous, as on Azure. A VM's run
+ * command ({@link RunCommands}) and extensions ({@link VmExtensions}) run their scripts in its machine.
  */
 public final class ComputeProvider implements ResourceProvider, ResourceGroupProvider.Teardown {
     static final String NAMESPACE = "Microsoft.Compute";
@@ -50,6 +51,8 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
     private final StateStore store;
     private final Operations operations;
     private final VmMachines machines;
+    private final RunCommands runCommands;
+    private final VmExtensions extensions;
 
     public ComputeProvider(StateStore store, Operations operations) {
         this(store, operations, new NoVmRuntime());
@@ -60,6 +63,9 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
         this.store = store;
         this.operations = operations;
         this.machines = new VmMachines(runtime);
+        GuestCommands guest = new GuestCommands(runtime);
+        this.runCommands = new RunCommands(store, operations, guest);
+        this.extensions = new VmExtensions(store, operations, guest);
         operations.register(PUT_KIND, ComputeProvider::putDone);
         operations.register(DELETE_KIND, ComputeProvider::remove);
         operations.register(ACTION_KIND, ComputeProvider::actionDone);
@@ -70,12 +76,13 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
         if (path.size() == 5 && path.matches("subscriptions/*/providers/microsoft.compute/*")) {
             return canonicalType(path.segment(4)) != null;
         }
-        if (path.size() < 7 || path.size() > 9 || !path.matches(
+        if (path.size() < 7 || path.size() > 10 || !path.matches(
                 "subscriptions/*/resourcegroups/*/providers/microsoft.compute" + "/*".repeat(path.size() - 6))) {
             return false;
         }
         String type = canonicalType(path.segment(6));
-        return type != null && (path.size() <= 8 || type.equals(VM));
+        return type != null && (path.size() <= 8 || type.equals(VM))
+                && (path.size() <= 9 || path.segment(8).equalsIgnoreCase(VmExtensions.SEGMENT));
     }
 
     private static String canonicalType(String segment) {
@@ -105,6 +112,10 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
         }
         String name = path.segment(7);
         String id = parentId + "/" + type + "/" + name;
+        if (path.size() == 10 || path.size() == 9 && path.segment(8).equalsIgnoreCase(VmExtensions.SEGMENT)) {
+            requireVm(id, name, groupName);
+            return extensions.handle(request, id, path.size() == 10 ? path.segment(9) : null);
+        }
         if (path.size() == 9) {
             return vmSubresource(request, id, name, groupName, path.segment(8));
         }
@@ -113,7 +124,14 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 boolean expand = "instanceView".equalsIgnoreCase(request.http().query().get("$expand"));
                 Map<String, Object> document = store.read(state -> {
                     Map<String, Object> d = state.resource(id);
-                    return d == null ? null : view(d, expand);
+                    Map<String, Object> json = d == null ? null : view(d, expand);
+                    if (json != null && expand && type.equals(VM)) {
+                        VmExtensions.addTo(map(map(json.get("properties")).get("instanceView")), state, id);
+                    }
+                    if (json != null && type.equals(VM)) {
+                        VmExtensions.addResources(json, state, id);
+                    }
+                    return json;
                 });
                 if (document == null) {
                     throw notFound(type, name, groupName);
@@ -466,19 +484,20 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             requireMethod(request, "GET");
             Map<String, Object> instanceView = store.read(state -> {
                 Map<String, Object> vm = state.resource(id);
-                return vm == null ? null : instanceView(vm);
+                return vm == null ? null : VmExtensions.addTo(instanceView(vm), state, id);
             });
             if (instanceView == null) {
                 throw notFound(VM, name, groupName);
             }
             return Response.json(200, instanceView);
         }
-        if (segment.equalsIgnoreCase("extensions")) {
-            requireMethod(request, "GET");
-            requireVm(id, name, groupName);
-            return Response.json(200, Map.of("value", List.of()));
-        }
         requireMethod(request, "POST");
+        if (segment.equalsIgnoreCase("runCommand")) {
+            String location = store.read(state -> state.resource(id) == null ? null
+                    : String.valueOf(state.resource(id).get("location")));
+            return runCommands.run(request, id, location, vm -> "running".equals(map(vm.get(INTERNAL))
+                    .get("powerState")), notFound(VM, name, groupName));
+        }
         if (segment.equalsIgnoreCase("generalize")) {
             return generalize(id, name, groupName);
         }
@@ -790,6 +809,18 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
 
     /** After an emulator restart: boots again the machines of the VMs that were running. */
     public void resumeMachines() {
+        // Commands that ran when the emulator stopped ended with it; their operations and extensions say so.
+        List<String> abandoned = operations.abandonAwaiting("VMAgentStatusCommunicationError", "The command's"
+                + " machine stopped with the emulator before the command ended.");
+        store.write(state -> {
+            for (String target : abandoned) {
+                Map<String, Object> extension = state.resource(target);
+                if (extension != null && map(extension.get("properties")).containsKey("provisioningState")) {
+                    map(extension.get("properties")).put("provisioningState", "Failed");
+                }
+            }
+            return null;
+        });
         store.write(state -> {
             for (Map<String, Object> vm : state.allResources()) {
                 if (String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {

@@ -41,7 +41,10 @@ public final class MarketplaceProvider implements ResourceProvider {
         String prefix = "/Subscriptions/" + path.segment(1) + "/Providers/Microsoft.Compute/Locations/" + location
                 + "/Publishers/";
         if (path.matches(BASE)) {
-            return list(MarketplaceCatalogue.publishers(), location, prefix, request);
+            // The extension publishers too, as Azure lists them: clients find extension images through this list.
+            List<String> publishers = new ArrayList<>(MarketplaceCatalogue.publishers());
+            ExtensionCatalogue.publishers().stream().filter(p -> !publishers.contains(p)).forEach(publishers::add);
+            return list(publishers, location, prefix, request);
         }
         String publisher = path.segment(7);
         if (MarketplaceCatalogue.offers(publisher).isEmpty()) {

@@ -41,8 +41,8 @@ import java.util.UUID;
  *
  * <p>A scale set in Flexible orchestration mode is kept as a model with no instances (capacity 0): its virtual
  * machines are not created. Not emulated: overprovisioning, zones, load balancers and health probes (a roll never
- * faults), extensions, reimage and the other per-instance actions (only the power actions and DELETE of one
- * instance), instance OS disks as {@code disks} resources.
+ * faults), extensions, reimage and the other per-instance actions (only the power actions, run command
+ * ({@link RunCommands}) and DELETE of one instance), instance OS disks as {@code disks} resources.
  */
 public final class ScaleSetProvider implements ResourceProvider, ResourceGroupProvider.Teardown {
     private static final String NAMESPACE = ComputeProvider.NAMESPACE;
@@ -59,6 +59,7 @@ public final class ScaleSetProvider implements ResourceProvider, ResourceGroupPr
     private final Operations operations;
     private final Clock clock;
     private final ScaleSetInstances instances;
+    private final RunCommands runCommands;
 
     /** Documents only: nothing runs behind the instances. */
     public ScaleSetProvider(StateStore store, Operations operations) {
@@ -67,10 +68,17 @@ public final class ScaleSetProvider implements ResourceProvider, ResourceGroupPr
 
     /** @param runtime what runs behind the instances: the same runtime as behind the emulator's VMs */
     public ScaleSetProvider(StateStore store, Operations operations, VmRuntime runtime) {
-        this(store, operations, Clock.systemUTC(), new ScaleSetMachines(runtime));
+        this(store, operations, Clock.systemUTC(), new ScaleSetMachines(runtime), runtime);
     }
 
     public ScaleSetProvider(StateStore store, Operations operations, Clock clock, ScaleSetInstances.Runtime runtime) {
+        this(store, operations, clock, runtime, new dev.imagebake.emulator.vm.NoVmRuntime());
+    }
+
+    /** @param machines where instances' run commands run (the runtime behind {@code runtime}) */
+    private ScaleSetProvider(StateStore store, Operations operations, Clock clock, ScaleSetInstances.Runtime runtime,
+                             VmRuntime machines) {
+        this.runCommands = new RunCommands(store, operations, new GuestCommands(machines));
         this.store = store;
         this.operations = operations;
         this.clock = clock;
@@ -676,6 +684,14 @@ public final class ScaleSetProvider implements ResourceProvider, ResourceGroupPr
         if (path.size() == 12) {
             throw ArmException.badRequest("InvalidResourceType", "The emulator does not know '" + request.http().path()
                     + "'.");
+        }
+        if (path.size() == 11 && path.segment(10).equalsIgnoreCase("runCommand")) {
+            requireMethod(request, "POST");
+            String location = store.read(state -> state.resource(scope.id()) == null ? null
+                    : String.valueOf(state.resource(scope.id()).get("location")));
+            return runCommands.run(request, id, location,
+                    i -> ScaleSetInstances.powerState(i).equals("running"), resourceNotFound(TYPE + "/virtualMachines",
+                            scope.name() + "/" + instanceId, scope.groupName()));
         }
         if (path.size() == 11 && POWER_ACTIONS.stream().anyMatch(path.segment(10)::equalsIgnoreCase)) {
             requireMethod(request, "POST");

@@ -158,6 +158,71 @@ final class Sandbox {
         return shell.exitValue();
     }
 
+    /**
+     * Runs {@code script} (a file: its {@code #!} line counts, {@code /bin/sh} without one) inside the machine as root, in {@code directory} ({@code /root} when null), with the extra
+     * variables in its environment (given on the script's stdin, so their values are in no process's arguments),
+     * and collects its output. A script still running after the timeout is killed (exit status -1).
+     */
+    VmRuntime.CommandResult exec(String script, java.util.Map<String, String> environment, String directory,
+                                 long timeoutSeconds) throws IOException, InterruptedException {
+        StringBuilder wrapper = new StringBuilder();
+        if (directory == null) {
+            wrapper.append("cd /root 2>/dev/null || cd /\n");
+        } else {
+            wrapper.append("mkdir -p ").append(quote(directory)).append(" && cd ").append(quote(directory))
+                    .append(" || exit 1\n");
+        }
+        for (var variable : environment.entrySet()) {
+            wrapper.append("export ").append(variable.getKey()).append('=').append(quote(variable.getValue()))
+                    .append('\n');
+        }
+        // The script itself becomes a file, so that it can read stdin and 'exit' as a script does.
+        wrapper.append("f=$(mktemp /tmp/script.XXXXXX) && cat > \"$f\" <<'IMAGEBAKE_SCRIPT_END'\n")
+                .append(script).append(script.endsWith("\n") ? "" : "\n").append("IMAGEBAKE_SCRIPT_END\n")
+                .append("chmod 700 \"$f\"; \"$f\" </dev/null; s=$?; rm -f \"$f\"; exit $s\n");
+        Process shell = new ProcessBuilder(command(List.of("/bin/sh", "-s"))).start();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Thread outReader = collect(shell.getInputStream(), out);
+        Thread errReader = collect(shell.getErrorStream(), err);
+        try (OutputStream in = shell.getOutputStream()) {
+            in.write(wrapper.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        boolean finished = shell.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+        if (!finished) {
+            shell.descendants().forEach(ProcessHandle::destroyForcibly);
+            shell.destroyForcibly();
+        }
+        // A process the script left running in the background may hold the streams open: take what came so far.
+        outReader.join(5000);
+        errReader.join(5000);
+        return new VmRuntime.CommandResult(finished ? shell.exitValue() : -1, text(out), text(err));
+    }
+
+    private static Thread collect(java.io.InputStream stream, java.io.ByteArrayOutputStream sink) {
+        Thread reader = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            try (stream) {
+                for (int n; (n = stream.read(buffer)) > 0; ) {
+                    synchronized (sink) {
+                        sink.write(buffer, 0, n);
+                    }
+                }
+            } catch (IOException e) {
+                // the command ended
+            }
+        }, "guest-command-output");
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
+    }
+
+    private static String text(java.io.ByteArrayOutputStream sink) {
+        synchronized (sink) {
+            return sink.toString(StandardCharsets.UTF_8);
+        }
+    }
+
     Process process() {
         return process;
     }

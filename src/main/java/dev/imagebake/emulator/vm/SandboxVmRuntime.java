@@ -22,6 +22,7 @@ public final class SandboxVmRuntime implements VmRuntime {
     private final LayerStore layers;
     private final Path hidden;
     private final Map<String, SandboxMachine> running = new HashMap<>();
+    private volatile boolean closing;
 
     private SandboxVmRuntime(Path vmDir, Path hidden) {
         this.machines = vmDir.resolve("machines");
@@ -133,6 +134,29 @@ public final class SandboxVmRuntime implements VmRuntime {
         return machines.resolve(key);
     }
 
+    /** Not synchronized: a long command must not hold up the other machines. */
+    @Override
+    public CommandResult run(String key, String script, Map<String, String> environment, String directory,
+                             long timeoutSeconds)
+            throws VmRuntimeException {
+        SandboxMachine machine;
+        synchronized (this) {
+            machine = running.get(key);
+        }
+        Sandbox sandbox = machine == null ? null : machine.awaitRunning();
+        if (sandbox == null) {
+            throw new VmRuntimeException("the machine is not running");
+        }
+        try {
+            return sandbox.exec(script, environment, directory, timeoutSeconds);
+        } catch (IOException e) {
+            throw new VmRuntimeException("cannot run the command in the machine: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmRuntimeException("interrupted while the command ran", e);
+        }
+    }
+
     @Override
     public synchronized void stop(String key) {
         SandboxMachine machine = running.get(key);
@@ -179,7 +203,13 @@ public final class SandboxVmRuntime implements VmRuntime {
     }
 
     @Override
+    public boolean closing() {
+        return closing;
+    }
+
+    @Override
     public synchronized void close() {
+        closing = true;
         running.values().forEach(SandboxMachine::close);
         running.clear();
     }

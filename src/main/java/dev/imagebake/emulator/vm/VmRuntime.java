@@ -47,6 +47,27 @@ public interface VmRuntime extends AutoCloseable {
      */
     List<String> importLayer(Path source) throws VmRuntimeException;
 
+    /** What a command run inside a machine left: its exit status (-1 when it ran out of time) and its output. */
+    record CommandResult(int exitCode, String stdout, String stderr) {
+    }
+
+    /**
+     * Runs a shell script inside the running machine as root, as a VM agent runs an extension's command, and
+     * waits for it. {@code environment} holds extra variables for the script (a run command's parameters); it runs
+     * in {@code directory} (created if missing), or in {@code /root} when that is null.
+     *
+     * @throws VmRuntimeException when no machine runs for {@code key} (stopped, or a runtime without machines)
+     */
+    default CommandResult run(String key, String script, java.util.Map<String, String> environment,
+                              String directory, long timeoutSeconds) throws VmRuntimeException {
+        throw new VmRuntimeException("no machine runs behind this VM (the emulator runs the control plane only)");
+    }
+
+    /** Whether {@link #close} has begun: a command that ends now was ended by it, not by its script. */
+    default boolean closing() {
+        return false;
+    }
+
     /** Stops all machines (their disks stay for the next start of the emulator). */
     @Override
     void close();
