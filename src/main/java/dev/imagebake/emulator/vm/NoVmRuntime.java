@@ -28,6 +28,11 @@ public final class NoVmRuntime implements VmRuntime {
     }
 
     @Override
+    public List<String> snapshot(MachineSpec spec) {
+        return spec.layers();
+    }
+
+    @Override
     public List<String> importLayer(Path source) {
         return List.of();
     }

@@ -163,6 +163,11 @@ public final class SandboxVmRuntime implements VmRuntime {
     @Override
     public synchronized List<String> capture(MachineSpec spec) throws VmRuntimeException {
         stop(spec.key());
+        return snapshot(spec);
+    }
+
+    @Override
+    public synchronized List<String> snapshot(MachineSpec spec) throws VmRuntimeException {
         Path upper = machineDir(spec.key()).resolve("upper");
         List<String> image = new ArrayList<>();
         if (Files.isDirectory(upper)) {
