@@ -150,6 +150,7 @@ public final class Emulator implements AutoCloseable {
                 new SharedGalleryProvider(store),
                 scaleSets,
                 new MarketplaceProvider()));
+        providers.add(new dev.imagebake.emulator.arm.ResourceListProvider(store));
         // Template deployments create their resources through the providers above, as ARM's engine does.
         providers.add(new DeploymentProvider(store, operations, providers));
         ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic, subscriptions);

@@ -75,6 +75,9 @@ public final class ServedPaths {
             shapes.addAll(List.of(SUB + "/providers/microsoft.network/" + type, NETWORK + type,
                     NETWORK + type + "/*"));
         }
+        shapes.addAll(List.of(SUB + "/providers/microsoft.compute/snapshots", COMPUTE + "snapshots",
+                COMPUTE + "snapshots/*"));
+        shapes.addAll(List.of(SUB + "/resources", SUB + "/resourcegroups/*/resources"));
         return List.copyOf(shapes);
     }
 

@@ -177,6 +177,18 @@ class SnapshotSpec extends Specification {
         RawArm.json(put).error.code == 'NotFound'
     }
 
+    def "should show snapshots, disks, images and VMs in the generic resource listing of the SDK"() {
+        when:
+        def listed = compute.resourceManager().genericResources().listByResourceGroup('rg').collect { "${it.resourceType()}/${it.name()}".toString() }
+        def snapshots = compute.resourceManager().genericResources().list().findAll { it.resourceType() == 'snapshots' }*.name()
+
+        then:
+        listed.containsAll(['snapshots/snap-a', 'snapshots/snap-running', 'disks/disk-from-snap', 'images/img-from-snap',
+                            'virtualMachines/vm-b', 'networkInterfaces/nic-vm-b', 'virtualNetworks/vnet'])
+        !listed.any { it.startsWith('subnets/') }
+        snapshots as Set == ['snap-a', 'snap-running', 'snap-raw'] as Set
+    }
+
     // Official examples (Azure/azure-rest-api-specs, Microsoft.Compute/DiskRP/stable/2024-03-02/examples/
     // snapshotExamples), reduced to the fields a Linux snapshot copied from a managed disk has: purchase plans,
     // Azure Disk Encryption settings and capabilities of Windows marketplace disks do not apply.
