@@ -158,7 +158,7 @@ public final class Emulator implements AutoCloseable {
         FederatedCredentials federated = FederatedCredentials.load(dir);
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens, traffic.faults(),
                 new ClientAssertions(federated, clock)), new MetadataEndpoint(),
-                new OpenIdConfiguration(identity), arm),
+                new OpenIdConfiguration(identity), compute.bootDiagnostics(), arm),
                 log);
         HttpsListener listener;
         try {

@@ -78,6 +78,7 @@ public final class ServedPaths {
         shapes.addAll(List.of(SUB + "/providers/microsoft.compute/snapshots", COMPUTE + "snapshots",
                 COMPUTE + "snapshots/*"));
         shapes.addAll(List.of(SUB + "/resources", SUB + "/resourcegroups/*/resources"));
+        shapes.add(COMPUTE + "virtualMachines/*/retrieveBootDiagnosticsData");
         return List.copyOf(shapes);
     }
 

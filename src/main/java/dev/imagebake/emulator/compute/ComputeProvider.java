@@ -50,6 +50,7 @@ public final class ComputeProvider implements ResourceProvider {
     private final StateStore store;
     private final Operations operations;
     private final VmMachines machines;
+    private final BootDiagnostics diagnostics;
 
     public ComputeProvider(StateStore store, Operations operations) {
         this(store, operations, new NoVmRuntime());
@@ -60,6 +61,7 @@ public final class ComputeProvider implements ResourceProvider {
         this.store = store;
         this.operations = operations;
         this.machines = new VmMachines(runtime);
+        this.diagnostics = new BootDiagnostics(runtime);
         operations.register(PUT_KIND, ComputeProvider::putDone);
         operations.register(DELETE_KIND, ComputeProvider::remove);
         operations.register(ACTION_KIND, ComputeProvider::actionDone);
@@ -457,6 +459,9 @@ public final class ComputeProvider implements ResourceProvider {
         if (map(map(body.get("properties")).get("hardwareProfile")).get("vmSize") instanceof String size) {
             map(properties.get("hardwareProfile")).put("vmSize", size);
         }
+        if (map(body.get("properties")).get("diagnosticsProfile") instanceof Map<?, ?> diagnosticsProfile) {
+            properties.put("diagnosticsProfile", deepCopy(diagnosticsProfile));
+        }
         properties.put("provisioningState", "Updating");
         String operationId = operations.start(state, PUT_KIND, (String) vm.get("id"));
         return operations.asyncAccepted(request, 200, view(vm, false), NAMESPACE, location, operationId, false);
@@ -585,6 +590,9 @@ public final class ComputeProvider implements ResourceProvider {
             return Response.json(200, Map.of("value", List.of()));
         }
         requireMethod(request, "POST");
+        if (segment.equalsIgnoreCase("retrieveBootDiagnosticsData")) {
+            return retrieveBootDiagnosticsData(request, id, name, groupName);
+        }
         if (segment.equalsIgnoreCase("generalize")) {
             return generalize(id, name, groupName);
         }
@@ -945,6 +953,41 @@ public final class ComputeProvider implements ResourceProvider {
     public List<String> layersOf(Map<String, Object> source) throws ArmException {
         return String.valueOf(source.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM) ? machines.capture(source)
                 : VmMachines.layers(source);
+    }
+
+    /** The blob-like endpoint serving the boot diagnostics URIs that {@code retrieveBootDiagnosticsData} hands out. */
+    public dev.imagebake.emulator.http.Route bootDiagnostics() {
+        return diagnostics;
+    }
+
+    /**
+     * {@code POST .../retrieveBootDiagnosticsData?sasUriExpirationTimeInMinutes=N} (1-1440, 120 when absent): the
+     * screenshot and serial console log URIs of a VM with boot diagnostics enabled.
+     */
+    private Response retrieveBootDiagnosticsData(ArmRequest request, String id, String name, String groupName)
+            throws ArmException {
+        String minutesText = request.http().query().get("sasUriExpirationTimeInMinutes");
+        int minutes;
+        try {
+            minutes = minutesText == null ? 120 : Integer.parseInt(minutesText.strip());
+        } catch (NumberFormatException e) {
+            minutes = -1;
+        }
+        if (minutes < 1 || minutes > 1440) {
+            throw ArmException.badRequest("InvalidParameter", "The value of parameter sasUriExpirationTimeInMinutes"
+                    + " is invalid: it must be between 1 and 1440.");
+        }
+        Map<String, Object> vm = store.read(state -> state.resource(id));
+        if (vm == null) {
+            throw notFound(VM, name, groupName);
+        }
+        Map<String, Object> boot = map(map(map(vm.get("properties")).get("diagnosticsProfile")).get("bootDiagnostics"));
+        if (!Boolean.TRUE.equals(boot.get("enabled"))) {
+            throw ArmException.conflict("OperationNotAllowed", "Boot diagnostics are not enabled for VM '"
+                    + vm.get("name") + "'. Set diagnosticsProfile.bootDiagnostics.enabled and retry.");
+        }
+        return Response.json(200, diagnostics.uris(request.http().baseUrl(),
+                String.valueOf(map(vm.get("properties")).get("vmId")), String.valueOf(vm.get("name")), minutes));
     }
 
     /** After an emulator restart: boots again the machines of the VMs that were running. */

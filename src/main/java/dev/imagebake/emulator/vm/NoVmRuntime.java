@@ -38,6 +38,11 @@ public final class NoVmRuntime implements VmRuntime {
     }
 
     @Override
+    public Path consoleLog(String key) {
+        return null;
+    }
+
+    @Override
     public void close() {
     }
 }

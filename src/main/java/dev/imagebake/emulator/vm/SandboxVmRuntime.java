@@ -183,6 +183,17 @@ public final class SandboxVmRuntime implements VmRuntime {
         return List.of(LayerImport.store(layers, source));
     }
 
+    /** The machine's {@code boot.log}: the boot script's output and how each boot went. */
+    @Override
+    public Path consoleLog(String key) {
+        try {
+            Path log = machineDir(key).resolve("boot.log");
+            return Files.isRegularFile(log) ? log : null;
+        } catch (VmRuntimeException e) {
+            return null;
+        }
+    }
+
     @Override
     public synchronized void close() {
         running.values().forEach(SandboxMachine::close);

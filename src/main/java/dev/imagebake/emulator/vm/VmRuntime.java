@@ -54,6 +54,12 @@ public interface VmRuntime extends AutoCloseable {
      */
     List<String> importLayer(Path source) throws VmRuntimeException;
 
+    /**
+     * The machine's console output (what its boots and first-boot provisioning printed, as a serial console shows
+     * it), or {@code null} for a runtime without machines or a machine that never booted.
+     */
+    Path consoleLog(String key);
+
     /** Stops all machines (their disks stay for the next start of the emulator). */
     @Override
     void close();
