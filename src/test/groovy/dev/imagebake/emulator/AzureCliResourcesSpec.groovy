@@ -118,8 +118,69 @@ class AzureCliResourcesSpec extends Specification {
 
         then:
         RestGolden.missingFields(GENERIC_RESOURCE_LIST, reply) == []
-        RestGolden.compare('resources', 'resources-list', reply) == []
+        // ARM promises no order (the emulator keeps creation order, and the setup creates the NSGs side by side)
+        RestGolden.compare('resources', 'resources-list', [value: reply.value.sort { it.id }]) == []
     }
+
+    def "should deploy a template file with az deployment group create, as az sends it"() {
+        given: 'a template as people write them: $schema, comments, parameters with defaults, outputs'
+        Path file = dir.resolve('nsg.json')
+        Files.writeString(file, TEMPLATE)
+
+        when:
+        def deployed = az.run(['deployment', 'group', 'create', '-g', RG, '-n', 'nsg-deploy', '--template-file',
+                               file.toString(), '--parameters', 'nsgName=deployed-nsg', 'team=ops'])
+        def nsg = ok(az.run(['resource', 'list', '--tag', 'team=ops'])) as List
+        def validated = az.run(['deployment', 'group', 'validate', '-g', RG, '--template-file', file.toString(),
+                                '--parameters', 'nsgName=checked-nsg'])
+
+        then:
+        deployed.exitCode == 0 || { throw new AssertionError(deployed.toString()) }()
+        validated.exitCode == 0 || { throw new AssertionError(validated.toString()) }()
+        validated.json().get('properties').validatedResources*.id == [
+                "/subscriptions/${cloud.subscriptionId}/resourceGroups/$RG/providers/Microsoft.Network/networkSecurityGroups/checked-nsg".toString()]
+        deployed.json().get('properties').provisioningState == 'Succeeded'
+        deployed.json().get('properties').outputs.nsgId.value.endsWith('/networkSecurityGroups/deployed-nsg')
+        nsg*.name == ['deployed-nsg']
+    }
+
+    static final String TEMPLATE = '''{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "nsgName": { "type": "string", "metadata": { "description": "Name of the security group" } },
+    "team": { "type": "string", "defaultValue": "web" },
+    "location": { "type": "string", "defaultValue": "[resourceGroup().location]" }
+  },
+  // JSON with comments, as az and ARM take it
+  "variables": { "rulePriority": 1000 /* the first custom rule */ },
+  "resources": [
+    {
+      "type": "Microsoft.Network/networkSecurityGroups",
+      "apiVersion": "2022-07-01",
+      "name": "[parameters('nsgName')]",
+      "location": "[parameters('location')]",
+      "tags": { "team": "[parameters('team')]" },
+      "comments": "SSH from one place only",
+      "properties": {
+        "securityRules": [
+          {
+            "name": "ssh",
+            "properties": {
+              "priority": "[variables('rulePriority')]", "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+              "sourceAddressPrefix": "203.0.113.7", "sourcePortRange": "*",
+              "destinationAddressPrefix": "*", "destinationPortRange": "22"
+            }
+          }
+        ]
+      }
+    }
+  ],
+  "outputs": {
+    "nsgId": { "type": "string", "value": "[resourceId('Microsoft.Network/networkSecurityGroups', parameters('nsgName'))]" }
+  }
+}
+'''
 
     // ARM's resources.json (Microsoft.Resources, 2025-04-01) has no example for Resources_List; these are the fields
     // of its ResourceListResult / GenericResourceExpanded that an NSG with tags has.

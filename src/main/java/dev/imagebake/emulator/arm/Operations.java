@@ -243,6 +243,11 @@ public final class Operations {
             } catch (ArmException e) {
                 operation.put("status", "Failed");
                 operation.put("error", new LinkedHashMap<>(Map.of("code", e.code(), "message", e.getMessage())));
+            } catch (RuntimeException e) {
+                // A bug of the emulator's: the operation fails rather than passing for done with half its work.
+                operation.put("status", "Failed");
+                operation.put("error", new LinkedHashMap<>(Map.of("code", "InternalServerError", "message",
+                        "The emulator failed: " + e)));
             }
         }
     }

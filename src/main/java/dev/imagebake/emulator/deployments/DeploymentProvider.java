@@ -79,6 +79,27 @@ public final class DeploymentProvider implements ResourceProvider {
         return path;
     }
 
+    /**
+     * The request body read as ARM reads deployments: the Azure CLI inlines a template file's text as it is
+     * (comments and all) after an unquoted {@code template:} key.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> body(ArmRequest request) throws ArmException {
+        String text = request.http().bodyText().strip();
+        if (text.isEmpty()) {
+            return new LinkedHashMap<>();
+        }
+        try {
+            if (Json.parseLenient(text) instanceof Map<?, ?> body) {
+                return (Map<String, Object>) body;
+            }
+        } catch (IllegalArgumentException e) {
+            throw ArmException.badRequest("InvalidRequestContent", "The request content was invalid and could not"
+                    + " be deserialized: " + e.getMessage());
+        }
+        throw ArmException.badRequest("InvalidRequestContent", "The request content must be a JSON object.");
+    }
+
     @Override
     public Response handle(ArmRequest armRequest) throws ArmException {
         ArmPath path = withProvider(armRequest.path());
@@ -104,7 +125,7 @@ public final class DeploymentProvider implements ResourceProvider {
         String id = parentId + "/deployments/" + name;
         if (path.size() >= 9 && path.segment(8).equalsIgnoreCase("validate")) {
             requireMethod(request, "POST");
-            return validate(request, id, name, group, request.jsonBody());
+            return validate(request, id, name, group, body(request));
         }
         if (path.size() >= 9) {
             requireMethod(request, "GET");
@@ -113,7 +134,7 @@ public final class DeploymentProvider implements ResourceProvider {
         return switch (request.method()) {
             case "GET" -> Response.json(200, existing(id, name));
             case "HEAD" -> Response.empty(store.read(state -> state.resource(id)) == null ? 404 : 204);
-            case "PUT" -> put(request, id, name, group, request.jsonBody());
+            case "PUT" -> put(request, id, name, group, body(request));
             case "DELETE" -> delete(request, id);
             default -> throw methodNotAllowed(request);
         };
