@@ -144,6 +144,42 @@ class AzureCliResourcesSpec extends Specification {
         nsg*.name == ['deployed-nsg']
     }
 
+    def "should preview a deployment with az deployment group what-if"() {
+        given:
+        Path file = dir.resolve('nsg.json')
+
+        when:
+        def (same, changed, created) = az.runAll([
+                ['deployment', 'group', 'what-if', '-g', RG, '--template-file', file.toString(), '--no-pretty-print',
+                 '--parameters', 'nsgName=deployed-nsg', 'team=ops'],
+                ['deployment', 'group', 'what-if', '-g', RG, '--template-file', file.toString(), '--no-pretty-print',
+                 '--parameters', 'nsgName=deployed-nsg', 'team=dev'],
+                ['deployment', 'group', 'what-if', '-g', RG, '--template-file', file.toString(), '--no-pretty-print',
+                 '--parameters', 'nsgName=brand-new-nsg']]).collect { ok(it) }
+        def pretty = az.run(['deployment', 'group', 'what-if', '-g', RG, '--template-file', file.toString(),
+                             '--parameters', 'nsgName=brand-new-nsg'])
+        def shown = ok(az.run(['resource', 'list', '-g', RG])) as List
+
+        then:
+        pretty.exitCode == 0
+        pretty.out.contains('brand-new-nsg')
+        pretty.out =~ /Resource changes: 1 to create/
+        change(same, 'deployed-nsg').changeType == 'NoChange'
+        change(changed, 'deployed-nsg').changeType == 'Modify'
+        change(changed, 'deployed-nsg').before.tags == [team: 'ops']
+        change(changed, 'deployed-nsg').after.tags == [team: 'dev']
+        change(created, 'brand-new-nsg').changeType == 'Create'
+        change(created, 'web-vnet').changeType == 'Ignore'
+
+        and: 'nothing was deployed'
+        !shown*.name.contains('brand-new-nsg')
+        shown.find { it.name == 'deployed-nsg' }.tags == [team: 'ops']
+    }
+
+    private static Map change(Object whatIf, String name) {
+        (whatIf.changes as List).find { (it.resourceId as String).endsWith('/' + name) } as Map
+    }
+
     static final String TEMPLATE = '''{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",

@@ -160,8 +160,12 @@ public final class Operations {
             if (operation.get("error") instanceof Map<?, ?> error) {
                 return new ArmException(500, String.valueOf(error.get("code")), String.valueOf(error.get("message")));
             }
-            return true;
+            // An operation that ends with a result of its own (a what-if) answers it on its Location.
+            return operation.get("result") instanceof Map<?, ?> result ? Response.json(200, result) : true;
         });
+        if (outcome instanceof Response done) {
+            return done;
+        }
         if (outcome == null) {
             throw ArmException.notFound("OperationNotFound", "The operation '" + operationId + "' was not found.");
         }

@@ -79,6 +79,7 @@ public final class ServedPaths {
                 COMPUTE + "snapshots/*"));
         shapes.addAll(List.of(SUB + "/resources", SUB + "/resourcegroups/*/resources"));
         shapes.add(COMPUTE + "virtualMachines/*/retrieveBootDiagnosticsData");
+        shapes.add(RG + "microsoft.resources/deployments/*/whatIf");
         return List.copyOf(shapes);
     }
 
