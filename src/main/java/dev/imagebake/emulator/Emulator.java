@@ -168,6 +168,7 @@ public final class Emulator implements AutoCloseable {
                 scaleSets,
                 new MarketplaceProvider(),
                 new ExtensionImageProvider()));
+        providers.add(new dev.imagebake.emulator.arm.ResourceListProvider(store));
         // Template deployments create their resources through the providers above, as ARM's engine does.
         providers.add(new DeploymentProvider(store, operations, providers));
         ArmGateway arm = new ArmGateway(identity, tokens, operations, providers, traffic, subscriptions);
@@ -176,7 +177,7 @@ public final class Emulator implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(List.of(new TokenEndpoint(identity, tokens, traffic.faults(),
                 new ClientAssertions(federated, clock)), new MetadataEndpoint(),
                 new ManagedIdentityEndpoint(identity, tokens),
-                new OpenIdConfiguration(identity), arm),
+                new OpenIdConfiguration(identity), compute.bootDiagnostics(), arm),
                 log);
         HttpsListener listener;
         try {

@@ -17,9 +17,11 @@ public final class Json {
     private final String text;
     private int at;
     private int depth;
+    private final boolean lenient;
 
-    private Json(String text) {
+    private Json(String text, boolean lenient) {
         this.text = text;
+        this.lenient = lenient;
     }
 
     /**
@@ -27,7 +29,20 @@ public final class Json {
      * objects nested more than {@link #MAX_DEPTH} deep included.
      */
     public static Object parse(String text) {
-        Json reader = new Json(text);
+        return parse(text, false);
+    }
+
+    /**
+     * Parses JSON as Azure Resource Manager reads request bodies (and the Azure CLI relies on): also with
+     * {@code //} and {@code /* *}{@code /} comments, object keys without quotes and a trailing comma before a
+     * closing bracket.
+     */
+    public static Object parseLenient(String text) {
+        return parse(text, true);
+    }
+
+    private static Object parse(String text, boolean lenient) {
+        Json reader = new Json(text, lenient);
         reader.skipSpace();
         Object value = reader.value();
         reader.skipSpace();
@@ -164,10 +179,23 @@ public final class Json {
         }
         while (true) {
             skipSpace();
-            if (peek() != '"') {
+            if (lenient && peek() == '}') {
+                at++;
+                return map;
+            }
+            String key;
+            if (peek() == '"') {
+                key = string();
+            } else if (lenient && (Character.isLetter(peek()) || peek() == '_' || peek() == '$')) {
+                int start = at;
+                while (at < text.length() && (Character.isLetterOrDigit(text.charAt(at))
+                        || text.charAt(at) == '_' || text.charAt(at) == '$')) {
+                    at++;
+                }
+                key = text.substring(start, at);
+            } else {
                 throw error("expected a quoted key");
             }
-            String key = string();
             skipSpace();
             expect(':');
             skipSpace();
@@ -194,6 +222,10 @@ public final class Json {
         }
         while (true) {
             skipSpace();
+            if (lenient && peek() == ']') {
+                at++;
+                return list;
+            }
             list.add(value());
             skipSpace();
             if (peek() == ',') {
@@ -277,8 +309,21 @@ public final class Json {
     }
 
     private void skipSpace() {
-        while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
-            at++;
+        while (at < text.length()) {
+            if (Character.isWhitespace(text.charAt(at))) {
+                at++;
+            } else if (lenient && text.startsWith("//", at)) {
+                int end = text.indexOf('\n', at);
+                at = end < 0 ? text.length() : end + 1;
+            } else if (lenient && text.startsWith("/*", at)) {
+                int end = text.indexOf("*/", at + 2);
+                if (end < 0) {
+                    throw error("unterminated comment");
+                }
+                at = end + 2;
+            } else {
+                return;
+            }
         }
     }
 

@@ -31,6 +31,7 @@ final class StepConnectSsh implements BuildStep {
     static final String PORT_TAG = "imagebake-emulator-ssh-port";
 
     private static final Duration ROUND = Duration.ofSeconds(5);
+    private static final int SERIAL_LOG_LINES = 20;
 
     private final AzureBuild build;
     private Machine machine;
@@ -97,7 +98,7 @@ final class StepConnectSsh implements BuildStep {
                 if (System.nanoTime() >= deadline || !retryable) {
                     throw new StepFailedException("cannot log in over SSH within "
                             + Durations.format(build.spec.sshTimeout()) + ": " + e.getMessage() + "\n"
-                            + diagnosis(address, port), e);
+                            + diagnosis(address, port) + serialLogTail(context), e);
                 }
             }
         }
@@ -143,6 +144,32 @@ final class StepConnectSsh implements BuildStep {
             lines.add("  security group: cannot read (" + AzureErrors.describe(e) + ")");
         }
         return String.join("\n", lines);
+    }
+
+    /**
+     * The last lines of the VM's serial console log (managed boot diagnostics), secrets redacted; empty when it
+     * cannot be read. The blob is fetched without the ARM pipeline, so no ARM token goes to the storage host.
+     */
+    private String serialLogTail(BuildContext context) {
+        try {
+            var data = build.clients.compute().getVirtualMachines().retrieveBootDiagnosticsDataWithResponse(build.resourceGroup,
+                    build.vmName(), 10, com.azure.core.util.Context.NONE).getValue();
+            if (data == null || data.serialConsoleLogBlobUri() == null) {
+                return "";
+            }
+            String log;
+            try (var response = build.clients.compute().getHttpPipeline().getHttpClient().sendSync(
+                    new com.azure.core.http.HttpRequest(com.azure.core.http.HttpMethod.GET,
+                            data.serialConsoleLogBlobUri()), com.azure.core.util.Context.NONE)) {
+                if (response.getStatusCode() != 200) {
+                    return "\n  serial console log: cannot read (HTTP " + response.getStatusCode() + ")";
+                }
+                log = response.getBodyAsBinaryData().toString();
+            }
+            return "\n" + SerialLogTail.format(context.secrets().redact(log), SERIAL_LOG_LINES);
+        } catch (RuntimeException e) {
+            return "\n  serial console log: cannot read (" + AzureErrors.describe(e) + ")";
+        }
     }
 
     @Override

@@ -2,8 +2,10 @@ package dev.imagebake.builder.azure;
 
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
 import com.azure.resourcemanager.compute.models.BillingProfile;
+import com.azure.resourcemanager.compute.models.BootDiagnostics;
 import com.azure.resourcemanager.compute.models.DataDisk;
 import com.azure.resourcemanager.compute.models.DeleteOptions;
+import com.azure.resourcemanager.compute.models.DiagnosticsProfile;
 import com.azure.resourcemanager.compute.models.DiskCreateOptionTypes;
 import com.azure.resourcemanager.compute.models.DiskDeleteOptionTypes;
 import com.azure.resourcemanager.compute.models.HardwareProfile;
@@ -82,6 +84,8 @@ final class StepCreateVm implements BuildStep {
                 .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference()
                         .withId(build.nicId).withPrimary(true).withDeleteOption(DeleteOptions.DELETE))));
         vm.withLocation(build.location).withTags(build.tags);
+        // Managed boot diagnostics (no storage account of ours): when SSH never comes up, the serial log says why.
+        vm.withDiagnosticsProfile(new DiagnosticsProfile().withBootDiagnostics(new BootDiagnostics().withEnabled(true)));
         String userData = spec.userDataFile() != null ? readDataFile(context, spec.userDataFile(), "userDataFile")
                 : spec.userData();
         if (userData != null) {

@@ -25,6 +25,7 @@ public final class ResourceProvidersProvider implements ResourceProvider {
                     "virtualMachines", List.of("2022-11-01", "2022-08-01", "2020-06-01"),
                     "virtualMachineScaleSets", List.of("2022-11-01", "2022-08-01", "2020-06-01"),
                     "disks", List.of("2022-07-02", "2019-07-01"),
+                    "snapshots", List.of("2022-07-02", "2019-07-01"),
                     "images", List.of("2022-11-01", "2022-08-01", "2020-06-01"),
                     "galleries", List.of("2022-03-03", "2021-10-01", "2019-12-01")),
             "Microsoft.Resources", Map.of(

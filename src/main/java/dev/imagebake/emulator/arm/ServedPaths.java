@@ -88,6 +88,11 @@ public final class ServedPaths {
                 MARKETPLACE + "/*/artifacttypes/vmextension/types/*/versions/*",
                 SUB + "/providers/microsoft.compute/locations/*/runcommands",
                 SUB + "/providers/microsoft.compute/locations/*/runcommands/*"));
+        shapes.addAll(List.of(SUB + "/providers/microsoft.compute/snapshots", COMPUTE + "snapshots",
+                COMPUTE + "snapshots/*"));
+        shapes.addAll(List.of(SUB + "/resources", SUB + "/resourcegroups/*/resources"));
+        shapes.add(COMPUTE + "virtualMachines/*/retrieveBootDiagnosticsData");
+        shapes.add(RG + "microsoft.resources/deployments/*/whatIf");
         return List.copyOf(shapes);
     }
 

@@ -42,7 +42,8 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
     static final String DISK = "disks";
     static final String IMAGE = "images";
     static final String DISK_ENCRYPTION_SET = "diskEncryptionSets";
-    private static final List<String> TYPES = List.of(VM, DISK, IMAGE, DISK_ENCRYPTION_SET);
+    static final String SNAPSHOT = "snapshots";
+    private static final List<String> TYPES = List.of(VM, DISK, IMAGE, DISK_ENCRYPTION_SET, SNAPSHOT);
     private static final List<String> ACTIONS = List.of("powerOff", "deallocate", "start", "restart");
 
     /** Internal state kept in the document but never shown. */
@@ -53,6 +54,7 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
     private final VmMachines machines;
     private final RunCommands runCommands;
     private final VmExtensions extensions;
+    private final BootDiagnostics diagnostics;
 
     public ComputeProvider(StateStore store, Operations operations) {
         this(store, operations, new NoVmRuntime());
@@ -66,6 +68,7 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
         GuestCommands guest = new GuestCommands(runtime);
         this.runCommands = new RunCommands(store, operations, guest);
         this.extensions = new VmExtensions(store, operations, guest);
+        this.diagnostics = new BootDiagnostics(runtime);
         operations.register(PUT_KIND, ComputeProvider::putDone);
         operations.register(DELETE_KIND, ComputeProvider::remove);
         operations.register(ACTION_KIND, ComputeProvider::actionDone);
@@ -142,8 +145,7 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 case VM -> putVm(request, id, name, request.jsonBody());
                 case IMAGE -> putImage(request, id, name, request.jsonBody());
                 case DISK_ENCRYPTION_SET -> putDiskEncryptionSet(request, id, name, request.jsonBody());
-                default -> throw ArmException.badRequest("InvalidParameter", "Creating managed disks directly is"
-                        + " not supported by the emulator; disks are created with their virtual machine.");
+                default -> putCopy(request, type, id, name, request.jsonBody());
             };
             case "DELETE" -> delete(request, type, id);
             case "PATCH" -> {
@@ -155,6 +157,113 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             }
             default -> throw methodNotAllowed(request);
         };
+    }
+
+    // ---- snapshots, and disks copied from snapshots ----
+
+    /**
+     * A snapshot of a managed disk or another snapshot, or a managed disk copied from either
+     * ({@code creationData.createOption: Copy}): the copy keeps the source's content as it is at this moment (an
+     * attached disk's machine keeps running). Azure answers these PUTs with 202, as the SDK expects. A PUT on an
+     * existing snapshot or disk changes its tags only.
+     */
+    private Response putCopy(ArmRequest request, String type, String id, String name, Map<String, Object> body)
+            throws ArmException {
+        String location = location(body);
+        Object outcome = store.write(state -> {
+            try {
+                Map<String, Object> existing = state.resource(id);
+                if (existing != null) {
+                    if (body.get("tags") instanceof Map<?, ?> tags) {
+                        existing.put("tags", new LinkedHashMap<>(tags));
+                    }
+                    return Response.json(200, view(existing, false));
+                }
+                Map<String, Object> requested = map(body.get("properties"));
+                Map<String, Object> creation = map(requested.get("creationData"));
+                if (!"Copy".equalsIgnoreCase(string(creation.get("createOption")))) {
+                    throw ArmException.badRequest("InvalidParameter", "The emulator creates " + type + " only"
+                            + " by copying a managed disk or snapshot (creationData.createOption 'Copy'); '"
+                            + creation.get("createOption") + "' is not supported.");
+                }
+                String sourceId = string(creation.get("sourceResourceId"));
+                Map<String, Object> source = diskOrSnapshot(state, sourceId);
+                if (source == null) {
+                    throw ArmException.notFound("NotFound", "Resource " + sourceId + " is not found.");
+                }
+                if (!location.equals(source.get("location"))) {
+                    throw ArmException.badRequest("BadRequest", "The source resource '" + sourceId + "' is in"
+                            + " location '" + source.get("location") + "'; copy it within '" + location + "'.");
+                }
+                Map<String, Object> sourceProperties = map(source.get("properties"));
+                int sizeGb = Math.max(requested.get("diskSizeGB") instanceof Number n ? n.intValue() : 0,
+                        sourceProperties.get("diskSizeGB") instanceof Number n ? n.intValue() : 30);
+                String accountType = map(body.get("sku")).get("name") instanceof String t ? t
+                        : type.equals(SNAPSHOT) ? "Standard_LRS" : "Premium_LRS";
+                Map<String, Object> copy = new LinkedHashMap<>();
+                copy.put("name", name);
+                copy.put("id", id);
+                copy.put("type", NAMESPACE + "/" + type);
+                copy.put("location", location);
+                if (body.get("tags") instanceof Map<?, ?> tags) {
+                    copy.put("tags", new LinkedHashMap<>(tags));
+                }
+                copy.put("sku", new LinkedHashMap<>(Map.of("name", accountType,
+                        "tier", accountType.startsWith("Premium") ? "Premium" : "Standard")));
+                Map<String, Object> properties = new LinkedHashMap<>();
+                properties.put("osType", requested.getOrDefault("osType", sourceProperties.get("osType")));
+                properties.put("hyperVGeneration", requested.getOrDefault("hyperVGeneration",
+                        sourceProperties.getOrDefault("hyperVGeneration", "V1")));
+                Map<String, Object> creationData = new LinkedHashMap<>();
+                creationData.put("createOption", "Copy");
+                creationData.put("sourceResourceId", source.get("id"));
+                creationData.put("sourceUniqueId", sourceProperties.get("uniqueId"));
+                properties.put("creationData", creationData);
+                properties.put("diskSizeGB", sizeGb);
+                properties.put("diskSizeBytes", (long) sizeGb * 1024 * 1024 * 1024);
+                properties.put("uniqueId", UUID.randomUUID().toString());
+                properties.put("encryption", new LinkedHashMap<>(Map.of("type", "EncryptionAtRestWithPlatformKey")));
+                if (type.equals(SNAPSHOT)) {
+                    properties.put("incremental", Boolean.TRUE.equals(requested.get("incremental")));
+                } else {
+                    properties.put("diskState", "Unattached");
+                }
+                properties.put("timeCreated", Instant.now().toString());
+                properties.put("provisioningState", "Updating");
+                copy.put("properties", properties);
+                copy.put(INTERNAL, new LinkedHashMap<>(Map.of(VmMachines.LAYERS, diskLayers(state, source))));
+                state.putResource(id, copy);
+                String operationId = operations.start(state, PUT_KIND, id);
+                return operations.asyncAccepted(request, 202, view(copy, false), NAMESPACE, location, operationId,
+                        false);
+            } catch (ArmException e) {
+                return e;
+            }
+        });
+        return answer(outcome);
+    }
+
+    /** The managed disk or snapshot with this ID, or null. */
+    private static Map<String, Object> diskOrSnapshot(State state, String id) {
+        Map<String, Object> document = id.isBlank() ? null : state.resource(id.startsWith("/") ? id : "/" + id);
+        if (document == null) {
+            return null;
+        }
+        String type = String.valueOf(document.get("type"));
+        return type.equalsIgnoreCase(NAMESPACE + "/" + DISK) || type.equalsIgnoreCase(NAMESPACE + "/" + SNAPSHOT)
+                ? document : null;
+    }
+
+    /**
+     * The content of a managed disk or snapshot as layers: an attached OS disk's machine frozen as it is now, or
+     * the layers a detached disk or a snapshot keeps.
+     */
+    private List<String> diskLayers(State state, Map<String, Object> document) throws ArmException {
+        Map<String, Object> vm = document.get("managedBy") instanceof String vmId ? state.resource(vmId) : null;
+        if (vm != null && String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
+            return machines.snapshot(vm);
+        }
+        return new ArrayList<>(VmMachines.layers(document));
     }
 
     // ---- disk encryption sets ----
@@ -369,6 +478,9 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
         if (map(map(body.get("properties")).get("hardwareProfile")).get("vmSize") instanceof String size) {
             map(properties.get("hardwareProfile")).put("vmSize", size);
         }
+        if (map(body.get("properties")).get("diagnosticsProfile") instanceof Map<?, ?> diagnosticsProfile) {
+            properties.put("diagnosticsProfile", deepCopy(diagnosticsProfile));
+        }
         properties.put("provisioningState", "Updating");
         String operationId = operations.start(state, PUT_KIND, (String) vm.get("id"));
         return operations.asyncAccepted(request, 200, view(vm, false), NAMESPACE, location, operationId, false);
@@ -497,6 +609,9 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                     : String.valueOf(state.resource(id).get("location")));
             return runCommands.run(request, id, location, vm -> "running".equals(map(vm.get(INTERNAL))
                     .get("powerState")), notFound(VM, name, groupName));
+        }
+        if (segment.equalsIgnoreCase("retrieveBootDiagnosticsData")) {
+            return retrieveBootDiagnosticsData(request, id, name, groupName);
         }
         if (segment.equalsIgnoreCase("generalize")) {
             return generalize(id, name, groupName);
@@ -632,10 +747,17 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 Map<String, Object> properties = map(deepCopy(body.get("properties")));
                 properties.remove("provisioningState");
                 String sourceId = map(properties.get("sourceVirtualMachine")).get("id") instanceof String s ? s : null;
+                Map<String, Object> requestedOsDisk = map(map(properties.get("storageProfile")).get("osDisk"));
+                String diskSource = map(requestedOsDisk.get("snapshot")).get("id") instanceof String snap ? snap
+                        : map(requestedOsDisk.get("managedDisk")).get("id") instanceof String disk ? disk : null;
+                if (sourceId == null && diskSource != null) {
+                    return imageFromDisk(state, request, id, name, body, properties, diskSource);
+                }
                 if (sourceId == null) {
                     throw ArmException.badRequest("InvalidParameter", "The emulator creates images from a virtual"
                             + " machine (properties.sourceVirtualMachine.id) or from a local folder or tarball"
-                            + " (properties.storageProfile.osDisk.blobUri); the request gives neither.");
+                            + " (properties.storageProfile.osDisk.blobUri), a snapshot (osDisk.snapshot.id) or a"
+                            + " managed disk (osDisk.managedDisk.id); the request gives none of them.");
                 }
                 Map<String, Object> vm = state.resource(sourceId);
                 if (vm == null || !String.valueOf(vm.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM)) {
@@ -670,6 +792,35 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             }
         });
         return answer(outcome);
+    }
+
+    /**
+     * An image from a snapshot or managed disk ({@code storageProfile.osDisk.snapshot.id} or
+     * {@code .managedDisk.id}): its content is the source's as it is now.
+     */
+    private Response imageFromDisk(State state, ArmRequest request, String id, String name, Map<String, Object> body,
+                                   Map<String, Object> properties, String sourceId) throws ArmException {
+        Map<String, Object> source = diskOrSnapshot(state, sourceId);
+        if (source == null) {
+            throw ArmException.notFound("NotFound", "The entity was not found in this Azure location. Resource "
+                    + sourceId + " does not exist.");
+        }
+        Map<String, Object> sourceProperties = map(source.get("properties"));
+        Map<String, Object> osDisk = map(map(properties.get("storageProfile")).get("osDisk"));
+        osDisk.putIfAbsent("osType", sourceProperties.getOrDefault("osType", "Linux"));
+        osDisk.putIfAbsent("osState", "Generalized");
+        String key = osDisk.containsKey("snapshot") ? "snapshot" : "managedDisk";
+        osDisk.put(key, new LinkedHashMap<>(Map.of("id", source.get("id"))));
+        osDisk.putIfAbsent("caching", "ReadWrite");
+        osDisk.putIfAbsent("storageAccountType", map(source.get("sku")).getOrDefault("name", "Standard_LRS"));
+        osDisk.putIfAbsent("diskSizeGB", sourceProperties.get("diskSizeGB"));
+        Map<String, Object> storage = map(properties.get("storageProfile"));
+        storage.put("osDisk", osDisk);
+        storage.putIfAbsent("dataDisks", List.of());
+        storage.putIfAbsent("zoneResilient", false);
+        properties.put("storageProfile", storage);
+        properties.putIfAbsent("hyperVGeneration", sourceProperties.getOrDefault("hyperVGeneration", "V1"));
+        return createImage(state, request, id, name, body, properties, diskLayers(state, source));
     }
 
     /**
@@ -759,6 +910,11 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             }
             properties.put("provisioningState", "Deleting");
             if (type.equals(VM)) {
+                try {
+                    keepDetachedDisk(state, document);
+                } catch (ArmException e) {
+                    return e;
+                }
                 machines.delete(document);
             }
             String operationId = operations.start(state, DELETE_KIND, id);
@@ -766,6 +922,18 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                     operationId, true);
         });
         return answer(outcome);
+    }
+
+    /** An OS disk that outlives its VM keeps the machine's content, for snapshots and images made from it later. */
+    private void keepDetachedDisk(State state, Map<String, Object> vm) throws ArmException {
+        Map<String, Object> osDisk = map(map(map(vm.get("properties")).get("storageProfile")).get("osDisk"));
+        Object diskId = map(osDisk.get("managedDisk")).get("id");
+        Map<String, Object> disk = diskId instanceof String d ? state.resource(d) : null;
+        if (disk != null && !"Delete".equalsIgnoreCase(String.valueOf(osDisk.get("deleteOption")))) {
+            Map<String, Object> internal = map(disk.get(INTERNAL));
+            internal.put(VmMachines.LAYERS, machines.snapshot(vm));
+            disk.put(INTERNAL, internal);
+        }
     }
 
     private static void remove(State state, String target) {
@@ -805,6 +973,41 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
     public List<String> layersOf(Map<String, Object> source) throws ArmException {
         return String.valueOf(source.get("type")).equalsIgnoreCase(NAMESPACE + "/" + VM) ? machines.capture(source)
                 : VmMachines.layers(source);
+    }
+
+    /** The blob-like endpoint serving the boot diagnostics URIs that {@code retrieveBootDiagnosticsData} hands out. */
+    public dev.imagebake.emulator.http.Route bootDiagnostics() {
+        return diagnostics;
+    }
+
+    /**
+     * {@code POST .../retrieveBootDiagnosticsData?sasUriExpirationTimeInMinutes=N} (1-1440, 120 when absent): the
+     * screenshot and serial console log URIs of a VM with boot diagnostics enabled.
+     */
+    private Response retrieveBootDiagnosticsData(ArmRequest request, String id, String name, String groupName)
+            throws ArmException {
+        String minutesText = request.http().query().get("sasUriExpirationTimeInMinutes");
+        int minutes;
+        try {
+            minutes = minutesText == null ? 120 : Integer.parseInt(minutesText.strip());
+        } catch (NumberFormatException e) {
+            minutes = -1;
+        }
+        if (minutes < 1 || minutes > 1440) {
+            throw ArmException.badRequest("InvalidParameter", "The value of parameter sasUriExpirationTimeInMinutes"
+                    + " is invalid: it must be between 1 and 1440.");
+        }
+        Map<String, Object> vm = store.read(state -> state.resource(id));
+        if (vm == null) {
+            throw notFound(VM, name, groupName);
+        }
+        Map<String, Object> boot = map(map(map(vm.get("properties")).get("diagnosticsProfile")).get("bootDiagnostics"));
+        if (!Boolean.TRUE.equals(boot.get("enabled"))) {
+            throw ArmException.conflict("OperationNotAllowed", "Boot diagnostics are not enabled for VM '"
+                    + vm.get("name") + "'. Set diagnosticsProfile.bootDiagnostics.enabled and retry.");
+        }
+        return Response.json(200, diagnostics.uris(request.http().baseUrl(),
+                String.valueOf(map(vm.get("properties")).get("vmId")), String.valueOf(vm.get("name")), minutes));
     }
 
     /** After an emulator restart: boots again the machines of the VMs that were running. */

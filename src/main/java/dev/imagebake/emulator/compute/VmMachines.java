@@ -71,6 +71,15 @@ final class VmMachines {
         }
     }
 
+    /** The layers of {@code vm}'s OS disk as it is now: its own layer frozen (the machine keeps running). */
+    List<String> snapshot(Map<String, Object> vm) throws ArmException {
+        try {
+            return runtime.snapshot(spec(vm));
+        } catch (VmRuntimeException e) {
+            throw failure(vm, e);
+        }
+    }
+
     /** The layers of an image made from a local folder or tarball: its content as one new layer. */
     List<String> importLayers(Path source) throws ArmException {
         try {

@@ -22,12 +22,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * Template deployments into a resource group, {@code Microsoft.Resources/deployments}: PUT (validated at once,
  * then run as an Azure-AsyncOperation LRO), GET, HEAD, list, DELETE (the record only, as on Azure),
- * {@code POST .../validate} and {@code GET .../operations[/{id}]}.
+ * {@code POST .../validate}, {@code POST .../whatIf} and {@code GET .../operations[/{id}]}.
  *
  * <p>When its operation completes, a deployment creates the template's resources one by one, each after what it
  * {@code dependsOn}, through the same resource providers a client would call ({@link InternalArm}); the first
@@ -38,6 +39,7 @@ public final class DeploymentProvider implements ResourceProvider {
     static final String TYPE = "Microsoft.Resources/deployments";
     private static final String RUN_KIND = "deployment.run";
     private static final String DELETE_KIND = "deployment.delete";
+    private static final String WHAT_IF_KIND = "deployment.whatIf";
     private static final String INTERNAL = "_emulator";
     /** Template keys that describe the deployment of a resource rather than the resource itself. */
     private static final List<String> TEMPLATE_ONLY = List.of("type", "apiVersion", "name", "dependsOn", "copy",
@@ -56,6 +58,7 @@ public final class DeploymentProvider implements ResourceProvider {
         this.arm = new InternalArm(providers);
         operations.register(RUN_KIND, this::run);
         operations.register(DELETE_KIND, (state, target) -> state.removeTree(target));
+        operations.register(WHAT_IF_KIND, (state, target) -> { });
     }
 
     @Override
@@ -63,6 +66,7 @@ public final class DeploymentProvider implements ResourceProvider {
         ArmPath full = withProvider(path);
         String base = "subscriptions/*/resourcegroups/*/providers/microsoft.resources/deployments";
         return full.matches(base) || full.matches(base + "/*") || full.matches(base + "/*/validate")
+                || full.matches(base + "/*/whatif")
                 || full.matches(base + "/*/operations") || full.matches(base + "/*/operations/*");
     }
 
@@ -77,6 +81,27 @@ public final class DeploymentProvider implements ResourceProvider {
             return new ArmPath(List.copyOf(segments));
         }
         return path;
+    }
+
+    /**
+     * The request body read as ARM reads deployments: the Azure CLI inlines a template file's text as it is
+     * (comments and all) after an unquoted {@code template:} key.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> body(ArmRequest request) throws ArmException {
+        String text = request.http().bodyText().strip();
+        if (text.isEmpty()) {
+            return new LinkedHashMap<>();
+        }
+        try {
+            if (Json.parseLenient(text) instanceof Map<?, ?> body) {
+                return (Map<String, Object>) body;
+            }
+        } catch (IllegalArgumentException e) {
+            throw ArmException.badRequest("InvalidRequestContent", "The request content was invalid and could not"
+                    + " be deserialized: " + e.getMessage());
+        }
+        throw ArmException.badRequest("InvalidRequestContent", "The request content must be a JSON object.");
     }
 
     @Override
@@ -104,7 +129,11 @@ public final class DeploymentProvider implements ResourceProvider {
         String id = parentId + "/deployments/" + name;
         if (path.size() >= 9 && path.segment(8).equalsIgnoreCase("validate")) {
             requireMethod(request, "POST");
-            return validate(request, id, name, group, request.jsonBody());
+            return validate(request, id, name, group, body(request));
+        }
+        if (path.size() == 9 && path.segment(8).equalsIgnoreCase("whatIf")) {
+            requireMethod(request, "POST");
+            return whatIf(request, name, group, body(request));
         }
         if (path.size() >= 9) {
             requireMethod(request, "GET");
@@ -113,7 +142,7 @@ public final class DeploymentProvider implements ResourceProvider {
         return switch (request.method()) {
             case "GET" -> Response.json(200, existing(id, name));
             case "HEAD" -> Response.empty(store.read(state -> state.resource(id)) == null ? 404 : 204);
-            case "PUT" -> put(request, id, name, group, request.jsonBody());
+            case "PUT" -> put(request, id, name, group, body(request));
             case "DELETE" -> delete(request, id);
             default -> throw methodNotAllowed(request);
         };
@@ -177,6 +206,94 @@ public final class DeploymentProvider implements ResourceProvider {
         json.put("type", TYPE);
         json.put("properties", shown);
         return Response.json(200, json);
+    }
+
+    /**
+     * {@code POST .../whatIf}: 202 + Location, whose poll answers ARM's WhatIfOperationResult: per template resource
+     * {@code Create} (absent), {@code NoChange} (every property the template sets already has that value) or
+     * {@code Modify}; the group's other resources are {@code Ignore}d, as incremental mode leaves them alone.
+     */
+    private Response whatIf(ArmRequest request, String name, Map<String, Object> group, Map<String, Object> body)
+            throws ArmException {
+        Map<String, Object> properties = checkedProperties(body);
+        Template template = prepare(request, name, group, properties);
+        List<Object> changes = new ArrayList<>();
+        List<String> planned = new ArrayList<>();
+        for (Template.Resource resource : template.resources()) {
+            Map<String, Object> after = map(deepCopy(resource.functions().resolve(resource.body())));
+            if (after.containsKey("condition") && !Boolean.TRUE.equals(after.get("condition"))) {
+                continue;
+            }
+            TEMPLATE_ONLY.forEach(after::remove);
+            after.put("id", resource.id());
+            after.put("name", resource.name());
+            after.put("type", resource.type());
+            after.put("apiVersion", resource.apiVersion());
+            Map<String, Object> before = arm.get(request.http().baseUrl(), resource.id(), resource.apiVersion());
+            Map<String, Object> change = new LinkedHashMap<>();
+            change.put("resourceId", resource.id());
+            change.put("changeType", before == null ? "Create" : contains(before, after, Set.of("apiVersion"))
+                    ? "NoChange" : "Modify");
+            if (before != null) {
+                change.put("before", before);
+            }
+            change.put("after", after);
+            changes.add(change);
+            planned.add(resource.id().toLowerCase(Locale.ROOT));
+        }
+        String groupId = (String) group.get("id");
+        Object outcome = store.write(state -> {
+            for (Map<String, Object> other : state.allResources()) {
+                String otherId = String.valueOf(other.get("id"));
+                if (otherId.toLowerCase(Locale.ROOT).startsWith(groupId.toLowerCase(Locale.ROOT) + "/providers/")
+                        && other.get("location") != null && !String.valueOf(other.get("type")).startsWith(
+                        "Microsoft.Resources/") && !planned.contains(otherId.toLowerCase(Locale.ROOT))) {
+                    changes.add(new LinkedHashMap<>(Map.of("resourceId", otherId, "changeType", "Ignore")));
+                }
+            }
+            String operationId = operations.start(state, WHAT_IF_KIND, groupId);
+            state.operation(operationId).put("result", new LinkedHashMap<>(Map.of("status", "Succeeded",
+                    "properties", new LinkedHashMap<>(Map.of("changes", changes)))));
+            return operations.accepted(request, request.path().segment(1), operationId);
+        });
+        return answer(outcome);
+    }
+
+    /** Whether every value {@code wanted} sets (nested objects recursively, keys aside) is so in {@code actual}. */
+    private static boolean contains(Map<String, Object> actual, Map<String, Object> wanted, Set<String> skip) {
+        for (Map.Entry<String, Object> entry : wanted.entrySet()) {
+            if (skip.contains(entry.getKey())) {
+                continue;
+            }
+            Object have = actual.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(entry.getKey()))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            Object want = entry.getValue();
+            boolean same = want instanceof Map<?, ?> && have instanceof Map<?, ?>
+                    ? contains(map(have), map(want), Set.of())
+                    : want instanceof List<?> w && have instanceof List<?> h ? sameItems(h, w)
+                    : String.valueOf(want).equalsIgnoreCase(String.valueOf(have));
+            if (!same) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean sameItems(List<?> actual, List<?> wanted) {
+        if (actual.size() != wanted.size()) {
+            return false;
+        }
+        for (int i = 0; i < wanted.size(); i++) {
+            Object want = wanted.get(i);
+            Object have = actual.get(i);
+            boolean same = want instanceof Map<?, ?> && have instanceof Map<?, ?>
+                    ? contains(map(have), map(want), Set.of())
+                    : String.valueOf(want).equalsIgnoreCase(String.valueOf(have));
+            if (!same) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Map<String, Object> checkedProperties(Map<String, Object> body) throws ArmException {

@@ -42,6 +42,13 @@ final class Template {
                             java.util.function.Function<String, Map<String, Object>> resources)
             throws ArmException {
         Map<String, Object> parameters = parameters(map(template.get("parameters")), parameterValues);
+        // Default values are expressions too ("[resourceGroup().location]"), and may use parameters before them.
+        for (String name : new ArrayList<>(parameters.keySet())) {
+            if (parameterValues.keySet().stream().noneMatch(name::equalsIgnoreCase)) {
+                parameters.put(name, new TemplateFunctions(scope, parameters, Map.of(), resources, null)
+                        .resolve(parameters.get(name)));
+            }
+        }
         TemplateFunctions functions = new TemplateFunctions(scope, parameters, map(template.get("variables")),
                 resources, null);
         List<Resource> instances = new ArrayList<>();

@@ -47,6 +47,9 @@ public final class Dispatcher {
     }
 
     static byte[] render(Response response) {
+        if (response.body() instanceof byte[] raw) {
+            return raw;
+        }
         return response.body() == null ? new byte[0]
                 : Json.write(response.body()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }

@@ -58,7 +58,7 @@ public final class HttpsListener implements AutoCloseable {
             Response response = dispatcher.dispatch(request);
             byte[] body = Dispatcher.render(response);
             response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-            if (body.length > 0) {
+            if (body.length > 0 && !response.headers().containsKey("Content-Type")) {
                 exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
             }
             boolean noBody = body.length == 0 || request.method().equals("HEAD") || response.status() == 204;

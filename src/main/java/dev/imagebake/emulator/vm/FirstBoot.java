@@ -111,8 +111,9 @@ final class FirstBoot {
         s.append("""
                 if ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then ssh-keygen -A >/dev/null; fi
                 if [ -n "$first" ]; then
-                  setsid /bin/sh -c 'sh /var/lib/cloud/instance/scripts/runcmd >> /var/log/cloud-init-output.log 2>&1; \\
-                    date > /var/lib/cloud/instance/boot-finished' </dev/null >/dev/null 2>&1 &
+                  setsid /bin/sh -c 'sh /var/lib/cloud/instance/scripts/runcmd 2>&1 \\
+                    | tee -a /var/log/cloud-init-output.log; date > /var/lib/cloud/instance/boot-finished' \\
+                    </dev/null 2>&1 &
                 fi
                 """);
         return s.toString();

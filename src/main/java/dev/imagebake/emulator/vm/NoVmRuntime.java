@@ -28,8 +28,18 @@ public final class NoVmRuntime implements VmRuntime {
     }
 
     @Override
+    public List<String> snapshot(MachineSpec spec) {
+        return spec.layers();
+    }
+
+    @Override
     public List<String> importLayer(Path source) {
         return List.of();
+    }
+
+    @Override
+    public Path consoleLog(String key) {
+        return null;
     }
 
     @Override

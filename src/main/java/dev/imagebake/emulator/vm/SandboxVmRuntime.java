@@ -187,6 +187,11 @@ public final class SandboxVmRuntime implements VmRuntime {
     @Override
     public synchronized List<String> capture(MachineSpec spec) throws VmRuntimeException {
         stop(spec.key());
+        return snapshot(spec);
+    }
+
+    @Override
+    public synchronized List<String> snapshot(MachineSpec spec) throws VmRuntimeException {
         Path upper = machineDir(spec.key()).resolve("upper");
         List<String> image = new ArrayList<>();
         if (Files.isDirectory(upper)) {
@@ -200,6 +205,17 @@ public final class SandboxVmRuntime implements VmRuntime {
     @Override
     public List<String> importLayer(Path source) throws VmRuntimeException {
         return List.of(LayerImport.store(layers, source));
+    }
+
+    /** The machine's {@code boot.log}: the boot script's output and how each boot went. */
+    @Override
+    public Path consoleLog(String key) {
+        try {
+            Path log = machineDir(key).resolve("boot.log");
+            return Files.isRegularFile(log) ? log : null;
+        } catch (VmRuntimeException e) {
+            return null;
+        }
     }
 
     @Override

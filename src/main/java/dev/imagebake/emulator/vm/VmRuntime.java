@@ -38,6 +38,13 @@ public interface VmRuntime extends AutoCloseable {
     List<String> capture(MachineSpec spec) throws VmRuntimeException;
 
     /**
+     * Freezes the machine's disk as it is now into an immutable layer, running or not (a crash-consistent copy, as
+     * an Azure snapshot of an attached disk is), and returns the disk's layers, topmost first. The machine keeps
+     * running and keeps its own layer.
+     */
+    List<String> snapshot(MachineSpec spec) throws VmRuntimeException;
+
+    /**
      * Copies a local folder or tarball ({@link #TARBALLS}) into a new immutable layer and returns the image's
      * layers: that one alone, laid over the host's root like every image. Nothing is written outside the layer and
      * the source is only read. A runtime without machines returns no layers.
@@ -67,6 +74,12 @@ public interface VmRuntime extends AutoCloseable {
     default boolean closing() {
         return false;
     }
+
+    /**
+     * The machine's console output (what its boots and first-boot provisioning printed, as a serial console shows
+     * it), or {@code null} for a runtime without machines or a machine that never booted.
+     */
+    Path consoleLog(String key);
 
     /** Stops all machines (their disks stay for the next start of the emulator). */
     @Override
