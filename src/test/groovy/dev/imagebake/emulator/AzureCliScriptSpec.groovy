@@ -1,10 +1,12 @@
 package dev.imagebake.emulator
 
 import dev.imagebake.emulator.arm.Operations
+import dev.imagebake.testsupport.Poll
 import groovy.json.JsonSlurper
 import net.schmizz.sshj.SSHClient
 import net.schmizz.sshj.common.IOUtils
-import net.schmizz.sshj.transport.verification.PromiscuousVerifier
+import net.schmizz.sshj.common.Buffer
+import net.schmizz.sshj.transport.verification.HostKeyVerifier
 import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Stepwise
@@ -13,6 +15,8 @@ import spock.lang.TempDir
 import java.nio.charset.StandardCharsets
 import java.nio.file.Files
 import java.nio.file.Path
+import java.security.MessageDigest
+import java.security.PublicKey
 import java.time.Duration
 import java.util.concurrent.TimeUnit
 
@@ -54,6 +58,10 @@ class AzureCliScriptSpec extends Specification {
 
     @Shared
     Map shared = [:]
+
+    /** The SHA256 fingerprint of the host key each address offered over SSH. */
+    @Shared
+    Map<String, String> hostKeys = [:]
 
     def setupSpec() {
         emulator = Emulator.start(new Emulator.Settings(dir.resolve('emulator'), 0,
@@ -99,6 +107,7 @@ class AzureCliScriptSpec extends Specification {
         vm.powerState == 'VM running'
         vm.publicIpAddress ==~ /127\.\d+\.\d+\.\d+/
         ssh(vm.publicIpAddress as String, 22, 'hostname')[1].trim() == 'builder'
+        (shared.builderHostKey = hostKeys[vm.publicIpAddress]) ==~ /SHA256:[A-Za-z0-9+\/]{43}/
     }
 
     def "runs a shell script on the builder with run-command"() {
@@ -141,9 +150,10 @@ class AzureCliScriptSpec extends Specification {
         def log = az.run(['vm', 'boot-diagnostics', 'get-boot-log', '-g', RG, '-n', 'builder'])
         COMMANDS << log.args
 
-        then:
+        then: 'the console ends with the login prompt, after the fingerprint of the host key SSH really offers'
         log.exitCode == 0
-        log.out.contains('builder')
+        log.out.contains('builder login:')
+        log.out.contains(shared.builderHostKey as String)
     }
 
     def "stops the builder and snapshots its OS disk, then makes a disk and an image from the snapshot"() {
@@ -191,37 +201,51 @@ class AzureCliScriptSpec extends Specification {
         def tagged = ok('resource', 'list', '--tag', 'team=platform') as List
         def snapshots = ok('resource', 'list', '-g', RG, '--resource-type', 'Microsoft.Compute/snapshots') as List
 
-        then:
-        tagged*.type as Set == ['Microsoft.Compute/virtualMachines', 'Microsoft.Compute/snapshots'] as Set
-        tagged.every { it.tags.team == 'platform' }
+        then: 'az vm create tagged everything it made for the VM; images and the gallery were made untagged'
+        tagged.collect { "${it.type}/${it.name}".toString() } as Set == [
+                'Microsoft.Network/virtualNetworks/builderVNET', 'Microsoft.Network/networkSecurityGroups/builderNSG',
+                'Microsoft.Network/publicIPAddresses/builderPublicIP', 'Microsoft.Network/networkInterfaces/builderVMNic',
+                'Microsoft.Compute/virtualMachines/builder', 'Microsoft.Compute/snapshots/builder-snap'] as Set
+        tagged.every { it.resourceGroup == RG }
         snapshots*.name == ['builder-snap']
     }
 
     def "creates a scale set from the gallery image with the CLI's defaults: a load balancer with NAT to each instance"() {
-        when:
+        when: "Debian's az has no SDK operations for azure-mgmt-network, so the balancer is read with az resource"
         def created = ok('vmss', 'create', '-g', RG, '-n', 'web', '--image', shared.versionId as String,
                 '--instance-count', '2', '--vm-sku', 'Standard_B1s', '--admin-username', 'azureuser',
                 '--ssh-key-values', publicKeyFile().toString())
-        def lb = ok('network', 'lb', 'show', '-g', RG, '-n', 'webLB')
+        def lb = ok('resource', 'show', '-g', RG, '-n', 'webLB', '--resource-type', 'Microsoft.Network/loadBalancers',
+                '--api-version', '2018-11-01')
+        def ip = ok('resource', 'show', '-g', RG, '-n', 'webLBPublicIP', '--resource-type',
+                'Microsoft.Network/publicIPAddresses', '--api-version', '2018-11-01')
         def instances = ok('vmss', 'list-instances', '-g', RG, '-n', 'web') as List
-        def connections = ok('vmss', 'list-instance-connection-info', '-g', RG, '-n', 'web') as Map
+        String address = ip.get('properties').ipAddress
+        List<Integer> ports = lb.get('properties').inboundNatRules*.get('properties')*.frontendPort
 
         then:
-        created.vmss.provisioningState == 'Succeeded'
-        lb.inboundNatPools[0].backendPort == 22
-        lb.backendAddressPools*.name == ['webLBBEPool']
+        created.VMSS.provisioningState == 'Succeeded'
+        lb.get('properties').inboundNatPools*.get('properties')*.backendPort == [22]
+        lb.get('properties').backendAddressPools*.name == ['webLBBEPool']
         instances.size() == 2
-        connections.size() == 2
+        ports == [50000, 50001]
 
-        and: 'SSH through each NAT port reaches that instance, which has the file the extension wrote'
-        connections.values().collect { String endpoint ->
-            def (host, port) = endpoint.split(':')
-            ssh(host, port as int, 'hostname; cat /etc/baked')[1]
-        }.every { it.endsWith('baked-by-extension\n') }
-        connections.values().collect { String endpoint ->
-            def (host, port) = endpoint.split(':')
-            ssh(host, port as int, 'hostname')[1]
-        }.toSet().size() == 2
+        and: 'SSH through each NAT port reaches its own instance, which has the file the extension baked in'
+        def seen = ports.collect { int port ->
+            List answer = null
+            Poll.until("SSH through NAT port $port", 180) {
+                try {
+                    answer = ssh(address, port, 'hostname; cat /etc/baked')
+                    true
+                } catch (IOException ignored) {
+                    false
+                }
+            }
+            answer
+        }
+        seen*.get(0) == [0, 0]
+        seen*.get(1).every { it.endsWith('\nbaked-by-extension\n') }
+        seen*.get(1).collect { it.readLines()[0] } as Set == instances*.osProfile*.computerName as Set
     }
 
     def "runs a command on one scale set instance"() {
@@ -260,6 +284,7 @@ class AzureCliScriptSpec extends Specification {
         deployed.get('properties').outputs.id.value.endsWith('/publicIPAddresses/edge-ip')
         shown.get('properties').provisioningState == 'Succeeded'
         tagged*.name.contains('edge-ip')
+        tagged.size() == 7
     }
 
     def "cleans up: the snapshot, the disk and image made from it, the builder, then the group"() {
@@ -297,7 +322,19 @@ class AzureCliScriptSpec extends Specification {
     /** [exit status, stdout + stderr] of one command over SSH as the admin user. */
     private List ssh(String host, int port, String command) {
         new SSHClient().withCloseable { client ->
-            client.addHostKeyVerifier(new PromiscuousVerifier())
+            client.addHostKeyVerifier(new HostKeyVerifier() {
+                boolean verify(String hostname, int p, PublicKey hostKey) {
+                    // OpenSSH's SHA256 fingerprint: the key's wire encoding, hashed, base64 without padding.
+                    byte[] blob = new Buffer.PlainBuffer().putPublicKey(hostKey).compactData
+                    hostKeys[hostname] = 'SHA256:' + Base64.encoder.withoutPadding()
+                            .encodeToString(MessageDigest.getInstance('SHA-256').digest(blob))
+                    true
+                }
+
+                List<String> findExistingAlgorithms(String hostname, int p) {
+                    []
+                }
+            })
             client.connect(host, port)
             client.authPublickey('azureuser', client.loadKeys(key.toString()))
             client.startSession().withCloseable { session ->

@@ -110,6 +110,11 @@ final class FirstBoot {
         s.append("put /usr/sbin/reboot ").append(q(resource("reboot"))).append("\nchmod 755 /usr/sbin/reboot\n");
         s.append("""
                 if ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then ssh-keygen -A >/dev/null; fi
+                # What a serial console shows at the end of a boot: the host keys' fingerprints (so that a user can
+                # check the key SSH offers against the console) and the login prompt.
+                echo "SSH host key fingerprints of $(cat /etc/hostname):"
+                for key in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -l -f "$key"; done
+                echo "$(cat /etc/hostname) login:"
                 if [ -n "$first" ]; then
                   setsid /bin/sh -c 'sh /var/lib/cloud/instance/scripts/runcmd 2>&1 \\
                     | tee -a /var/log/cloud-init-output.log; date > /var/lib/cloud/instance/boot-finished' \\
