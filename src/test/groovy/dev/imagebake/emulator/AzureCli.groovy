@@ -84,4 +84,23 @@ class AzureCli {
             result
         }
     }
+
+    /** The JSON of a command that must have succeeded; the failure message shows what the CLI printed. */
+    static Object ok(Result result) {
+        assert result.exitCode == 0: result.toString()
+        result.json()
+    }
+
+    /**
+     * Registers the emulator as the custom cloud {@code imagebake} (with the hybrid profile: see AzureCliSpec for
+     * why), makes it the current cloud and logs in as the emulator's service principal.
+     */
+    void signInTo(Emulator emulator) {
+        Map cloud = new JsonSlurper().parse(emulator.cloudFile().toFile()) as Map
+        ok(run(['cloud', 'register', '-n', 'imagebake', '--endpoint-resource-manager', emulator.endpoint(),
+                '--profile', AzureCliSpec.PROFILE]))
+        ok(run(['cloud', 'set', '-n', 'imagebake']))
+        ok(run(['login', '--service-principal', '-u', cloud.clientId as String, '-p', cloud.clientSecret as String,
+                '--tenant', cloud.tenantId as String]))
+    }
 }

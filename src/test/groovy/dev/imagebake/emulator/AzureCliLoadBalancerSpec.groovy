@@ -15,6 +15,8 @@ import java.nio.file.Path
 import java.time.Duration
 import java.util.concurrent.TimeUnit
 
+import static dev.imagebake.emulator.AzureCli.ok
+
 /**
  * {@code az vmss create} with its defaults (the real Azure CLI 2.45 from Debian, hybrid profile as in
  * {@link AzureCliSpec}), against an emulator whose scale set instances are machines: the CLI's template deploys a
@@ -63,11 +65,7 @@ class AzureCliLoadBalancerSpec extends Specification {
         def keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'lb-spec', '-f',
                 key.toString()).redirectErrorStream(true).start()
         assert keygen.waitFor(60, TimeUnit.SECONDS) && keygen.exitValue() == 0
-        ok(az.run(['cloud', 'register', '-n', 'imagebake', '--endpoint-resource-manager', emulator.endpoint(),
-                   '--profile', AzureCliSpec.PROFILE]))
-        ok(az.run(['cloud', 'set', '-n', 'imagebake']))
-        ok(az.run(['login', '--service-principal', '-u', cloud.clientId, '-p', cloud.clientSecret,
-                   '--tenant', cloud.tenantId]))
+        az.signInTo(emulator)
         String group = "/subscriptions/${cloud.subscriptionId}/resourceGroups/$RG/providers/Microsoft.Network"
         lbId = "$group/loadBalancers/ssLB"
         publicIpId = "$group/publicIPAddresses/ssLBPublicIP"
@@ -236,10 +234,5 @@ class AzureCliLoadBalancerSpec extends Specification {
             return null
         }
         process.exitValue() == 0 ? out.trim() : null
-    }
-
-    private static Object ok(AzureCli.Result result) {
-        assert result.exitCode == 0: result.toString()
-        result.json()
     }
 }

@@ -11,6 +11,8 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 
+import static dev.imagebake.emulator.AzureCli.ok
+
 /**
  * The real Azure CLI 2.45 (Debian package, hybrid profile: see {@link AzureCliSpec} for why) against the emulator's
  * generic resource listings and template deployments as {@code az} sends them.
@@ -42,11 +44,7 @@ class AzureCliResourcesSpec extends Specification {
         arm = new RawArm(emulator)
         Files.createDirectories(dir.resolve('az'))
         az = new AzureCli(dir.resolve('az'), emulator.caCertificate())
-        ok(az.run(['cloud', 'register', '-n', 'imagebake', '--endpoint-resource-manager', emulator.endpoint(),
-                   '--profile', AzureCliSpec.PROFILE]))
-        ok(az.run(['cloud', 'set', '-n', 'imagebake']))
-        ok(az.run(['login', '--service-principal', '-u', cloud.clientId, '-p', cloud.clientSecret,
-                   '--tenant', cloud.tenantId]))
+        az.signInTo(emulator)
         az.runAll([['group', 'create', '-n', RG, '-l', 'westeurope'],
                    ['group', 'create', '-n', 'other-rg', '-l', 'northeurope']]).each { ok(it) }
         az.runAll([['network', 'nsg', 'create', '-g', RG, '-n', 'web-nsg', '--tags', 'team=web', 'tier=front'],
@@ -225,11 +223,5 @@ class AzureCliResourcesSpec extends Specification {
 
     private static String enc(String text) {
         URLEncoder.encode(text, 'UTF-8').replace('+', '%20')
-    }
-
-    /** The JSON of a command that must have succeeded; the failure message shows what the CLI printed. */
-    private static Object ok(AzureCli.Result result) {
-        assert result.exitCode == 0: result.toString()
-        result.json()
     }
 }

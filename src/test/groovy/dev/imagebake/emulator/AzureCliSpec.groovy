@@ -13,6 +13,8 @@ import java.security.KeyPairGenerator
 import java.security.interfaces.RSAPublicKey
 import java.time.Duration
 
+import static dev.imagebake.emulator.AzureCli.ok
+
 /**
  * The real Azure CLI (Debian package {@code azure-cli} 2.45, unmodified) against the emulator, one bake's worth of
  * commands in order: custom cloud and service-principal login, resource groups, network, VMs from the marketplace
@@ -387,12 +389,6 @@ class AzureCliSpec extends Specification {
         then:
         deleted.exitCode == 0
         exists.json() == false
-    }
-
-    /** The JSON of a command that must have succeeded; the failure message shows what the CLI printed. */
-    private static Object ok(AzureCli.Result result) {
-        assert result.exitCode == 0: result.toString()
-        result.json()
     }
 
     /** A fresh RSA key in OpenSSH's public key format, as {@code ssh-keygen} writes it. */

@@ -16,6 +16,8 @@ import java.security.KeyPairGenerator
 import java.security.interfaces.RSAPublicKey
 import java.time.Duration
 
+import static dev.imagebake.emulator.AzureCli.ok
+
 /**
  * The real Azure CLI (Debian's 2.45, hybrid profile: see {@code AzureCliSpec}) running commands inside the
  * emulator's sandboxed machines: {@code az vm run-command invoke}, {@code az vmss run-command invoke} on an instance,
@@ -51,11 +53,7 @@ class AzureCliGuestCommandSpec extends Specification {
         az = new AzureCli(dir.resolve('az'), emulator.caCertificate())
         keyFile = dir.resolve('id_rsa.pub')
         Files.writeString(keyFile, sshPublicKey() + '\n')
-        ok(az.run(['cloud', 'register', '-n', 'imagebake', '--endpoint-resource-manager', emulator.endpoint(),
-                   '--profile', PROFILE]))
-        ok(az.run(['cloud', 'set', '-n', 'imagebake']))
-        ok(az.run(['login', '--service-principal', '-u', cloud.clientId, '-p', cloud.clientSecret,
-                   '--tenant', cloud.tenantId]))
+        az.signInTo(emulator)
         ok(az.run(['group', 'create', '-n', RG, '-l', 'westeurope']))
     }
 
@@ -179,11 +177,6 @@ class AzureCliGuestCommandSpec extends Specification {
         result.value[0].code == 'ProvisioningState/succeeded'
         result.value[0].message == "Enable succeeded: \n[stdout]\n${instance.osProfile.computerName}\n" +
                 '/root/instance-ran\n\n[stderr]\n'
-    }
-
-    private static Object ok(AzureCli.Result result) {
-        assert result.exitCode == 0: result.toString()
-        result.json()
     }
 
     private static String sshPublicKey() {

@@ -28,6 +28,8 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 
+import static dev.imagebake.emulator.AzureCli.ok
+
 /**
  * Managed boot diagnostics against sandboxed machines: {@code retrieveBootDiagnosticsData} hands out SAS-like URIs
  * on the emulator, and the serial console log behind them is what the machine's boot and cloud-init printed; the
@@ -146,10 +148,7 @@ class BootDiagnosticsSpec extends Specification {
         def cloud = new JsonSlurper().parse(emulator.cloudFile().toFile()) as Map
         Files.createDirectories(dir.resolve('az'))
         def az = new AzureCli(dir.resolve('az'), emulator.caCertificate())
-        ok(az.run(['cloud', 'register', '-n', 'imagebake', '--endpoint-resource-manager', emulator.endpoint(),
-                   '--profile', AzureCliSpec.PROFILE]))
-        ok(az.run(['cloud', 'set', '-n', 'imagebake']))
-        ok(az.run(['login', '--service-principal', '-u', cloud.clientId, '-p', cloud.clientSecret, '--tenant', cloud.tenantId]))
+        az.signInTo(emulator)
 
         when:
         def log = az.run(['vm', 'boot-diagnostics', 'get-boot-log', '-g', 'rg', '-n', 'vm-diag'])
@@ -184,10 +183,5 @@ class BootDiagnosticsSpec extends Specification {
             stage = stage.withBootDiagnosticsOnManagedStorageAccount()
         }
         stage.create()
-    }
-
-    private static Object ok(AzureCli.Result result) {
-        assert result.exitCode == 0: result.toString()
-        result.json()
     }
 }
