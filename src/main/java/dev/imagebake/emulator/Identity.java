@@ -26,7 +26,7 @@ public record Identity(String tenantId, String subscriptionId, String clientId, 
                     (String) saved.get("tokenKey"));
         }
         Identity fresh = new Identity(UUID.randomUUID().toString(), UUID.randomUUID().toString(),
-                UUID.randomUUID().toString(), randomText(30), randomText(32));
+                UUID.randomUUID().toString(), clientSecretText(), randomText(32));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("tenantId", fresh.tenantId);
         json.put("subscriptionId", fresh.subscriptionId);
@@ -35,6 +35,18 @@ public record Identity(String tenantId, String subscriptionId, String clientId, 
         json.put("tokenKey", fresh.tokenKey);
         DataDir.writeAtomically(dir.identityFile(), Json.writePretty(json), true);
         return fresh;
+    }
+
+    /**
+     * A secret that never starts with '-': command lines take it as a value ({@code az login -p SECRET}), and one
+     * that begins like an option would be read as one (one fresh data folder in 32 had such a secret).
+     */
+    private static String clientSecretText() {
+        String secret;
+        do {
+            secret = randomText(30);
+        } while (secret.startsWith("-"));
+        return secret;
     }
 
     private static String randomText(int bytes) {
