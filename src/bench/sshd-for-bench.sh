@@ -1,6 +1,7 @@
 #!/bin/sh
 # Starts a private OpenSSH sshd on a free loopback port for the benchmarks, as the dedicated user imagebake-test
 # (created if missing; needs root). Prints "PORT DIR" on stdout; stop it with: kill $(cat DIR/sshd.pid)
+# SSHD_LOG_LEVEL=DEBUG1 makes DIR/sshd.log name the cipher each connection negotiated ("kex: client->server cipher").
 set -eu
 user=imagebake-test
 if ! id -u "$user" >/dev/null 2>&1; then
@@ -29,6 +30,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes yes
 Subsystem sftp internal-sftp
+LogLevel ${SSHD_LOG_LEVEL:-INFO}
 CFG
 mkdir -p /run/sshd
 /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 /**
  * A hidden command the launcher runs once per build to record a start-up cache: it exercises validate and plan
  * (compiling, evaluating and rendering every example), import (of the example Packer templates) and the help text, in
- * one JVM.
+ * one JVM, and loads what `build` needs before it connects.
  */
 @Command(name = "train", hidden = true)
 final class TrainCommand implements Callable<Integer> {
@@ -63,6 +63,9 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
+        // build (which starts from this cache on Java 25+): its options and the SSH client's algorithm tables.
+        Main.run(sink, sink, "build", "--help");
+        new net.schmizz.sshj.SSHClient(new net.schmizz.sshj.DefaultConfig()).getTransport();
         try (Stream<Path> files = Files.walk(cacheFolder)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
