@@ -165,7 +165,8 @@ public final class ResumeSource implements StepSource {
     @Override
     public void kept(BuildContext context) {
         Build build = context.build();
-        int at = reached.get(build.name()).get();
+        AtomicInteger reachedAt = reached.get(build.name());
+        int at = reachedAt == null ? 0 : reachedAt.get();
         if (!resumable(build)) {
             context.warn("no resume record: build --resume supports builder ssh so far");
             return;
