@@ -90,6 +90,20 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace an existing managed image or gallery image version.")
     boolean force;
 
+    @Option(names = "--resume", description = "Continue the build that failed with --on-error=abort, on the machine "
+            + "it kept (builder ssh), from the first step that changed or did not succeed; see its resume record "
+            + ".NAME.imagebake.resume.json beside the template.")
+    boolean resume;
+
+    @Option(names = "--from", paramLabel = "STEP", description = "With --resume: start again at this provisioning "
+            + "step (a number from 1, or a name such as 'shell (line 14)'), even though an earlier step changed.")
+    String from;
+
+    @Bounds(min = 0, aboveMin = true, duration = true)
+    @Option(names = "--resume-lease", defaultValue = "24h", paramLabel = "DURATION", description = "How long a resume "
+            + "record written by this build holds its machine: until then gc leaves it alone (default: 24h).")
+    String resumeLease;
+
     @ParentCommand
     Main main;
 
@@ -149,6 +163,21 @@ final class BuildCommand implements Callable<Integer> {
             main.err.println("Error: --only/--except leave no build to run");
             return ExitCodes.INVALID;
         }
+        if (from != null && !resume) {
+            main.err.println("Error: --from says where --resume starts again; give --resume too");
+            return ExitCodes.INVALID;
+        }
+        Duration lease = DurationText.parse(resumeLease);
+        if (lease == null) {
+            main.err.println("Error: --resume-lease takes a duration like 24h; got '" + resumeLease + "'");
+            return ExitCodes.INVALID;
+        }
+        ResumeRun resumeRun = new ResumeRun(template.template, main.err, lease);
+        int refused = resumeRun.prepare(builds, resume, from);
+        if (refused != ExitCodes.OK) {
+            return refused;
+        }
+        builds = resumeRun.builds();
         boolean terminal = System.console() != null;
         Interaction interaction = terminal ? this::ask : null;
         if (policy == OnError.ASK && interaction == null) {
@@ -183,7 +212,7 @@ final class BuildCommand implements Callable<Integer> {
                 secrets.add(local.clientSecret());
             }
             int code = run(result, builds, secrets, targets, log, folder, policy, interaction, limit,
-                    new AzureOptions(cloudFile, template.template, main.environment, force));
+                    new AzureOptions(cloudFile, template.template, main.environment, force), resumeRun);
             if (local != null && policy == OnError.ABORT && code != ExitCodes.OK) {
                 // The kept machine lives in the emulator, which ends with this command.
                 main.err.println(emulatorData == null
@@ -198,9 +227,9 @@ final class BuildCommand implements Callable<Integer> {
 
     private int run(EvaluationResult result, List<Build> builds, Secrets secrets, List<Reporter> targets,
                     PrintStream log, Path folder, OnError policy, Interaction interaction, Duration limit,
-                    AzureOptions azure) throws Exception {
-        Engine engine = new Engine(new Builders(UUID.randomUUID().toString(), azure), new Reporters(secrets, targets),
-                policy, parallel, interaction, folder, failFast);
+                    AzureOptions azure, ResumeRun resumeRun) throws Exception {
+        Engine engine = new Engine(resumeRun.source(new Builders(UUID.randomUUID().toString(), azure), folder),
+                new Reporters(secrets, targets), policy, parallel, interaction, folder, failFast);
         AtomicInteger interrupts = new AtomicInteger();
         Runnable onSignal = () -> {
             if (interrupts.incrementAndGet() == 1) {
@@ -228,8 +257,12 @@ final class BuildCommand implements Callable<Integer> {
             if (!json) {
                 main.out.print(secrets.redact(ConsoleReporter.summary(results)));
             }
+            int resumed = resumeRun.finish(results, secrets);
             if (interrupts.get() > 0) {
                 return ExitCodes.INTERRUPTED;
+            }
+            if (resumed != ExitCodes.OK) {
+                return resumed;
             }
             // A build whose cleanup left resources behind did not do all it promised: the exit code says so.
             return results.stream().allMatch(r -> r.status() == BuildResult.Status.SUCCEEDED

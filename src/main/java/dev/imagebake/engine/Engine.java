@@ -88,6 +88,9 @@ public final class Engine {
                     ? BuildResult.Status.SUCCEEDED_CLEANUP_INTERRUPTED : BuildResult.Status.SUCCEEDED)
                     : context.cancelled() ? BuildResult.Status.CANCELLED : BuildResult.Status.FAILED;
             String error = outcome.failure();
+            if (outcome.aborted()) {
+                steps.kept(context);
+            }
             if (outcome.aborted() && context.hasMachine()) {
                 String login;
                 try {

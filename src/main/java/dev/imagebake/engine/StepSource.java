@@ -23,4 +23,11 @@ public interface StepSource {
     default List<BuildStep> recorders(Build build) {
         return List.of();
     }
+
+    /**
+     * Called when a build failed and {@code --on-error=abort} (or the person at {@code ask}) kept everything: a
+     * source that supports {@code build --resume} notes what it needs to continue later.
+     */
+    default void kept(BuildContext context) {
+    }
 }
