@@ -192,7 +192,7 @@ public final class Emulator implements AutoCloseable {
         if (settings.proxy()) {
             try {
                 emulator.proxy = new ConnectProxy(0, java.util.Set.copyOf(TlsMaterial.PROXIED_HOSTS),
-                        java.net.URI.create(emulator.endpoint()).getPort());
+                        java.net.URI.create(emulator.endpoint()).getPort(), log);
             } catch (IOException e) {
                 emulator.close();
                 throw e;
