@@ -156,7 +156,8 @@ class DeploymentSpec extends RunningEmulatorSpec {
                       resources: [
                               [type: 'Microsoft.Network/publicIPAddresses', apiVersion: '2020-06-01',
                                name: "[parameters('ipName')]", location: 'westeurope',
-                               properties: [publicIPAllocationMethod: 'Static', idleTimeoutInMinutes: 7]],
+                               properties: [publicIPAllocationMethod: 'Static', idleTimeoutInMinutes: 7,
+                                            dnsSettings: [domainNameLabel: 'named-label']]],
                               [type: 'Microsoft.Network/virtualNetworks', apiVersion: '2020-06-01', name: 'named-vnet',
                                location: 'westeurope', properties: [addressSpace: [addressPrefixes: ['10.7.0.0/16']],
                                                                     subnets: [[name: 'inner', properties: [addressPrefix: '10.7.1.0/24']]]]],
@@ -165,7 +166,8 @@ class DeploymentSpec extends RunningEmulatorSpec {
                                properties: [addressPrefix: '10.7.2.0/24']]],
                       outputs: [idle: [type: 'int', value: "[reference(parameters('ipName')).idleTimeoutInMinutes]"],
                                 prefix: [type: 'string', value: "[reference('named-vnet/second').addressPrefix]"],
-                                full: [type: 'string', value: "[reference('NAMED-IP', '2020-06-01', 'Full').location]"]]]
+                                full: [type: 'string', value: "[reference('NAMED-IP', '2020-06-01', 'Full').location]"],
+                                fqdn: [type: 'string', value: "[reference(parameters('ipName')).dnsSettings.fqdn]"]]]
 
         when:
         def status = finished(arm.call('PUT', "${deployments()}/by-name?api-version=2021-04-01",
@@ -176,7 +178,8 @@ class DeploymentSpec extends RunningEmulatorSpec {
         status.status == 'Succeeded'
         deployment.get('properties').outputs == [idle: [type: 'int', value: 7],
                                                  prefix: [type: 'string', value: '10.7.2.0/24'],
-                                                 full: [type: 'string', value: 'westeurope']]
+                                                 full: [type: 'string', value: 'westeurope'],
+                                                 fqdn: [type: 'string', value: 'named-label.westeurope.cloudapp.azure.com']]
     }
 
     def "should refuse a template with a resource type the emulator does not serve before deploying anything"() {

@@ -180,6 +180,14 @@ public final class NetworkProvider implements ResourceProvider {
             case VNET -> buildVnet(state, id, properties, existing);
             case PIP -> {
                 document.put("sku", buildPip(body, properties, previous));
+                // Azure names a labelled address {label}.{region}.cloudapp.azure.com.
+                if (properties.get("dnsSettings") instanceof Map<?, ?> dns
+                        && dns.get("domainNameLabel") instanceof String label && !label.isEmpty()) {
+                    Map<String, Object> settings = new LinkedHashMap<>(map(dns));
+                    settings.put("fqdn", label + "." + location.toLowerCase(Locale.ROOT).replace(" ", "")
+                            + ".cloudapp.azure.com");
+                    properties.put("dnsSettings", settings);
+                }
             }
             case NIC -> buildNic(state, id, location, properties);
             case LB -> document.put("sku", LoadBalancers.build(state, id, body, properties,
