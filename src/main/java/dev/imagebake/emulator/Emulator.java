@@ -113,6 +113,7 @@ public final class Emulator implements AutoCloseable {
     private final FederatedCredentials federated;
     private NatForwarding natForwarding;
     private ConnectProxy proxy;
+    private AutoCloseable overdueTimer;
 
     private Emulator(DataDir dir, DataDirLock lock, Identity identity, Subscriptions subscriptions, RequestLog log,
                      HttpsListener listener, ComputeProvider compute, StateStore store, FederatedCredentials federated) {
@@ -189,10 +190,11 @@ public final class Emulator implements AutoCloseable {
             throw e instanceof IOException io ? io : new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
         Emulator emulator = new Emulator(dir, lock, identity, subscriptions, log, listener, compute, store, federated);
+        emulator.overdueTimer = operations.settleOnTime();
         if (settings.proxy()) {
             try {
                 emulator.proxy = new ConnectProxy(0, java.util.Set.copyOf(TlsMaterial.PROXIED_HOSTS),
-                        java.net.URI.create(emulator.endpoint()).getPort());
+                        java.net.URI.create(emulator.endpoint()).getPort(), log);
             } catch (IOException e) {
                 emulator.close();
                 throw e;
@@ -314,6 +316,13 @@ public final class Emulator implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (overdueTimer != null) {
+            try {
+                overdueTimer.close();
+            } catch (Exception e) {
+                // shutting a timer down does not fail
+            }
+        }
         if (proxy != null) {
             proxy.close();
         }

@@ -148,4 +148,64 @@ class DeploymentSpec extends RunningEmulatorSpec {
         linked.statusCode() == 400
         json(linked).error.code == 'InvalidTemplate'
     }
+
+    def "should let reference() name a resource of the same template by its name, as quickstart templates do"() {
+        given: 'outputs that read a public IP and a subnet by name, with no dependsOn, as ARM allows'
+        def byName = [contentVersion: '1.0.0.0',
+                      parameters: [ipName: [type: 'string', defaultValue: 'named-ip']],
+                      resources: [
+                              [type: 'Microsoft.Network/publicIPAddresses', apiVersion: '2020-06-01',
+                               name: "[parameters('ipName')]", location: 'westeurope',
+                               properties: [publicIPAllocationMethod: 'Static', idleTimeoutInMinutes: 7,
+                                            dnsSettings: [domainNameLabel: 'named-label']]],
+                              [type: 'Microsoft.Network/virtualNetworks', apiVersion: '2020-06-01', name: 'named-vnet',
+                               location: 'westeurope', properties: [addressSpace: [addressPrefixes: ['10.7.0.0/16']],
+                                                                    subnets: [[name: 'inner', properties: [addressPrefix: '10.7.1.0/24']]]]],
+                              [type: 'Microsoft.Network/virtualNetworks/subnets', apiVersion: '2020-06-01',
+                               name: 'named-vnet/second', dependsOn: ['named-vnet'],
+                               properties: [addressPrefix: '10.7.2.0/24']]],
+                      outputs: [idle: [type: 'int', value: "[reference(parameters('ipName')).idleTimeoutInMinutes]"],
+                                prefix: [type: 'string', value: "[reference('named-vnet/second').addressPrefix]"],
+                                full: [type: 'string', value: "[reference('NAMED-IP', '2020-06-01', 'Full').location]"],
+                                fqdn: [type: 'string', value: "[reference(parameters('ipName')).dnsSettings.fqdn]"]]]
+
+        when:
+        def status = finished(arm.call('PUT', "${deployments()}/by-name?api-version=2021-04-01",
+                [properties: [mode: 'Incremental', template: byName]]))
+        def deployment = json(arm.call('GET', "${deployments()}/by-name?api-version=2021-04-01"))
+
+        then:
+        status.status == 'Succeeded'
+        deployment.get('properties').outputs == [idle: [type: 'int', value: 7],
+                                                 prefix: [type: 'string', value: '10.7.2.0/24'],
+                                                 full: [type: 'string', value: 'westeurope'],
+                                                 fqdn: [type: 'string', value: 'named-label.westeurope.cloudapp.azure.com']]
+    }
+
+    def "should refuse a template with a resource type the emulator does not serve before deploying anything"() {
+        given: 'an NSG the emulator serves and a storage account it does not'
+        def mixed = [contentVersion: '1.0.0.0', resources: [
+                [type: 'Microsoft.Network/networkSecurityGroups', apiVersion: '2022-07-01', name: 'mixed-nsg',
+                 location: 'westeurope', properties: [securityRules: []]],
+                [type: 'Microsoft.Storage/storageAccounts', apiVersion: '2021-04-01', name: 'mixedsa',
+                 location: 'westeurope', sku: [name: 'Standard_LRS'], kind: 'StorageV2', properties: [:]]]]
+
+        when:
+        def put = arm.call('PUT', "${deployments()}/mixed?api-version=2021-04-01",
+                [properties: [mode: 'Incremental', template: mixed]])
+        def validate = arm.call('POST', "${deployments()}/mixed/validate?api-version=2021-04-01",
+                [properties: [mode: 'Incremental', template: mixed]])
+
+        then:
+        put.statusCode() == 400
+        json(put).error.code == 'InvalidTemplateDeployment'
+        json(put).error.message == "The template deployment 'mixed' is not valid: the resource 'mixedsa' is of type" +
+                " 'Microsoft.Storage/storageAccounts', which the emulator does not serve (InvalidResourceType);" +
+                " nothing was deployed."
+        validate.statusCode() == 400
+        json(validate).error.code == 'InvalidTemplateDeployment'
+        arm.call('GET', "${deployments()}/mixed?api-version=2021-04-01").statusCode() == 404
+        arm.call('GET', "${arm.sub()}/resourceGroups/$RG/providers/Microsoft.Network/networkSecurityGroups/mixed-nsg?api-version=2022-07-01")
+                .statusCode() == 404
+    }
 }

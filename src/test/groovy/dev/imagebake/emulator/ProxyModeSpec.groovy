@@ -81,6 +81,13 @@ class ProxyModeSpec extends Specification {
         wrongPort.contains('it refuses management.azure.com:80')
         plain.startsWith('HTTP/1.1 405 Method Not Allowed\r\n')
         plain.contains("does not forward 'GET' requests")
+
+        and: 'the request log says what was refused, as clients show only the status ("Tunnel connection failed: 403")'
+        List<Map> refused = Files.readAllLines(dir.resolve('data/requests.log'))
+                .collect { new JsonSlurper().parseText(it) as Map }.findAll { it.error == 'ProxyRefused' }
+        refused.collect { [it.method, it.path, it.status] }.containsAll([
+                ['CONNECT', 'example.com:443', 403], ['CONNECT', 'management.azure.com:80', 403],
+                ['GET', 'http://management.azure.com/', 405]])
     }
 
     def "should sign in at login.microsoftonline.com and serve management.azure.com, its URLs leading back through the proxy"() {
@@ -137,6 +144,18 @@ class ProxyModeSpec extends Specification {
         cloudShown.json().endpoints.resourceManager == 'https://management.azure.com/'
         group.exitCode == 0
         group.json().id == "/subscriptions/${cloud.subscriptionId}/resourceGroups/from-az".toString()
+
+        when: 'a compute command: under AzureCloud\'s default profile Debian\'s az fails before any request'
+        def vmsLatest = az.run(['vm', 'list', '-g', 'from-az'])
+        def profile = az.run(['cloud', 'update', '-n', 'AzureCloud', '--profile', '2020-09-01-hybrid'])
+        def vmsHybrid = az.run(['vm', 'list', '-g', 'from-az'])
+
+        then: 'so emulator.md tells to switch AzureCloud to the hybrid profile, as for the custom cloud'
+        vmsLatest.exitCode != 0
+        vmsLatest.err.contains("API version 2022-11-01 does not have operation group 'virtual_machines'")
+        profile.exitCode == 0
+        vmsHybrid.exitCode == 0
+        vmsHybrid.json() == []
 
         and: 'it signed in through the tenant discovery document and the token endpoint, as at login.microsoftonline.com'
         String log = Files.readString(dir.resolve('data/requests.log'))

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Long-running operations in the "202 + Location" style (resource group deletion). An operation is data in the
@@ -253,6 +256,26 @@ public final class Operations {
             throw failed;
         }
         return Boolean.TRUE.equals(outcome) ? Response.empty(200) : accepted(request, subscriptionId, operationId);
+    }
+
+    /**
+     * Settles overdue operations on time, not only at the next request: {@code az group delete --no-wait} and then
+     * {@code imagebake emulator inventory} (which reads the saved state) must see the group gone. Closing stops it.
+     */
+    public AutoCloseable settleOnTime() {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "imagebake-emulator-overdue");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                settleOverdue();
+            } catch (RuntimeException e) {
+                // the next request settles it as before; a timer thread must not die of it
+            }
+        }, 250, 250, TimeUnit.MILLISECONDS);
+        return timer::shutdownNow;
     }
 
     /** Completes overdue operations; the gateway calls this before each request so their effects are visible. */

@@ -319,8 +319,16 @@ public final class DeploymentProvider implements ResourceProvider {
                              Map<String, Object> properties) throws ArmException {
         TemplateFunctions.Scope scope = scope(request.path().segment(1), group, name);
         String baseUrl = request.http().baseUrl();
-        return Template.prepare(map(properties.get("template")), map(properties.get("parameters")), scope,
-                id -> arm.get(baseUrl, id, request.apiVersion()));
+        Template template = Template.prepare(map(properties.get("template")), map(properties.get("parameters")),
+                scope, id -> arm.get(baseUrl, id, request.apiVersion()));
+        for (Template.Resource resource : template.resources()) {
+            if (!arm.serves(resource.id())) {
+                throw ArmException.badRequest("InvalidTemplateDeployment", "The template deployment '" + name
+                        + "' is not valid: the resource '" + resource.name() + "' is of type '" + resource.type()
+                        + "', which the emulator does not serve (InvalidResourceType); nothing was deployed.");
+            }
+        }
+        return template;
     }
 
     private static TemplateFunctions.Scope scope(String subscriptionId, Map<String, Object> group, String name) {

@@ -46,8 +46,14 @@ final class InternalArm {
                 return provider.handle(new ArmRequest(request, path, version));
             }
         }
-        throw ArmException.badRequest("NoRegisteredProviderFound", "No registered resource provider found for"
-                + " location and API version '" + apiVersion + "' and type at '" + uri.getRawPath() + "'.");
+        throw ArmException.badRequest("InvalidResourceType",
+                "The emulator does not know the resource type at '" + uri.getRawPath() + "'.");
+    }
+
+    /** Whether one of the emulator's providers serves the resource with this ID. */
+    boolean serves(String id) {
+        ArmPath path = ArmPath.parse(id);
+        return providers.stream().anyMatch(provider -> provider.accepts(path));
     }
 
     /** PUTs a resource and follows its operation to the end; throws the operation's error if it failed. */

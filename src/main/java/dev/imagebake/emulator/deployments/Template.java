@@ -45,12 +45,13 @@ final class Template {
         // Default values are expressions too ("[resourceGroup().location]"), and may use parameters before them.
         for (String name : new ArrayList<>(parameters.keySet())) {
             if (parameterValues.keySet().stream().noneMatch(name::equalsIgnoreCase)) {
-                parameters.put(name, new TemplateFunctions(scope, parameters, Map.of(), resources, null)
+                parameters.put(name, new TemplateFunctions(scope, parameters, Map.of(), resources, Map.of(), null)
                         .resolve(parameters.get(name)));
             }
         }
+        Map<String, List<String>> idsByName = new HashMap<>();
         TemplateFunctions functions = new TemplateFunctions(scope, parameters, map(template.get("variables")),
-                resources, null);
+                resources, idsByName, null);
         List<Resource> instances = new ArrayList<>();
         for (Map<String, Object> resource : maps(template.get("resources"))) {
             Map<String, Object> copy = map(resource.get("copy"));
@@ -62,6 +63,10 @@ final class Template {
                     instances.add(instance(resource, functions.inCopy(i), scope));
                 }
             }
+        }
+        for (Resource instance : instances) {
+            idsByName.computeIfAbsent(instance.name().toLowerCase(Locale.ROOT), n -> new ArrayList<>())
+                    .add(instance.id());
         }
         return new Template(order(instances), map(template.get("outputs")), functions, parameters);
     }

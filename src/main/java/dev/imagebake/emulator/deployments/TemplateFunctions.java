@@ -37,24 +37,30 @@ final class TemplateFunctions {
     private final Map<String, Object> variables = new LinkedHashMap<>();
     private final Set<String> evaluating = new HashSet<>();
     private final Function<String, Map<String, Object>> resources;
+    private final Map<String, List<String>> idsByName;
     private final Integer copyIndex;
 
     /**
      * @param parameters the deployment's parameter values (defaults applied)
      * @param resources  finds a resource document by ID, for {@code reference()}; null when it does not exist
+     * @param idsByName  the IDs of the template's own resources by lower-cased name, so that
+     *                   {@code reference('name')} finds a resource of the same template, as ARM documents; the
+     *                   template fills it once its resources' names are evaluated
      */
     TemplateFunctions(Scope scope, Map<String, Object> parameters, Map<String, Object> rawVariables,
-                      Function<String, Map<String, Object>> resources, Integer copyIndex) {
+                      Function<String, Map<String, Object>> resources, Map<String, List<String>> idsByName,
+                      Integer copyIndex) {
         this.scope = scope;
         this.parameters = parameters;
         this.rawVariables = rawVariables;
         this.resources = resources;
+        this.idsByName = idsByName;
         this.copyIndex = copyIndex;
     }
 
     /** The same scope inside iteration {@code index} of a copy loop. */
     TemplateFunctions inCopy(int index) {
-        return new TemplateFunctions(scope, parameters, rawVariables, resources, index);
+        return new TemplateFunctions(scope, parameters, rawVariables, resources, idsByName, index);
     }
 
     /** Evaluates every expression inside a JSON value (objects, arrays and strings, recursively). */
@@ -206,7 +212,7 @@ final class TemplateFunctions {
     /** {@code reference(idOrName [, apiVersion] [, 'Full'])}: the resource's properties, or all of it. */
     private Object reference(List<Object> args) throws ArmException {
         String target = text(args, 0, "reference");
-        String id = target.startsWith("/") ? target : resourceIdFromName(target);
+        String id = target.startsWith("/") ? target : idOfName(target);
         Map<String, Object> document = resources.apply(id);
         if (document == null) {
             throw ArmException.notFound("ResourceNotFound", "The Resource '" + target + "' was not found;"
@@ -216,9 +222,18 @@ final class TemplateFunctions {
         return full ? document : document.get("properties");
     }
 
-    /** {@code Microsoft.Network/publicIPAddresses/ip1} (a short reference) to a full resource ID. */
-    private String resourceIdFromName(String typeAndName) {
-        return scope.groupId() + "/providers/" + typeAndName;
+    /**
+     * A resource of this template by its name ({@code 'ip1'}, {@code 'vnet/subnet'}), as ARM resolves
+     * {@code reference('name')}; otherwise a short {@code Microsoft.Network/publicIPAddresses/ip1} in the
+     * deployment's group.
+     */
+    private String idOfName(String name) throws ArmException {
+        List<String> ids = idsByName.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+        if (ids.size() > 1) {
+            throw invalid("The template reference '" + name + "' is ambiguous: more than one resource of the"
+                    + " template has that name (" + String.join(", ", ids) + "). Use resourceId() instead.");
+        }
+        return ids.isEmpty() ? scope.groupId() + "/providers/" + name : ids.get(0);
     }
 
     private String uniqueString(List<Object> args) throws ArmException {

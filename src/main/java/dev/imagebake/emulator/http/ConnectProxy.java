@@ -29,13 +29,16 @@ public final class ConnectProxy implements AutoCloseable {
     private final Set<String> hosts;
     private final InetSocketAddress target;
     private final ExecutorService threads;
+    private final RequestLog log;
 
     /**
      * @param hosts      the host names answered on port 443, lower case
      * @param targetPort the emulator's HTTPS port on the loopback address
+     * @param log        where refused requests are recorded (tunnelled ones are logged by the emulator itself)
      */
-    public ConnectProxy(int port, Set<String> hosts, int targetPort) throws IOException {
+    public ConnectProxy(int port, Set<String> hosts, int targetPort, RequestLog log) throws IOException {
         this.hosts = Set.copyOf(hosts);
+        this.log = log;
         this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
@@ -75,6 +78,8 @@ public final class ConnectProxy implements AutoCloseable {
             }
             String[] requestLine = head.substring(0, head.indexOf("\r\n")).split(" ");
             if (requestLine.length != 3 || !requestLine[0].equals("CONNECT")) {
+                String url = requestLine.length > 1 ? requestLine[1] : "";
+                log.refused(requestLine[0], url.contains("?") ? url.substring(0, url.indexOf('?')) : url, 405);
                 refuse(out, 405, "Method Not Allowed", "The imagebake emulator's proxy only tunnels HTTPS (CONNECT) "
                         + "to Azure's public endpoints; it does not forward '" + requestLine[0] + "' requests.");
                 return;
@@ -84,6 +89,7 @@ public final class ConnectProxy implements AutoCloseable {
             String host = colon < 0 ? destination : destination.substring(0, colon);
             String port = colon < 0 ? "" : destination.substring(colon + 1);
             if (!port.equals("443") || !hosts.contains(host)) {
+                log.refused("CONNECT", requestLine[1], 403);
                 refuse(out, 403, "Forbidden", "The imagebake emulator's proxy answers only for " + String.join(", ",
                         hosts.stream().sorted().toList()) + " on port 443; it refuses " + requestLine[1]
                         + " rather than send it to the internet.");

@@ -53,6 +53,26 @@ public final class RequestLog implements AutoCloseable {
         }
     }
 
+    /**
+     * A request the proxy refused ({@code CONNECT example.com:443}): method, destination as {@code path}, status and
+     * the error {@code ProxyRefused}, so that a client showing only "403 Forbidden" can be explained from the log.
+     */
+    synchronized void refused(String method, String destination, int status) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("time", Instant.now().toString());
+        line.put("method", method);
+        line.put("path", destination);
+        line.put("status", status);
+        line.put("error", "ProxyRefused");
+        try {
+            writer.write(Json.write(line));
+            writer.newLine();
+            writer.flush();
+        } catch (IOException e) {
+            // as above: a diagnostic aid only
+        }
+    }
+
     @Override
     public synchronized void close() throws IOException {
         writer.close();

@@ -180,6 +180,14 @@ public final class NetworkProvider implements ResourceProvider {
             case VNET -> buildVnet(state, id, properties, existing);
             case PIP -> {
                 document.put("sku", buildPip(body, properties, previous));
+                // Azure names a labelled address {label}.{region}.cloudapp.azure.com.
+                if (properties.get("dnsSettings") instanceof Map<?, ?> dns
+                        && dns.get("domainNameLabel") instanceof String label && !label.isEmpty()) {
+                    Map<String, Object> settings = new LinkedHashMap<>(map(dns));
+                    settings.put("fqdn", label + "." + location.toLowerCase(Locale.ROOT).replace(" ", "")
+                            + ".cloudapp.azure.com");
+                    properties.put("dnsSettings", settings);
+                }
             }
             case NIC -> buildNic(state, id, location, properties);
             case LB -> document.put("sku", LoadBalancers.build(state, id, body, properties,
@@ -293,6 +301,8 @@ public final class NetworkProvider implements ResourceProvider {
             properties.put("ipAddress", previous.get("ipAddress") instanceof String ip ? ip : "20."
                     + ThreadLocalRandom.current().nextInt(1, 255) + "." + ThreadLocalRandom.current().nextInt(0, 256)
                     + "." + ThreadLocalRandom.current().nextInt(1, 255));
+        } else if (previous.get("ipAddress") instanceof String ip) {
+            properties.put("ipAddress", ip); // a dynamic address in use stays through an update
         } else {
             properties.remove("ipAddress");
         }
@@ -308,12 +318,23 @@ public final class NetworkProvider implements ResourceProvider {
                     + id + " must have one or more IP configurations.");
         }
         requireReference(state, id, properties.get("networkSecurityGroup"));
+        // A dynamic address stays while the NIC exists (a redeployed template must not move the VM's address).
+        Map<String, Map<String, Object>> before = new LinkedHashMap<>();
+        Map<String, Object> existing = state.resource(id);
+        if (existing != null) {
+            for (Map<String, Object> old : maps(map(existing.get("properties")).get("ipConfigurations"))) {
+                before.put(String.valueOf(old.get("name")).toLowerCase(Locale.ROOT), map(old.get("properties")));
+            }
+        }
         List<String> taken = new ArrayList<>();
         List<Object> built = new ArrayList<>();
         boolean first = true;
         for (Map<String, Object> config : configs) {
             String configName = String.valueOf(config.get("name"));
             Map<String, Object> p = map(config.get("properties"));
+            for (String key : IP_CONFIGURATION_KEYS) {
+                canonicalKey(p, key);
+            }
             String subnetId = map(p.get("subnet")).get("id") instanceof String s ? s : null;
             if (subnetId == null) {
                 throw ArmException.badRequest("SubnetIsRequired", "Subnet is required for the IP configuration "
@@ -338,7 +359,13 @@ public final class NetworkProvider implements ResourceProvider {
             }
             String allocation = p.get("privateIPAllocationMethod") instanceof String a ? a : "Dynamic";
             p.put("privateIPAllocationMethod", allocation);
-            if (!allocation.equalsIgnoreCase("Static") || !(p.get("privateIPAddress") instanceof String)) {
+            Map<String, Object> was = before.getOrDefault(configName.toLowerCase(Locale.ROOT), Map.of());
+            boolean sameSubnet = String.valueOf(map(was.get("subnet")).get("id"))
+                    .equalsIgnoreCase(String.valueOf(subnet.get("id")));
+            if (!allocation.equalsIgnoreCase("Static") && sameSubnet
+                    && was.get("privateIPAddress") instanceof String kept && !taken.contains(kept)) {
+                p.put("privateIPAddress", kept);
+            } else if (!allocation.equalsIgnoreCase("Static") || !(p.get("privateIPAddress") instanceof String)) {
                 p.put("privateIPAddress", freeAddress(state, subnet, id, taken));
             }
             taken.add((String) p.get("privateIPAddress"));
@@ -357,6 +384,23 @@ public final class NetworkProvider implements ResourceProvider {
         Map<String, Object> previous = state.resource(id);
         if (previous != null && map(previous.get("properties")).get("virtualMachine") != null) {
             properties.put("virtualMachine", map(previous.get("properties")).get("virtualMachine"));
+        }
+    }
+
+    /** IP configuration fields that templates spell in other cases ({@code publicIpAddress}); ARM ignores case. */
+    private static final List<String> IP_CONFIGURATION_KEYS = List.of("subnet", "publicIPAddress",
+            "privateIPAddress", "privateIPAllocationMethod", "privateIPAddressVersion", "primary");
+
+    /** Renames a key spelt in another case to {@code key}, as ARM reads property names without regard to case. */
+    private static void canonicalKey(Map<String, Object> properties, String key) {
+        if (properties.containsKey(key)) {
+            return;
+        }
+        for (String present : List.copyOf(properties.keySet())) {
+            if (present.equalsIgnoreCase(key)) {
+                properties.put(key, properties.remove(present));
+                return;
+            }
         }
     }
 
