@@ -181,9 +181,22 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 }
                 Map<String, Object> requested = map(body.get("properties"));
                 Map<String, Object> creation = map(requested.get("creationData"));
+                boolean empty = type.equals(DISK) && "Empty".equalsIgnoreCase(string(creation.get("createOption")));
+                if (empty) {
+                    Map<String, Object> disk = newDisk(DISK, id, name, location, body, requested, emptyCreation(),
+                            emptySizeGb(requested, "diskSizeGB"));
+                    Map<String, Object> properties = map(disk.get("properties"));
+                    properties.put("diskState", "Unattached");
+                    properties.put("provisioningState", "Updating");
+                    state.putResource(id, disk);
+                    String operationId = operations.start(state, PUT_KIND, id);
+                    return operations.asyncAccepted(request, 202, view(disk, false), NAMESPACE, location,
+                            operationId, false);
+                }
                 if (!"Copy".equalsIgnoreCase(string(creation.get("createOption")))) {
                     throw ArmException.badRequest("InvalidParameter", "The emulator creates " + type + " only"
-                            + " by copying a managed disk or snapshot (creationData.createOption 'Copy'); '"
+                            + " by copying a managed disk or snapshot (creationData.createOption 'Copy')"
+                            + (type.equals(DISK) ? " or empty (createOption 'Empty')" : "") + "; '"
                             + creation.get("createOption") + "' is not supported.");
                 }
                 String sourceId = string(creation.get("sourceResourceId"));
@@ -198,39 +211,21 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 Map<String, Object> sourceProperties = map(source.get("properties"));
                 int sizeGb = Math.max(requested.get("diskSizeGB") instanceof Number n ? n.intValue() : 0,
                         sourceProperties.get("diskSizeGB") instanceof Number n ? n.intValue() : 30);
-                String accountType = map(body.get("sku")).get("name") instanceof String t ? t
-                        : type.equals(SNAPSHOT) ? "Standard_LRS" : "Premium_LRS";
-                Map<String, Object> copy = new LinkedHashMap<>();
-                copy.put("name", name);
-                copy.put("id", id);
-                copy.put("type", NAMESPACE + "/" + type);
-                copy.put("location", location);
-                if (body.get("tags") instanceof Map<?, ?> tags) {
-                    copy.put("tags", new LinkedHashMap<>(tags));
-                }
-                copy.put("sku", new LinkedHashMap<>(Map.of("name", accountType,
-                        "tier", accountType.startsWith("Premium") ? "Premium" : "Standard")));
-                Map<String, Object> properties = new LinkedHashMap<>();
-                properties.put("osType", requested.getOrDefault("osType", sourceProperties.get("osType")));
-                properties.put("hyperVGeneration", requested.getOrDefault("hyperVGeneration",
-                        sourceProperties.getOrDefault("hyperVGeneration", "V1")));
+                Map<String, Object> withSource = new LinkedHashMap<>(requested);
+                withSource.putIfAbsent("osType", sourceProperties.get("osType"));
+                withSource.putIfAbsent("hyperVGeneration", sourceProperties.getOrDefault("hyperVGeneration", "V1"));
                 Map<String, Object> creationData = new LinkedHashMap<>();
                 creationData.put("createOption", "Copy");
                 creationData.put("sourceResourceId", source.get("id"));
                 creationData.put("sourceUniqueId", sourceProperties.get("uniqueId"));
-                properties.put("creationData", creationData);
-                properties.put("diskSizeGB", sizeGb);
-                properties.put("diskSizeBytes", (long) sizeGb * 1024 * 1024 * 1024);
-                properties.put("uniqueId", UUID.randomUUID().toString());
-                properties.put("encryption", new LinkedHashMap<>(Map.of("type", "EncryptionAtRestWithPlatformKey")));
+                Map<String, Object> copy = newDisk(type, id, name, location, body, withSource, creationData, sizeGb);
+                Map<String, Object> properties = map(copy.get("properties"));
                 if (type.equals(SNAPSHOT)) {
                     properties.put("incremental", Boolean.TRUE.equals(requested.get("incremental")));
                 } else {
                     properties.put("diskState", "Unattached");
                 }
-                properties.put("timeCreated", Instant.now().toString());
                 properties.put("provisioningState", "Updating");
-                copy.put("properties", properties);
                 copy.put(INTERNAL, new LinkedHashMap<>(Map.of(VmMachines.LAYERS, diskLayers(state, source))));
                 state.putResource(id, copy);
                 String operationId = operations.start(state, PUT_KIND, id);
@@ -241,6 +236,60 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             }
         });
         return answer(outcome);
+    }
+
+    /**
+     * A new managed disk or snapshot document as Azure shows it (the caller adds provisioningState and diskState):
+     * the SKU from {@code sku.name} (Premium_LRS for disks, Standard_LRS for snapshots by default), osType and
+     * hyperVGeneration when {@code requested} names them.
+     */
+    private static Map<String, Object> newDisk(String type, String id, String name, String location,
+                                               Map<String, Object> body, Map<String, Object> requested,
+                                               Map<String, Object> creationData, int sizeGb) {
+        String accountType = map(body.get("sku")).get("name") instanceof String t ? t
+                : type.equals(SNAPSHOT) ? "Standard_LRS" : "Premium_LRS";
+        Map<String, Object> disk = new LinkedHashMap<>();
+        disk.put("name", name);
+        disk.put("id", id);
+        disk.put("type", NAMESPACE + "/" + type);
+        disk.put("location", location);
+        if (body.get("tags") instanceof Map<?, ?> tags) {
+            disk.put("tags", new LinkedHashMap<>(tags));
+        }
+        if (body.get("zones") instanceof List<?> zones) {
+            disk.put("zones", new ArrayList<>(zones));
+        }
+        disk.put("sku", new LinkedHashMap<>(Map.of("name", accountType,
+                "tier", accountType.startsWith("Premium") ? "Premium" : "Standard")));
+        Map<String, Object> properties = new LinkedHashMap<>();
+        if (requested.get("osType") != null) {
+            properties.put("osType", requested.get("osType"));
+        }
+        if (requested.get("hyperVGeneration") != null) {
+            properties.put("hyperVGeneration", requested.get("hyperVGeneration"));
+        }
+        properties.put("creationData", creationData);
+        properties.put("diskSizeGB", sizeGb);
+        properties.put("diskSizeBytes", (long) sizeGb * 1024 * 1024 * 1024);
+        properties.put("uniqueId", UUID.randomUUID().toString());
+        properties.put("encryption", new LinkedHashMap<>(Map.of("type", "EncryptionAtRestWithPlatformKey")));
+        properties.put("timeCreated", Instant.now().toString());
+        disk.put("properties", properties);
+        disk.put(INTERNAL, new LinkedHashMap<>(Map.of(VmMachines.LAYERS, new ArrayList<String>())));
+        return disk;
+    }
+
+    private static Map<String, Object> emptyCreation() {
+        return new LinkedHashMap<>(Map.of("createOption", "Empty"));
+    }
+
+    /** The size an empty disk needs, refused as Azure refuses it when missing. */
+    private static int emptySizeGb(Map<String, Object> requested, String parameter) throws ArmException {
+        if (!(requested.get("diskSizeGB") instanceof Number n) || n.intValue() <= 0) {
+            throw ArmException.badRequest("InvalidParameter", "Required parameter '" + parameter
+                    + "' is missing (null).");
+        }
+        return n.intValue();
     }
 
     /** The managed disk or snapshot with this ID, or null. */
@@ -412,7 +461,8 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 managed.put("id", diskId);
                 osDisk.put("managedDisk", managed);
                 storage.put("osDisk", osDisk);
-                storage.putIfAbsent("dataDisks", List.of());
+                List<Map<String, Object>> dataDiskDocuments = dataDisks(state, storage, id, name, location, body,
+                        accountType);
                 storage.put("imageReference", imageReference);
                 properties.put("storageProfile", storage);
                 properties.put("vmId", UUID.randomUUID().toString());
@@ -441,13 +491,11 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
 
                 Map<String, Object> diskDocument = disk(diskId, diskName, location, accountType, sizeGb,
                         hyperVGeneration, imageReference, id, body.get("zones"));
-                if (encryptionSet != null) {
-                    // As Azure shows a disk encrypted with customer-managed keys.
-                    map(diskDocument.get("properties")).put("encryption", new LinkedHashMap<>(Map.of("type",
-                            map(encryptionSet.get("properties")).getOrDefault("encryptionType",
-                                    "EncryptionAtRestWithCustomerKey"), "diskEncryptionSetId", encryptionSet.get("id"))));
-                }
+                encryptWith(diskDocument, encryptionSet);
                 state.putResource(diskId, diskDocument);
+                for (Map<String, Object> dataDisk : dataDiskDocuments) {
+                    state.putResource((String) dataDisk.get("id"), dataDisk);
+                }
                 for (Map<String, Object> nic : nics) {
                     map(nic.get("properties")).put("virtualMachine", new LinkedHashMap<>(Map.of("id", id)));
                 }
@@ -459,6 +507,89 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             }
         });
         return answer(outcome);
+    }
+
+    /** As Azure shows a disk encrypted with customer-managed keys, when {@code encryptionSet} is not null. */
+    private static void encryptWith(Map<String, Object> disk, Map<String, Object> encryptionSet) {
+        if (encryptionSet != null) {
+            map(disk.get("properties")).put("encryption", new LinkedHashMap<>(Map.of("type",
+                    map(encryptionSet.get("properties")).getOrDefault("encryptionType",
+                            "EncryptionAtRestWithCustomerKey"), "diskEncryptionSetId", encryptionSet.get("id"))));
+        }
+    }
+
+    /**
+     * A new VM's data disks: each {@code createOption: Empty} entry gets a managed disk of its own, named as Azure
+     * names implicit data disks ({@code {vm}_disk{lun+2}_{32 hex}}), and each {@code Attach} entry names an existing
+     * unattached disk. Both are returned attached to the VM (the caller stores them); the entries get
+     * {@code name} and {@code managedDisk.id}, and {@code deleteOption} Detach unless given.
+     */
+    private static List<Map<String, Object>> dataDisks(State state, Map<String, Object> storage, String vmId,
+                                                       String vmName, String location, Map<String, Object> body,
+                                                       String osAccountType) throws ArmException {
+        List<Map<String, Object>> entries = new ArrayList<>();
+        List<Map<String, Object>> documents = new ArrayList<>();
+        String disksPrefix = vmId.substring(0, vmId.indexOf("/providers/")) + "/providers/" + NAMESPACE + "/disks/";
+        for (Map<String, Object> entry : maps(storage.get("dataDisks"))) {
+            Map<String, Object> dataDisk = new LinkedHashMap<>(entry);
+            Map<String, Object> managed = map(dataDisk.get("managedDisk"));
+            int lun = dataDisk.get("lun") instanceof Number n ? n.intValue() : entries.size();
+            String option = string(dataDisk.get("createOption"));
+            Map<String, Object> disk;
+            if ("Empty".equalsIgnoreCase(option)) {
+                String diskName = dataDisk.get("name") instanceof String n ? n
+                        : vmName + "_disk" + (lun + 2) + "_" + UUID.randomUUID().toString().replace("-", "");
+                String diskId = disksPrefix + diskName;
+                if (state.resource(diskId) != null) {
+                    throw ArmException.conflict("Conflict", "Disk " + diskName + " already exists.");
+                }
+                String accountType = managed.get("storageAccountType") instanceof String t ? t : osAccountType;
+                Map<String, Object> diskBody = new LinkedHashMap<>();
+                diskBody.put("sku", Map.of("name", accountType));
+                if (body.get("zones") != null) {
+                    diskBody.put("zones", body.get("zones"));
+                }
+                disk = newDisk(DISK, diskId, diskName, location, diskBody, Map.of(), emptyCreation(),
+                        emptySizeGb(dataDisk, "dataDisk.diskSizeGB"));
+                encryptWith(disk, diskEncryptionSet(state, dataDisk, location));
+                managed.put("storageAccountType", accountType);
+            } else if ("Attach".equalsIgnoreCase(option)) {
+                String diskId = string(managed.get("id"));
+                Map<String, Object> stored = diskId.isBlank() ? null
+                        : state.resource(diskId.startsWith("/") ? diskId : "/" + diskId);
+                if (stored == null || !String.valueOf(stored.get("type")).equalsIgnoreCase(NAMESPACE + "/" + DISK)) {
+                    throw ArmException.notFound("NotFound", "Disk " + diskId + " is not found.");
+                }
+                if (stored.get("managedBy") instanceof String user) {
+                    throw ArmException.conflict("OperationNotAllowed", "Disk " + stored.get("name")
+                            + " is attached to VM " + user + ".");
+                }
+                // A copy: the stored disk changes only once the VM is stored too.
+                disk = new LinkedHashMap<>(stored);
+                disk.put("properties", new LinkedHashMap<>(map(stored.get("properties"))));
+                managed.put("storageAccountType", map(disk.get("sku")).get("name"));
+            } else {
+                throw ArmException.badRequest("InvalidParameter", "The emulator creates data disks only empty"
+                        + " (createOption 'Empty') or attaches existing ones (createOption 'Attach'); '" + option
+                        + "' is not supported.");
+            }
+            disk.put("managedBy", vmId);
+            Map<String, Object> diskProperties = map(disk.get("properties"));
+            diskProperties.put("diskState", "Attached");
+            diskProperties.put("provisioningState", "Succeeded");
+            dataDisk.put("lun", lun);
+            dataDisk.put("name", disk.get("name"));
+            dataDisk.put("createOption", "Empty".equalsIgnoreCase(option) ? "Empty" : "Attach");
+            dataDisk.putIfAbsent("caching", "None");
+            dataDisk.putIfAbsent("deleteOption", "Detach");
+            dataDisk.put("diskSizeGB", diskProperties.get("diskSizeGB"));
+            managed.put("id", disk.get("id"));
+            dataDisk.put("managedDisk", managed);
+            entries.add(dataDisk);
+            documents.add(disk);
+        }
+        storage.put("dataDisks", entries);
+        return documents;
     }
 
     private Response updateVm(ArmRequest request, State state, Map<String, Object> vm, Map<String, Object> body,
@@ -954,11 +1085,16 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                     map(nic.get("properties")).remove("virtualMachine");
                 }
             }
-            Map<String, Object> osDisk = map(map(properties.get("storageProfile")).get("osDisk"));
-            Object diskId = map(osDisk.get("managedDisk")).get("id");
-            Map<String, Object> disk = diskId instanceof String d ? state.resource(d) : null;
-            if (disk != null) {
-                if ("Delete".equalsIgnoreCase(String.valueOf(osDisk.get("deleteOption")))) {
+            Map<String, Object> storage = map(properties.get("storageProfile"));
+            List<Map<String, Object>> vmDisks = new ArrayList<>(maps(storage.get("dataDisks")));
+            vmDisks.add(0, map(storage.get("osDisk")));
+            for (Map<String, Object> vmDisk : vmDisks) {
+                Object diskId = map(vmDisk.get("managedDisk")).get("id");
+                Map<String, Object> disk = diskId instanceof String d ? state.resource(d) : null;
+                if (disk == null) {
+                    continue;
+                }
+                if ("Delete".equalsIgnoreCase(String.valueOf(vmDisk.get("deleteOption")))) {
                     state.removeTree((String) disk.get("id"));
                 } else {
                     disk.remove("managedBy");
