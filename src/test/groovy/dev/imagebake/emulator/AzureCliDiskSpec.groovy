@@ -91,6 +91,32 @@ class AzureCliDiskSpec extends Specification {
         listed*.name == ['d1']
     }
 
+    def "should answer an empty disk's PUT as Azure's example does, and as the golden file holds"() {
+        when:
+        def response = arm.call('PUT', "${arm.sub()}/resourceGroups/$RG/providers/Microsoft.Compute/disks/d3" +
+                '?api-version=2022-07-02', [location: 'westeurope', properties: [creationData: [createOption: 'Empty'],
+                                                                               diskSizeGB: 200]])
+        def reply = RawArm.json(response)
+        def example = RestGolden.example('compute', 'Disk_Create_Empty.json').responses['202'].body
+
+        then:
+        response.statusCode() == 202
+        RestGolden.missingFrom(reply, example) == []
+        RestGolden.compare('compute', 'disk-put-empty', reply) == null
+
+        cleanup:
+        String operation = response.headers().firstValue('Azure-AsyncOperation').orElse(null)
+        if (operation != null) {
+            Poll.until('d3 created', 120) { RawArm.json(arm.call('GET', operation)).status == 'Succeeded' }
+        }
+        def deleted = arm.call('DELETE', "${arm.sub()}/resourceGroups/$RG/providers/Microsoft.Compute/disks/d3" +
+                '?api-version=2022-07-02')
+        String deletion = deleted.headers().firstValue('Azure-AsyncOperation').orElse(null)
+        if (deletion != null) {
+            Poll.until('d3 deleted', 120) { RawArm.json(arm.call('GET', deletion)).status == 'Succeeded' }
+        }
+    }
+
     def "should create a VM's data disk as an attached managed disk"() {
         when:
         ok(az.run(['vm', 'create', '-g', RG, '-n', 'dvm', '--image', 'UbuntuLTS', '--admin-username', 'azureuser',
