@@ -26,6 +26,8 @@
 #   20 steps, imagebake / packer:  2721 / 2374 ms = 1.15x              2565 / 2747 ms = 0.93x (0.91x in a 2nd run)
 #   peak tree PSS, imagebake:      149 MB vs Packer's 298 MB = 0.50x   160 MB vs 298 MB = 0.54x
 #   200 MiB upload, scp vs imagebake (own log, with its SHA-256 check): 302 vs 122 MiB/s = 0.40 (0.27 before; noisy)
+#   Quiet machine, same command, 2026-12-07 23:24 UTC, load 2.1 (after the change): 20 steps 1338 / 1701 ms = 0.79x;
+#   peak tree PSS 227 MB vs 295 MB = 0.77x; 200 MiB upload 189 vs 518 MiB/s for scp = 0.36; same cipher everywhere.
 #   Where imagebake's ~2.6-3.2 s go (same template, loaded): ~1.3 s JVM start and evaluation (what `validate` costs),
 #   0.1-0.2 s connect and authenticate, 0.6-0.8 s for the 20 steps (one connection, one session per shell step,
 #   20-40 ms a step), 0.7 s for the 50 MiB upload with its checks. The mapped AOT cache adds ~11 MB of PSS.
