@@ -88,7 +88,10 @@ startRetryTimeout '30m'
         def plan = TemplateHarness.evaluate(SSH + """
 provision shell { inline 'true' }
 provision shell { script 'x.sh'; useEnvVarFile true; remoteFolder '/var/tmp'; skipClean true }
-""", [:], java.nio.file.Files.createTempDirectory('ib').tap { java.nio.file.Files.writeString(it.resolve('x.sh'), 'true') }).plan()
+""", [:], java.nio.file.Files.createTempDirectory('ib').tap {
+            it.toFile().deleteOnExit() // after x.sh: files registered later are deleted first
+            java.nio.file.Files.writeString(it.resolve('x.sh'), 'true').toFile().deleteOnExit()
+        }).plan()
 
         when:
         String text = PlanRenderer.render(plan)

@@ -8,12 +8,15 @@ import java.time.Duration
 
 /** Evaluates template text the way the CLI does, for specs. */
 class TemplateHarness {
+    /** The folder of templates given without one: empty (evaluation writes nothing there), one per test JVM. */
+    static final Path NO_FOLDER = Files.createTempDirectory('ib').tap { it.toFile().deleteOnExit() }
+
     static EvaluationResult evaluate(String text, Map<String, Object> vars = [:], Path folder = null,
                                      Duration timeout = Duration.ofSeconds(10), Appendable out = new StringBuilder()) {
         def inputs = new VariableInputs.Builder([:])
         vars.each { k, v -> inputs.put(k, v, '-var') }
         new TemplateEvaluator(Limits.DEFAULT.withTimeout(timeout))
-                .evaluate(new TemplateSource('t.imagebake.groovy', folder ?: Files.createTempDirectory('ib'), text),
+                .evaluate(new TemplateSource('t.imagebake.groovy', folder ?: NO_FOLDER, text),
                         inputs.build(), out)
     }
 
