@@ -73,8 +73,14 @@ public final class Builders implements StepSource {
                             label(post))));
                 }
             }
+            builder.cache(build.steps());
             builder.prepare().forEach(s -> steps.add(PlannedStep.builderStep(s)));
-            build.steps().forEach(s -> steps.add(provisioner(s)));
+            int number = 0;
+            for (Step s : build.steps()) {
+                PlannedStep planned = provisioner(s);
+                steps.add(new PlannedStep(builder.provisioning(planned.step(), ++number), planned.options(),
+                        planned.provisioning()));
+            }
             builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));
             return steps;
         }

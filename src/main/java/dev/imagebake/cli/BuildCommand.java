@@ -104,6 +104,10 @@ final class BuildCommand implements Callable<Integer> {
             + "record written by this build holds its machine: until then gc leaves it alone (default: 24h).")
     String resumeLease;
 
+    @Option(names = "--cache", negatable = true, description = "Use the step cache (as `cache true` in the azure "
+            + "builder) even where the template does not ask for it; --no-cache: never, even where it does.")
+    Boolean cache;
+
     @ParentCommand
     Main main;
 
@@ -162,6 +166,9 @@ final class BuildCommand implements Callable<Integer> {
         if (builds.isEmpty()) {
             main.err.println("Error: --only/--except leave no build to run");
             return ExitCodes.INVALID;
+        }
+        if (cache != null) {
+            builds = withCache(builds, cache);
         }
         if (from != null && !resume) {
             main.err.println("Error: --from says where --resume starts again; give --resume too");
@@ -223,6 +230,26 @@ final class BuildCommand implements Callable<Integer> {
             }
             return code;
         }
+    }
+
+    /** The builds with the step cache on ({@code --cache}) or off ({@code --no-cache}), whatever they say. */
+    private List<Build> withCache(List<Build> builds, boolean on) {
+        List<Build> changed = new ArrayList<>();
+        for (Build b : builds) {
+            if (b.builder() instanceof dev.imagebake.plan.AzureBuilderSpec spec && (on ? spec.cache() == null
+                    : spec.cache() != null)) {
+                if (on && !spec.dataDisks().isEmpty()) {
+                    main.err.println("warning: --cache: build " + b.name() + " runs without the step cache: it has "
+                            + "data disks, and the cache snapshots the OS disk only");
+                    changed.add(b);
+                    continue;
+                }
+                b = new Build(b.name(), spec.withCache(on ? dev.imagebake.plan.AzureBuilderSpec.StepCache.DEFAULT
+                        : null), b.steps(), b.onError(), b.post(), b.declaredAt());
+            }
+            changed.add(b);
+        }
+        return changed;
     }
 
     private int run(EvaluationResult result, List<Build> builds, Secrets secrets, List<Reporter> targets,

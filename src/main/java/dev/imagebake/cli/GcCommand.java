@@ -2,6 +2,7 @@ package dev.imagebake.cli;
 
 import dev.imagebake.builder.azure.AzureClients;
 import dev.imagebake.builder.azure.AzureCloud;
+import dev.imagebake.builder.azure.CacheStore;
 import dev.imagebake.builder.azure.Leftovers;
 import dev.imagebake.plan.AzureBuilderSpec;
 import dev.imagebake.util.DurationText;
@@ -19,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code imagebake gc}: deletes what killed or crashed builds left in the subscription. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = "Find resources of imagebake builds that are over (lease expired, or their process on this "
-                + "host gone) and delete them: the recovery path after a kill -9.")
+                + "host gone) and delete them: the recovery path after a kill -9. Also deletes the step cache's "
+                + "snapshots whose time (cache ttl) is up.")
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only list what would be deleted.")
     boolean dryRun;
@@ -49,14 +51,8 @@ final class GcCommand implements Callable<Integer> {
             main.err.println("Error: --older-than takes a duration like 2h or 30m; got '" + olderThan + "'");
             return ExitCodes.INVALID;
         }
-        String fromEnv = main.environment.get("IMAGEBAKE_CLOUD");
-        Path cloudFile = cloud != null ? cloud : fromEnv == null || fromEnv.isEmpty() ? null : Path.of(fromEnv);
-        AzureClients clients;
-        try {
-            clients = new AzureClients(AzureCloud.resolve(AzureBuilderSpec.Auth.DEFAULT, cloudFile, Path.of("."),
-                    main.environment));
-        } catch (IOException e) {
-            main.err.println("Error: " + e.getMessage());
+        AzureClients clients = clients(main, cloud);
+        if (clients == null) {
             return ExitCodes.INVALID;
         }
         Leftovers leftovers = new Leftovers(clients);
@@ -72,9 +68,32 @@ final class GcCommand implements Callable<Integer> {
                 main.out.println("  " + l.id() + "  (build " + l.build() + ")");
             }
         }
-        if (found.isEmpty()) {
-            main.out.println("Nothing to clean up: no imagebake build has left resources behind.");
+        CacheStore cache = new CacheStore(clients);
+        List<CacheStore.Entry> expired = cache.expired(Instant.now());
+        if (found.isEmpty() && expired.isEmpty()) {
+            main.out.println("Nothing to clean up: no imagebake build has left resources behind, and no step cache "
+                    + "snapshot has expired.");
             return ExitCodes.OK;
+        }
+        List<String> failed = new java.util.ArrayList<>();
+        if (!expired.isEmpty()) {
+            main.out.println((dryRun ? "Would delete " : "Deleting ") + expired.size()
+                    + " expired step cache snapshot(s):");
+            for (CacheStore.Entry e : expired) {
+                main.out.println("  " + e.id() + "  (after step " + e.step() + " of " + e.template() + ", expired "
+                        + e.expires() + ")");
+                if (!dryRun) {
+                    try {
+                        cache.delete(e);
+                    } catch (Exception ex) {
+                        failed.add(e.id() + ": " + dev.imagebake.builder.azure.AzureErrors.describe(
+                                ex.getCause() != null ? ex.getCause() : ex));
+                    }
+                }
+            }
+        }
+        if (found.isEmpty()) {
+            return report(failed, 0);
         }
         main.out.println((dryRun ? "Would delete " : "Deleting ") + found.size() + " leftover(s):");
         for (Leftovers.Leftover l : found) {
@@ -83,13 +102,35 @@ final class GcCommand implements Callable<Integer> {
         if (dryRun) {
             return ExitCodes.OK;
         }
-        List<String> failed = leftovers.delete(found, line -> main.out.println(line));
+        failed.addAll(leftovers.delete(found, line -> main.out.println(line)));
+        return report(failed, found.size());
+    }
+
+    private int report(List<String> failed, int leftovers) {
         if (!failed.isEmpty()) {
             main.err.println("Could not delete " + failed.size() + " resource(s); they are still there:");
             failed.forEach(f -> main.err.println("  " + f));
             return ExitCodes.FAILED;
         }
-        main.out.println("Deleted " + found.size() + " leftover(s).");
+        if (leftovers > 0) {
+            main.out.println("Deleted " + leftovers + " leftover(s).");
+        }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Clients for the cloud a maintenance command works on: {@code --cloud}, else {@code $IMAGEBAKE_CLOUD}, else
+     * public Azure with the SDK's default credential chain; null after printing why not.
+     */
+    static AzureClients clients(Main main, Path cloud) {
+        String fromEnv = main.environment.get("IMAGEBAKE_CLOUD");
+        Path cloudFile = cloud != null ? cloud : fromEnv == null || fromEnv.isEmpty() ? null : Path.of(fromEnv);
+        try {
+            return new AzureClients(AzureCloud.resolve(AzureBuilderSpec.Auth.DEFAULT, cloudFile, Path.of("."),
+                    main.environment));
+        } catch (IOException e) {
+            main.err.println("Error: " + e.getMessage());
+            return null;
+        }
     }
 }

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 /** {@code imagebake}: the entry point. Commands are small classes that call the core. */
 @Command(name = "imagebake", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         subcommands = {ValidateCommand.class, PlanCommand.class, ImportCommand.class, BuildCommand.class, ReplCommand.class,
-                GcCommand.class, RolloutCommand.class, EmulatorCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
+                GcCommand.class, CacheCommand.class, RolloutCommand.class, EmulatorCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
         description = "Bakes custom Azure VM images from sandboxed Groovy templates.",
         footerHeading = "%nExit codes:%n",
         footer = {"  0    success", "  1    the build (or another action) failed",

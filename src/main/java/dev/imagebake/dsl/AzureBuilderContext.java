@@ -77,6 +77,7 @@ public final class AzureBuilderContext extends BuilderContext {
     private boolean managedImageStorageTypeGiven;
     private GalleryDestination gallery;
     private boolean keepOsDisk;
+    private AzureBuilderSpec.StepCache cache;
     private String diskEncryptionSetId;
 
     AzureBuilderContext(Evaluation evaluation, String name) {
@@ -347,6 +348,28 @@ public final class AzureBuilderContext extends BuilderContext {
      */
     public void keepOsDisk(Object enabled) {
         keepOsDisk = bool("keepOsDisk", enabled);
+    }
+
+    /**
+     * The step cache: {@code cache true} snapshots the build VM's OS disk after each provisioning step, and a later
+     * build with the same source and the same first steps starts from the newest matching snapshot, running only the
+     * steps after it. {@code cache ttl: '7d', resourceGroup: 'imagebake-cache'} sets how long a snapshot is kept
+     * (default 7 days) and the resource group that holds them (default {@code imagebake-cache}, made when missing).
+     * {@code cache false} (the default) turns it off.
+     */
+    public void cache(Object enabled) {
+        cache = bool("cache", enabled) ? AzureBuilderSpec.StepCache.DEFAULT : null;
+    }
+
+    /** {@code cache ttl: '3d', resourceGroup: 'bake-cache'}: the step cache, on, with these settings. */
+    public void cache(Map<?, ?> options) {
+        options("cache", options, Set.of("ttl", "resourceGroup"));
+        Duration ttl = options.containsKey("ttl") ? positive("cache ttl", options.get("ttl"))
+                : AzureBuilderSpec.StepCache.DEFAULT.ttl();
+        String group = options.containsKey("resourceGroup")
+                ? azureName("resourceGroup", AzureNames.Kind.RESOURCE_GROUP, options.get("resourceGroup"))
+                : AzureBuilderSpec.StepCache.DEFAULT_GROUP;
+        cache = new AzureBuilderSpec.StepCache(ttl, group);
     }
 
     private static final Pattern DISK_ENCRYPTION_SET = Pattern.compile(
@@ -724,6 +747,10 @@ public final class AzureBuilderContext extends BuilderContext {
             errorAtBlock(blockName() + ": use either `buildResourceGroup` (an existing group, kept) or "
                     + "`tempResourceGroupName` (a new group, deleted at the end), not both");
         }
+        if (cache != null && !dataDisks.isEmpty()) {
+            errorAtBlock(blockName() + ": `cache` snapshots the OS disk only, and this build has data disks, whose "
+                    + "content a cached machine would not have: remove `cache` or the data disks");
+        }
         if (keepOsDisk && buildResourceGroup == null) {
             errorAtBlock(blockName() + ": `keepOsDisk` needs `buildResourceGroup`, where the disk stays: a temporary "
                     + "resource group is deleted with everything in it");
@@ -791,7 +818,8 @@ public final class AzureBuilderContext extends BuilderContext {
                 trustedLaunch, customData, userData, identities, tags, buildResourceGroup, tempResourceGroupName,
                 tempComputeName, net, sshUser, sshTimeout,
                 operationTimeout, galleryTimeout, deprovision, imageDestination, galleryDestination,
-                sshPrivateKeyFile, sshReadWriteTimeout, customDataFile, userDataFile, keepOsDisk, diskEncryptionSetId);
+                sshPrivateKeyFile, sshReadWriteTimeout, customDataFile, userDataFile, keepOsDisk, diskEncryptionSetId,
+                cache);
         return new Evaluation.BuilderDeclaration(name, spec, declaredAt);
     }
 

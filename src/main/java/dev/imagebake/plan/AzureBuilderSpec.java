@@ -18,6 +18,7 @@ import java.util.Map;
  * @param userDataFile        the same for the user data; or null
  * @param keepOsDisk          the build VM's OS disk stays in the build resource group after the build
  * @param diskEncryptionSetId the disk encryption set of the build VM's OS and data disks, or null
+ * @param cache               the step cache ({@code cache true}), or null when the build does not use one
  */
 public record AzureBuilderSpec(
         Auth auth,
@@ -51,7 +52,8 @@ public record AzureBuilderSpec(
         String customDataFile,
         String userDataFile,
         boolean keepOsDisk,
-        String diskEncryptionSetId) implements BuilderSpec {
+        String diskEncryptionSetId,
+        StepCache cache) implements BuilderSpec {
 
     public AzureBuilderSpec {
         dataDisks = List.copyOf(dataDisks);
@@ -62,6 +64,25 @@ public record AzureBuilderSpec(
     @Override
     public String type() {
         return "azure";
+    }
+
+    /** This spec with another step cache setting (the command line's {@code --cache} and {@code --no-cache}). */
+    public AzureBuilderSpec withCache(StepCache cache) {
+        return new AzureBuilderSpec(auth, source, purchasePlan, location, vmSize, osType, osDiskSizeGb, osDiskType,
+                dataDisks, spot, trustedLaunch, customData, userData, userAssignedIdentities, tags, buildResourceGroup,
+                tempResourceGroupName, tempComputeName, network, sshUser, sshTimeout, operationTimeout, galleryTimeout,
+                deprovision, managedImage, gallery, sshPrivateKeyFile, sshReadWriteTimeout, customDataFile,
+                userDataFile, keepOsDisk, diskEncryptionSetId, cache);
+    }
+
+    /**
+     * The step cache: after each provisioning step, a snapshot of the build VM's OS disk, kept in
+     * {@code resourceGroup} for {@code ttl}; a later build whose source and first steps are the same starts from the
+     * newest matching snapshot.
+     */
+    public record StepCache(Duration ttl, String resourceGroup) {
+        public static final String DEFAULT_GROUP = "imagebake-cache";
+        public static final StepCache DEFAULT = new StepCache(Duration.ofDays(7), DEFAULT_GROUP);
     }
 
     /**

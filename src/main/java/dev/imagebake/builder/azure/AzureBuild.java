@@ -61,6 +61,8 @@ final class AzureBuild {
     String managedImageId;
     String galleryVersionId;
     String galleryLocation;
+    /** The step cache ({@code cache true}), or null. */
+    StepCache cache;
     /** Set once the image is on record as this build's artifact (the last step, or a cleanup after a failure). */
     volatile boolean recorded;
 

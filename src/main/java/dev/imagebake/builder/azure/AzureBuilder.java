@@ -22,16 +22,67 @@ public final class AzureBuilder {
         this.build = new AzureBuild(spec, options, buildName, runId);
     }
 
+    /**
+     * Turns the step cache on for these provisioning steps (the template's {@code cache}): see {@link StepCache}.
+     * Returns this builder.
+     */
+    public AzureBuilder cache(List<dev.imagebake.plan.Step> steps) {
+        if (build.spec.cache() != null) {
+            build.cache = new StepCache(build, build.spec.cache(), steps);
+        }
+        return this;
+    }
+
+    /**
+     * Provisioning step {@code number} (from 1) as this builder runs it: with the step cache, left out when the
+     * cached disk holds it, and followed by a snapshot; else as it is.
+     */
+    public BuildStep provisioning(BuildStep step, int number) {
+        return build.cache == null ? step : build.cache.wrap(step, number);
+    }
+
     /** Up to a connected machine. */
     public List<BuildStep> prepare() {
-        return AzureStep.all(List.of(new StepSignIn(build), new StepCheckDestination(build),
-                new StepCreateResourceGroup(build), new StepCreateNetwork(build), new StepCreateVm(build),
-                new StepConnectSsh(build)));
+        List<BuildStep> steps = new ArrayList<>(List.of(new StepSignIn(build), new StepCheckDestination(build),
+                new StepCreateResourceGroup(build), new StepCreateNetwork(build)));
+        if (build.cache != null) {
+            steps.add(new CacheLookup(build.cache));
+        }
+        steps.add(new StepCreateVm(build));
+        steps.add(new StepConnectSsh(build));
+        return AzureStep.all(steps);
+    }
+
+    private record CacheLookup(StepCache cache) implements BuildStep {
+        @Override
+        public String name() {
+            return "look up the step cache";
+        }
+
+        @Override
+        public void run(BuildContext context) throws Exception {
+            cache.lookUp(context);
+        }
+    }
+
+    private record CacheAwait(StepCache cache) implements BuildStep {
+        @Override
+        public String name() {
+            return "complete the cache snapshots";
+        }
+
+        @Override
+        public void run(BuildContext context) throws Exception {
+            cache.awaitSnapshots(context);
+        }
     }
 
     /** After the provisioners: deprovision, generalize, capture, record. */
     public List<BuildStep> finish() {
         List<BuildStep> steps = new ArrayList<>();
+        if (build.cache != null) {
+            steps.add(new CacheAwait(build.cache)); // before deprovisioning: the disk must not change under them
+        }
         boolean capture = build.spec.managedImage() != null || build.spec.gallery() != null;
         if (capture && build.spec.deprovision()) {
             steps.add(new StepDeprovision());

@@ -116,7 +116,7 @@ public final class Leftovers {
         // Per group (a temporary group goes as a whole), in deletion order: VMs, then NICs, then addresses,
         // security groups, networks, and disks last.
         List<List<Leftover>> byKind = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-                new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+                new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (String rg : groups) {
             if (temporaryGroups.contains(rg.toLowerCase())) {
                 continue;
@@ -132,6 +132,9 @@ public final class Leftovers {
             addAll(byKind.get(4), olderThan, now, network.getVirtualNetworks().listByResourceGroup(rg), v -> v.id(),
                     v -> v.tags());
             addAll(byKind.get(5), olderThan, now, compute.getDisks().listByResourceGroup(rg), v -> v.id(),
+                    v -> v.tags());
+            // A step cache snapshot keeps its build's lease tags until it is complete.
+            addAll(byKind.get(6), olderThan, now, compute.getSnapshots().listByResourceGroup(rg), v -> v.id(),
                     v -> v.tags());
         }
         byKind.forEach(found::addAll);

@@ -34,6 +34,7 @@ public final class Resources {
             case "virtualmachines" -> () -> clients.compute().getVirtualMachines().beginDelete(rg, name);
             case "disks" -> () -> clients.compute().getDisks().beginDelete(rg, name);
             case "images" -> () -> clients.compute().getImages().beginDelete(rg, name);
+            case "snapshots" -> () -> clients.compute().getSnapshots().beginDelete(rg, name);
             case "resourcegroups" -> () -> clients.resources().getResourceGroups().beginDelete(p[4]);
             // A gallery may be in another subscription of the tenant than the build's.
             case "galleries" -> () -> clients.compute(p[2]).getGalleryImageVersions()

@@ -160,7 +160,7 @@ final class StepCheckDestination implements BuildStep {
     }
 
     /** Orders marketplace versions such as {@code 20.04.202502040} by their numeric parts, as Azure does. */
-    private static int compareVersions(String a, String b) {
+    static int compareVersions(String a, String b) {
         String[] x = a.split("\\.");
         String[] y = b.split("\\.");
         for (int i = 0; i < Math.min(x.length, y.length); i++) {

@@ -67,8 +67,10 @@ final class StepConnectSsh implements BuildStep {
         int port = port(vm.tags(), addressTags);
         String privateKey = build.clientPrivateKey();
         context.secrets().add(privateKey, build.clientPublicLine());
+        List<String> hostKeys = build.cache != null && build.cache.hit() != null ? build.cache.adoptMachine(context)
+                : List.of(build.hostKey.fingerprint());
         SshEndpoint endpoint = new SshEndpoint(address, port, build.spec.sshUser(), privateKey, null, null, false,
-                List.of(build.hostKey.fingerprint()), null, false, null, build.spec.sshReadWriteTimeout() == null
+                hostKeys, null, false, null, build.spec.sshReadWriteTimeout() == null
                 ? null : new SshEndpoint.ReadWriteTimeout(build.spec.sshReadWriteTimeout(), "sshReadWriteTimeout"));
         // A person logging in to a kept machine is pointed at the user's own key file, never at a copy of it.
         machine = new Machine(endpoint, build.ownKey == null ? null : build.ownKey.file(), null,
@@ -77,7 +79,8 @@ final class StepConnectSsh implements BuildStep {
         context.machine(machine);
         SshCommunicator communicator = connect(context, machine, address, port);
         context.info("connected to " + endpoint.describe() + " (host key "
-                + SshCommunicator.fingerprint(communicator.hostKey()) + ", as injected)");
+                + SshCommunicator.fingerprint(communicator.hostKey()) + (hostKeys.contains(build.hostKey.fingerprint())
+                ? ", as injected)" : ", as the machine's run command showed it)"));
     }
 
     /** Tries in short rounds so that a cancelled build stops waiting at once, up to {@code sshTimeout} in all. */

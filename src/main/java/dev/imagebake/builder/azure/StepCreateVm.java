@@ -111,9 +111,18 @@ final class StepCreateVm implements BuildStep {
                     .withUserAssignedIdentities(ids));
         }
         build.sourceDescription = describe(spec.source());
-        context.info("creating VM " + build.vmName() + " (" + spec.vmSize() + ") from " + build.sourceDescription);
         // Recorded before the call: a create that fails halfway can still leave a VM behind.
         created = build.resourceId("Microsoft.Compute", "virtualMachines", build.vmName());
+        StepCache.Hit hit = build.cache == null ? null : build.cache.hit();
+        if (hit != null) {
+            // A specialized disk: the machine is already provisioned, so no osProfile (Azure refuses one).
+            vm.withOsProfile(null).withStorageProfile(new StorageProfile().withOsDisk(cachedOsDisk(context, hit)));
+            context.info("creating VM " + build.vmName() + " (" + spec.vmSize() + ") from a copy of the cache "
+                    + "snapshot " + hit.snapshotName() + " (" + build.sourceDescription + " after " + (hit.steps() == 1
+                    ? "step 1" : "steps 1-" + hit.steps()) + ")");
+        } else {
+            context.info("creating VM " + build.vmName() + " (" + spec.vmSize() + ") from " + build.sourceDescription);
+        }
         Lro.await(context, "creating VM " + build.vmName(), build.operationLimit(),
                 () -> build.clients.compute().getVirtualMachines().beginCreateOrUpdate(build.resourceGroup,
                         build.vmName(), vm));
@@ -131,9 +140,44 @@ final class StepCreateVm implements BuildStep {
                 && made.storageProfile().osDisk().managedDisk() != null) {
             build.osDiskId = made.storageProfile().osDisk().managedDisk().id();
         }
+        if (hit != null) {
+            build.sourceExactVersion = build.cache.sourceVersion();
+        }
         if (build.sourceExactVersion != null) {
             context.info("source image version: " + build.sourceExactVersion);
         }
+    }
+
+    /**
+     * The OS disk of a VM that starts from the step cache: a managed disk copied from the snapshot, attached. It is
+     * recorded as the build's OS disk before it is made, so that the cleanup deletes it whatever happens next.
+     */
+    private OSDisk cachedOsDisk(BuildContext context, StepCache.Hit hit) throws Exception {
+        AzureBuilderSpec spec = build.spec;
+        String name = build.name("osdisk");
+        build.osDiskId = build.resourceId("Microsoft.Compute", "disks", name);
+        var snapshot = build.clients.compute().getSnapshots().getByResourceGroup(build.spec.cache().resourceGroup(),
+                hit.snapshotName());
+        com.azure.resourcemanager.compute.fluent.models.DiskInner disk =
+                new com.azure.resourcemanager.compute.fluent.models.DiskInner()
+                        .withOsType(com.azure.resourcemanager.compute.models.OperatingSystemTypes.LINUX)
+                        .withHyperVGeneration(snapshot.hyperVGeneration())
+                        .withDiskSizeGB(spec.osDiskSizeGb())
+                        .withCreationData(new com.azure.resourcemanager.compute.models.CreationData()
+                                .withCreateOption(com.azure.resourcemanager.compute.models.DiskCreateOption.COPY)
+                                .withSourceResourceId(hit.snapshotId()));
+        if (spec.osDiskType() != null) {
+            disk.withSku(new com.azure.resourcemanager.compute.models.DiskSku().withName(
+                    com.azure.resourcemanager.compute.models.DiskStorageAccountTypes.fromString(spec.osDiskType())));
+        }
+        disk.withLocation(build.location).withTags(build.tags);
+        Lro.await(context, "creating disk " + name + " from snapshot " + hit.snapshotName(), build.operationLimit(),
+                () -> build.clients.compute().getDisks().beginCreateOrUpdate(build.resourceGroup, name, disk));
+        ManagedDiskParameters managed = managedDisk(spec, spec.osDiskType());
+        return new OSDisk().withOsType(com.azure.resourcemanager.compute.models.OperatingSystemTypes.LINUX)
+                .withCreateOption(DiskCreateOptionTypes.ATTACH)
+                .withDeleteOption(spec.keepOsDisk() ? DiskDeleteOptionTypes.DETACH : DiskDeleteOptionTypes.DELETE)
+                .withManagedDisk((managed == null ? new ManagedDiskParameters() : managed).withId(build.osDiskId));
     }
 
     /** The text of a {@code customDataFile} or {@code userDataFile}, relative to the template's folder. */
