@@ -12,10 +12,18 @@ import java.util.Map;
  * or shared gallery image asked for as {@code latest}).
  */
 final class SourceVersion {
+    /**
+     * @param key     what the cache key takes from the source: its kind, name and exact version
+     * @param version the exact version alone, as Azure reports a VM's {@code imageReference.exactVersion}; null for
+     *                a managed image, which has none
+     */
+    record Resolved(String key, String version) {
+    }
+
     private SourceVersion() {
     }
 
-    static String resolve(AzureBuild build) {
+    static Resolved resolve(AzureBuild build) {
         var compute = build.clients.compute();
         AzureBuilderSpec.ImageSource source = build.spec.source();
         if (source instanceof AzureBuilderSpec.Marketplace m) {
@@ -25,8 +33,8 @@ final class SourceVersion {
                         .stream().map(VirtualMachineImageResourceInner::name)
                         .max(StepCheckDestination::compareVersions).orElse(null);
             }
-            return version == null ? null : "marketplace " + m.publisher() + ":" + m.offer() + ":" + m.sku() + ":"
-                    + version;
+            return version == null ? null : new Resolved("marketplace " + m.publisher() + ":" + m.offer() + ":"
+                    + m.sku() + ":" + version, version);
         }
         if (source instanceof AzureBuilderSpec.GalleryImage g) {
             var galleries = g.subscription() == null ? compute : build.clients.compute(g.subscription());
@@ -44,8 +52,8 @@ final class SourceVersion {
                 }
                 version = newest;
             }
-            return version == null ? null : "gallery " + g.resourceGroup() + "/" + g.gallery() + "/" + g.image()
-                    + "/" + version;
+            return version == null ? null : new Resolved("gallery " + g.resourceGroup() + "/" + g.gallery() + "/"
+                    + g.image() + "/" + version, version);
         }
         if (source instanceof AzureBuilderSpec.ManagedImage i) {
             String[] id = i.id().split("/");
@@ -57,11 +65,13 @@ final class SourceVersion {
                     ? String.valueOf(image.storageProfile().osDisk().snapshot() != null
                     ? image.storageProfile().osDisk().snapshot().id() : image.storageProfile().osDisk().blobUri())
                     : "";
-            return "image " + image.id() + " from " + from + " recorded " + tags.getOrDefault(AzureBuild.TAG_RECORDED,
-                    "-") + " build " + tags.getOrDefault(AzureBuild.TAG_BUILD, "-");
+            return new Resolved("image " + image.id() + " from " + from + " recorded "
+                    + tags.getOrDefault(AzureBuild.TAG_RECORDED, "-") + " build "
+                    + tags.getOrDefault(AzureBuild.TAG_BUILD, "-"), null);
         }
         String id = source instanceof AzureBuilderSpec.CommunityGalleryImage c ? c.id()
                 : ((AzureBuilderSpec.SharedGalleryImage) source).id();
-        return id.matches("(?i).*/versions/(?!latest$)[^/]+$") ? "shared " + id : null;
+        return id.matches("(?i).*/versions/(?!latest$)[^/]+$")
+                ? new Resolved("shared " + id, id.substring(id.lastIndexOf('/') + 1)) : null;
     }
 }

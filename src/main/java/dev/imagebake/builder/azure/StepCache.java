@@ -65,6 +65,7 @@ final class StepCache {
     private final int cacheable;
     /** Per cacheable step, the key of the machine after it (index 0: after step 1); empty when the cache is off. */
     private List<String> keys = List.of();
+    private String sourceKey;
     private String sourceVersion;
     private volatile Hit hit;
     private volatile boolean off;
@@ -125,14 +126,16 @@ final class StepCache {
                     + "(it covers shell, file upload and reboot steps)");
             return;
         }
-        String source = SourceVersion.resolve(build);
-        if (source == null) {
+        SourceVersion.Resolved resolved = SourceVersion.resolve(build);
+        if (resolved == null) {
             off = true;
             context.warn("cache: off for this build: the exact version of the source image "
                     + build.spec.source() + " cannot be known before the VM exists");
             return;
         }
-        sourceVersion = source;
+        String source = resolved.key();
+        sourceKey = source;
+        sourceVersion = resolved.version();
         keys = keys(source, StepHashes.of(context.build(), context.templateFolder()));
         if (cacheable < steps.size()) {
             context.info("cache: covers steps 1-" + cacheable + "; step " + (cacheable + 1) + " (" + label(cacheable)
@@ -223,8 +226,9 @@ final class StepCache {
         }
     }
 
+    /** The source image's exact version the cached disk was made from (the key holds it): null for a managed image. */
     String sourceVersion() {
-        return hit() != null && hit().sourceVersion() != null ? hit().sourceVersion() : sourceVersion;
+        return sourceVersion;
     }
 
     private String label(int index) {
@@ -365,7 +369,7 @@ final class StepCache {
         tags.put(TAG_STEP, Integer.toString(number));
         tags.put(TAG_STEP_NAME, label(number - 1));
         tags.put(TAG_TEMPLATE, build.tags.getOrDefault(AzureBuild.TAG_TEMPLATE, ""));
-        tags.put(TAG_SOURCE, sourceVersion);
+        tags.put(TAG_SOURCE, sourceKey);
         tags.put(TAG_MADE_BY, build.id);
         tags.put(TAG_CREATED, now.toString());
         tags.put(TAG_EXPIRES, now.plus(settings.ttl()).toString());
