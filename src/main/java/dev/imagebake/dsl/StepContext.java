@@ -15,6 +15,7 @@ public abstract class StepContext extends BlockContext {
     private Duration pauseBefore = Duration.ZERO;
     private final List<String> only = new ArrayList<>();
     private final List<String> except = new ArrayList<>();
+    private boolean checkpoint;
 
     protected StepContext(Evaluation evaluation) {
         super(evaluation);
@@ -33,6 +34,14 @@ public abstract class StepContext extends BlockContext {
     /** Waits before the step starts, for example {@code pauseBefore '30s'}. */
     public void pauseBefore(Object value) {
         pauseBefore = duration("pauseBefore", value);
+    }
+
+    /**
+     * With the azure builder's step cache ({@code cache true}): snapshot the machine after this step. When any step
+     * is a checkpoint, only checkpoints are snapshotted; otherwise every step the cache covers is.
+     */
+    public void checkpoint(Object enabled) {
+        checkpoint = bool("checkpoint", enabled);
     }
 
     /** Runs the step only in the builds named. */
@@ -65,6 +74,6 @@ public abstract class StepContext extends BlockContext {
         if (!only.isEmpty() && !except.isEmpty()) {
             errorAtBlock(kind() + ": use either `only` or `except`, not both");
         }
-        return new Step(spec(), new StepOptions(timeout, retries, pauseBefore, only, except), declaredAt);
+        return new Step(spec(), new StepOptions(timeout, retries, pauseBefore, only, except, checkpoint), declaredAt);
     }
 }

@@ -51,6 +51,9 @@ public final class PlanRenderer {
             if ("0s".equals(options.get("pauseBefore"))) {
                 options.remove("pauseBefore");
             }
+            if (Boolean.FALSE.equals(options.get("checkpoint"))) {
+                options.remove("checkpoint");
+            }
             settings.putAll(options);
             if (s.spec() instanceof ShellStep || s.spec() instanceof ShellLocalStep) {
                 if (List.of(0).equals(settings.get("validExitCodes"))) {

@@ -63,6 +63,8 @@ final class StepCache {
     private final List<Step> steps;
     /** How many leading steps the cache can cover: it stops at the first step whose inputs it cannot hash. */
     private final int cacheable;
+    /** The steps marked {@code checkpoint true} (from 1) within the cacheable ones; empty: every cacheable step. */
+    private final List<Integer> checkpoints;
     /** Per cacheable step, the key of the machine after it (index 0: after step 1); empty when the cache is off. */
     private List<String> keys = List.of();
     private String sourceKey;
@@ -98,6 +100,13 @@ final class StepCache {
             n++;
         }
         this.cacheable = n;
+        List<Integer> marked = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (steps.get(i).options().checkpoint()) {
+                marked.add(i + 1);
+            }
+        }
+        this.checkpoints = List.copyOf(marked);
     }
 
     /** Steps whose every input imagebake hashes: what they send is in the hash, and they act on the VM only. */
@@ -141,6 +150,10 @@ final class StepCache {
             context.info("cache: covers steps 1-" + cacheable + "; step " + (cacheable + 1) + " (" + label(cacheable)
                     + ") and the steps after it always run: the cache hashes the inputs of shell, file upload and "
                     + "reboot steps only");
+        }
+        if (!checkpoints.isEmpty()) {
+            context.info("cache: snapshots after the checkpoint steps only: " + String.join(", ",
+                    checkpoints.stream().map(n -> n + ". " + label(n - 1)).toList()));
         }
         Instant now = Instant.now();
         int expired = 0;
@@ -300,7 +313,8 @@ final class StepCache {
 
     /** Whether a snapshot is taken after step {@code number}: the cache is on, and the step is a cacheable one. */
     boolean snapshotsAfter(int number) {
-        return !off && !keys.isEmpty() && number <= cacheable && !skips(number);
+        return !off && !keys.isEmpty() && number <= cacheable && !skips(number)
+                && (checkpoints.isEmpty() || checkpoints.contains(number));
     }
 
     /**
