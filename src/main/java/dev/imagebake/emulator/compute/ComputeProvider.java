@@ -221,7 +221,14 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 Map<String, Object> copy = newDisk(type, id, name, location, body, withSource, creationData, sizeGb);
                 Map<String, Object> properties = map(copy.get("properties"));
                 if (type.equals(SNAPSHOT)) {
-                    properties.put("incremental", Boolean.TRUE.equals(requested.get("incremental")));
+                    boolean incremental = Boolean.TRUE.equals(requested.get("incremental"));
+                    properties.put("incremental", incremental);
+                    if (incremental) {
+                        // As on Azure, the incremental snapshots of one source share a family ID.
+                        properties.put("incrementalSnapshotFamilyId", UUID.nameUUIDFromBytes(("incremental:"
+                                + sourceProperties.get("uniqueId")).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                                .toString());
+                    }
                 } else {
                     properties.put("diskState", "Unattached");
                 }
