@@ -272,6 +272,24 @@ class AttachOsDiskSpec extends Specification {
         offeredHostKey(again, newKey) in hostKeysA
     }
 
+    def "should boot it again unprovisioned when the emulator restarts on its data folder"() {
+        given:
+        emulator.close()
+
+        when:
+        emulator = Emulator.start(new Emulator.Settings(dir.resolve('data'), 0, new Operations.Settings(0, 1,
+                Duration.ofSeconds(10)), Emulator.Machines.SANDBOX))
+        compute = new AzureSdkClients(emulator.cloudFile()).computeManager()
+        network = compute.networkManager()
+        arm = new RawArm(emulator)
+        String host = address(CACHE, 'vm-b')
+
+        then: 'the new key, the files, the disk\'s host name and host keys: nothing was provisioned anew'
+        newKey.await(host, 'azureuser', 'cat /opt/cache/marker /opt/cache/second; hostname') ==
+                [0, 'from-a\nfrom-b\nvm-a\n']
+        offeredHostKey(host, newKey) in hostKeysA
+    }
+
     def "should snapshot the attached VM's disk with both layers, and keep a detached disk's content for the next VM"() {
         given: 'a snapshot of the running VM B, copied into disk C'
         def snapshotB = compute.serviceClient().snapshots.createOrUpdate(CACHE, 'snap-b', new SnapshotInner()
