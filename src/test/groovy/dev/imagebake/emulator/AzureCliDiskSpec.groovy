@@ -216,6 +216,50 @@ class AzureCliDiskSpec extends Specification {
         after.find { it.name.startsWith('dvm2_OsDisk_1_') }.diskState == 'Unattached'
     }
 
+    def "should create a VM on an existing OS disk with az vm create --attach-os-disk, and keep the disk when the VM goes"() {
+        given: 'an unattached Linux disk'
+        ok(az.run(['disk', 'create', '-g', RG, '-n', 'os-disk', '--size-gb', '4', '--os-type', 'Linux',
+                   '--sku', 'Standard_LRS']))
+
+        when:
+        def created = ok(az.run(['vm', 'create', '-g', RG, '-n', 'avm', '--attach-os-disk', 'os-disk', '--os-type', 'linux',
+                                 '--public-ip-address', '', '--nsg', '']))
+        def vm = ok(az.run(['vm', 'show', '-g', RG, '-n', 'avm']))
+        def disk = ok(az.run(['disk', 'show', '-g', RG, '-n', 'os-disk']))
+        def disks = ok(az.run(['disk', 'list', '-g', RG])) as List
+
+        then: 'the disk is the VM\'s OS disk, as Azure shows it: no image, no osProfile, no new disk'
+        created.powerState == 'VM running'
+        vm.storageProfile.osDisk.createOption == 'Attach'
+        vm.storageProfile.osDisk.osType == 'Linux'
+        vm.storageProfile.osDisk.name == 'os-disk'
+        vm.storageProfile.osDisk.managedDisk.id == disk.id
+        vm.storageProfile.osDisk.managedDisk.storageAccountType == 'Standard_LRS'
+        vm.storageProfile.osDisk.diskSizeGb == 4
+        vm.storageProfile.imageReference == null
+        vm.osProfile == null
+        disk.managedBy == vm.id
+        disk.diskState == 'Attached'
+        !disks.any { it.name.startsWith('avm_OsDisk_') }
+
+        when: 'a second VM on the same disk'
+        def refused = az.run(['vm', 'create', '-g', RG, '-n', 'avm2', '--attach-os-disk', 'os-disk', '--os-type', 'linux',
+                              '--public-ip-address', '', '--nsg', ''])
+
+        then:
+        refused.exitCode != 0
+        refused.err.contains('ConflictingUserInput')
+        refused.err.contains('A disk can be attached to only one VM at a time.')
+
+        when: 'the VM goes; its OS disk (deleteOption Detach, az\'s default) stays, unattached'
+        ok(az.run(['vm', 'delete', '-g', RG, '-n', 'avm', '--yes']))
+        def kept = ok(az.run(['disk', 'show', '-g', RG, '-n', 'os-disk']))
+
+        then:
+        kept.diskState == 'Unattached'
+        kept.managedBy == null
+    }
+
     private static String sshPublicKey() {
         def generator = KeyPairGenerator.getInstance('RSA')
         generator.initialize(2048)

@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * <p>Typical durations (AZURE.md, "How long things take"): network resources a few seconds, VM create ~30 s,
  * powerOff ~4 s, deallocate ~40 s, managed image ~10 s, gallery version ~4 min per target region (8.5 min for two),
- * VM delete ~23 s, resource group delete several minutes. Values not measured there are marked "estimate".
+ * VM delete ~23 s, resource group delete several minutes. Values not measured there are marked "estimate" (disks
+ * 5 s, snapshots 10 s to create and 5 s to delete, ...).
  */
 public record LatencyProfile(String name, double timeScale) {
     /** Every operation completes at its first poll. */
@@ -73,6 +74,7 @@ public record LatencyProfile(String name, double timeScale) {
             case "versions" -> delete ? 30 : 255 * Math.max(1, regions(document));
             case "galleries" -> 5;  // estimate
             case "disks" -> 5;      // estimate
+            case "snapshots" -> delete ? 5 : 10;  // estimate: an incremental snapshot's copy runs in the background
             default -> 3;           // network resources: "a few seconds"
         };
     }

@@ -26,11 +26,12 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * {@code Microsoft.Compute} control plane under a resource group: virtualMachines (PUT from a marketplace image or
- * a managed image, power actions, generalize, instance view), the managed OS disks they create, and managed images
- * captured from generalized VMs or imported from a local folder or tarball ({@link FileImage}). PUT, DELETE and
- * power actions answer as Azure's asynchronous operations; generalize is synchronous, as on Azure. A VM's run
- * command ({@link RunCommands}) and extensions ({@link VmExtensions}) run their scripts in its machine.
+ * {@code Microsoft.Compute} control plane under a resource group: virtualMachines (PUT from a marketplace image, a
+ * managed image or an existing OS disk, power actions, generalize, instance view), the managed OS disks they
+ * create, and managed images captured from generalized VMs or imported from a local folder or tarball
+ * ({@link FileImage}). PUT, DELETE and power actions answer as Azure's asynchronous operations; generalize is
+ * synchronous, as on Azure. A VM's run command ({@link RunCommands}) and extensions ({@link VmExtensions}) run their
+ * scripts in its machine.
  */
 public final class ComputeProvider implements ResourceProvider, ResourceGroupProvider.Teardown {
     static final String NAMESPACE = "Microsoft.Compute";
@@ -222,7 +223,14 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 Map<String, Object> copy = newDisk(type, id, name, location, body, withSource, creationData, sizeGb);
                 Map<String, Object> properties = map(copy.get("properties"));
                 if (type.equals(SNAPSHOT)) {
-                    properties.put("incremental", Boolean.TRUE.equals(requested.get("incremental")));
+                    boolean incremental = Boolean.TRUE.equals(requested.get("incremental"));
+                    properties.put("incremental", incremental);
+                    if (incremental) {
+                        // As on Azure, the incremental snapshots of one source share a family ID.
+                        properties.put("incrementalSnapshotFamilyId", UUID.nameUUIDFromBytes(("incremental:"
+                                + sourceProperties.get("uniqueId")).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                                .toString());
+                    }
                 } else {
                     properties.put("diskState", "Unattached");
                 }
@@ -395,11 +403,15 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 properties.remove("instanceView");
                 Map<String, Object> storage = map(properties.get("storageProfile"));
                 Map<String, Object> imageReference = map(storage.get("imageReference"));
-                if (imageReference.isEmpty()) {
+                // An existing (specialized) OS disk instead of an image: the VM boots what the disk holds.
+                Map<String, Object> attached = "Attach".equalsIgnoreCase(string(map(storage.get("osDisk"))
+                        .get("createOption"))) ? attachableOsDisk(state, properties, storage, id, location) : null;
+                if (attached == null && imageReference.isEmpty()) {
                     throw ArmException.badRequest("InvalidParameter", "Required parameter 'imageReference' is"
                             + " missing (null).");
                 }
-                String hyperVGeneration = resolveImage(state, imageReference, location);
+                String hyperVGeneration = attached == null ? resolveImage(state, imageReference, location)
+                        : String.valueOf(map(attached.get("properties")).getOrDefault("hyperVGeneration", "V1"));
                 List<Map<String, Object>> nicRefs = maps(map(properties.get("networkProfile"))
                         .get("networkInterfaces"));
                 if (nicRefs.isEmpty()) {
@@ -425,35 +437,45 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                     nics.add(nic);
                 }
                 Map<String, Object> osProfile = map(properties.get("osProfile"));
-                if (osProfile.isEmpty() || !(osProfile.get("adminUsername") instanceof String)) {
+                if (attached == null && (osProfile.isEmpty() || !(osProfile.get("adminUsername") instanceof String))) {
                     throw ArmException.badRequest("InvalidParameter", "Required parameter 'osProfile' is missing"
                             + " (null).");
                 }
-                osProfile.remove("adminPassword");
-                osProfile.putIfAbsent("computerName", name);
-                osProfile.putIfAbsent("secrets", List.of());
-                osProfile.putIfAbsent("allowExtensionOperations", true);
+                if (attached == null) {
+                    osProfile.remove("adminPassword");
+                    osProfile.putIfAbsent("computerName", name);
+                    osProfile.putIfAbsent("secrets", List.of());
+                    osProfile.putIfAbsent("allowExtensionOperations", true);
+                }
                 Map<String, Object> hardware = map(properties.get("hardwareProfile"));
                 hardware.putIfAbsent("vmSize", "Standard_B1s");
                 properties.put("hardwareProfile", hardware);
 
                 Map<String, Object> osDisk = map(storage.get("osDisk"));
-                Map<String, Object> encryptionSet = diskEncryptionSet(state, osDisk, location);
+                Map<String, Object> encryptionSet = attached == null ? diskEncryptionSet(state, osDisk, location)
+                        : null;
                 for (Map<String, Object> dataDisk : maps(storage.get("dataDisks"))) {
                     diskEncryptionSet(state, dataDisk, location);
                 }
                 Map<String, Object> managed = map(osDisk.get("managedDisk"));
-                String diskName = osDisk.get("name") instanceof String n ? n
+                String diskName = attached != null ? (String) attached.get("name")
+                        : osDisk.get("name") instanceof String n ? n
                         : name + "_OsDisk_1_" + UUID.randomUUID().toString().replace("-", "");
-                String diskId = id.substring(0, id.indexOf("/providers/")) + "/providers/" + NAMESPACE + "/disks/"
-                        + diskName;
-                if (state.resource(diskId) != null) {
+                String diskId = attached != null ? (String) attached.get("id")
+                        : id.substring(0, id.indexOf("/providers/")) + "/providers/" + NAMESPACE + "/disks/" + diskName;
+                if (attached == null && state.resource(diskId) != null) {
                     throw ArmException.conflict("Conflict", "Disk " + diskName + " already exists.");
                 }
-                String accountType = managed.get("storageAccountType") instanceof String t ? t : "Premium_LRS";
-                int sizeGb = osDisk.get("diskSizeGB") instanceof Number n ? n.intValue() : 30;
+                String accountType = attached != null ? String.valueOf(map(attached.get("sku")).get("name"))
+                        : managed.get("storageAccountType") instanceof String t ? t : "Premium_LRS";
+                Object attachedSize = attached == null ? null : map(attached.get("properties")).get("diskSizeGB");
+                int sizeGb = attachedSize instanceof Number n ? n.intValue()
+                        : osDisk.get("diskSizeGB") instanceof Number n ? n.intValue() : 30;
                 osDisk.put("osType", "Linux");
                 osDisk.put("name", diskName);
+                if (attached != null) {
+                    osDisk.put("createOption", "Attach");
+                }
                 osDisk.putIfAbsent("createOption", "FromImage");
                 osDisk.putIfAbsent("caching", "ReadWrite");
                 osDisk.putIfAbsent("deleteOption", "Detach");
@@ -464,7 +486,9 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 storage.put("osDisk", osDisk);
                 List<Map<String, Object>> dataDiskDocuments = dataDisks(state, storage, id, name, location, body,
                         accountType);
-                storage.put("imageReference", imageReference);
+                if (attached == null) {
+                    storage.put("imageReference", imageReference);
+                }
                 properties.put("storageProfile", storage);
                 properties.put("vmId", UUID.randomUUID().toString());
                 properties.put("timeCreated", Instant.now().toString());
@@ -487,13 +511,23 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
                 internal.put("generalized", false);
                 internal.put("hyperVGeneration", hyperVGeneration);
                 vm.put(INTERNAL, internal);
-                machines.create(state, vm, nics);
+                if (attached != null) {
+                    machines.createFromDisk(state, vm, nics, diskLayers(state, attached));
+                } else {
+                    machines.create(state, vm, nics);
+                }
                 state.putResource(id, vm);
 
-                Map<String, Object> diskDocument = disk(diskId, diskName, location, accountType, sizeGb,
-                        hyperVGeneration, imageReference, id, body.get("zones"));
-                encryptWith(diskDocument, encryptionSet);
-                state.putResource(diskId, diskDocument);
+                if (attached != null) {
+                    // The disk itself becomes the VM's: no new disk document.
+                    attached.put("managedBy", id);
+                    map(attached.get("properties")).put("diskState", "Attached");
+                } else {
+                    Map<String, Object> diskDocument = disk(diskId, diskName, location, accountType, sizeGb,
+                            hyperVGeneration, imageReference, id, body.get("zones"));
+                    encryptWith(diskDocument, encryptionSet);
+                    state.putResource(diskId, diskDocument);
+                }
                 for (Map<String, Object> dataDisk : dataDiskDocuments) {
                     state.putResource((String) dataDisk.get("id"), dataDisk);
                 }
@@ -508,6 +542,56 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             }
         });
         return answer(outcome);
+    }
+
+    /**
+     * The managed disk a new VM attaches as its OS disk ({@code storageProfile.osDisk.createOption: Attach},
+     * {@code osDisk.managedDisk.id}), checked as Azure checks such a VM: no {@code osProfile} and no
+     * {@code imageReference} (a specialized disk is not provisioned), the disk exists in the VM's location, is
+     * attached to no VM, and its OS type is known ({@code osDisk.osType}, else the disk's). Returns the stored disk,
+     * unchanged.
+     */
+    private static Map<String, Object> attachableOsDisk(State state, Map<String, Object> properties,
+                                                        Map<String, Object> storage, String vmId, String location)
+            throws ArmException {
+        if (properties.get("osProfile") instanceof Map<?, ?>) {
+            throw ArmException.badRequest("InvalidParameter", "Parameter 'osProfile' is not allowed.");
+        }
+        if (!map(storage.get("imageReference")).isEmpty()) {
+            throw ArmException.badRequest("InvalidParameter", "Cannot attach an existing OS disk if the VM is created"
+                    + " from a platform, user or a shared gallery image.");
+        }
+        Map<String, Object> osDisk = map(storage.get("osDisk"));
+        String diskId = string(map(osDisk.get("managedDisk")).get("id"));
+        if (diskId.isBlank()) {
+            throw ArmException.badRequest("InvalidParameter", osDisk.containsKey("vhd")
+                    ? "The emulator attaches managed disks only (osDisk.managedDisk.id), not VHD blobs (osDisk.vhd)."
+                    : "Required parameter 'osDisk.managedDisk.id' is missing (null).");
+        }
+        Map<String, Object> disk = state.resource(diskId.startsWith("/") ? diskId : "/" + diskId);
+        if (disk == null || !String.valueOf(disk.get("type")).equalsIgnoreCase(NAMESPACE + "/" + DISK)) {
+            throw ArmException.notFound("NotFound", "Disk " + diskId + " is not found.");
+        }
+        if (!location.equals(disk.get("location"))) {
+            throw ArmException.badRequest("InvalidParameter", "The disk '" + disk.get("id") + "' is in location '"
+                    + disk.get("location") + "'; a VM in '" + location + "' can attach only disks of its own"
+                    + " location.");
+        }
+        if (disk.get("managedBy") instanceof String owner) {
+            throw ArmException.conflict("ConflictingUserInput", "Cannot attach the disk " + disk.get("name")
+                    + " to VM " + vmId + " because it is already attached to VM " + owner + ". A disk can be"
+                    + " attached to only one VM at a time.");
+        }
+        String osType = osDisk.get("osType") instanceof String requested && !requested.isBlank() ? requested
+                : map(disk.get("properties")).get("osType") instanceof String own ? own : "";
+        if (osType.isBlank()) {
+            throw ArmException.badRequest("InvalidParameter", "Required parameter 'osDisk.osType' is missing (null).");
+        }
+        if (!osType.equalsIgnoreCase("Linux")) {
+            throw ArmException.badRequest("InvalidParameter", "The emulator runs Linux VMs only; osType '" + osType
+                    + "' is not supported.");
+        }
+        return disk;
     }
 
     /** As Azure shows a disk encrypted with customer-managed keys, when {@code encryptionSet} is not null. */
@@ -841,7 +925,9 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
         }
         statuses.add(status("PowerState/" + power, "VM " + power, null));
         Map<String, Object> view = new LinkedHashMap<>();
-        view.put("computerName", map(properties.get("osProfile")).get("computerName"));
+        if (map(properties.get("osProfile")).get("computerName") instanceof String computerName) {
+            view.put("computerName", computerName);  // none for a VM on a specialized disk: it has no osProfile
+        }
         view.put("osName", "ubuntu");
         view.put("hyperVGeneration", internal.get("hyperVGeneration"));
         Map<String, Object> osDisk = map(map(properties.get("storageProfile")).get("osDisk"));

@@ -46,6 +46,16 @@ final class VmMachines {
         publish(state, vm, nics, boot(vm));
     }
 
+    /**
+     * A new VM on an existing OS disk ({@code createOption: Attach}): its layers are the disk's content, under a new
+     * layer of its own; its machine starts booting, unprovisioned.
+     */
+    void createFromDisk(State state, Map<String, Object> vm, List<Map<String, Object>> nics, List<String> diskLayers)
+            throws ArmException {
+        map(vm.get(INTERNAL)).put(LAYERS, new ArrayList<>(diskLayers));
+        publish(state, vm, nics, boot(vm));
+    }
+
     /** Power actions: powerOff and deallocate end the machine's processes; start and restart boot it. */
     void act(State state, Map<String, Object> vm, String action) throws ArmException {
         String key = key(vm);
@@ -162,8 +172,16 @@ final class VmMachines {
                 : properties.get("userData") instanceof String u ? u : null;
         String computerName = String.valueOf(osProfile.getOrDefault("computerName", vm.get("name")));
         Map<String, Object> internal = map(vm.get(INTERNAL));
-        return spec(key(vm), computerName, osProfile, data, layers(vm),
+        MachineSpec spec = spec(key(vm), computerName, osProfile, data, layers(vm),
                 internal.get(ADDRESS) instanceof String a ? a : null);
+        return attachedOsDisk(vm) ? new MachineSpec(spec.key(), spec.computerName(), spec.layers(), spec.adminUser(),
+                spec.authorizedKeys(), spec.customData(), spec.address(), true) : spec;
+    }
+
+    /** Whether the VM runs on an existing (specialized) OS disk rather than one made from an image. */
+    static boolean attachedOsDisk(Map<String, Object> vm) {
+        return "Attach".equalsIgnoreCase(String.valueOf(map(map(map(vm.get("properties")).get("storageProfile"))
+                .get("osDisk")).get("createOption")));
     }
 
     /**

@@ -12,7 +12,8 @@ import java.util.Map;
  * boot of a VM (its key differs from the one recorded in {@code /var/lib/waagent}) it removes the image's SSH host
  * keys, creates the admin user with its keys and sudo rights, applies the cloud-config subset and starts
  * {@code runcmd} in the background; at every boot it installs the emulator's {@code waagent} and {@code reboot}
- * and makes sure host keys exist.
+ * and makes sure host keys exist. A machine on a specialized OS disk ({@link MachineSpec#specialized()}) skips the
+ * first-boot part altogether, as Azure's agent does: it keeps the disk's host keys, users and host name.
  */
 final class FirstBoot {
     private FirstBoot() {
@@ -44,6 +45,32 @@ final class FirstBoot {
                 }
                 first=
                 """);
+        if (!spec.specialized()) {
+            // A specialized disk is never provisioned: Azure's agent leaves it as it is.
+            provision(s, spec, config);
+        }
+        // The image's /usr/sbin/reboot is a symlink to systemctl: writing through it would replace systemctl itself.
+        s.append("rm -f /usr/sbin/waagent /usr/sbin/reboot\n");
+        s.append("put /usr/sbin/waagent ").append(q(resource("waagent"))).append("\nchmod 755 /usr/sbin/waagent\n");
+        s.append("put /usr/sbin/reboot ").append(q(resource("reboot"))).append("\nchmod 755 /usr/sbin/reboot\n");
+        s.append("""
+                if ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then ssh-keygen -A >/dev/null; fi
+                # What a serial console shows at the end of a boot: the host keys' fingerprints (so that a user can
+                # check the key SSH offers against the console) and the login prompt.
+                echo "SSH host key fingerprints of $(cat /etc/hostname):"
+                for key in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -l -f "$key"; done
+                echo "$(cat /etc/hostname) login:"
+                if [ -n "$first" ]; then
+                  setsid /bin/sh -c 'sh /var/lib/cloud/instance/scripts/runcmd 2>&1 \\
+                    | tee -a /var/log/cloud-init-output.log; date > /var/lib/cloud/instance/boot-finished' \\
+                    </dev/null 2>&1 &
+                fi
+                """);
+        return s.toString();
+    }
+
+    /** The first-boot part: runs once per VM (its key is recorded in {@code /var/lib/waagent/provisioned-vm}). */
+    private static void provision(StringBuilder s, MachineSpec spec, CloudConfig config) {
         s.append("if [ \"$(cat /var/lib/waagent/provisioned-vm 2>/dev/null)\" != ").append(q(spec.key()))
                 .append(" ]; then\n  first=1\n");
         s.append("  rm -f /etc/ssh/ssh_host_*key*\n");
@@ -104,24 +131,6 @@ final class FirstBoot {
                 .append('\n');
         s.append("  echo ").append(q(spec.key())).append(" > /var/lib/waagent/provisioned-vm\n");
         s.append("fi\n");
-        // The image's /usr/sbin/reboot is a symlink to systemctl: writing through it would replace systemctl itself.
-        s.append("rm -f /usr/sbin/waagent /usr/sbin/reboot\n");
-        s.append("put /usr/sbin/waagent ").append(q(resource("waagent"))).append("\nchmod 755 /usr/sbin/waagent\n");
-        s.append("put /usr/sbin/reboot ").append(q(resource("reboot"))).append("\nchmod 755 /usr/sbin/reboot\n");
-        s.append("""
-                if ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then ssh-keygen -A >/dev/null; fi
-                # What a serial console shows at the end of a boot: the host keys' fingerprints (so that a user can
-                # check the key SSH offers against the console) and the login prompt.
-                echo "SSH host key fingerprints of $(cat /etc/hostname):"
-                for key in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -l -f "$key"; done
-                echo "$(cat /etc/hostname) login:"
-                if [ -n "$first" ]; then
-                  setsid /bin/sh -c 'sh /var/lib/cloud/instance/scripts/runcmd 2>&1 \\
-                    | tee -a /var/log/cloud-init-output.log; date > /var/lib/cloud/instance/boot-finished' \\
-                    </dev/null 2>&1 &
-                fi
-                """);
-        return s.toString();
     }
 
     /** runcmd: a string runs through sh, a list is one command with its arguments (as cloud-init does). */

@@ -53,14 +53,17 @@ final class Sandbox {
      *
      * @param machineDir the machine's folder: {@code upper/}, {@code work/}, {@code root/} and logs live there
      * @param lowerLayers folders of the image layers, topmost first
+     * @param hostname   the machine's host name
+     * @param diskHostname whether the disk's own {@code /etc/hostname} names the machine when it has one (a
+     *                     specialized disk keeps its host name), {@code hostname} being the fallback
      * @param hidden     a host folder that must not show inside (the emulator's data folder)
      */
-    static Sandbox start(Path machineDir, List<Path> lowerLayers, String hostname, Path hidden)
+    static Sandbox start(Path machineDir, List<Path> lowerLayers, String hostname, boolean diskHostname, Path hidden)
             throws VmRuntimeException {
         Path script = machineDir.resolve("setup.sh");
         try {
             Files.createDirectories(machineDir.resolve("root"));
-            Files.writeString(script, setupScript(machineDir, lowerLayers, hostname, hidden));
+            Files.writeString(script, setupScript(machineDir, lowerLayers, hostname, diskHostname, hidden));
         } catch (IOException e) {
             throw new VmRuntimeException("cannot prepare the machine folder " + machineDir + ": " + e.getMessage(), e);
         }
@@ -242,8 +245,8 @@ final class Sandbox {
         }
     }
 
-    private static String setupScript(Path machineDir, List<Path> lowerLayers, String hostname, Path hidden)
-            throws IOException {
+    private static String setupScript(Path machineDir, List<Path> lowerLayers, String hostname,
+                                      boolean diskHostname, Path hidden) throws IOException {
         StringBuilder s = new StringBuilder();
         String root = machineDir.resolve("root").toString();
         s.append("set -e\nR=").append(quote(root)).append("\n");
@@ -303,7 +306,14 @@ final class Sandbox {
         String hiddenPath = hidden.toAbsolutePath().normalize().toString();
         s.append("H=").append(quote(hiddenPath)).append("\n");
         s.append("if [ -d \"$R$H\" ]; then mount -t tmpfs -o size=64k,mode=755 hidden \"$R$H\"; fi\n");
-        s.append("hostname ").append(quote(hostname)).append("\n");
+        if (diskHostname) {
+            // Not through a link: it would be followed on the host's side, before the root is switched.
+            s.append("if [ -s \"$R/etc/hostname\" ] && [ ! -L \"$R/etc/hostname\" ]; then\n")
+                    .append("  hostname \"$(head -n 1 \"$R/etc/hostname\")\"\nelse\n  hostname ").append(quote(hostname))
+                    .append("\nfi\n");
+        } else {
+            s.append("hostname ").append(quote(hostname)).append("\n");
+        }
         s.append("""
                 cd "$R"
                 mkdir .oldroot

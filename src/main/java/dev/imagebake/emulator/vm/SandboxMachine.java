@@ -63,7 +63,8 @@ final class SandboxMachine {
         Path log = dir.resolve("boot.log");
         try {
             long started = System.nanoTime();
-            Sandbox sandbox = Sandbox.start(dir, currentLayers, current.computerName(), hidden);
+            Sandbox sandbox = Sandbox.start(dir, currentLayers, current.computerName(), current.specialized(),
+                    hidden);
             long namespaces = System.nanoTime();
             int status = sandbox.runScript(FirstBoot.script(current, CloudConfig.parse(current.customData())), log,
                     BOOT_SCRIPT_SECONDS);
