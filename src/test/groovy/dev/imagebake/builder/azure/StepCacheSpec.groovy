@@ -238,4 +238,31 @@ provision shell { inline 'echo ${last} | sudo tee -a /var/log/steps' }
         snapshots('imagebake-cache').size() == kept
         cli(['gc', '--cloud', emulator.cloudFile().toString()]).out.contains('Nothing to clean up')
     }
+
+    def "--cache turns the cache on for a template without it, and checkpoint steps are the only ones snapshotted"() {
+        given: 'no `cache` in the template, a first step of its own (a miss), and step 4 marked as the checkpoint'
+        String text = template('web-g', 'five-g', '')
+                .replace("echo one |", "echo one-g |")
+                .replace("provision shell { inline 'echo three | sudo tee -a /var/log/steps' }",
+                        "provision shell {\n    inline 'echo three | sudo tee -a /var/log/steps'\n    checkpoint true\n}")
+        int before = snapshots('imagebake-cache').size()
+
+        when:
+        def r = build(text, ['--cache'])
+
+        then:
+        r.code == 0
+        r.out.contains('cache: snapshots after the checkpoint steps only: 4. shell (line 15)')
+        r.out.contains('cache: miss')
+        (r.out =~ /cache: snapshot ibc-\S+ of the OS disk after step (\d) started/).collect { it[1] } == ['4']
+        snapshots('imagebake-cache').size() == before + 1
+
+        when: 'the same template again: the checkpoint is where it starts'
+        def again = build(text.replace("'web-g'", "'web-h'"), ['--cache'])
+
+        then:
+        again.code == 0
+        again.out =~ /cache: hit: snapshot \S+ \(made \S+\) holds steps 1-4 of 5; the VM starts from it and runs from step 5/
+        seenIn('web-h', 'vm-h') == 'one-g\ntwo\nthree\nfive-g\n---\npayload two\n---\nbuild user gone\n'
+    }
 }
