@@ -11,6 +11,12 @@
 # from the managed image (nothing in the group is needed any more) and runs while the version replicates, so the
 # tail is max(510, 180) and the path is 776 - 180 = 596. Sign-in, SSH and the one-line provisioning step are not
 # ARM operations and are counted against imagebake.
+# Three runs at the default scale on the shared 2-core machine (load 3-7 from other work), after the overlap:
+# 69.9, 67.1, 74.8 s: 0.90, 0.86, 0.96 of the serial sum, 1.17, 1.13, 1.25 of the critical path with overlap
+# (before it, 84.8 s: 1.09 of the serial sum). The rest is not ARM time: start-up and sign-in (2-6 s under load),
+# the 1 s polling that Retry-After asks for on the short network operations (2.8 s for 0.6 s of operations), SSH.
+# At this scale that is 0.08-0.15 of the serial sum, so 0.8 is out of reach while the VM is deallocated (40 s)
+# rather than powered off (4 s), which Azure does not document as enough for generalize (src/docs/azure-builder.md).
 # The run is checked, not only timed: the emulator's requests.log must show the group's DELETE before the version's
 # last status poll, and the group must be gone at the end.
 set -eu
