@@ -28,6 +28,7 @@ public final class BuildContext {
     private volatile boolean cleanupSkipped;
     private volatile BuildResult.Status finalStatus;
     private volatile List<String> finalLeftovers = List.of();
+    private volatile boolean cleansUpAfterFailure;
 
     public BuildContext(Build build, Path templateFolder, Reporter reporter, Secrets secrets,
                         Interaction interaction) {
@@ -141,6 +142,19 @@ public final class BuildContext {
 
     public boolean cancelled() {
         return cancelled;
+    }
+
+    /**
+     * True when whatever happens next, the build's temporary resources are deleted (the on-error policy
+     * {@code cleanup}): a step may then start deleting what nothing needs any more before the end, as the cleanup
+     * would. False under {@code abort} and {@code ask}, which may keep everything for a look, and in the REPL.
+     */
+    public boolean cleansUpAfterFailure() {
+        return cleansUpAfterFailure;
+    }
+
+    void cleansUpAfterFailure(boolean value) {
+        cleansUpAfterFailure = value;
     }
 
     /** Asks the build to stop: the running step's remote commands are ended and no further step starts. */

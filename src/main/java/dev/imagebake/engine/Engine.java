@@ -71,6 +71,7 @@ public final class Engine {
     private BuildResult runBuild(Build build, Secrets secrets) {
         long started = System.nanoTime();
         BuildContext context = new BuildContext(build, templateFolder, reporter, secrets, interaction);
+        context.cleansUpAfterFailure(policy == OnError.CLEANUP);
         running.add(context);
         try {
             if (cancelled) {

@@ -65,6 +65,13 @@ final class AzureBuild {
     StepCache cache;
     /** Set once the image is on record as this build's artifact (the last step, or a cleanup after a failure). */
     volatile boolean recorded;
+    /**
+     * The temporary group's deletion when it was started before the cleanup, while the gallery version replicates
+     * from the managed image ({@link StepCreateResourceGroup#deleteWhileReplicating}); null until then. The group's
+     * cleanup waits for this one instead of starting another.
+     */
+    volatile com.azure.core.util.polling.SyncPoller<com.azure.core.management.polling.PollResult<Void>, Void>
+            groupDeletion;
 
     AzureBuild(AzureBuilderSpec spec, AzureOptions options, String buildName, String runId) {
         this.spec = spec;

@@ -56,18 +56,49 @@ final class StepCreateResourceGroup implements BuildStep {
         if (!created) {
             return;
         }
-        context.info("deleting resource group " + build.resourceGroup + " and everything in it");
+        var begun = build.groupDeletion;
+        context.info("deleting resource group " + build.resourceGroup + " and everything in it"
+                + (begun == null ? "" : " (started while the gallery version replicated)"));
         try {
             // Goes on after a first Ctrl-C (cleanup is what it asked for); a second one stops the wait.
             Lro.await(context::cleanupSkipped, "deleting resource group " + build.resourceGroup,
-                    build.operationLimit(), () -> build.clients.resources().getResourceGroups()
-                            .beginDelete(build.resourceGroup), null);
+                    build.operationLimit(), begun != null ? () -> begun : () -> build.clients.resources()
+                            .getResourceGroups().beginDelete(build.resourceGroup), null);
         } catch (StepFailedException e) {
             if (!AzureErrors.notFound(e.getCause())) {
                 throw e;
             }
         }
         created = false;
+    }
+
+    /**
+     * Starts deleting the temporary group without waiting for it, once nothing the build still does needs what is
+     * in it: the gallery version is being made from the managed image, which lives in its own resource group and is
+     * a copy of the VM's disks, and the VM was generalized and can never run again. The deletion (minutes on Azure)
+     * then runs while the version replicates (minutes per region), and the group's cleanup waits for it.
+     *
+     * <p>Only for a temporary group (with {@code buildResourceGroup} the resources go one by one at the end), only
+     * under the on-error policy {@code cleanup} ({@code abort} and {@code ask} may keep everything for a look after
+     * a failure), and at most once. Best effort: a deletion that cannot be started now is started by the cleanup,
+     * as always; whatever happens, the group stays this step's to delete, or to report as left behind, until its
+     * deletion has been seen to finish.
+     */
+    static void deleteWhileReplicating(BuildContext context, AzureBuild build) {
+        if (!build.temporaryGroup || !context.cleansUpAfterFailure() || context.cancelled()
+                || build.groupDeletion != null) {
+            return;
+        }
+        try {
+            build.groupDeletion = build.clients.resources().getResourceGroups().beginDelete(build.resourceGroup);
+            context.info("removal of resource group " + build.resourceGroup + " started: it goes on while the "
+                    + "version replicates (nothing in it is needed any more), and the build waits for both");
+        } catch (RuntimeException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                context.info("could not start removing resource group " + build.resourceGroup + " now ("
+                        + AzureErrors.describe(e) + "); it is deleted at the end");
+            }
+        }
     }
 
     @Override

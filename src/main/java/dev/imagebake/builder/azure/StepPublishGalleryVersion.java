@@ -86,8 +86,17 @@ final class StepPublishGalleryVersion implements BuildStep {
                 + "/providers/Microsoft.Compute/galleries/" + dest.gallery() + "/images/" + dest.image() + "/versions/"
                 + dest.version();
         Lro.await(context::cancelled, "publishing gallery image version " + dest.version(), build.publishLimit(),
-                () -> versions.beginCreateOrUpdate(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version(),
-                        version),
+                () -> {
+                    var operation = versions.beginCreateOrUpdate(dest.resourceGroup(), dest.gallery(),
+                            dest.image(), dest.version(), version);
+                    if (build.managedImageId != null) {
+                        // Made from the managed image: the build VM and the rest of the temporary group are no
+                        // longer needed, so their deletion runs while the version replicates. A version made
+                        // straight from the VM keeps the group until it has succeeded.
+                        StepCreateResourceGroup.deleteWhileReplicating(context, build);
+                    }
+                    return operation;
+                },
                 elapsed -> progress(context, dest, elapsed));
         GalleryImageVersionInner made = Lro.read("gallery image version " + dest.version(),
                 () -> versions.get(dest.resourceGroup(), dest.gallery(), dest.image(), dest.version()));
