@@ -67,18 +67,33 @@ public final class Builders implements StepSource {
         }
         if (build.builder() instanceof AzureBuilderSpec spec) {
             AzureBuilder builder = new AzureBuilder(spec, azure, build.name(), runId);
-            for (Step post : build.post()) {
-                if (post.spec() instanceof ScaleSetPost scaleSet) {
-                    steps.add(PlannedStep.builderStep(new ScaleSetTargetCheck(scaleSet, spec.auth(), azure,
-                            label(post))));
-                }
-            }
-            builder.prepare().forEach(s -> steps.add(PlannedStep.builderStep(s)));
-            build.steps().forEach(s -> steps.add(provisioner(s)));
-            builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));
-            return steps;
+            return azureSteps(build, spec, builder, builder.prepare());
         }
         throw new UnsupportedOperationException("the " + build.type() + " builder cannot build yet");
+    }
+
+    @Override
+    public List<PlannedStep> resumed(Build build, dev.imagebake.engine.ResumeRecord.Entry kept) {
+        if (build.builder() instanceof AzureBuilderSpec spec) {
+            AzureBuilder builder = AzureBuilder.resuming(spec, azure, build.name(), kept);
+            return azureSteps(build, spec, builder, builder.adopt(kept));
+        }
+        return steps(build);
+    }
+
+    private List<PlannedStep> azureSteps(Build build, AzureBuilderSpec spec, AzureBuilder builder,
+                                         List<BuildStep> preparation) {
+        List<PlannedStep> steps = new ArrayList<>();
+        for (Step post : build.post()) {
+            if (post.spec() instanceof ScaleSetPost scaleSet) {
+                steps.add(PlannedStep.builderStep(new ScaleSetTargetCheck(scaleSet, spec.auth(), azure,
+                        label(post))));
+            }
+        }
+        preparation.forEach(s -> steps.add(PlannedStep.builderStep(s)));
+        build.steps().forEach(s -> steps.add(provisioner(s)));
+        builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));
+        return steps;
     }
 
     @Override

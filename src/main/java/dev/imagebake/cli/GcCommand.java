@@ -72,6 +72,14 @@ final class GcCommand implements Callable<Integer> {
                 main.out.println("  " + l.id() + "  (build " + l.build() + ")");
             }
         }
+        for (Leftovers.Held held : scan.held()) {
+            main.out.println("Held for build --resume until " + held.until() + ": build " + held.build()
+                    + (held.record() == null ? "" : " (resume record " + held.record() + ")")
+                    + "; gc leaves it alone until then:");
+            for (String id : held.ids()) {
+                main.out.println("  " + id);
+            }
+        }
         if (found.isEmpty()) {
             main.out.println("Nothing to clean up: no imagebake build has left resources behind.");
             return ExitCodes.OK;

@@ -149,7 +149,8 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             };
             case "DELETE" -> delete(request, type, id);
             case "PATCH" -> {
-                if (!type.equals(IMAGE)) {
+                // Tags only, for images and VMs (imagebake tags a VM it keeps for build --resume).
+                if (!type.equals(IMAGE) && !type.equals(VM)) {
                     throw methodNotAllowed(request);
                 }
                 yield ProviderSupport.patchTags(store, id, request.jsonBody(), d -> view(d, false),

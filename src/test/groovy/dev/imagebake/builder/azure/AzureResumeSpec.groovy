@@ -1,0 +1,224 @@
+package dev.imagebake.builder.azure
+
+import dev.imagebake.cli.ExitCodes
+import dev.imagebake.cli.Main
+import dev.imagebake.emulator.AzureSdkClients
+import dev.imagebake.emulator.Emulator
+import dev.imagebake.testsupport.Poll
+import dev.imagebake.testsupport.SeededEmulators
+import groovy.json.JsonSlurper
+import spock.lang.Shared
+import spock.lang.Specification
+import spock.lang.TempDir
+
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.attribute.PosixFilePermissions
+import java.time.Instant
+
+/**
+ * {@code build --resume} with {@code builder azure} on the emulator with machines (the real SDK over HTTPS, OpenSSH
+ * in the emulated VM): each provisioning step appends its number to a log on the VM, and the last step prints the
+ * log, so the output shows which steps really ran on the machine that was captured, and how often.
+ */
+class AzureResumeSpec extends Specification {
+    @Shared
+    @TempDir
+    Path shared
+
+    @Shared
+    Path seeded
+
+    @TempDir
+    Path dir
+
+    Emulator emulator
+    AzureSdkClients sdk
+    Path template
+    List<Path> keptFolders = []
+
+    def setupSpec() {
+        seeded = SeededEmulators.seed(shared.resolve('seeded'))
+    }
+
+    def setup() {
+        emulator = SeededEmulators.start(seeded, dir.resolve('emulator'))
+        sdk = new AzureSdkClients(emulator.cloudFile())
+        template = dir.resolve('web.imagebake.groovy')
+    }
+
+    def cleanup() {
+        emulator?.close()
+        keptFolders.each { if (Files.exists(it)) { it.toFile().deleteDir() } }
+    }
+
+    /** Five steps; the third fails until {@code fixed}; {@code first} is what step 1 echoes. Step 1 is on line 9. */
+    void write(boolean fixed, String first = 'step-1') {
+        Files.writeString(template, """\
+builder azure {
+    location 'westeurope'
+    vmSize 'Standard_B1s'
+    source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
+    managedImage 'web', resourceGroup: 'images'
+    sshTimeout '60s'
+}
+
+provision shell { inline 'echo ${first} >> /var/tmp/steps.log' }
+provision shell { inline 'echo step-2 >> /var/tmp/steps.log' }
+provision shell { inline ${fixed ? '' : "'exit 1', "}'echo step-3 >> /var/tmp/steps.log' }
+provision shell { inline 'echo step-4 >> /var/tmp/steps.log' }
+provision shell { inline 'echo step-5 >> /var/tmp/steps.log', 'echo "log: \$(tr \\\\\\\\n \\\\  < /var/tmp/steps.log)"' }
+""")
+    }
+
+    Map run(List<String> args) {
+        def out = new ByteArrayOutputStream()
+        def err = new ByteArrayOutputStream()
+        int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(err, true, 'UTF-8'), [:],
+                (args + ['--cloud', emulator.cloudFile().toString()]) as String[])
+        [code: code, out: out.toString('UTF-8'), err: err.toString('UTF-8')]
+    }
+
+    Map build(List<String> extra) {
+        def r = run(['build'] + extra + [template.toString()])
+        def kept = (r.out =~ /(\/\S*imagebake-kept-[^\/\s]+)\/id\b/)
+        while (kept.find()) {
+            keptFolders << Path.of(kept.group(1))
+        }
+        r
+    }
+
+    Path record() {
+        dir.resolve('.web.imagebake.resume.json')
+    }
+
+    List<String> groups() {
+        sdk.resourceManager().serviceClient().resourceGroups.list().collect { it.name() }.sort()
+    }
+
+    List<String> vms() {
+        sdk.computeManager().serviceClient().virtualMachines.list().collect { it.id() }
+    }
+
+    List<Path> keptInTmp(String buildId) {
+        Files.list(Path.of(System.getProperty('java.io.tmpdir'))).withCloseable { s ->
+            s.filter { it.fileName.toString().startsWith("imagebake-kept-${buildId}-") }.toList()
+        }
+    }
+
+    def "should continue a kept azure build at the failed step on the same VM, capture it and delete everything"() {
+        given:
+        write(false)
+
+        when:
+        def failed = build(['--on-error=abort'])
+        String text = Files.readString(record())
+        Map entry = new JsonSlurper().parseText(text).builds.azure as Map
+        Map details = entry.details as Map
+        String buildId = details.buildId
+
+        then: 'the record names what was kept, and the kept group is tagged as held for the resume'
+        failed.code == ExitCodes.FAILED
+        failed.err.contains("note: wrote the resume record ${record()}")
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(record())) == 'rw-------'
+        entry.builder == 'azure'
+        entry.host ==~ /127\.\d+\.\d+\.\d+/
+        entry.user == 'imagebake'
+        entry.hostKey ==~ /SHA256:.+/
+        entry.succeeded*.number == [1, 2]
+        entry.failed == 'shell (line 11)'
+        details.resourceGroup == "imagebake-${buildId}"
+        details.vmName == "ib-${buildId}-vm"
+        entry.resources == ["/subscriptions/${details.subscription}/resourceGroups/imagebake-${buildId}"]
+        Files.isRegularFile(Path.of(details.keyFile as String))
+        !text.contains('PRIVATE KEY')
+        !text.contains(Files.readString(Path.of(details.keyFile as String)).readLines()[1])
+        sdk.resourceManager().serviceClient().resourceGroups.get("imagebake-${buildId}").tags()
+                .get('imagebake-resume-until') == details.heldUntil
+        vms().size() == 1
+
+        when: 'the template is fixed'
+        write(true)
+        def resumed = build(['--resume'])
+
+        then:
+        resumed.code == ExitCodes.OK
+        resumed.out.contains("adopted the kept VM ib-${buildId}-vm in resource group imagebake-${buildId}")
+        resumed.out.contains('resuming on the kept machine: steps 1-2 ran before; from step 3 on')
+        resumed.out.contains('as pinned by the resume record')
+        !resumed.out.contains('create VM')
+        resumed.out.contains('log: step-1 step-2 step-3 step-4 step-5 ')
+
+        and: 'the image exists, and nothing of the build is left: no group, no VM, no key copy, no record'
+        sdk.computeManager().serviceClient().images.getByResourceGroup('images', 'web').provisioningState() == 'Succeeded'
+        groups() == ['images']
+        vms() == []
+        keptInTmp(buildId) == []
+        !Files.exists(record())
+        resumed.err.contains("note: removed the resume record ${record()}: nothing is left to resume")
+    }
+
+    def "should refuse to resume after an earlier step changed, then start again where --from says"() {
+        given:
+        write(false)
+        build(['--on-error=abort']).code == ExitCodes.FAILED
+        String buildId = new JsonSlurper().parse(record()).builds.azure.details.buildId
+        write(true, 'step-1-changed')
+
+        when:
+        def refused = build(['--resume'])
+
+        then:
+        refused.code == ExitCodes.RESUME_REFUSED
+        refused.err.contains('Error: build azure cannot resume: steps that ran before the failure changed since:\n'
+                + '  1. shell (line 9)\n')
+        Files.isRegularFile(record())
+        groups() == ["imagebake-${buildId}".toString(), "images"]
+
+        when:
+        def again = build(['--resume', '--from', '1'])
+
+        then:
+        again.code == ExitCodes.OK
+        again.out.contains('log: step-1 step-2 step-1-changed step-2 step-3 step-4 step-5 ')
+        groups() == ['images']
+        vms() == []
+        keptInTmp(buildId) == []
+        !Files.exists(record())
+    }
+
+    def "gc should leave a build held for a resume alone within its lease, and collect it after"() {
+        given:
+        write(false)
+        build(['--on-error=abort', '--resume-lease', '20s']).code == ExitCodes.FAILED
+        Map details = new JsonSlurper().parse(record()).builds.azure.details as Map
+        String buildId = details.buildId
+        Instant until = Instant.parse(details.heldUntil as String)
+
+        when: 'within the lease, even counting every build as over'
+        def held = run(['gc', '--older-than', '0s'])
+
+        then:
+        held.code == 0
+        held.out.contains("Held for build --resume until ${until}: build ${buildId} (resume record ${record()}); gc leaves it alone until then:")
+        held.out.contains("  /subscriptions/${details.subscription}/resourceGroups/imagebake-${buildId}\n")
+        held.out.contains('Nothing to clean up')
+        groups() == ["imagebake-${buildId}".toString(), "images"]
+        keptInTmp(buildId).size() == 1
+
+        when: 'after the lease'
+        Poll.until('the end of the lease', 60) { Instant.now().isAfter(until) }
+        def collected = run(['gc', '--older-than', '0s'])
+        def late = build(['--resume'])
+
+        then:
+        collected.code == 0
+        collected.out.contains("deleting /subscriptions/${details.subscription}/resourceGroups/imagebake-${buildId}")
+        collected.out.contains('deleting the key copy kept for the machine: ')
+        groups() == ['images']
+        vms() == []
+        keptInTmp(buildId) == []
+        late.code == ExitCodes.NOTHING_TO_RESUME
+        late.err.contains("Error: the resume record ${record()} expired at ")
+    }
+}
