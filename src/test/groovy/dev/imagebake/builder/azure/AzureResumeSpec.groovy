@@ -53,21 +53,26 @@ class AzureResumeSpec extends Specification {
     }
 
     /** Five steps; the third fails until {@code fixed}; {@code first} is what step 1 echoes. Step 1 is on line 9. */
-    void write(boolean fixed, String first = 'step-1') {
+    void write(boolean fixed, String first = 'step-1', String extra = '') {
+        write(fixed ? 0 : 3, first, extra)
+    }
+
+    /** Five steps; step {@code failAt} fails (none when 0). */
+    void write(int failAt, String first = 'step-1', String extra = '') {
+        List<String> steps = (1..5).collect { n ->
+            "provision shell { inline ${failAt == n ? "'exit 1', " : ''}'echo ${n == 1 ? first : "step-${n}"} >> /var/tmp/steps.log'" +
+                    (n == 5 ? ", 'xargs echo log: < /var/tmp/steps.log'" : '') + ' }'
+        }
         Files.writeString(template, """\
 builder azure {
-    location 'westeurope'
+    location 'westeurope'${extra}
     vmSize 'Standard_B1s'
     source marketplace('Canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2')
     managedImage 'web', resourceGroup: 'images'
     sshTimeout '60s'
 }
 
-provision shell { inline 'echo ${first} >> /var/tmp/steps.log' }
-provision shell { inline 'echo step-2 >> /var/tmp/steps.log' }
-provision shell { inline ${fixed ? '' : "'exit 1', "}'echo step-3 >> /var/tmp/steps.log' }
-provision shell { inline 'echo step-4 >> /var/tmp/steps.log' }
-provision shell { inline 'echo step-5 >> /var/tmp/steps.log', 'echo "log: \$(tr \\\\\\\\n \\\\  < /var/tmp/steps.log)"' }
+${steps.join('\n')}
 """)
     }
 
@@ -147,7 +152,7 @@ provision shell { inline 'echo step-5 >> /var/tmp/steps.log', 'echo "log: \$(tr 
         resumed.out.contains('resuming on the kept machine: steps 1-2 ran before; from step 3 on')
         resumed.out.contains('as pinned by the resume record')
         !resumed.out.contains('create VM')
-        resumed.out.contains('log: step-1 step-2 step-3 step-4 step-5 ')
+        resumed.out =~ /(?m)log: step-1 step-2 step-3 step-4 step-5\r?$/
 
         and: 'the image exists, and nothing of the build is left: no group, no VM, no key copy, no record'
         sdk.computeManager().serviceClient().images.getByResourceGroup('images', 'web').provisioningState() == 'Succeeded'
@@ -180,7 +185,7 @@ provision shell { inline 'echo step-5 >> /var/tmp/steps.log', 'echo "log: \$(tr 
 
         then:
         again.code == ExitCodes.OK
-        again.out.contains('log: step-1 step-2 step-1-changed step-2 step-3 step-4 step-5 ')
+        again.out =~ /(?m)log: step-1 step-2 step-1-changed step-2 step-3 step-4 step-5\r?$/
         groups() == ['images']
         vms() == []
         keptInTmp(buildId) == []
@@ -220,5 +225,96 @@ provision shell { inline 'echo step-5 >> /var/tmp/steps.log', 'echo "log: \$(tr 
         keptInTmp(buildId) == []
         late.code == ExitCodes.NOTHING_TO_RESUME
         late.err.contains("Error: the resume record ${record()} expired at ")
+    }
+
+    /** Everything in the build resource group but the destination image. */
+    List<String> inBuildGroup() {
+        def compute = sdk.computeManager().serviceClient()
+        def network = sdk.networkManager().serviceClient()
+        compute.virtualMachines.listByResourceGroup('images').collect { it.id() } +
+                compute.disks.listByResourceGroup('images').collect { it.id() } +
+                network.networkInterfaces.listByResourceGroup('images').collect { it.id() } +
+                network.publicIpAddresses.listByResourceGroup('images').collect { it.id() } +
+                network.networkSecurityGroups.listByResourceGroup('images').collect { it.id() } +
+                network.virtualNetworks.listByResourceGroup('images').collect { it.id() }
+    }
+
+    def "in a build resource group, should hold the kept VM, and the resume should delete each resource the first run made"() {
+        given:
+        write(false, 'step-1', "; buildResourceGroup 'images'")
+
+        when:
+        def failed = build(['--on-error=abort'])
+        Map entry = new JsonSlurper().parse(record()).builds.azure as Map
+        Map details = entry.details as Map
+        String buildId = details.buildId
+        List<String> made = inBuildGroup()
+
+        then: 'the VM carries the hold; the record lists VM, disk, NIC, address, security group and network'
+        failed.code == ExitCodes.FAILED
+        details.temporaryGroup == 'false'
+        sdk.computeManager().serviceClient().virtualMachines.getByResourceGroup('images', "ib-${buildId}-vm")
+                .tags().get('imagebake-resume-until') == details.heldUntil
+        (entry.resources as List).collect { it.toLowerCase() } as Set == made.collect { it.toLowerCase() } as Set
+        (entry.resources as List)[0].endsWith("/virtualMachines/ib-${buildId}-vm")
+        made.size() == 6
+
+        when: 'gc within the lease'
+        def held = run(['gc', '--older-than', '0s'])
+
+        then:
+        held.out.contains("Held for build --resume until ${details.heldUntil}: build ${buildId}")
+        inBuildGroup() == made
+
+        when:
+        write(true, 'step-1', "; buildResourceGroup 'images'")
+        def resumed = build(['--resume'])
+
+        then:
+        resumed.code == ExitCodes.OK
+        resumed.out =~ /(?m)log: step-1 step-2 step-3 step-4 step-5\r?$/
+        sdk.computeManager().serviceClient().images.getByResourceGroup('images', 'web').provisioningState() == 'Succeeded'
+        inBuildGroup() == []
+        groups() == ['images']
+        keptInTmp(buildId) == []
+        !Files.exists(record())
+    }
+
+    def "should keep the build again when the resumed build fails again, and say so once the kept VM is gone"() {
+        given:
+        write(3)
+        build(['--on-error=abort']).code == ExitCodes.FAILED
+        Map first = new JsonSlurper().parse(record()).builds.azure.details as Map
+        String buildId = first.buildId
+
+        when: 'step 3 is fixed, and step 4 fails now'
+        write(4)
+        def again = build(['--resume', '--on-error=abort'])
+        Map entry = new JsonSlurper().parse(record()).builds.azure as Map
+
+        then: 'the record is brought up to date, with a new key copy in place of the first'
+        again.code == ExitCodes.FAILED
+        entry.succeeded*.number == [1, 2, 3]
+        entry.failed == 'shell (line 12)'
+        entry.details.buildId == buildId
+        entry.details.keyFile != first.keyFile
+        Files.isRegularFile(Path.of(entry.details.keyFile as String))
+        !Files.exists(Path.of(first.keyFile as String))
+        keptInTmp(buildId).size() == 1
+
+        when: 'someone deletes the kept VM'
+        Poll.until('the VM deleted', 60) {
+            sdk.computeManager().virtualMachines().deleteByResourceGroup("imagebake-${buildId}", "ib-${buildId}-vm")
+            true
+        }
+        write(0)
+        def gone = build(['--resume'])
+
+        then: 'nothing to resume, and nothing deleted: what is left stays held until gc may take it'
+        gone.code == ExitCodes.NOTHING_TO_RESUME
+        gone.out.contains("the VM ib-${buildId}-vm is no longer in resource group imagebake-${buildId} of subscription ")
+        gone.err.contains('Error: nothing to resume for azure: the kept machine is gone; build afresh without --resume')
+        groups() == ["imagebake-${buildId}".toString(), 'images']
+        !gone.out.contains('deleting resource group')
     }
 }
