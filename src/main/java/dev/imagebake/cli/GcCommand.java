@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 /** {@code imagebake gc}: deletes what killed or crashed builds left in the subscription. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = "Find resources of imagebake builds that are over (lease expired, or their process on this "
-                + "host gone) and delete them: the recovery path after a kill -9.")
+                + "host gone) and delete them: the recovery path after a kill -9. A build kept for build --resume is "
+                + "left alone until its resume lease ends.")
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only list what would be deleted.")
     boolean dryRun;
