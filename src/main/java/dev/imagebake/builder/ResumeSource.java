@@ -142,7 +142,13 @@ public final class ResumeSource implements StepSource {
         return Map.copyOf(kept);
     }
 
-    /** The builds whose kept machine could not be reached again (or was no longer the same machine). */
+    /** Whether a build got past its builder's preparation (for a resume: it took the kept machine over). */
+    public boolean prepared(String build) {
+        AtomicInteger at = reached.get(build);
+        return at != null && at.get() > 0;
+    }
+
+        /** The builds whose kept machine could not be reached again (or was no longer the same machine). */
     public Set<String> gone() {
         return Set.copyOf(gone);
     }

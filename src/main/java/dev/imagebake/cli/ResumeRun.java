@@ -119,12 +119,20 @@ final class ResumeRun {
     /** Brings the record up to date after the run; returns the exit code a gone machine calls for, else OK. */
     int finish(List<BuildResult> results, Secrets secrets) {
         Map<String, ResumeRecord.Entry> entries = new LinkedHashMap<>(existing == null ? Map.of() : existing.builds());
+        Map<String, ResumeRecord.Entry> kept = source.kept();
         for (BuildResult result : results) {
+            ResumeRecord.Entry entry = entries.get(result.build());
             if (result.status() == BuildResult.Status.SUCCEEDED) {
                 entries.remove(result.build());
+            } else if (entry != null && !entry.resources().isEmpty() && resumes.containsKey(result.build())
+                    && !kept.containsKey(result.build()) && source.prepared(result.build())
+                    && result.leftovers().isEmpty()) {
+                // A resume that failed and cleaned up deleted the cloud resources the record names.
+                entries.remove(result.build());
+                err.println("note: build " + result.build() + " failed again and deleted what the earlier run kept:"
+                        + " nothing is left to resume for it");
             }
         }
-        Map<String, ResumeRecord.Entry> kept = source.kept();
         entries.putAll(kept);
         try {
             if (entries.isEmpty()) {

@@ -36,8 +36,9 @@ public final class AzureBuilder {
 
     /** For {@code build --resume}: up to a connected machine, adopting the kept VM instead of creating one. */
     public List<BuildStep> adopt(dev.imagebake.engine.ResumeRecord.Entry kept) {
-        return AzureStep.all(List.of(new StepSignIn(build), new StepCheckDestination(build),
-                new StepAdoptKept(build, kept), new StepReconnectSsh(build, kept)));
+        StepAdoptKept adopt = new StepAdoptKept(build, kept);
+        return AzureStep.all(List.of(new StepSignIn(build), new StepCheckDestination(build), adopt,
+                new StepReconnectSsh(build, kept, adopt)));
     }
 
     /** Up to a connected machine. */

@@ -17,7 +17,8 @@ import java.util.Map;
  * {@code build --resume}: takes over what an earlier run of this build kept, instead of creating it: the temporary
  * resource group (or the VM, NIC, address, security group and network in a {@code buildResourceGroup}), each checked
  * to be there and tagged with that run's build id. From then on this build owns them: its cleanup deletes all of
- * them, and the kept key copy's folder with them. Until every check passes it owns nothing, and deletes nothing.
+ * them, and the kept key copy's folder with them. Until every check passes and the kept VM answered over SSH with
+ * its pinned host key ({@link #own}), it owns nothing, and deletes nothing: what cannot be resumed stays held.
  */
 final class StepAdoptKept implements BuildStep {
     private final AzureBuild build;
@@ -92,11 +93,15 @@ final class StepAdoptKept implements BuildStep {
         build.osDiskId = d.get("osDiskId");
         build.sourceDescription = d.get("source");
         build.sourceExactVersion = d.get("sourceExactVersion");
-        owned.addAll(kept.resources());
-        adopted = true;
         String keyFile = d.get("keyFile");
         context.keptResources(new AzureKept(build, keyFile == null ? null : Path.of(keyFile)));
         context.info("adopted the kept VM " + build.vmName() + " in " + where + " (build " + build.id + ")");
+    }
+
+    /** Called once the kept VM answered as the same machine: from now on this build deletes what was kept. */
+    void own() {
+        owned.addAll(kept.resources());
+        adopted = true;
     }
 
     private void requireTag(String what, Map<String, String> tags) throws KeptMachineGoneException {

@@ -27,11 +27,13 @@ final class StepReconnectSsh implements BuildStep {
 
     private final AzureBuild build;
     private final ResumeRecord.Entry kept;
+    private final StepAdoptKept adopted;
     private Machine machine;
 
-    StepReconnectSsh(AzureBuild build, ResumeRecord.Entry kept) {
+    StepReconnectSsh(AzureBuild build, ResumeRecord.Entry kept, StepAdoptKept adopted) {
         this.build = build;
         this.kept = kept;
+        this.adopted = adopted;
     }
 
     @Override
@@ -94,6 +96,7 @@ final class StepReconnectSsh implements BuildStep {
                     + e.getMessage(), e);
         }
         context.machine(machine);
+        adopted.own();
         context.info("connected to " + endpoint.describe() + " (host key "
                 + SshCommunicator.fingerprint(communicator.hostKey()) + ", as pinned by the resume record)");
     }

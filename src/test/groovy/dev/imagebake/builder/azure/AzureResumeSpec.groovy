@@ -317,4 +317,47 @@ ${steps.join('\n')}
         groups() == ["imagebake-${buildId}".toString(), 'images']
         !gone.out.contains('deleting resource group')
     }
+
+    def "a resumed build that fails again and cleans up deletes what was kept, and the record's entry with it"() {
+        given:
+        write(3)
+        build(['--on-error=abort']).code == ExitCodes.FAILED
+        String buildId = new JsonSlurper().parse(record()).builds.azure.details.buildId
+
+        when: 'still failing at step 3, without --on-error=abort'
+        def again = build(['--resume'])
+
+        then:
+        again.code == ExitCodes.FAILED
+        again.out.contains('resuming on the kept machine: steps 1-2 ran before; from step 3 on')
+        again.out.contains("deleting resource group imagebake-${buildId} and everything in it")
+        again.err.contains('note: build azure failed again and deleted what the earlier run kept: nothing is left to resume for it')
+        groups() == ['images']
+        vms() == []
+        keptInTmp(buildId) == []
+        !Files.exists(record())
+    }
+
+    def "should delete nothing when the kept VM does not present the pinned host key"() {
+        given:
+        write(3)
+        build(['--on-error=abort']).code == ExitCodes.FAILED
+        Map json = new JsonSlurper().parse(record()) as Map
+        String buildId = json.builds.azure.details.buildId
+        json.builds.azure.hostKey = 'SHA256:' + 'A' * 43
+        Files.writeString(record(), groovy.json.JsonOutput.toJson(json))
+        write(0)
+
+        when:
+        def other = build(['--resume'])
+
+        then: 'nothing to resume; the group, its VM and the key copy stay, held for the lease'
+        other.code == ExitCodes.NOTHING_TO_RESUME
+        other.out.contains('(host key SHA256:' + 'A' * 43 + ') is gone or no longer the same: cannot log in to the kept VM at ')
+        other.err.contains('Error: nothing to resume for azure: the kept machine is gone; build afresh without --resume')
+        !other.out.contains('deleting resource group')
+        groups() == ["imagebake-${buildId}".toString(), 'images']
+        vms().size() == 1
+        keptInTmp(buildId).size() == 1
+    }
 }
