@@ -149,7 +149,7 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             };
             case "DELETE" -> delete(request, type, id);
             case "PATCH" -> {
-                // Tags only, for images and VMs (imagebake tags a VM it keeps for build --resume).
+                // Tags only, for images and VMs (ARM's update of their tags).
                 if (!type.equals(IMAGE) && !type.equals(VM)) {
                     throw methodNotAllowed(request);
                 }
