@@ -4,6 +4,9 @@ import dev.imagebake.cli.ExitCodes
 import dev.imagebake.cli.Main
 import dev.imagebake.emulator.AzureSdkClients
 import dev.imagebake.emulator.Emulator
+import dev.imagebake.emulator.vm.MachineShell
+import com.azure.core.management.Region
+import com.azure.resourcemanager.resources.fluentcore.utils.ResourceManagerUtils
 import dev.imagebake.testsupport.Poll
 import dev.imagebake.testsupport.SeededEmulators
 import groovy.json.JsonSlurper
@@ -19,7 +22,8 @@ import java.time.Instant
 /**
  * {@code build --resume} with {@code builder azure} on the emulator with machines (the real SDK over HTTPS, OpenSSH
  * in the emulated VM): each provisioning step appends its number to a log on the VM, and the last step prints the
- * log, so the output shows which steps really ran on the machine that was captured, and how often.
+ * log, so the output shows which steps really ran on the machine that was captured, and how often; a VM made from
+ * the captured image shows the same log.
  */
 class AzureResumeSpec extends Specification {
     @Shared
@@ -42,6 +46,8 @@ class AzureResumeSpec extends Specification {
     }
 
     def setup() {
+        // The SDK clients of this spec poll the emulator's operations without the 30 s default delay.
+        ResourceManagerUtils.InternalRuntimeContext.setDelayProvider({ java.time.Duration d -> java.time.Duration.ofMillis(10) })
         emulator = SeededEmulators.start(seeded, dir.resolve('emulator'))
         sdk = new AzureSdkClients(emulator.cloudFile())
         template = dir.resolve('web.imagebake.groovy')
@@ -161,6 +167,32 @@ ${steps.join('\n')}
         keptInTmp(buildId) == []
         !Files.exists(record())
         resumed.err.contains("note: removed the resume record ${record()}: nothing is left to resume")
+
+        when: 'a VM from the image shows what the steps wrote on the captured machine, each step once'
+        def output = fromImage(sdk.computeManager().serviceClient().images.getByResourceGroup('images', 'web').id(),
+                'cat /var/tmp/steps.log')
+
+        then:
+        output == [0, 'step-1\nstep-2\nstep-3\nstep-4\nstep-5\n']
+    }
+
+    /** Runs {@code command} over SSH on a new VM (in its own group) from the image. */
+    List fromImage(String imageId, String command) {
+        def compute = sdk.computeManager()
+        def network = compute.networkManager()
+        compute.resourceManager().resourceGroups().define('check').withRegion(Region.EUROPE_WEST).create()
+        def vnet = network.networks().define('vnet').withRegion(Region.EUROPE_WEST).withExistingResourceGroup('check')
+                .withAddressSpace('10.0.0.0/16').withSubnet('default', '10.0.0.0/24').create()
+        def pip = network.publicIpAddresses().define('pip').withRegion(Region.EUROPE_WEST)
+                .withExistingResourceGroup('check').withStaticIP().create()
+        def nic = network.networkInterfaces().define('nic').withRegion(Region.EUROPE_WEST)
+                .withExistingResourceGroup('check').withExistingPrimaryNetwork(vnet).withSubnet('default')
+                .withPrimaryPrivateIPAddressDynamic().withExistingPrimaryPublicIPAddress(pip).create()
+        def shell = new MachineShell(dir, 'checker')
+        compute.virtualMachines().define('check-vm').withRegion(Region.EUROPE_WEST).withExistingResourceGroup('check')
+                .withExistingPrimaryNetworkInterface(nic).withGeneralizedLinuxCustomImage(imageId)
+                .withRootUsername('azureuser').withSsh(shell.publicKey()).create()
+        shell.await(network.publicIpAddresses().getByResourceGroup('check', 'pip').ipAddress(), 'azureuser', command)
     }
 
     def "should refuse to resume after an earlier step changed, then start again where --from says"() {
