@@ -125,6 +125,17 @@ final class AzureKept implements KeptResources {
     }
 
     /**
+     * Removes every folder {@code --on-error=abort} kept for this build (key copies, known_hosts files): all of
+     * {@code imagebake-kept-<build id>-*} directly in the temporary folder, owned by this user, never a link.
+     */
+    static void removeKeyFolders(BuildContext context, AzureBuild build) {
+        for (Path folder : Leftovers.keptFolders(Path.of(System.getProperty("java.io.tmpdir"),
+                AzureBuild.keptFolderPrefix(build.id) + "*").toString())) {
+            removeKeyFolder(context, build, folder.resolve("id"));
+        }
+    }
+
+    /**
      * Removes the folder {@code --on-error=abort} kept a copy of the machine's key in: only a folder directly in the
      * temporary folder, named for this build, owned by this user, never a link.
      */

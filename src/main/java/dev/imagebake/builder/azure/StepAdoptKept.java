@@ -139,10 +139,7 @@ final class StepAdoptKept implements BuildStep {
         if (build.osDiskId != null && build.spec.keepOsDisk()) {
             context.info("keeping the OS disk " + build.osDiskId + " (keepOsDisk)");
         }
-        String keyFile = kept.details().get("keyFile");
-        if (keyFile != null) {
-            AzureKept.removeKeyFolder(context, build, Path.of(keyFile));
-        }
+        AzureKept.removeKeyFolders(context, build); // the key copy, and known_hosts kept with the template's own key
         adopted = false;
     }
 

@@ -392,4 +392,33 @@ ${steps.join('\n')}
         vms().size() == 1
         keptInTmp(buildId).size() == 1
     }
+
+    def "with the template's own sshPrivateKeyFile, should log in with it again and copy it nowhere"() {
+        given:
+        def keygen = new ProcessBuilder('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', dir.resolve('id_build').toString())
+                .redirectErrorStream(true).start()
+        assert keygen.waitFor() == 0
+        write(3, 'step-1', "\n    sshPrivateKeyFile 'id_build'")
+
+        when:
+        build(['--on-error=abort']).code == ExitCodes.FAILED
+        Map details = new JsonSlurper().parse(record()).builds.azure.details as Map
+        String buildId = details.buildId
+
+        then: 'the record points at the key file itself; the kept folder holds no key'
+        details.keyFile == dir.resolve('id_build').toString()
+        keptInTmp(buildId).size() == 1
+        !Files.exists(keptInTmp(buildId)[0].resolve('id'))
+
+        when:
+        write(0, 'step-1', "\n    sshPrivateKeyFile 'id_build'")
+        def resumed = build(['--resume'])
+
+        then:
+        resumed.code == ExitCodes.OK
+        resumed.out =~ /(?m)log: step-1 step-2 step-3 step-4 step-5\r?$/
+        groups() == ['images']
+        keptInTmp(buildId) == []
+        Files.isRegularFile(dir.resolve('id_build'))
+    }
 }
