@@ -67,24 +67,39 @@ public final class Builders implements StepSource {
         }
         if (build.builder() instanceof AzureBuilderSpec spec) {
             AzureBuilder builder = new AzureBuilder(spec, azure, build.name(), runId);
-            for (Step post : build.post()) {
-                if (post.spec() instanceof ScaleSetPost scaleSet) {
-                    steps.add(PlannedStep.builderStep(new ScaleSetTargetCheck(scaleSet, spec.auth(), azure,
-                            label(post))));
-                }
-            }
-            builder.cache(build.steps());
-            builder.prepare().forEach(s -> steps.add(PlannedStep.builderStep(s)));
-            int number = 0;
-            for (Step s : build.steps()) {
-                PlannedStep planned = provisioner(s);
-                steps.add(new PlannedStep(builder.provisioning(planned.step(), ++number), planned.options(),
-                        planned.provisioning()));
-            }
-            builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));
-            return steps;
+            builder.cache(build.steps()); // before prepare(), which then looks the cache up
+            return azureSteps(build, spec, builder, builder.prepare());
         }
         throw new UnsupportedOperationException("the " + build.type() + " builder cannot build yet");
+    }
+
+    @Override
+    public List<PlannedStep> resumed(Build build, dev.imagebake.engine.ResumeRecord.Entry kept) {
+        if (build.builder() instanceof AzureBuilderSpec spec) {
+            AzureBuilder builder = AzureBuilder.resuming(spec, azure, build.name(), kept);
+            return azureSteps(build, spec, builder, builder.adopt(kept));
+        }
+        return steps(build);
+    }
+
+    private List<PlannedStep> azureSteps(Build build, AzureBuilderSpec spec, AzureBuilder builder,
+                                         List<BuildStep> preparation) {
+        List<PlannedStep> steps = new ArrayList<>();
+        for (Step post : build.post()) {
+            if (post.spec() instanceof ScaleSetPost scaleSet) {
+                steps.add(PlannedStep.builderStep(new ScaleSetTargetCheck(scaleSet, spec.auth(), azure,
+                        label(post))));
+            }
+        }
+        preparation.forEach(s -> steps.add(PlannedStep.builderStep(s)));
+        int number = 0;
+        for (Step s : build.steps()) {
+            PlannedStep planned = provisioner(s);
+            steps.add(new PlannedStep(builder.provisioning(planned.step(), ++number), planned.options(),
+                    planned.provisioning()));
+        }
+        builder.finish().forEach(s -> steps.add(PlannedStep.builderStep(s)));
+        return steps;
     }
 
     @Override

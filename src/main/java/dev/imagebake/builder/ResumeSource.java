@@ -8,6 +8,9 @@ import dev.imagebake.engine.PlannedStep;
 import dev.imagebake.engine.ResumeRecord;
 import dev.imagebake.engine.StepFailedException;
 import dev.imagebake.engine.StepSource;
+import dev.imagebake.engine.KeptMachineGoneException;
+import dev.imagebake.engine.KeptResources;
+import dev.imagebake.plan.AzureBuilderSpec;
 import dev.imagebake.plan.Build;
 import dev.imagebake.plan.SshBuilderSpec;
 import dev.imagebake.plan.Step;
@@ -37,20 +40,33 @@ public final class ResumeSource implements StepSource {
     private final Map<String, AtomicInteger> reached = new ConcurrentHashMap<>();
     private final Map<String, ResumeRecord.Entry> kept = new ConcurrentHashMap<>();
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
+    private final java.time.Duration lease;
+    private final java.nio.file.Path record;
 
     /**
      * @param hashes  per build, the hash of each provisioning step ({@link StepHashes})
      * @param resumes the builds that resume, by name; the others start afresh
      */
     public ResumeSource(StepSource steps, Map<String, List<String>> hashes, Map<String, Resume> resumes) {
+        this(steps, hashes, resumes, java.time.Duration.ofHours(24), null);
+    }
+
+    /**
+     * @param lease  how long what a kept build holds is held for a resume (cloud resources are tagged until then)
+     * @param record the resume record's path, noted with held cloud resources; or null
+     */
+    public ResumeSource(StepSource steps, Map<String, List<String>> hashes, Map<String, Resume> resumes,
+                        java.time.Duration lease, java.nio.file.Path record) {
         this.steps = steps;
         this.hashes = Map.copyOf(hashes);
         this.resumes = Map.copyOf(resumes);
+        this.lease = lease;
+        this.record = record;
     }
 
-    /** Whether a build can leave a resume record: so far, {@code builder ssh}. */
+    /** Whether a build can leave a resume record: {@code builder ssh} and {@code builder azure}. */
     public static boolean resumable(Build build) {
-        return build.builder() instanceof SshBuilderSpec;
+        return build.builder() instanceof SshBuilderSpec || build.builder() instanceof AzureBuilderSpec;
     }
 
     /**
@@ -126,7 +142,13 @@ public final class ResumeSource implements StepSource {
         return Map.copyOf(kept);
     }
 
-    /** The builds whose kept machine could not be reached again (or was no longer the same machine). */
+    /** Whether a build got past its builder's preparation (for a resume: it took the kept machine over). */
+    public boolean prepared(String build) {
+        AtomicInteger at = reached.get(build);
+        return at != null && at.get() > 0;
+    }
+
+        /** The builds whose kept machine could not be reached again (or was no longer the same machine). */
     public Set<String> gone() {
         return Set.copyOf(gone);
     }
@@ -134,12 +156,19 @@ public final class ResumeSource implements StepSource {
     @Override
     public List<PlannedStep> steps(Build build) {
         Resume resume = resumes.get(build.name());
-        Build actual = resume == null ? build : pinned(build, resume.kept());
+        List<PlannedStep> all;
+        if (resume == null) {
+            all = steps.steps(build);
+        } else if (build.builder() instanceof SshBuilderSpec) {
+            all = steps.steps(pinned(build, resume.kept()));
+        } else {
+            all = steps.resumed(build, resume.kept()); // the builder adopts what the record names
+        }
         AtomicInteger at = new AtomicInteger();
         reached.put(build.name(), at);
         List<PlannedStep> planned = new ArrayList<>();
         int number = 0;
-        for (PlannedStep step : steps.steps(actual)) {
+        for (PlannedStep step : all) {
             if (step.provisioning()) {
                 number++;
                 if (resume != null && number <= resume.skip()) {
@@ -168,7 +197,7 @@ public final class ResumeSource implements StepSource {
         AtomicInteger reachedAt = reached.get(build.name());
         int at = reachedAt == null ? 0 : reachedAt.get();
         if (!resumable(build)) {
-            context.warn("no resume record: build --resume supports builder ssh so far");
+            context.warn("no resume record: build --resume supports builder ssh and builder azure so far");
             return;
         }
         if (at == 0 || !context.hasMachine()) {
@@ -189,9 +218,22 @@ public final class ResumeSource implements StepSource {
                     + dev.imagebake.util.IoErrors.describe(e) + ")");
             return;
         }
+        ResumeRecord.Held held = new ResumeRecord.Held(List.of(), Map.of());
+        KeptResources resources = context.keptResources();
+        if (resources != null) {
+            java.time.Instant until = java.time.Instant.now().plus(lease).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            try {
+                held = resources.hold(context, until, record,
+                        context.keptLogin() == null ? null : context.keptLogin().key());
+            } catch (Exception e) {
+                context.warn("no resume record: what the build kept could not be held for a resume ("
+                        + (e.getMessage() == null ? e.toString() : e.getMessage()) + ")");
+                return;
+            }
+        }
         kept.put(build.name(), new ResumeRecord.Entry(build.type(), endpoint.host(), endpoint.port(),
-                endpoint.user(), hostKey, List.of(), succeeded,
-                ran < now.size() ? Builders.label(build.steps().get(ran)) : null));
+                endpoint.user(), hostKey, held.resources(), succeeded,
+                ran < now.size() ? Builders.label(build.steps().get(ran)) : null, held.details()));
     }
 
     @Override
@@ -241,6 +283,10 @@ public final class ResumeSource implements StepSource {
                 step.run(context);
             } catch (Exception e) {
                 if (context.cancelled()) {
+                    throw e;
+                }
+                // Only the ssh builder's whole preparation is reconnecting; other builders say when it is.
+                if (!(context.build().builder() instanceof SshBuilderSpec) && !(e instanceof KeptMachineGoneException)) {
                     throw e;
                 }
                 gone.add(reconnecting);

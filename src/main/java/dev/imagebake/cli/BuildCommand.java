@@ -91,7 +91,7 @@ final class BuildCommand implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--resume", description = "Continue the build that failed with --on-error=abort, on the machine "
-            + "it kept (builder ssh), from the first step that changed or did not succeed; see its resume record "
+            + "it kept (builder ssh or azure), from the first step that changed or did not succeed; see its resume record "
             + ".NAME.imagebake.resume.json beside the template.")
     boolean resume;
 

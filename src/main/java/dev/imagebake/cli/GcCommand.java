@@ -20,8 +20,9 @@ import java.util.concurrent.Callable;
 /** {@code imagebake gc}: deletes what killed or crashed builds left in the subscription. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = "Find resources of imagebake builds that are over (lease expired, or their process on this "
-                + "host gone) and delete them: the recovery path after a kill -9. Also deletes the step cache's "
-                + "snapshots whose time (cache ttl) is up.")
+                + "host gone) and delete them: the recovery path after a kill -9. A build kept for build --resume is "
+                + "left alone until its resume lease ends. Also deletes the step cache's snapshots whose time (cache "
+                + "ttl) is up.")
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only list what would be deleted.")
     boolean dryRun;
@@ -66,6 +67,14 @@ final class GcCommand implements Callable<Integer> {
                     + "(delete them too with --include-artifacts):");
             for (Leftovers.Leftover l : scan.artifacts()) {
                 main.out.println("  " + l.id() + "  (build " + l.build() + ")");
+            }
+        }
+        for (Leftovers.Held held : scan.held()) {
+            main.out.println("Held for build --resume until " + held.until() + ": build " + held.build()
+                    + (held.record() == null ? "" : " (resume record " + held.record() + ")")
+                    + "; gc leaves it alone until then:");
+            for (String id : held.ids()) {
+                main.out.println("  " + id);
             }
         }
         CacheStore cache = new CacheStore(clients);

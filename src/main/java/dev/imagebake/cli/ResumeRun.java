@@ -69,7 +69,7 @@ final class ResumeRun {
         }
         if (existing == null) {
             err.println("Error: nothing to resume: there is no resume record " + file
-                    + " (a build that fails with --on-error=abort writes one, for builder ssh)");
+                    + " (a build that fails with --on-error=abort writes one, for builder ssh and builder azure)");
             return ExitCodes.NOTHING_TO_RESUME;
         }
         if (existing.expired(Instant.now())) {
@@ -84,6 +84,12 @@ final class ResumeRun {
         }
         for (Build build : builds) {
             ResumeRecord.Entry kept = existing.builds().get(build.name());
+            String heldUntil = kept.details().get("heldUntil");
+            if (heldUntil != null && !Instant.now().isBefore(Instant.parse(heldUntil))) {
+                err.println("Error: build " + build.name() + " cannot resume: what it kept was held for a resume until "
+                        + heldUntil + ", and gc may have removed it since; build afresh without --resume");
+                return ExitCodes.NOTHING_TO_RESUME;
+            }
             if (!ResumeSource.resumable(build) || !kept.builder().equals(build.type())) {
                 err.println("Error: build " + build.name() + " cannot resume: it was kept by builder "
                         + kept.builder() + " and is now builder " + build.type());
@@ -106,19 +112,27 @@ final class ResumeRun {
     }
 
     StepSource source(StepSource steps, Path folder) {
-        source = new ResumeSource(steps, hashes, resumes);
+        source = new ResumeSource(steps, hashes, resumes, lease, file);
         return source;
     }
 
     /** Brings the record up to date after the run; returns the exit code a gone machine calls for, else OK. */
     int finish(List<BuildResult> results, Secrets secrets) {
         Map<String, ResumeRecord.Entry> entries = new LinkedHashMap<>(existing == null ? Map.of() : existing.builds());
+        Map<String, ResumeRecord.Entry> kept = source.kept();
         for (BuildResult result : results) {
+            ResumeRecord.Entry entry = entries.get(result.build());
             if (result.status() == BuildResult.Status.SUCCEEDED) {
                 entries.remove(result.build());
+            } else if (entry != null && !entry.resources().isEmpty() && resumes.containsKey(result.build())
+                    && !kept.containsKey(result.build()) && source.prepared(result.build())
+                    && result.leftovers().isEmpty()) {
+                // A resume that failed and cleaned up deleted the cloud resources the record names.
+                entries.remove(result.build());
+                err.println("note: build " + result.build() + " failed again and deleted what the earlier run kept:"
+                        + " nothing is left to resume for it");
             }
         }
-        Map<String, ResumeRecord.Entry> kept = source.kept();
         entries.putAll(kept);
         try {
             if (entries.isEmpty()) {
@@ -127,8 +141,15 @@ final class ResumeRun {
                 }
             } else if (!kept.isEmpty() || entries.size() != (existing == null ? 0 : existing.builds().size())) {
                 Instant now = Instant.now();
-                ResumeRecord record = new ResumeRecord(template.getFileName().toString(), now, now.plus(lease),
-                        entries);
+                // Never longer than the cloud resources a build kept are held (tagged) for gc.
+                Instant expires = now.plus(lease);
+                for (ResumeRecord.Entry entry : entries.values()) {
+                    String held = entry.details().get("heldUntil");
+                    if (held != null && Instant.parse(held).isBefore(expires)) {
+                        expires = Instant.parse(held);
+                    }
+                }
+                ResumeRecord record = new ResumeRecord(template.getFileName().toString(), now, expires, entries);
                 String json = record.toJson();
                 if (!secrets.redact(json).equals(json)) {
                     // Never expected (a record holds names, addresses and hashes): refuse rather than leak.

@@ -29,6 +29,8 @@ public final class BuildContext {
     private volatile BuildResult.Status finalStatus;
     private volatile List<String> finalLeftovers = List.of();
     private volatile boolean cleansUpAfterFailure;
+    private volatile KeptResources keptResources;
+    private volatile LoginCommand.Login keptLogin;
 
     public BuildContext(Build build, Path templateFolder, Reporter reporter, Secrets secrets,
                         Interaction interaction) {
@@ -200,5 +202,23 @@ public final class BuildContext {
     /** Ends the work of the running step without cancelling the build (a step timeout). */
     void interruptCurrent() {
         interruptCurrent.run();
+    }
+
+    /** What the builder keeps beyond the machine when the build is kept, for {@code build --resume}; null: nothing. */
+    public KeptResources keptResources() {
+        return keptResources;
+    }
+
+    public void keptResources(KeptResources kept) {
+        this.keptResources = kept;
+    }
+
+    /** How a person logs in to the machine {@code --on-error=abort} kept; null until the build was kept. */
+    public LoginCommand.Login keptLogin() {
+        return keptLogin;
+    }
+
+    void keptLogin(LoginCommand.Login login) {
+        this.keptLogin = login;
     }
 }

@@ -89,19 +89,23 @@ public final class Engine {
                     ? BuildResult.Status.SUCCEEDED_CLEANUP_INTERRUPTED : BuildResult.Status.SUCCEEDED)
                     : context.cancelled() ? BuildResult.Status.CANCELLED : BuildResult.Status.FAILED;
             String error = outcome.failure();
-            if (outcome.aborted()) {
-                steps.kept(context);
-            }
+            // The login command first: a resume record notes where it put the key copy.
+            String login = null;
             if (outcome.aborted() && context.hasMachine()) {
-                String login;
                 try {
                     LoginCommand.Login kept = context.machine().keptLoginCommand();
+                    context.keptLogin(kept);
                     login = kept.notes() + "; log in with: " + kept.command();
                 } catch (java.io.IOException e) {
                     login = " (could not write its key and known_hosts files: "
                             + dev.imagebake.util.IoErrors.describe(e) + "): "
                             + context.machine().endpoint().describe();
                 }
+            }
+            if (outcome.aborted()) {
+                steps.kept(context);
+            }
+            if (outcome.aborted() && context.hasMachine()) {
                 // The command ends the line, so that everything after "log in with:" can be pasted.
                 context.warn("--on-error=abort: nothing was cleaned up"
                         + (outcome.leftovers().isEmpty() ? "" : " (delete what is listed below when done)")

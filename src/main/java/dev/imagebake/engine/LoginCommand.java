@@ -33,8 +33,9 @@ public final class LoginCommand {
      * @param command the command line, to be printed last on its line so that it can be pasted as it stands
      * @param notes   what the command cannot do by itself, as parenthesised remarks (each starting with a space), or
      *                empty
+     * @param key     the private key file the command uses, or null
      */
-    public record Login(String command, String notes) {
+    public record Login(String command, String notes, Path key) {
     }
 
     /**
@@ -59,7 +60,7 @@ public final class LoginCommand {
         }
         words.add(endpoint.user() + "@" + endpoint.host());
         return new Login(String.join(" ", words.stream().map(LoginCommand::quoted).toList()),
-                notes(endpoint, jump, key, jump == null ? null : jump.key()));
+                notes(endpoint, jump, key, jump == null ? null : jump.key()), key);
     }
 
     private static List<String> options(Path key, Path knownHosts, int port) {

@@ -37,12 +37,31 @@ public record ResumeRecord(String template, Instant created, Instant expires, Ma
      * @param resources cloud resources the machine lives in (IDs), for gc; empty for {@code builder ssh}
      * @param succeeded the provisioning steps that succeeded, in order, from the first
      * @param failed    the step that failed (its name), or null when every provisioning step succeeded
+     * @param details   what the builder needs to adopt what it kept (for {@code builder azure}: subscription,
+     *                  resource group, VM name, build id, the path of the kept key copy, ...); never a secret
      */
     public record Entry(String builder, String host, int port, String user, String hostKey, List<String> resources,
-                        List<StepHash> succeeded, String failed) {
+                        List<StepHash> succeeded, String failed, Map<String, String> details) {
         public Entry {
             resources = List.copyOf(resources);
             succeeded = List.copyOf(succeeded);
+            details = Map.copyOf(details);
+        }
+
+        public Entry(String builder, String host, int port, String user, String hostKey, List<String> resources,
+                     List<StepHash> succeeded, String failed) {
+            this(builder, host, port, user, hostKey, resources, succeeded, failed, Map.of());
+        }
+    }
+
+    /**
+     * What a builder keeps beyond the machine, as noted in the record: the cloud resources a later run adopts (and
+     * deletes when it finishes), and the builder's own notes ({@link Entry#details()}).
+     */
+    public record Held(List<String> resources, Map<String, String> details) {
+        public Held {
+            resources = List.copyOf(resources);
+            details = Map.copyOf(details);
         }
     }
 
@@ -88,6 +107,9 @@ public record ResumeRecord(String template, Instant created, Instant expires, Ma
             }
             m.put("succeeded", steps);
             m.put("failed", b.failed());
+            if (!b.details().isEmpty()) {
+                m.put("details", new java.util.TreeMap<>(b.details()));
+            }
             all.put(e.getKey(), m);
         });
         root.put("builds", all);
@@ -108,7 +130,8 @@ public record ResumeRecord(String template, Instant created, Instant expires, Ma
             }
             builds.put(e.getKey(), new Entry((String) m.get("builder"), (String) m.get("host"),
                     ((Number) m.get("port")).intValue(), (String) m.get("user"), (String) m.get("hostKey"),
-                    (List<String>) m.get("resources"), steps, (String) m.get("failed")));
+                    (List<String>) m.get("resources"), steps, (String) m.get("failed"),
+                    m.get("details") == null ? Map.of() : (Map<String, String>) m.get("details")));
         }
         return new ResumeRecord((String) root.get("template"), Instant.parse((String) root.get("created")),
                 Instant.parse((String) root.get("expires")), builds);

@@ -30,4 +30,13 @@ public interface StepSource {
      */
     default void kept(BuildContext context) {
     }
+
+    /**
+     * The steps of a build that continues on what an earlier run kept ({@code build --resume}): as {@link #steps},
+     * with the builder adopting the kept machine and its resources instead of making new ones. By default the
+     * same as {@link #steps} (a builder whose machine needs no adopting).
+     */
+    default List<PlannedStep> resumed(Build build, ResumeRecord.Entry kept) {
+        return steps(build);
+    }
 }

@@ -110,4 +110,22 @@ provision shell { env PW: var.pw; inline 'true' }
         record.expired(java.time.Instant.parse('2026-01-02T00:00:00Z'))
         !record.expired(java.time.Instant.parse('2026-01-01T23:59:59Z'))
     }
+
+    def "should read back an azure entry's resources and details, and write no details for builder ssh"() {
+        given:
+        def azure = new ResumeRecord.Entry('azure', '20.1.2.3', 22, 'imagebake', 'SHA256:k',
+                ['/subscriptions/s/resourceGroups/imagebake-web-3f2a9c1d'], [], 'shell (line 9)',
+                [buildId: 'web-3f2a9c1d', resourceGroup: 'imagebake-web-3f2a9c1d', temporaryGroup: 'true',
+                 keyFile: '/tmp/imagebake-kept-web-3f2a9c1d-1/id', heldUntil: '2026-01-02T00:00:00Z'])
+        def ssh = new ResumeRecord.Entry('ssh', 'h', 22, 'u', 'SHA256:k', [], [], null)
+        def record = new ResumeRecord('t.imagebake.groovy', java.time.Instant.parse('2026-01-01T00:00:00Z'),
+                java.time.Instant.parse('2026-01-02T00:00:00Z'), [web: azure, box: ssh])
+        Map json = new groovy.json.JsonSlurper().parseText(record.toJson()) as Map
+
+        expect:
+        ResumeRecord.parse(record.toJson()) == record
+        json.builds.web.details.keyFile == '/tmp/imagebake-kept-web-3f2a9c1d-1/id'
+        json.builds.web.resources == ['/subscriptions/s/resourceGroups/imagebake-web-3f2a9c1d']
+        !(json.builds.box as Map).containsKey('details')
+    }
 }

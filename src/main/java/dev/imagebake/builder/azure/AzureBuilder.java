@@ -41,6 +41,25 @@ public final class AzureBuilder {
         return build.cache == null ? step : build.cache.wrap(step, number);
     }
 
+    /**
+     * The builder of a build that resumes on what an earlier run kept ({@code build --resume}): its temporary
+     * resources have that run's names, derived from the build id the record notes.
+     */
+    public static AzureBuilder resuming(AzureBuilderSpec spec, AzureOptions options, String buildName,
+                                        dev.imagebake.engine.ResumeRecord.Entry kept) {
+        String id = kept.details().getOrDefault("buildId", "");
+        // The id ends in the 8 hex digits of the run id; the same build name gives the same id back.
+        String runId = id.length() >= 8 ? id.substring(id.length() - 8) : "00000000";
+        return new AzureBuilder(spec, options, buildName, runId);
+    }
+
+    /** For {@code build --resume}: up to a connected machine, adopting the kept VM instead of creating one. */
+    public List<BuildStep> adopt(dev.imagebake.engine.ResumeRecord.Entry kept) {
+        StepAdoptKept adopt = new StepAdoptKept(build, kept);
+        return AzureStep.all(List.of(new StepSignIn(build), new StepCheckDestination(build), adopt,
+                new StepReconnectSsh(build, kept, adopt)));
+    }
+
     /** Up to a connected machine. */
     public List<BuildStep> prepare() {
         List<BuildStep> steps = new ArrayList<>(List.of(new StepSignIn(build), new StepCheckDestination(build),

@@ -33,7 +33,21 @@ public final class Leftovers {
      * finished), and the finished images of builds that died before they could record them, which are kept unless
      * asked for.
      */
-    public record Found(List<Leftover> leftovers, List<Leftover> artifacts) {
+    public record Found(List<Leftover> leftovers, List<Leftover> artifacts, List<Held> held) {
+        public Found(List<Leftover> leftovers, List<Leftover> artifacts) {
+            this(leftovers, artifacts, List.of());
+        }
+    }
+
+    /**
+     * A build kept by {@code --on-error=abort} whose resources are held for {@code build --resume} (tag
+     * {@code imagebake-resume-until} on its temporary resource group, or on its VM in a build resource group): gc
+     * leaves all of them alone until then.
+     *
+     * @param record the resume record that holds them, or null when the tag does not say
+     * @param ids    what gc would otherwise have deleted
+     */
+    public record Held(String build, Instant until, String record, List<String> ids) {
     }
 
     private final AzureClients clients;
@@ -74,7 +88,29 @@ public final class Leftovers {
         // Unfinished images go first: a gallery version being made from an image must go before the image.
         List<Leftover> leftovers = new ArrayList<>(unfinished);
         leftovers.addAll(found);
-        return new Found(leftovers, finished);
+        // A build held for a resume keeps everything, whatever else makes it look abandoned.
+        Map<String, Held> holds = holds(now);
+        if (holds.isEmpty()) {
+            return new Found(leftovers, finished);
+        }
+        Map<String, List<String>> heldIds = new java.util.LinkedHashMap<>();
+        List<Leftover> free = new ArrayList<>();
+        List<Leftover> freeArtifacts = new ArrayList<>();
+        for (List<Leftover> list : List.of(leftovers, finished)) {
+            for (Leftover l : list) {
+                if (l.build() != null && holds.containsKey(l.build())) {
+                    heldIds.computeIfAbsent(l.build(), b -> new ArrayList<>()).add(l.id());
+                } else {
+                    (list == finished ? freeArtifacts : free).add(l);
+                }
+            }
+        }
+        List<Held> held = new ArrayList<>();
+        heldIds.forEach((build, ids) -> {
+            Held h = holds.get(build);
+            held.add(new Held(build, h.until(), h.record(), List.copyOf(ids)));
+        });
+        return new Found(free, freeArtifacts, held);
     }
 
     private static void sortArtifact(String id, Map<String, String> tags, String state,
@@ -90,6 +126,25 @@ public final class Leftovers {
             unfinished.add(new Leftover(id, build, "an image of a build that did not end, never finished ("
                     + state + ")"));
         }
+    }
+
+    /** The builds whose resources are held for a resume now: their temporary group or VM says until when. */
+    private Map<String, Held> holds(Instant now) {
+        Map<String, Held> holds = new java.util.LinkedHashMap<>();
+        java.util.function.Consumer<Map<String, String>> note = tags -> {
+            String build = tags == null ? null : tags.get(AzureBuild.TAG_BUILD);
+            Instant until = build == null ? null : instant(tags.get(AzureKept.TAG_HELD_UNTIL));
+            if (until != null && until.isAfter(now)) {
+                holds.put(build, new Held(build, until, tags.get(AzureKept.TAG_HELD_RECORD), List.of()));
+            }
+        };
+        for (ResourceGroupInner group : clients.resources().getResourceGroups().list()) {
+            note.accept(group.tags());
+        }
+        for (var vm : clients.compute().getVirtualMachines().list()) {
+            note.accept(vm.tags());
+        }
+        return holds;
     }
 
     private static String resourceGroupOf(String id) {

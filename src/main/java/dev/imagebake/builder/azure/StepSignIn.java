@@ -33,6 +33,7 @@ final class StepSignIn implements BuildStep {
             context.secrets().add(cloud.secret());
         }
         build.clients = new AzureClients(cloud, context::stepCancelled);
+        context.keptResources(new AzureKept(build, null)); // what --on-error=abort keeps, held for build --resume
         try {
             // Any authenticated read proves the credential and the subscription.
             build.clients.resources().getResourceGroups().checkExistence(build.resourceGroup);

@@ -150,8 +150,8 @@ public final class ComputeProvider implements ResourceProvider, ResourceGroupPro
             };
             case "DELETE" -> delete(request, type, id);
             case "PATCH" -> {
-                // Tags only: images, and (Disks_Update, Snapshots_Update) managed disks and snapshots.
-                if (!type.equals(IMAGE) && !type.equals(SNAPSHOT) && !type.equals(DISK)) {
+                // Tags only: images, VMs, and (Disks_Update, Snapshots_Update) managed disks and snapshots.
+                if (!type.equals(IMAGE) && !type.equals(VM) && !type.equals(SNAPSHOT) && !type.equals(DISK)) {
                     throw methodNotAllowed(request);
                 }
                 yield ProviderSupport.patchTags(store, id, request.jsonBody(), d -> view(d, false),

@@ -108,7 +108,7 @@ builder azure {
     managedImage 'web-2', resourceGroup: 'images'
 }
 provision shell { inline 'test -f /etc/imagebake-baked && exit 7' }
-""", data(), ['--on-error', 'abort'])
+""", data(), ['--on-error', 'abort', '--resume-lease', '1s'])
         String imageId = "/subscriptions/${OTHER}/resourceGroups/shared-images/providers/Microsoft.Compute/galleries/corp/images/web"
 
         then: 'the build machine runs the image baked in the other subscription, its latest version'
@@ -128,7 +128,10 @@ provision shell { inline 'test -f /etc/imagebake-baked && exit 7' }
         vms[0].storageProfile().imageReference().id() == imageId
         vms[0].storageProfile().imageReference().exactVersion() == '1.0.0'
 
-        when: 'gc removes what --on-error=abort kept'
+        when: 'gc removes what --on-error=abort kept, once its hold for build --resume is over'
+        java.time.Instant held = java.time.Instant.parse(new JsonSlurper().parse(folder('source')
+                .resolve('.t.imagebake.resume.json')).builds.azure.details.heldUntil as String)
+        dev.imagebake.testsupport.Poll.until('the end of the resume lease', 30) { java.time.Instant.now().isAfter(held) }
         def gcOut = new ByteArrayOutputStream()
         int gc = Main.run(new PrintStream(gcOut, true, 'UTF-8'), new PrintStream(gcOut, true, 'UTF-8'), [:],
                 ['gc', '--older-than', '0s', '--cloud', emulator.cloudFile().toString()] as String[])
@@ -214,12 +217,16 @@ builder azure {
     managedImage 'web-${name}', resourceGroup: 'images'
 }
 provision shell { inline 'test -f /etc/imagebake-baked && exit 7' }
-""", data(), ['--on-error', 'abort'])
+""", data(), ['--on-error', 'abort', '--resume-lease', '1s'])
         def sdk = reopen()
         def own = sdk.computeManager().serviceClient()
         def vms = sdk.resourceManager().serviceClient().resourceGroups.list().collect { it.name() }
                 .findAll { it.startsWith('imagebake-') }.collectMany { own.virtualMachines.listByResourceGroup(it).toList() }
         assert vms.size() == 1: run
+        // gc leaves a build held for build --resume alone until its lease is over.
+        java.time.Instant held = java.time.Instant.parse(new JsonSlurper().parse(folder(name)
+                .resolve('.t.imagebake.resume.json')).builds.azure.details.heldUntil as String)
+        dev.imagebake.testsupport.Poll.until('the end of the resume lease', 30) { java.time.Instant.now().isAfter(held) }
         def gcOut = new ByteArrayOutputStream()
         int gc = Main.run(new PrintStream(gcOut, true, 'UTF-8'), new PrintStream(gcOut, true, 'UTF-8'), [:],
                 ['gc', '--older-than', '0s', '--cloud', emulator.cloudFile().toString()] as String[])

@@ -3,12 +3,14 @@ package dev.imagebake.builder.azure
 import dev.imagebake.cli.Main
 import dev.imagebake.emulator.Emulator
 import dev.imagebake.emulator.Inventory
+import dev.imagebake.testsupport.Poll
 import dev.imagebake.testsupport.SeededEmulators
 import spock.lang.Specification
 import spock.lang.TempDir
 
 import java.nio.file.Files
 import java.nio.file.Path
+import java.time.Instant
 
 /**
  * `--on-error=abort` keeps the build machine and writes a copy of its key (0600, in an owner-only folder) so that a
@@ -37,7 +39,7 @@ provision shell { inline 'exit 3' }
 
         when:
         int code = Main.run(new PrintStream(out, true, 'UTF-8'), new PrintStream(out, true, 'UTF-8'), [:],
-                ['build', '--on-error=abort', '--cloud', emulator.cloudFile().toString(), template.toString()] as String[])
+                ['build', '--on-error=abort', '--resume-lease', '1s', '--cloud', emulator.cloudFile().toString(), template.toString()] as String[])
         String text = out.toString('UTF-8')
         def kept = (text =~ /(\/\S*imagebake-kept-[^\/\s]+)\/id\b/)
         Path folder = kept.find() ? Path.of(kept.group(1)) : null
@@ -47,7 +49,10 @@ provision shell { inline 'exit 3' }
         folder != null
         Files.isRegularFile(folder.resolve('id'))
 
-        when: 'the build is over (this process is alive, so by its age)'
+        when: 'the build is over (this process is alive, so by its age), and so is its hold for a resume'
+        Instant held = Instant.parse(new groovy.json.JsonSlurper().parse(dir.resolve('.t.imagebake.resume.json'))
+                .builds.azure.details.heldUntil as String)
+        Poll.until('the end of the resume lease', 30) { Instant.now().isAfter(held) }
         int gc = Main.run(new PrintStream(gcOut, true, 'UTF-8'), new PrintStream(gcOut, true, 'UTF-8'), [:],
                 ['gc', '--older-than', '0s', '--cloud', emulator.cloudFile().toString()] as String[])
 
