@@ -55,7 +55,7 @@ final class StepCache {
     static final String TAG_GROUP = "imagebake-cache";
 
     /** The snapshot a build starts from: it holds what steps 1..{@code steps} did. */
-    record Hit(int steps, String snapshotId, String snapshotName, String sourceVersion, String created) {
+    record Hit(int steps, String snapshotId, String snapshotName, String created) {
     }
 
     private final AzureBuild build;
@@ -177,8 +177,7 @@ final class StepCache {
                 expired++;
                 continue;
             }
-            Hit candidate = new Hit(at + 1, s.id(), s.name(), tags.get(TAG_SOURCE), tags.getOrDefault(TAG_CREATED,
-                    ""));
+            Hit candidate = new Hit(at + 1, s.id(), s.name(), tags.getOrDefault(TAG_CREATED, ""));
             if (best == null || candidate.steps() > best.steps() || candidate.steps() == best.steps()
                     && candidate.created().compareTo(best.created()) > 0) {
                 best = candidate;
