@@ -17,6 +17,11 @@
 # the 1 s polling that Retry-After asks for on the short network operations (2.8 s for 0.6 s of operations), SSH.
 # At this scale that is 0.08-0.15 of the serial sum, so 0.8 is out of reach while the VM is deallocated (40 s)
 # rather than powered off (4 s), which Azure does not document as enough for generalize (src/docs/azure-builder.md).
+# At Azure's own durations (scale 1.0), where start-up and polling weigh as they do against real Azure:
+#   src/bench/bake-vs-critical-path.sh 1.0, 2026-12-08 01:13-01:24 UTC, while the test suite ran on the same 2 cores:
+#   608.8 s: 0.78 of the serial sum (776 s), 1.02 of the critical path with overlap (596 s). Sign-in took 4.2 s,
+#   the network 7.0 s (3 + 3 s of operations), the VM 30.8 s, deallocate and generalize 40.7 s, the image 10.3 s, the
+#   version 8 min 30 s, with the group's deletion inside it.
 # The run is checked, not only timed: the emulator's requests.log must show the group's DELETE before the version's
 # last status poll, and the group must be gone at the end.
 set -eu
