@@ -98,7 +98,7 @@ ${build}
         'winrm_timeout = "5m"'                                                     || 'osType=linux'
         'async_resourcegroup_delete = true'                                        || 'osType=linux'
         'build_resource_group_name = "rg"\n keep_os_disk = true'                  || 'keepOsDisk=true'
-        'disk_encryption_set_id = "/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des"' || 'diskEncryptionSetId=/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des]'
+        'disk_encryption_set_id = "/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des"' || 'diskEncryptionSetId=/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des, '
     }
 
     def "a variable the template never declares but uses as client_secret is declared sensitive"() {
