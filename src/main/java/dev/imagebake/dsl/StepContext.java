@@ -74,6 +74,12 @@ public abstract class StepContext extends BlockContext {
         if (!only.isEmpty() && !except.isEmpty()) {
             errorAtBlock(kind() + ": use either `only` or `except`, not both");
         }
-        return new Step(spec(), new StepOptions(timeout, retries, pauseBefore, only, except, checkpoint), declaredAt);
+        StepSpec spec = spec();
+        if (checkpoint && (spec instanceof dev.imagebake.plan.ManifestPost
+                || spec instanceof dev.imagebake.plan.ScaleSetPost)) {
+            errorAtBlock(kind() + ": `checkpoint` marks a provisioning step for the step cache; a post step runs "
+                    + "after the image is made");
+        }
+        return new Step(spec, new StepOptions(timeout, retries, pauseBefore, only, except, checkpoint), declaredAt);
     }
 }

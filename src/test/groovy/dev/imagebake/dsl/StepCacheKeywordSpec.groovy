@@ -66,4 +66,22 @@ class StepCacheKeywordSpec extends Specification {
         TemplateHarness.evaluate(template('', "buildResourceGroup '${name}'")).diagnostics()[0].message()
                 .replace('buildResourceGroup', 'resourceGroup')
     }
+
+    def "checkpoint is for provisioning steps; a post step that says it is refused"() {
+        when:
+        def result = TemplateHarness.evaluate(template('cache true') + """provision shell {
+    inline 'true'
+    checkpoint true
+}
+post manifest {
+    output 'm.json'
+    checkpoint true
+}
+""")
+
+        then:
+        result.diagnostics().collect { "${it.at().line()}:${it.at().column()}: ${it.message()}".toString() } ==
+                ['12:6: manifest: `checkpoint` marks a provisioning step for the step cache; a post step runs after ' +
+                         'the image is made']
+    }
 }
