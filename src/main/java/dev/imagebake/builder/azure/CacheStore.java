@@ -29,7 +29,7 @@ public final class CacheStore {
         this.clients = clients;
     }
 
-    /** Every cache snapshot, oldest first. */
+    /** Every cache snapshot, oldest first; those made in the same second by step. */
     public List<Entry> list(Instant now) {
         List<Entry> entries = new ArrayList<>();
         for (SnapshotInner s : clients.compute().getSnapshots().list()) {
@@ -49,7 +49,8 @@ public final class CacheStore {
                     StepCache.expired(tags, now), !tags.containsKey(AzureBuild.TAG_BUILD)
                     && "Succeeded".equalsIgnoreCase(s.provisioningState()), s.diskSizeGB()));
         }
-        entries.sort(Comparator.comparing(Entry::created).thenComparing(Entry::name));
+        entries.sort(Comparator.comparing(Entry::created).thenComparing(Entry::template).thenComparingInt(Entry::step)
+                .thenComparing(Entry::name));
         return entries;
     }
 
