@@ -117,6 +117,20 @@ class GroupDeletionOverlapSpec extends Specification {
         r.inventory.any { it.id.toLowerCase().endsWith("/resourcegroups/${r.group}".toLowerCase()) }
         r.inventory.any { it.type == 'Microsoft.Compute/virtualMachines' }
         r.out.toLowerCase().contains("/resourcegroups/${r.group}  (remove with: az group delete".toLowerCase())
+
+        cleanup: 'the key copy the abort kept: its machine ended with the emulator'
+        keptFolders(r?.group).each { it.toFile().deleteDir() }
+    }
+
+    /** The folders where --on-error=abort kept the machine's key for the build of this temporary group. */
+    static List<Path> keptFolders(String group) {
+        if (group == null) {
+            return []
+        }
+        String prefix = 'imagebake-kept-' + group.replaceFirst(/^imagebake-/, '') + '-'
+        java.nio.file.Files.list(Path.of(System.getProperty('java.io.tmpdir'))).withCloseable { entries ->
+            entries.filter { it.fileName.toString().startsWith(prefix) }.toList()
+        }
     }
 
     /**
