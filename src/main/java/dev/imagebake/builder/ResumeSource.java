@@ -42,22 +42,28 @@ public final class ResumeSource implements StepSource {
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
     private final java.time.Duration lease;
     private final java.nio.file.Path record;
+    private final java.nio.file.Path folder;
+    private final Map<String, String[]> stamps = new ConcurrentHashMap<>();
 
     /**
      * @param hashes  per build, the hash of each provisioning step ({@link StepHashes})
      * @param resumes the builds that resume, by name; the others start afresh
      */
     public ResumeSource(StepSource steps, Map<String, List<String>> hashes, Map<String, Resume> resumes) {
-        this(steps, hashes, resumes, java.time.Duration.ofHours(24), null);
+        this(steps, hashes, resumes, java.time.Duration.ofHours(24), null, null);
     }
 
     /**
      * @param lease  how long what a kept build holds is held for a resume (cloud resources are tagged until then)
      * @param record the resume record's path, noted with held cloud resources; or null
+     * @param folder the template's folder, against which steps name their files: the hashes of a build that
+     *               {@code hashes} lacks are taken from there only if it fails (a build that succeeds reads no file
+     *               twice), and count only if its files still look as they did when their step started
      */
     public ResumeSource(StepSource steps, Map<String, List<String>> hashes, Map<String, Resume> resumes,
-                        java.time.Duration lease, java.nio.file.Path record) {
+                        java.time.Duration lease, java.nio.file.Path record, java.nio.file.Path folder) {
         this.steps = steps;
+        this.folder = folder;
         this.hashes = Map.copyOf(hashes);
         this.resumes = Map.copyOf(resumes);
         this.lease = lease;
@@ -166,6 +172,8 @@ public final class ResumeSource implements StepSource {
         }
         AtomicInteger at = new AtomicInteger();
         reached.put(build.name(), at);
+        String[] started = new String[build.steps().size()];
+        stamps.put(build.name(), started);
         List<PlannedStep> planned = new ArrayList<>();
         int number = 0;
         for (PlannedStep step : all) {
@@ -176,8 +184,14 @@ public final class ResumeSource implements StepSource {
                 }
             }
             int mark = step.provisioning() ? number : number == 0 ? 0 : FINISHING;
+            Runnable starting = null;
+            if (step.provisioning() && !hashes.containsKey(build.name()) && folder != null) {
+                int index = number - 1;
+                starting = () -> started[index] = StepHashes.stamp(build.steps().get(index), folder);
+            }
             planned.add(new PlannedStep(new Tracked(step.step(), at, mark,
-                    resume != null && mark == 0 ? build.name() : null, resume), step.options(), step.provisioning()));
+                    resume != null && mark == 0 ? build.name() : null, resume, starting), step.options(),
+                    step.provisioning()));
         }
         return planned;
     }
@@ -203,11 +217,13 @@ public final class ResumeSource implements StepSource {
         if (at == 0 || !context.hasMachine()) {
             return; // the machine was never reached: nothing to resume on
         }
+        int total = build.steps().size();
+        int ran = at == FINISHING ? total : at - 1;
         List<String> now = hashes.get(build.name());
-        int ran = at == FINISHING ? now.size() : at - 1;
         List<ResumeRecord.StepHash> succeeded = new ArrayList<>();
         for (int i = 0; i < ran; i++) {
-            succeeded.add(new ResumeRecord.StepHash(i + 1, Builders.label(build.steps().get(i)), now.get(i)));
+            succeeded.add(new ResumeRecord.StepHash(i + 1, Builders.label(build.steps().get(i)),
+                    now != null ? now.get(i) : hashAsRun(build, i)));
         }
         SshEndpoint endpoint = context.machine().endpoint();
         String hostKey;
@@ -233,7 +249,21 @@ public final class ResumeSource implements StepSource {
         }
         kept.put(build.name(), new ResumeRecord.Entry(build.type(), endpoint.host(), endpoint.port(),
                 endpoint.user(), hostKey, held.resources(), succeeded,
-                ran < now.size() ? Builders.label(build.steps().get(ran)) : null, held.details()));
+                ran < total ? Builders.label(build.steps().get(ran)) : null, held.details()));
+    }
+
+    /**
+     * The hash of step {@code index} as it ran, taken now: if its files changed since the step started, a value
+     * no hash equals, so that a resume runs it again.
+     */
+    private String hashAsRun(Build build, int index) {
+        Step step = build.steps().get(index);
+        String[] started = stamps.get(build.name());
+        String then = started == null ? null : started[index];
+        if (then != null && !then.equals(StepHashes.stamp(step, folder))) {
+            return "changed while the build ran";
+        }
+        return StepHashes.of(step, folder);
     }
 
     @Override
@@ -258,9 +288,11 @@ public final class ResumeSource implements StepSource {
         private final int mark;
         private final String reconnecting;
         private final Resume resume;
+        private final Runnable starting;
 
-        Tracked(BuildStep step, AtomicInteger at, int mark, String reconnecting, Resume resume) {
+        Tracked(BuildStep step, AtomicInteger at, int mark, String reconnecting, Resume resume, Runnable starting) {
             this.step = step;
+            this.starting = starting;
             this.at = at;
             this.mark = mark;
             this.reconnecting = reconnecting;
@@ -275,6 +307,9 @@ public final class ResumeSource implements StepSource {
         @Override
         public void run(BuildContext context) throws Exception {
             at.set(mark);
+            if (starting != null) {
+                starting.run();
+            }
             if (reconnecting == null) {
                 step.run(context);
                 return;

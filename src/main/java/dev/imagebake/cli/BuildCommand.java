@@ -144,7 +144,6 @@ final class BuildCommand implements Callable<Integer> {
                     : ""));
             return ExitCodes.INVALID;
         }
-        dev.imagebake.communicator.CryptoWarmup.start(); // overlaps with evaluating the template and connecting
         EvaluationResult result = template.evaluate(main.err, main.environment);
         if (!result.ok()) {
             Diagnostics.trace(main, result);
@@ -157,6 +156,9 @@ final class BuildCommand implements Callable<Integer> {
             }
             return ExitCodes.INVALID;
         }
+        // Overlaps with connecting and the first steps, which wait on the machine; started during the evaluation, it
+        // took a core from it (on 2 cores the evaluation took 330 ms instead of 160).
+        dev.imagebake.communicator.CryptoWarmup.start();
         List<Build> builds = new ArrayList<>();
         for (Build b : result.plan().builds()) {
             if ((only.isEmpty() || only.contains(b.name())) && !except.contains(b.name())) {

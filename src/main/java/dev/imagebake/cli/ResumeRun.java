@@ -60,7 +60,8 @@ final class ResumeRun {
                 continue;
             }
             builds.add(build);
-            if (ResumeSource.resumable(build)) {
+            if (resume && ResumeSource.resumable(build)) {
+                // A fresh build hashes its steps only if it fails and leaves a record (ResumeSource.kept).
                 hashes.put(build.name(), StepHashes.of(build, folder));
             }
         }
@@ -112,7 +113,7 @@ final class ResumeRun {
     }
 
     StepSource source(StepSource steps, Path folder) {
-        source = new ResumeSource(steps, hashes, resumes, lease, file);
+        source = new ResumeSource(steps, hashes, resumes, lease, file, template.toAbsolutePath().getParent());
         return source;
     }
 

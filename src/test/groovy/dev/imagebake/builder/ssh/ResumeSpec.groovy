@@ -113,6 +113,30 @@ provision shell { inline 'echo 5 >> ${log}' }
         !Files.exists(record())
     }
 
+    def "should count a step as changed when its file was edited while the build ran, after the step sent it"() {
+        given: 'step 2 edits, on this host, the file step 1 has just uploaded; step 3 fails'
+        String steps = sshBuilder(sshd) + """\
+provision file { source 'payload.txt'; destination '${log}.payload' }
+provision shellLocal { inline 'printf "edited meanwhile\\\\n" > payload.txt' }
+provision shell { inline 'exit 1' }
+"""
+        def failed = build(folder, steps, ['--on-error=abort'])
+
+        expect: 'the machine got the first payload, and the folder now holds the edited one'
+        failed.code == ExitCodes.FAILED
+        Files.readString(Path.of("${log}.payload")) == 'first payload\n'
+        Files.readString(folder.resolve('payload.txt')) == 'edited meanwhile\n'
+
+        when: 'the hashes are taken only once the build failed, and the file differs from what step 1 sent'
+        def refused = build(folder, steps.replace("inline 'exit 1'", "inline 'true'"), ['--resume'])
+
+        then: 'step 1 must run again: the record does not claim the machine holds the edited file'
+        refused.code == ExitCodes.RESUME_REFUSED
+        refused.err.contains('steps that ran before the failure changed since:\n  1. file (line 11)\n')
+        def record = new JsonSlurper().parse(record().toFile())
+        record.builds.box.succeeded*.sha256[0] == 'changed while the build ran'
+    }
+
     def "should resume from a step given by name, and refuse a step after the one that failed"() {
         given:
         build(folder, template(false), ['--on-error=abort']).code == ExitCodes.FAILED
