@@ -9,13 +9,21 @@ import java.io.PrintWriter;
 
 /** {@code imagebake}: the entry point. Commands are small classes that call the core. */
 @Command(name = "imagebake", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {ValidateCommand.class, PlanCommand.class, ImportCommand.class, BuildCommand.class, ReplCommand.class,
-                GcCommand.class, CacheCommand.class, RolloutCommand.class, EmulatorCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
         description = "Bakes custom Azure VM images from sandboxed Groovy templates.",
         footerHeading = "%nExit codes:%n",
         footer = {"  0    success", "  1    the build (or another action) failed",
                 "  2    invalid template or invalid usage", "  130  interrupted"})
 public final class Main implements Runnable {
+    /**
+     * The commands, in the order help lists them. Only the one a command line names is registered with picocli:
+     * building the model of all of them (reflection over every option) cost 100-140 ms of each start on a cold JVM.
+     * Help, a command line without a command, and an unknown command get all of them.
+     */
+    private static final java.util.List<Class<?>> COMMANDS = java.util.List.of(ValidateCommand.class,
+            PlanCommand.class, ImportCommand.class, BuildCommand.class, ReplCommand.class, GcCommand.class,
+            CacheCommand.class, RolloutCommand.class, EmulatorCommand.class, TrainCommand.class,
+            CommandLine.HelpCommand.class);
+
     @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
             description = "Print the stack trace of unexpected errors.")
     boolean stacktrace;
@@ -47,6 +55,12 @@ public final class Main implements Runnable {
         main.err = err;
         main.environment = environment;
         CommandLine line = new CommandLine(main);
+        Class<?> named = named(args);
+        for (Class<?> command : COMMANDS) {
+            if (named == null || command == named) {
+                line.addSubcommand(command.getAnnotation(Command.class).name(), command);
+            }
+        }
         line.setOut(new PrintWriter(out, true));
         line.setErr(new PrintWriter(err, true));
         line.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -74,6 +88,23 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The command the first word of a command line names (root options may come before it), or null. */
+    private static Class<?> named(String[] args) {
+        for (String arg : args) {
+            if (arg.startsWith("-")) {
+                continue;
+            }
+            for (Class<?> command : COMMANDS) {
+                if (command != CommandLine.HelpCommand.class
+                        && command.getAnnotation(Command.class).name().equals(arg)) {
+                    return command;
+                }
+            }
+            return null;
+        }
+        return null;
     }
 
     @Override
