@@ -15,6 +15,12 @@
 # use in a fresh JVM (the ANTLR parser's tables and the resolver's class lists). Under load (2 busy loops or a test
 # run on the same 2 cores) the JVM suffers more than Go: 1.5-1.9x cold, 1.0-1.3x warm, in runs during this session.
 # A compiler warm-up thread started at launch was tried and dropped: no gain cold (563 vs 569 ms), 85 ms lost warm.
+# 2026-12-08 04:15 UTC, the same VM slower than the day before (Packer 497 ms instead of 380-415), after picocli
+# builds the model of the named command only (A/B on the same jar otherwise: ~40 ms less CPU per validate):
+#   15 rounds: warm 463 ms / 0.93, cold 673 ms / 1.35, packer 497 ms; 11 rounds an hour before: 0.86 / 1.29.
+# The cold path's extra time is Groovy's compiler in a fresh JVM: of its samples (JFR, 8 runs) ~36% are the
+# ANTLR parser and ~24% ResolveVisitor's static start, which lists the default imports by walking the Groovy jar
+# and the JDK's java.base module in every JVM. Neither can be archived in Java 25's AOT cache.
 set -eu
 rounds=${1:-15}
 here=$(cd "$(dirname "$0")" && pwd)
